@@ -1,0 +1,173 @@
+//! Carries out a parsed command: loads the catalogue and the snapshot, evaluates, renders.
+//!
+//! This is the wiring between the layers, and the only place that decides where output goes. It returns
+//! the audit's verdict; `main.rs` turns that (or an error) into the exit code.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use chrono::Utc;
+
+use crate::checks;
+use crate::cli::{AuditArgs, ChecksArgs, Cli, Command, DomainsArgs, ExplainArgs, NotesArgs, SourceArgs};
+use crate::error::Error;
+use crate::notes::Catalogue;
+use crate::report::catalogue_view::{self as view, ListFormat};
+use crate::report::style::want_color;
+use crate::report::{decide, render, Format, RenderOptions, Report, Source, Verdict};
+use crate::snapshot::Snapshot;
+
+/// Runs one command, writing its output to `stdout`.
+pub fn run(cli: &Cli, stdout: &mut dyn Write, stdout_is_terminal: bool) -> Result<Verdict, Error> {
+    let catalogue = Catalogue::embedded()?;
+    let color = want_color(cli.color, stdout_is_terminal);
+    match &cli.command {
+        Command::Audit(args) => audit(catalogue, args, color, stdout),
+        Command::Checks(args) => checks_cmd(catalogue, args, color, stdout),
+        Command::Notes(args) => notes_cmd(catalogue, args, stdout),
+        Command::Explain(args) => explain(catalogue, args, stdout),
+        Command::Domains(args) => domains(catalogue, args, stdout),
+    }
+}
+
+fn out_err(e: std::io::Error) -> Error {
+    Error::Stdout(e)
+}
+
+/// Loads the snapshot the flags name, or `None` when they name none.
+fn load_source(source: &SourceArgs) -> Result<Option<(Snapshot, Source)>, Error> {
+    if source.demo {
+        return Ok(Some((Snapshot::demo()?, Source::Demo)));
+    }
+    match &source.snapshot {
+        Some(path) => Ok(Some((Snapshot::load(path)?, Source::Snapshot(path.display().to_string())))),
+        None => Ok(None),
+    }
+}
+
+/// Evaluates a snapshot into a report.
+pub fn build_report(catalogue: &Catalogue, snapshot: &Snapshot, source: &Source) -> Report {
+    let findings = checks::evaluate(snapshot, catalogue);
+    Report::generate(catalogue, snapshot, source, findings, Utc::now())
+}
+
+fn audit(catalogue: &Catalogue, args: &AuditArgs, color: bool, stdout: &mut dyn Write) -> Result<Verdict, Error> {
+    // Every output file's format is settled before anything is evaluated or written.
+    let outputs: Vec<(PathBuf, Format)> = args
+        .output
+        .iter()
+        .map(|p| {
+            let format = Format::from_path(p).ok_or_else(|| {
+                Error::Usage(format!(
+                    "cannot tell the format of output file {} from its extension (use .json or .txt)",
+                    p.display()
+                ))
+            })?;
+            Ok((p.clone(), format))
+        })
+        .collect::<Result<_, Error>>()?;
+    let Some((snapshot, source)) = load_source(&args.source)? else {
+        return Err(Error::Usage(
+            "nothing to audit: this build evaluates saved configuration only; pass --demo for the built-in demo organization, or --snapshot FILE".into(),
+        ));
+    };
+    let report = build_report(catalogue, &snapshot, &source);
+    let opts = RenderOptions { color, explain: args.explain, fail_on: Some(args.fail_on), strict: args.strict };
+    for (path, format) in &outputs {
+        let file_opts = RenderOptions { color: false, ..opts };
+        let mut buf = Vec::new();
+        render(&report, catalogue, *format, &file_opts, &mut buf).map_err(out_err)?;
+        write_atomically(path, &buf)?;
+    }
+    if !args.quiet {
+        render(&report, catalogue, args.format, &opts, stdout).map_err(out_err)?;
+    }
+    Ok(decide(&report, args.fail_on, args.strict))
+}
+
+/// Writes a whole file or nothing: into a temporary file beside it, then renamed over it.
+fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+    let fail = |source| Error::Output { path: path.display().to_string(), source };
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let name = path.file_name().ok_or_else(|| fail(std::io::Error::other("not a file name")))?;
+    let tmp = dir.join(format!(".{}.dopaudit-{}.tmp", name.to_string_lossy(), std::process::id()));
+    let result = std::fs::write(&tmp, bytes).and_then(|_| std::fs::rename(&tmp, path));
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result.map_err(fail)
+}
+
+fn checks_cmd(catalogue: &Catalogue, args: &ChecksArgs, color: bool, stdout: &mut dyn Write) -> Result<Verdict, Error> {
+    let list: Vec<_> = catalogue.checks.iter().filter(|c| args.domain.is_none_or(|d| c.domains.contains(&d))).collect();
+    view::render_checks(&list, color, args.format, stdout).map_err(out_err)?;
+    Ok(Verdict::Clean)
+}
+
+fn notes_cmd(catalogue: &Catalogue, args: &NotesArgs, stdout: &mut dyn Write) -> Result<Verdict, Error> {
+    let section = match &args.section {
+        Some(key) => Some(catalogue.section(key).ok_or_else(|| {
+            Error::Usage(format!("no study section '{key}': give a number from 1 to 38 or a name such as cloudtrail (`dopaudit domains` lists the exam frame)"))
+        })?),
+        None => None,
+    };
+    if let Some(t) = &args.topic {
+        if catalogue.topic(t).is_none() {
+            let ids: Vec<&str> = catalogue.topics.iter().map(|t| t.id.as_str()).collect();
+            return Err(Error::Usage(format!("no key topic '{t}': the topics are {}", ids.join(", "))));
+        }
+    }
+    let list: Vec<_> = catalogue
+        .notes
+        .iter()
+        .filter(|n| args.domain.is_none_or(|d| n.domains.contains(&d)))
+        .filter(|n| section.is_none_or(|s| n.section.number == s.number))
+        .filter(|n| args.topic.as_ref().is_none_or(|t| n.topics.contains(t)))
+        .collect();
+    view::render_notes(&list, args.text, args.format, stdout).map_err(out_err)?;
+    Ok(Verdict::Clean)
+}
+
+fn explain(catalogue: &Catalogue, args: &ExplainArgs, stdout: &mut dyn Write) -> Result<Verdict, Error> {
+    let id = args.id.trim();
+    if let Some(c) = catalogue.check(id) {
+        view::render_explain_check(catalogue, c, args.format, stdout).map_err(out_err)?;
+    } else if let Some(n) = catalogue.note(id) {
+        view::render_explain_note(catalogue, n, args.format, stdout).map_err(out_err)?;
+    } else {
+        return Err(Error::UnknownId { id: id.to_string(), suggestions: suggestions(catalogue, id) });
+    }
+    Ok(Verdict::Clean)
+}
+
+/// Up to five ids that contain the query, or share its words.
+fn suggestions(catalogue: &Catalogue, query: &str) -> Vec<String> {
+    let q = query.to_ascii_lowercase();
+    let words: Vec<&str> = q.split(['.', '-', '_', ' ']).filter(|w| w.len() >= 3).collect();
+    let ids = catalogue.checks.iter().map(|c| c.id.as_str()).chain(catalogue.notes.iter().map(|n| n.id.as_str()));
+    let mut scored: Vec<(usize, &str)> = ids
+        .filter_map(|id| {
+            let score = if id.contains(q.as_str()) { 100 } else { words.iter().filter(|w| id.contains(*w)).count() };
+            (score > 0).then_some((score, id))
+        })
+        .collect();
+    scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(b.1)));
+    scored.into_iter().take(5).map(|(_, id)| id.to_string()).collect()
+}
+
+fn domains(catalogue: &Catalogue, args: &DomainsArgs, stdout: &mut dyn Write) -> Result<Verdict, Error> {
+    if args.topics {
+        return topics(catalogue, args.format, stdout);
+    }
+    let report = load_source(&args.source)?.map(|(snap, source)| build_report(catalogue, &snap, &source));
+    view::render_domains(catalogue, report.as_ref(), args.format, stdout).map_err(out_err)?;
+    Ok(Verdict::Clean)
+}
+
+fn topics(catalogue: &Catalogue, format: ListFormat, stdout: &mut dyn Write) -> Result<Verdict, Error> {
+    view::render_topics(catalogue, format, stdout).map_err(out_err)?;
+    Ok(Verdict::Clean)
+}

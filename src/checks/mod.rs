@@ -1,0 +1,226 @@
+//! Evaluation: a pure, synchronous function from a `Snapshot` to findings.
+//!
+//! Each service module holds the evaluators of its checks, registered here by check id. An evaluator
+//! returns `Outcome`s (where, what status, why, the evidence); `evaluate` joins each with its check's
+//! metadata from the catalogue (title, severity, notes, remediation), so severity and notes are applied in
+//! one place. Data that could not be collected becomes `unknown` (or `skipped` when the service or region
+//! is not in use), built by `At::not_evaluated`, never a pass or a fail.
+
+pub mod cloudtrail;
+pub mod config;
+
+use serde_json::Value;
+
+use crate::notes::Catalogue;
+use crate::report::{Finding, Status};
+use crate::snapshot::{AccountSnapshot, CollectionError, RegionSnapshot, Snapshot};
+
+/// The region of findings about a whole account or organization.
+pub const GLOBAL: &str = "global";
+
+/// A check's verdict on one resource, before its metadata is attached.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outcome {
+    pub account: String,
+    pub region: String,
+    pub resource: String,
+    pub status: Status,
+    pub message: String,
+    pub evidence: Value,
+}
+
+/// Where an outcome applies; its methods are the only constructors of `Outcome`.
+#[derive(Debug, Clone)]
+pub struct At {
+    account: String,
+    region: String,
+    resource: String,
+}
+
+impl At {
+    pub fn new(account: &str, region: &str, resource: impl Into<String>) -> Self {
+        At { account: account.to_string(), region: region.to_string(), resource: resource.into() }
+    }
+
+    /// The account as a whole.
+    pub fn account(account: &AccountSnapshot) -> Self {
+        Self::new(&account.account_id, GLOBAL, account.account_id.clone())
+    }
+
+    /// One region of an account, when the resource is the region's configuration itself.
+    pub fn region(account: &AccountSnapshot, region: &RegionSnapshot) -> Self {
+        Self::new(&account.account_id, &region.region, account.account_id.clone())
+    }
+
+    fn outcome(self, status: Status, message: String, evidence: Value) -> Outcome {
+        Outcome { account: self.account, region: self.region, resource: self.resource, status, message, evidence }
+    }
+
+    pub fn pass(self, message: String, evidence: Value) -> Outcome {
+        self.outcome(Status::Pass, message, evidence)
+    }
+
+    pub fn fail(self, message: String, evidence: Value) -> Outcome {
+        self.outcome(Status::Fail, message, evidence)
+    }
+
+    pub fn unknown(self, message: String, evidence: Value) -> Outcome {
+        self.outcome(Status::Unknown, message, evidence)
+    }
+
+    pub fn skipped(self, message: String, evidence: Value) -> Outcome {
+        self.outcome(Status::Skipped, message, evidence)
+    }
+
+    /// The data this check needs could not be collected: `skipped` when the region or service is not in
+    /// use, `unknown` otherwise, naming the error and the permission.
+    pub fn not_evaluated(self, error: &CollectionError) -> Outcome {
+        let evidence = serde_json::json!({ "collection_error": error });
+        if error.kind.means_not_applicable() {
+            self.skipped(format!("not applicable: {error}"), evidence)
+        } else {
+            self.unknown(format!("could not be evaluated: {}", error.brief()), evidence)
+        }
+    }
+}
+
+/// The accounts an evaluator sees: those that could be entered. Unreachable accounts are reported by
+/// `evaluate` itself, once per check.
+pub struct Ctx<'a> {
+    pub snapshot: &'a Snapshot,
+}
+
+impl<'a> Ctx<'a> {
+    pub fn accounts(&self) -> impl Iterator<Item = &'a AccountSnapshot> + 'a {
+        self.snapshot.accounts.iter().filter(|a| a.error.is_none())
+    }
+}
+
+pub type Evaluator = fn(&Ctx<'_>) -> Vec<Outcome>;
+
+/// Every evaluator, by check id. A test proves this list and the catalogue's checks match one to one.
+pub static REGISTRY: &[(&str, Evaluator)] = &[
+    ("cloudtrail-multi-region-trail", cloudtrail::multi_region_trail),
+    ("cloudtrail-log-file-validation", cloudtrail::log_file_validation),
+    ("cloudtrail-kms-encryption", cloudtrail::kms_encryption),
+    ("cloudtrail-cloudwatch-logs", cloudtrail::cloudwatch_logs),
+    ("cloudtrail-delivery-errors", cloudtrail::delivery_errors),
+    ("cloudtrail-organization-trail", cloudtrail::organization_trail),
+    ("config-recorder-all-resources", config::recorder_all_resources),
+    ("config-global-resources-single-region", config::global_resources_single_region),
+    ("config-delivery-channel", config::delivery_channel),
+    ("config-rule-cfn-drift-detection", config::rule_cfn_drift_detection),
+    ("config-rule-iam-unused-credentials", config::rule_iam_unused_credentials),
+    ("config-rules-noncompliant", config::rules_noncompliant),
+    ("config-aggregator", config::aggregator),
+];
+
+/// Runs every registered check over the snapshot and attaches each outcome's metadata.
+pub fn evaluate(snapshot: &Snapshot, catalogue: &Catalogue) -> Vec<Finding> {
+    let ctx = Ctx { snapshot };
+    let mut findings = Vec::new();
+    for (id, evaluator) in REGISTRY {
+        let Some(meta) = catalogue.check(id) else { continue };
+        let unreachable =
+            snapshot.accounts.iter().filter_map(|a| Some(At::account(a).not_evaluated(a.error.as_ref()?)));
+        for o in evaluator(&ctx).into_iter().chain(unreachable) {
+            findings.push(Finding {
+                check_id: meta.id.clone(),
+                title: meta.title.clone(),
+                status: o.status,
+                severity: meta.severity,
+                domains: meta.domains.clone(),
+                account: o.account,
+                region: o.region,
+                resource: o.resource,
+                message: o.message,
+                evidence: o.evidence,
+                notes: meta.notes.clone(),
+                remediation: meta.remediation.clone(),
+            });
+        }
+    }
+    findings
+}
+
+#[cfg(test)]
+pub(crate) mod fixtures {
+    //! Small snapshots for table-driven evaluator tests.
+    use crate::snapshot::*;
+
+    pub const ACCT: &str = "111111111111";
+    pub const MGMT: &str = "999999999999";
+
+    pub fn denied(permission: &str) -> CollectionError {
+        CollectionError {
+            kind: ErrorKind::AccessDenied,
+            code: "AccessDeniedException".into(),
+            message: "User is not authorized".into(),
+            permission: Some(permission.into()),
+        }
+    }
+
+    pub fn region(name: &str) -> RegionSnapshot {
+        RegionSnapshot { region: name.into(), cloudtrail: Collected::NotCollected, config: Collected::NotCollected }
+    }
+
+    pub fn account(id: &str, org: Option<&str>, regions: Vec<RegionSnapshot>) -> AccountSnapshot {
+        AccountSnapshot {
+            account_id: id.into(),
+            name: None,
+            error: None,
+            organization: Collected::ok(org.map(|mgmt| Organization {
+                id: "o-example".into(),
+                management_account_id: mgmt.into(),
+                feature_set: "ALL".into(),
+            })),
+            regions,
+        }
+    }
+
+    pub fn snapshot(accounts: Vec<AccountSnapshot>) -> Snapshot {
+        Snapshot {
+            schema_version: SCHEMA_VERSION,
+            tool_version: "test".into(),
+            generated_at: chrono::DateTime::UNIX_EPOCH,
+            source: "test".into(),
+            description: None,
+            regions: vec!["us-east-1".into(), "eu-west-1".into()],
+            accounts,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fixtures::*;
+    use super::*;
+    use crate::snapshot::{CollectionError, ErrorKind};
+
+    #[test]
+    fn unreachable_accounts_are_unknown_for_every_check() {
+        let cat = Catalogue::embedded().unwrap();
+        let mut acct = account(ACCT, None, vec![]);
+        acct.error = Some(CollectionError {
+            kind: ErrorKind::AccountUnreachable,
+            code: "AccessDenied".into(),
+            message: "cannot assume OrganizationAccountAccessRole".into(),
+            permission: Some("sts:AssumeRole".into()),
+        });
+        let findings = evaluate(&snapshot(vec![acct]), cat);
+        assert_eq!(findings.len(), REGISTRY.len());
+        assert!(findings.iter().all(|f| f.status == Status::Unknown && f.message.contains("sts:AssumeRole")));
+    }
+
+    #[test]
+    fn not_applicable_errors_skip_instead_of_unknown() {
+        let err = CollectionError {
+            kind: ErrorKind::RegionDisabled,
+            code: "OptInRequired".into(),
+            message: "region not enabled".into(),
+            permission: None,
+        };
+        assert_eq!(At::new("a", "r", "x").not_evaluated(&err).status, Status::Skipped);
+        assert_eq!(At::new("a", "r", "x").not_evaluated(&denied("config:Describe")).status, Status::Unknown);
+    }
+}

@@ -1,0 +1,150 @@
+//! Command-line definitions (clap derive). Parsing only: `run` in `lib.rs` carries the commands out.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::notes::Severity;
+use crate::report::catalogue_view::ListFormat;
+use crate::report::style::ColorChoice;
+use crate::report::Format;
+
+const AFTER_HELP: &str = "\
+Examples:
+  dopaudit audit --demo                     audit the built-in demo organization
+  dopaudit audit --demo --explain           ... and read the study note under each failure
+  dopaudit audit --snapshot snap.json --format json --output report.json
+  dopaudit notes --section 21               the study notes on CloudTrail
+  dopaudit explain cloudtrail.log-integrity one note, and the checks that look for it
+  dopaudit domains --demo                   exam domains, with the demo's pass rate in each
+
+Exit codes: 0 no failing finding at or above --fail-on; 1 at least one; 2 the command could not run.";
+
+/// Audit AWS accounts against the DevOps Engineer – Professional (DOP-C02) study notes.
+///
+/// Every finding names the study note that explains it. Evaluation is read-only and works on a snapshot:
+/// the built-in demo organization, or a snapshot file saved earlier.
+#[derive(Debug, Parser)]
+#[command(name = "dopaudit", version, after_help = AFTER_HELP, max_term_width = 110)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+
+    /// When to colour output. NO_COLOR in the environment always turns colour off.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]
+    pub color: ColorChoice,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Evaluate every check and print the findings, grouped by exam domain.
+    Audit(AuditArgs),
+    /// List the checks: id, severity, exam domains, and the notes each one cites.
+    Checks(ChecksArgs),
+    /// List the study notes, filtered by exam domain, study section or key topic.
+    Notes(NotesArgs),
+    /// Show one check or note in full: text, linked notes or checks, AWS calls, how to fix.
+    Explain(ExplainArgs),
+    /// The six exam domains with their weights and coverage; with a snapshot, the pass rate in each.
+    Domains(DomainsArgs),
+}
+
+/// Where the configuration to evaluate comes from.
+#[derive(Debug, Args, Clone)]
+pub struct SourceArgs {
+    /// Use the built-in demo: a sandbox organization of three accounts in two regions.
+    #[arg(long, conflicts_with = "snapshot")]
+    pub demo: bool,
+
+    /// Evaluate a snapshot file saved earlier (`dopaudit collect -o FILE`).
+    #[arg(long, value_name = "FILE")]
+    pub snapshot: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    #[command(flatten)]
+    pub source: SourceArgs,
+
+    /// Format printed on standard output.
+    #[arg(long, short = 'f', value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+
+    /// Also write the report to FILE, in the format of its extension (.json, .txt). Repeatable.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Vec<PathBuf>,
+
+    /// Exit 1 when a finding fails at this severity or above.
+    #[arg(long, value_name = "SEVERITY", default_value_t = Severity::Low, value_parser = parse_severity)]
+    pub fail_on: Severity,
+
+    /// Count `unknown` findings (data that could not be read) as failures too.
+    #[arg(long)]
+    pub strict: bool,
+
+    /// Print the study notes and the fix under each failing finding (table format).
+    #[arg(long)]
+    pub explain: bool,
+
+    /// Print nothing on standard output (files named by --output are still written).
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ChecksArgs {
+    #[arg(long, short = 'f', value_enum, default_value_t = ListFormat::Table)]
+    pub format: ListFormat,
+
+    /// Only checks in this exam domain (1-6).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(1..=6))]
+    pub domain: Option<u8>,
+}
+
+#[derive(Debug, Args)]
+pub struct NotesArgs {
+    #[arg(long, short = 'f', value_enum, default_value_t = ListFormat::Table)]
+    pub format: ListFormat,
+
+    /// Only notes in this exam domain (1-6).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(1..=6))]
+    pub domain: Option<u8>,
+
+    /// Only notes of this study section, by number (1-38) or name (e.g. cloudtrail).
+    #[arg(long, value_name = "N|NAME")]
+    pub section: Option<String>,
+
+    /// Only notes on this key topic (see `dopaudit domains --topics`).
+    #[arg(long, value_name = "TOPIC")]
+    pub topic: Option<String>,
+
+    /// Print each note's full text instead of a table.
+    #[arg(long)]
+    pub text: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// A check id (cloudtrail-log-file-validation) or a note id (cloudtrail.log-integrity).
+    pub id: String,
+
+    #[arg(long, short = 'f', value_enum, default_value_t = ListFormat::Table)]
+    pub format: ListFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct DomainsArgs {
+    #[command(flatten)]
+    pub source: SourceArgs,
+
+    #[arg(long, short = 'f', value_enum, default_value_t = ListFormat::Table)]
+    pub format: ListFormat,
+
+    /// List the twelve key technical topics instead.
+    #[arg(long)]
+    pub topics: bool,
+}
+
+fn parse_severity(s: &str) -> Result<Severity, String> {
+    s.parse()
+}

@@ -1,0 +1,404 @@
+//! The Report: the one serializable result of an audit, and the output layer that renders it.
+//!
+//! `Report` *is* the JSON output (described by `reports/report.schema.json`); every other format is a
+//! printer over a finished `Report`. Printers never evaluate and never call AWS. The exit decision lives
+//! here, in one function, so every format agrees on it.
+
+pub mod catalogue_view;
+pub mod style;
+pub mod table;
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::io::{self, Write};
+use std::str::FromStr;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::notes::{Catalogue, Remediation, Severity};
+use crate::snapshot::Snapshot;
+
+/// Bumped when a field of the report is renamed or removed.
+pub const REPORT_SCHEMA_VERSION: &str = "1.0";
+
+/// The JSON Schema of the report, shipped with the binary.
+pub const REPORT_SCHEMA: &str = include_str!("../../reports/report.schema.json");
+
+/// The outcome of one check on one resource.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Fail,
+    Unknown,
+    Suppressed,
+    Skipped,
+    Pass,
+}
+
+impl Status {
+    pub const ALL: [Status; 5] = [Self::Fail, Self::Unknown, Self::Suppressed, Self::Skipped, Self::Pass];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pass => "pass",
+            Self::Fail => "fail",
+            Self::Unknown => "unknown",
+            Self::Skipped => "skipped",
+            Self::Suppressed => "suppressed",
+        }
+    }
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One finding: a check's verdict on one resource, with its evidence and the notes that explain it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Finding {
+    pub check_id: String,
+    pub title: String,
+    pub status: Status,
+    pub severity: Severity,
+    pub domains: Vec<u8>,
+    pub account: String,
+    /// An AWS region, or `global` for account-wide findings.
+    pub region: String,
+    /// The resource's ARN, or an id when it has no ARN (an account, a recorder name).
+    pub resource: String,
+    pub message: String,
+    /// The observed values the verdict rests on.
+    pub evidence: serde_json::Value,
+    /// Study note ids; each resolves with `dopaudit explain`.
+    pub notes: Vec<String>,
+    pub remediation: Remediation,
+}
+
+/// Counts of findings by status.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StatusCounts {
+    pub total: usize,
+    pub pass: usize,
+    pub fail: usize,
+    pub unknown: usize,
+    pub skipped: usize,
+    pub suppressed: usize,
+}
+
+impl StatusCounts {
+    fn add(&mut self, s: Status) {
+        self.total += 1;
+        *match s {
+            Status::Pass => &mut self.pass,
+            Status::Fail => &mut self.fail,
+            Status::Unknown => &mut self.unknown,
+            Status::Skipped => &mut self.skipped,
+            Status::Suppressed => &mut self.suppressed,
+        } += 1;
+    }
+
+    /// Passes over the findings that reached a verdict (pass or fail), when there are any.
+    pub fn pass_rate(&self) -> Option<f64> {
+        let decided = self.pass + self.fail;
+        (decided > 0).then(|| self.pass as f64 / decided as f64)
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DomainSummary {
+    pub number: u8,
+    pub name: String,
+    pub weight: u8,
+    #[serde(flatten)]
+    pub counts: StatusCounts,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Summary {
+    #[serde(flatten)]
+    pub counts: StatusCounts,
+    /// Keyed by severity name (`critical` … `info`).
+    pub by_severity: BTreeMap<Severity, StatusCounts>,
+    pub by_domain: Vec<DomainSummary>,
+}
+
+/// What was audited.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Scope {
+    /// `demo`, `snapshot` or `live`.
+    pub source: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub snapshot_path: Option<String>,
+    pub snapshot_generated_at: DateTime<Utc>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub organization_id: Option<String>,
+    pub accounts: Vec<String>,
+    pub regions: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Report {
+    pub schema_version: String,
+    pub tool_version: String,
+    pub generated_at: DateTime<Utc>,
+    pub scope: Scope,
+    pub summary: Summary,
+    pub findings: Vec<Finding>,
+}
+
+/// Where the snapshot came from, for the report's scope.
+#[derive(Debug, Clone)]
+pub enum Source {
+    Demo,
+    Snapshot(String),
+    Live,
+}
+
+impl Report {
+    /// Builds the report from evaluated findings: sorts them (worst first) and counts them.
+    pub fn generate(
+        catalogue: &Catalogue,
+        snapshot: &Snapshot,
+        source: &Source,
+        mut findings: Vec<Finding>,
+        now: DateTime<Utc>,
+    ) -> Report {
+        findings.sort_by(|a, b| {
+            (a.status, std::cmp::Reverse(a.severity), &a.check_id, &a.account, &a.region, &a.resource).cmp(&(
+                b.status,
+                std::cmp::Reverse(b.severity),
+                &b.check_id,
+                &b.account,
+                &b.region,
+                &b.resource,
+            ))
+        });
+        let organization_id =
+            snapshot.accounts.iter().find_map(|a| a.organization.get().ok()?.as_ref().map(|o| o.id.clone()));
+        let (source_name, snapshot_path) = match source {
+            Source::Demo => ("demo", None),
+            Source::Snapshot(p) => ("snapshot", Some(p.clone())),
+            Source::Live => ("live", None),
+        };
+        let scope = Scope {
+            source: source_name.into(),
+            snapshot_path,
+            snapshot_generated_at: snapshot.generated_at,
+            organization_id,
+            accounts: snapshot.accounts.iter().map(|a| a.account_id.clone()).collect(),
+            regions: snapshot.regions.clone(),
+        };
+        Report {
+            schema_version: REPORT_SCHEMA_VERSION.into(),
+            tool_version: env!("CARGO_PKG_VERSION").into(),
+            generated_at: now,
+            scope,
+            summary: summarise(catalogue, &findings),
+            findings,
+        }
+    }
+}
+
+fn summarise(catalogue: &Catalogue, findings: &[Finding]) -> Summary {
+    let mut counts = StatusCounts::default();
+    let mut by_severity: BTreeMap<Severity, StatusCounts> =
+        Severity::ALL.iter().map(|s| (*s, StatusCounts::default())).collect();
+    let mut by_domain: Vec<DomainSummary> = catalogue
+        .domains
+        .iter()
+        .map(|d| DomainSummary {
+            number: d.number,
+            name: d.name.clone(),
+            weight: d.weight,
+            counts: StatusCounts::default(),
+        })
+        .collect();
+    for f in findings {
+        counts.add(f.status);
+        by_severity.entry(f.severity).or_default().add(f.status);
+        for d in &f.domains {
+            if let Some(ds) = by_domain.iter_mut().find(|ds| ds.number == *d) {
+                ds.counts.add(f.status);
+            }
+        }
+    }
+    Summary { counts, by_severity, by_domain }
+}
+
+// ---- Exit decision ----------------------------------------------------------------------------------
+
+/// What the audit means for the caller's exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// No unsuppressed finding at or above the threshold: exit 0.
+    Clean,
+    /// At least one: exit 1.
+    Failing,
+}
+
+/// The one place that decides whether an audit fails: a `fail` at or above `fail_on`, or with `strict`,
+/// an `unknown` at or above it. Suppressed and skipped findings never fail.
+#[must_use]
+pub fn decide(report: &Report, fail_on: Severity, strict: bool) -> Verdict {
+    if report.findings.iter().any(|f| counts_against(f, fail_on, strict)) {
+        Verdict::Failing
+    } else {
+        Verdict::Clean
+    }
+}
+
+/// Whether one finding fails the audit under these settings.
+pub fn counts_against(f: &Finding, fail_on: Severity, strict: bool) -> bool {
+    f.severity >= fail_on && (f.status == Status::Fail || (strict && f.status == Status::Unknown))
+}
+
+// ---- Formats ----------------------------------------------------------------------------------------
+
+/// The formats `audit` can write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// A table grouped by exam domain, for people.
+    Table,
+    /// The Report itself (reports/report.schema.json), for programs.
+    Json,
+}
+
+impl FromStr for Format {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_lowercase().as_str() {
+            "table" | "txt" | "text" => Ok(Self::Table),
+            "json" => Ok(Self::Json),
+            other => Err(format!("unknown format '{other}' (expected table or json)")),
+        }
+    }
+}
+
+impl Format {
+    /// The format implied by an output file's extension.
+    pub fn from_path(path: &std::path::Path) -> Option<Format> {
+        path.extension()?.to_str()?.parse().ok()
+    }
+}
+
+/// Options that change how a report is printed, not what it says.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RenderOptions {
+    pub color: bool,
+    /// Print each failing finding's note text under it.
+    pub explain: bool,
+    /// The threshold, echoed in the summary line.
+    pub fail_on: Option<Severity>,
+    pub strict: bool,
+}
+
+/// Writes a report in the given format.
+pub fn render(
+    report: &Report,
+    catalogue: &Catalogue,
+    format: Format,
+    opts: &RenderOptions,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    match format {
+        Format::Json => render_json(report, out),
+        Format::Table => table::render_table(report, catalogue, opts, out),
+    }
+}
+
+pub fn render_json(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, report)?;
+    writeln!(out)
+}
+
+/// RFC 3339 in UTC to the second, the way every format prints times.
+pub fn fmt_time(t: &DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn finding(status: Status, severity: Severity) -> Finding {
+        Finding {
+            check_id: "svc-check".into(),
+            title: "t".into(),
+            status,
+            severity,
+            domains: vec![4],
+            account: "111111111111".into(),
+            region: "us-east-1".into(),
+            resource: "r".into(),
+            message: "m".into(),
+            evidence: serde_json::json!({}),
+            notes: vec![],
+            remediation: Remediation::default(),
+        }
+    }
+
+    fn report(findings: Vec<Finding>) -> Report {
+        Report {
+            schema_version: REPORT_SCHEMA_VERSION.into(),
+            tool_version: "0".into(),
+            generated_at: Utc::now(),
+            scope: Scope {
+                source: "demo".into(),
+                snapshot_path: None,
+                snapshot_generated_at: Utc::now(),
+                organization_id: None,
+                accounts: vec![],
+                regions: vec![],
+            },
+            summary: Summary { counts: StatusCounts::default(), by_severity: BTreeMap::new(), by_domain: vec![] },
+            findings,
+        }
+    }
+
+    #[test]
+    fn exit_decision_table() {
+        use Severity::*;
+        use Status::*;
+        // (findings, fail_on, strict, expected)
+        type Case = (Vec<(Status, Severity)>, Severity, bool, Verdict);
+        let cases: Vec<Case> = vec![
+            (vec![], Low, false, Verdict::Clean),
+            (vec![(Pass, Critical)], Info, true, Verdict::Clean),
+            (vec![(Fail, Low)], Low, false, Verdict::Failing),
+            (vec![(Fail, Low)], Medium, false, Verdict::Clean),
+            (vec![(Fail, High)], High, false, Verdict::Failing),
+            (vec![(Fail, Info)], Low, false, Verdict::Clean),
+            (vec![(Unknown, Critical)], Low, false, Verdict::Clean),
+            (vec![(Unknown, Critical)], Low, true, Verdict::Failing),
+            (vec![(Unknown, Low)], High, true, Verdict::Clean),
+            (vec![(Suppressed, Critical)], Info, true, Verdict::Clean),
+            (vec![(Skipped, Critical)], Info, true, Verdict::Clean),
+            (vec![(Pass, High), (Fail, Medium)], Medium, false, Verdict::Failing),
+        ];
+        for (fs, fail_on, strict, want) in cases {
+            let r = report(fs.iter().map(|(s, v)| finding(*s, *v)).collect());
+            assert_eq!(decide(&r, fail_on, strict), want, "{fs:?} fail_on={fail_on} strict={strict}");
+        }
+    }
+
+    #[test]
+    fn counts_and_pass_rate() {
+        let mut c = StatusCounts::default();
+        for s in [Status::Pass, Status::Pass, Status::Fail, Status::Unknown] {
+            c.add(s);
+        }
+        assert_eq!((c.total, c.pass, c.fail, c.unknown), (4, 2, 1, 1));
+        assert_eq!(c.pass_rate(), Some(2.0 / 3.0));
+        assert_eq!(StatusCounts::default().pass_rate(), None);
+    }
+
+    #[test]
+    fn format_from_extension() {
+        assert_eq!(Format::from_path("out/report.JSON".as_ref()), Some(Format::Json));
+        assert_eq!(Format::from_path("r.txt".as_ref()), Some(Format::Table));
+        assert_eq!(Format::from_path("r.sarif".as_ref()), None);
+    }
+}

@@ -1,0 +1,437 @@
+//! The Snapshot: everything collected from AWS, as plain serde structs with no SDK types.
+//!
+//! Collection and evaluation meet only here. A snapshot can be saved, read back and evaluated anywhere,
+//! and the embedded demo is one. Each service section, and each sub-call inside one, is either its data
+//! or the recorded error that stopped its collection — never silently empty — so an evaluator can tell
+//! "nothing there" from "could not look".
+
+use std::fmt;
+use std::path::Path;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// Bumped whenever a field is renamed or removed, or its meaning changes.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// The demo organization compiled into the binary (`dopaudit audit --demo`).
+pub const DEMO_JSON: &str = include_str!("../mocks/demo-organization.json");
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Snapshot {
+    pub schema_version: u32,
+    pub tool_version: String,
+    pub generated_at: DateTime<Utc>,
+    /// `live`, `demo`, or whatever produced it.
+    pub source: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// The regions the collection was asked to cover.
+    pub regions: Vec<String>,
+    pub accounts: Vec<AccountSnapshot>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AccountSnapshot {
+    pub account_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Set when the account could not be entered at all (the role could not be assumed): every check then
+    /// reports `unknown` for the account with this reason.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<CollectionError>,
+    /// The organization the account belongs to; `null` data when it belongs to none.
+    #[serde(default)]
+    pub organization: Collected<Option<Organization>>,
+    #[serde(default)]
+    pub regions: Vec<RegionSnapshot>,
+}
+
+impl AccountSnapshot {
+    /// The management account of the account's organization, when known.
+    pub fn is_management(&self) -> bool {
+        matches!(&self.organization, Collected::Ok { data: Some(o) } if o.management_account_id == self.account_id)
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Organization {
+    pub id: String,
+    pub management_account_id: String,
+    /// `ALL` or `CONSOLIDATED_BILLING`.
+    pub feature_set: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RegionSnapshot {
+    pub region: String,
+    #[serde(default)]
+    pub cloudtrail: Collected<CloudTrailData>,
+    #[serde(default)]
+    pub config: Collected<ConfigData>,
+}
+
+/// A piece of collected data, or why it is missing.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum Collected<T> {
+    Ok {
+        data: T,
+    },
+    Error {
+        error: CollectionError,
+    },
+    /// The snapshot does not hold this section (an older or narrower collection).
+    #[default]
+    NotCollected,
+}
+
+impl<T> Collected<T> {
+    pub fn ok(data: T) -> Self {
+        Self::Ok { data }
+    }
+
+    /// The data, or the error that explains its absence.
+    pub fn get(&self) -> Result<&T, CollectionError> {
+        match self {
+            Self::Ok { data } => Ok(data),
+            Self::Error { error } => Err(error.clone()),
+            Self::NotCollected => Err(CollectionError {
+                kind: ErrorKind::NotCollected,
+                code: "NotCollected".into(),
+                message: "this snapshot holds no data for it".into(),
+                permission: None,
+            }),
+        }
+    }
+}
+
+/// Why a piece of data could not be collected.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CollectionError {
+    pub kind: ErrorKind,
+    /// The AWS error code (`AccessDeniedException`, `OptInRequired`, …).
+    pub code: String,
+    pub message: String,
+    /// The IAM action that was missing or failed, e.g. `cloudtrail:GetTrailStatus`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub permission: Option<String>,
+}
+
+impl fmt::Display for CollectionError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.code, self.message)?;
+        if let Some(p) = &self.permission {
+            let verb = if self.kind == ErrorKind::AccessDenied { "missing permission" } else { "while calling" };
+            write!(f, " ({verb} {p})")?;
+        }
+        Ok(())
+    }
+}
+
+impl CollectionError {
+    /// A short reason for a finding's message; the full AWS message stays in the evidence.
+    pub fn brief(&self) -> String {
+        match (&self.kind, &self.permission) {
+            (ErrorKind::AccessDenied, Some(p)) => format!("access denied ({}), missing permission {p}", self.code),
+            _ => self.to_string(),
+        }
+    }
+}
+
+/// The classes of collection failure that decide whether a check is `unknown` or `skipped`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorKind {
+    AccessDenied,
+    /// The region is an opt-in region that is not enabled for the account.
+    RegionDisabled,
+    /// The account does not use the service (not subscribed, not enabled).
+    NotSubscribed,
+    Throttled,
+    Timeout,
+    /// The endpoint does not implement the operation.
+    Unsupported,
+    /// The account could not be entered (role assumption failed).
+    AccountUnreachable,
+    NotCollected,
+    Other,
+}
+
+impl ErrorKind {
+    /// A check on data that is missing for this reason is not applicable, rather than unknown.
+    pub fn means_not_applicable(self) -> bool {
+        matches!(self, Self::RegionDisabled | Self::NotSubscribed)
+    }
+}
+
+// ---- CloudTrail -------------------------------------------------------------------------------------
+
+/// `DescribeTrails` in one region (shadow copies of trails homed elsewhere included) and each home trail's status.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct CloudTrailData {
+    pub trails: Vec<Trail>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Trail {
+    pub name: String,
+    pub arn: String,
+    pub home_region: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub s3_bucket_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub s3_key_prefix: Option<String>,
+    pub is_multi_region: bool,
+    pub is_organization_trail: bool,
+    pub include_global_service_events: bool,
+    pub log_file_validation_enabled: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kms_key_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cloud_watch_logs_log_group_arn: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cloud_watch_logs_role_arn: Option<String>,
+    /// `GetTrailStatus`, collected in the trail's home region only.
+    #[serde(default)]
+    pub status: Collected<TrailStatus>,
+}
+
+impl Trail {
+    /// The account that owns the trail, from its ARN (`arn:aws:cloudtrail:region:ACCOUNT:trail/name`).
+    pub fn owner_account(&self) -> Option<&str> {
+        self.arn.split(':').nth(4)
+    }
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct TrailStatus {
+    pub is_logging: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latest_delivery_error: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latest_digest_delivery_error: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latest_cloud_watch_logs_delivery_error: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latest_notification_error: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latest_delivery_time: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latest_digest_delivery_time: Option<DateTime<Utc>>,
+}
+
+// ---- AWS Config -------------------------------------------------------------------------------------
+
+/// AWS Config in one region: recorders (the section's own call) and the other describe calls.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct ConfigData {
+    pub recorders: Vec<ConfigRecorder>,
+    #[serde(default)]
+    pub recorder_statuses: Collected<Vec<RecorderStatus>>,
+    #[serde(default)]
+    pub delivery_channels: Collected<Vec<DeliveryChannel>>,
+    #[serde(default)]
+    pub rules: Collected<Vec<ConfigRule>>,
+    #[serde(default)]
+    pub compliance_by_rule: Collected<Vec<RuleCompliance>>,
+    #[serde(default)]
+    pub aggregators: Collected<Vec<ConfigAggregator>>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ConfigRecorder {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role_arn: Option<String>,
+    /// `recordingGroup.allSupported`.
+    pub all_supported: bool,
+    /// `recordingGroup.includeGlobalResourceTypes`.
+    pub include_global_resource_types: bool,
+    /// `recordingGroup.resourceTypes`, when specific types are recorded.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub resource_types: Vec<String>,
+    /// `recordingGroup.exclusionByResourceTypes`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub excluded_resource_types: Vec<String>,
+}
+
+impl ConfigRecorder {
+    /// Whether this recorder captures IAM users, roles, groups and policies (the global resource types).
+    pub fn records_global_types(&self) -> bool {
+        (self.all_supported && self.include_global_resource_types)
+            || self.resource_types.iter().any(|t| t.starts_with("AWS::IAM::"))
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RecorderStatus {
+    pub name: String,
+    pub recording: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_status: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_error_code: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DeliveryChannel {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub s3_bucket_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sns_topic_arn: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ConfigRule {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub arn: Option<String>,
+    /// `AWS`, `CUSTOM_LAMBDA` or `CUSTOM_POLICY`.
+    pub source_owner: String,
+    /// The managed rule identifier, e.g. `CLOUDFORMATION_STACK_DRIFT_DETECTION_CHECK`.
+    pub source_identifier: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RuleCompliance {
+    pub rule_name: String,
+    /// `COMPLIANT`, `NON_COMPLIANT`, `NOT_APPLICABLE` or `INSUFFICIENT_DATA`.
+    pub compliance: String,
+    /// How many resources are non-compliant, as AWS counts them (capped at 100 by the API).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub non_compliant_resources: Option<u32>,
+    #[serde(default)]
+    pub count_capped: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ConfigAggregator {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub arn: Option<String>,
+    /// Aggregates a whole organization (rather than listed accounts).
+    pub organization_source: bool,
+    pub all_regions: bool,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub regions: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub account_ids: Vec<String>,
+}
+
+// ---- Loading ----------------------------------------------------------------------------------------
+
+/// Why a snapshot could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum SnapshotError {
+    #[error("cannot read snapshot {path}: {source}")]
+    Read { path: String, source: std::io::Error },
+    #[error("snapshot {path} is not valid snapshot JSON (line {line}, column {column}): {reason}")]
+    Parse { path: String, line: usize, column: usize, reason: String },
+    #[error("snapshot {path} has schema version {found}; this dopaudit reads version {SCHEMA_VERSION} (collect it again with this version)")]
+    Version { path: String, found: u64 },
+}
+
+impl Snapshot {
+    /// The embedded demo organization.
+    pub fn demo() -> Result<Snapshot, SnapshotError> {
+        Self::from_json("<embedded demo>", DEMO_JSON)
+    }
+
+    pub fn load(path: &Path) -> Result<Snapshot, SnapshotError> {
+        let shown = path.display().to_string();
+        let text =
+            std::fs::read_to_string(path).map_err(|source| SnapshotError::Read { path: shown.clone(), source })?;
+        Self::from_json(&shown, &text)
+    }
+
+    /// Parses a snapshot, checking its schema version before its shape so an old file gets the right message.
+    pub fn from_json(path: &str, text: &str) -> Result<Snapshot, SnapshotError> {
+        let parse_err = |e: serde_json::Error| SnapshotError::Parse {
+            path: path.to_string(),
+            line: e.line(),
+            column: e.column(),
+            reason: describe_json_error(&e),
+        };
+        let value: serde_json::Value = serde_json::from_str(text).map_err(parse_err)?;
+        match value.get("schema_version").and_then(|v| v.as_u64()) {
+            Some(v) if v == u64::from(SCHEMA_VERSION) => {}
+            Some(found) => return Err(SnapshotError::Version { path: path.to_string(), found }),
+            None => {
+                return Err(SnapshotError::Parse {
+                    path: path.to_string(),
+                    line: 1,
+                    column: 1,
+                    reason: "no numeric \"schema_version\" field: this is not a dopaudit snapshot".into(),
+                })
+            }
+        }
+        // Parse from the text (not the Value) so errors keep their line and column.
+        serde_json::from_str(text).map_err(parse_err)
+    }
+}
+
+fn describe_json_error(e: &serde_json::Error) -> String {
+    let msg = e.to_string();
+    // serde_json appends " at line L column C"; the caller reports the position itself.
+    let msg = msg.rsplit_once(" at line ").map_or(msg.as_str(), |(head, _)| head).to_string();
+    if e.is_eof() {
+        format!("the file ends early, it looks truncated ({msg})")
+    } else {
+        msg
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn truncated_file_says_so_with_its_name() {
+        let err = Snapshot::from_json("snap.json", r#"{"schema_version": 1, "accounts": ["#).unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.starts_with("snapshot snap.json is not valid snapshot JSON"), "{msg}");
+        assert!(msg.contains("looks truncated"), "{msg}");
+    }
+
+    #[test]
+    fn unknown_schema_version_is_named() {
+        let err = Snapshot::from_json("old.json", r#"{"schema_version": 99}"#).unwrap_err();
+        assert!(err.to_string().contains("schema version 99"), "{err}");
+    }
+
+    #[test]
+    fn json_without_version_is_not_a_snapshot() {
+        let err = Snapshot::from_json("x.json", r#"{"Records": []}"#).unwrap_err();
+        assert!(err.to_string().contains("not a dopaudit snapshot"), "{err}");
+    }
+
+    #[test]
+    fn missing_sections_read_as_not_collected() {
+        let text = r#"{"schema_version":1,"tool_version":"0","generated_at":"2026-01-01T00:00:00Z","source":"t",
+            "regions":["us-east-1"],"accounts":[{"account_id":"111111111111","regions":[{"region":"us-east-1"}]}]}"#;
+        let snap = Snapshot::from_json("t.json", text).unwrap();
+        let err = snap.accounts[0].regions[0].cloudtrail.get().unwrap_err();
+        assert_eq!(err.kind, ErrorKind::NotCollected);
+    }
+
+    #[test]
+    fn collected_round_trips_with_a_status_tag() {
+        let c: Collected<Vec<u8>> = Collected::Error {
+            error: CollectionError {
+                kind: ErrorKind::AccessDenied,
+                code: "AccessDeniedException".into(),
+                message: "no".into(),
+                permission: Some("config:DescribeConfigRules".into()),
+            },
+        };
+        let v = serde_json::to_value(&c).unwrap();
+        assert_eq!(v["status"], "error");
+        assert_eq!(v["error"]["kind"], "access_denied");
+        let back: Collected<Vec<u8>> = serde_json::from_value(v).unwrap();
+        assert!(back.get().unwrap_err().to_string().contains("missing permission config:DescribeConfigRules"));
+    }
+}
