@@ -72,7 +72,13 @@ fn audit(catalogue: &Catalogue, args: &AuditArgs, color: bool, stdout: &mut dyn 
         ));
     };
     let report = build_report(catalogue, &snapshot, &source);
-    let opts = RenderOptions { color, explain: args.explain, fail_on: Some(args.fail_on), strict: args.strict };
+    let opts = RenderOptions {
+        color,
+        explain: args.explain,
+        fail_on: Some(args.fail_on),
+        strict: args.strict,
+        width: crate::report::style::text_width(),
+    };
     for (path, format) in &outputs {
         let file_opts = RenderOptions { color: false, ..opts };
         let mut buf = Vec::new();

@@ -78,6 +78,9 @@ pub fn render_checks(checks: &[&CheckMeta], color: bool, format: ListFormat, out
         return json(checks, out);
     }
     let mut t = table(vec!["Check", "Severity", "Domains", "Title", "Notes"]);
+    if color {
+        t.enforce_styling();
+    }
     for c in checks {
         t.add_row(vec![
             Cell::new(&c.id),

@@ -285,7 +285,7 @@ impl Format {
 }
 
 /// Options that change how a report is printed, not what it says.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy)]
 pub struct RenderOptions {
     pub color: bool,
     /// Print each failing finding's note text under it.
@@ -293,6 +293,8 @@ pub struct RenderOptions {
     /// The threshold, echoed in the summary line.
     pub fail_on: Option<Severity>,
     pub strict: bool,
+    /// Columns to lay the table out in.
+    pub width: usize,
 }
 
 /// Writes a report in the given format.

@@ -16,7 +16,7 @@ pub fn render_table(
     opts: &RenderOptions,
     out: &mut dyn Write,
 ) -> io::Result<()> {
-    let width = style::text_width();
+    let width = opts.width;
     let scope = &report.scope;
     writeln!(
         out,
@@ -53,6 +53,10 @@ pub fn render_table(
             .set_content_arrangement(ContentArrangement::Dynamic)
             .set_width(width as u16)
             .set_header(vec!["Status", "Severity", "Check · finding · resource", "Account · region", "Study notes"]);
+        if opts.color {
+            // comfy-table drops styling off a terminal unless told; the caller already decided.
+            table.enforce_styling();
+        }
         for f in &findings {
             let notes = f
                 .notes
@@ -66,7 +70,12 @@ pub fn render_table(
             table.add_row(vec![
                 status_cell(f.status, opts.color),
                 severity_cell(f.severity, opts.color),
-                Cell::new(format!("{}\n{}\n{}", f.check_id, f.message, f.resource)),
+                Cell::new(format!(
+                    "{}\n{}{}",
+                    f.check_id,
+                    f.message,
+                    shown_resource(f).map(|r| format!("\n{r}")).unwrap_or_default()
+                )),
                 Cell::new(format!("{}\n{}", f.account, f.region)),
                 Cell::new(notes),
             ]);
@@ -98,6 +107,11 @@ pub fn render_table(
     Ok(())
 }
 
+/// The resource, unless it is just the account (findings about an account's or region's configuration).
+fn shown_resource(f: &Finding) -> Option<&str> {
+    (f.resource != f.account).then_some(f.resource.as_str())
+}
+
 fn counts_line(c: &StatusCounts) -> String {
     let parts: Vec<String> = [
         (c.fail, "fail"),
@@ -125,7 +139,10 @@ fn write_explanation(
     width: usize,
     out: &mut dyn Write,
 ) -> io::Result<()> {
-    writeln!(out, "  ✗ {} · {} · {} {}", f.check_id, f.resource, f.account, f.region)?;
+    match shown_resource(f) {
+        Some(r) => writeln!(out, "  ✗ {} · {r} · {} {}", f.check_id, f.account, f.region)?,
+        None => writeln!(out, "  ✗ {} · {} {}", f.check_id, f.account, f.region)?,
+    }
     for id in &f.notes {
         let Some(note) = catalogue.note(id) else { continue };
         if explained.insert(id.clone()) {

@@ -1,0 +1,383 @@
+//! Acceptance tests: the real binary, as a new user runs it — exit codes, outputs, and bad input.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use serde_json::Value;
+
+fn dopaudit() -> Command {
+    let mut cmd = Command::cargo_bin("dopaudit").unwrap();
+    cmd.env_remove("NO_COLOR").env_remove("COLUMNS");
+    cmd
+}
+
+fn json_of(args: &[&str]) -> Value {
+    let out = dopaudit().args(args).output().unwrap();
+    assert!(out.status.code().is_some_and(|c| c == 0 || c == 1), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{args:?} printed invalid JSON: {e}"))
+}
+
+fn demo_report() -> Value {
+    json_of(&["audit", "--demo", "--format", "json"])
+}
+
+#[test]
+fn demo_audit_fails_and_every_finding_names_its_notes() {
+    let assert = dopaudit().args(["audit", "--demo"]).assert().code(1);
+    let table = String::from_utf8(assert.get_output().stdout.clone()).unwrap();
+    let report = demo_report();
+    let findings = report["findings"].as_array().unwrap();
+    assert!(findings.len() >= 40, "the demo should be substantial, got {}", findings.len());
+    for f in findings {
+        let notes = f["notes"].as_array().unwrap();
+        assert!(!notes.is_empty(), "finding without notes: {f}");
+        for n in notes {
+            assert!(table.contains(n.as_str().unwrap()), "table lacks note {n}");
+        }
+        assert!(table.contains(f["check_id"].as_str().unwrap()));
+    }
+    assert!(table.contains("Result: FAIL"), "{table}");
+    assert!(table.contains(&format!("({} findings)", findings.len())), "{table}");
+}
+
+#[test]
+fn demo_covers_every_check_and_every_status_that_matters() {
+    let report = demo_report();
+    let mut by_check: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for f in report["findings"].as_array().unwrap() {
+        by_check
+            .entry(f["check_id"].as_str().unwrap().into())
+            .or_default()
+            .insert(f["status"].as_str().unwrap().into());
+    }
+    let checks = json_of(&["checks", "--format", "json"]);
+    for c in checks.as_array().unwrap() {
+        let id = c["id"].as_str().unwrap();
+        assert!(by_check.contains_key(id), "the demo never exercises {id}");
+    }
+    let statuses: BTreeSet<&str> = by_check.values().flatten().map(String::as_str).collect();
+    for s in ["pass", "fail", "unknown"] {
+        assert!(statuses.contains(s), "no {s} finding in the demo");
+    }
+    let unknown_denied = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f["status"] == "unknown" && f["message"].as_str().unwrap().contains("missing permission"));
+    assert!(unknown_denied, "the demo must show an access-denied unknown naming the permission");
+}
+
+#[test]
+fn every_note_in_the_report_resolves_with_explain() {
+    let report = demo_report();
+    let ids: BTreeSet<String> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|f| f["notes"].as_array().unwrap().iter().map(|n| n.as_str().unwrap().to_string()))
+        .collect();
+    assert!(ids.len() >= 10);
+    for id in ids {
+        dopaudit()
+            .args(["explain", &id])
+            .assert()
+            .success()
+            .stdout(predicate::str::contains(format!("Note {id}")).and(predicate::str::contains("https://")));
+    }
+}
+
+#[test]
+fn json_report_validates_against_the_published_schema() {
+    let schema: Value = serde_json::from_str(
+        &std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("reports/report.schema.json")).unwrap(),
+    )
+    .unwrap();
+    let validator = jsonschema::validator_for(&schema).expect("the schema itself is valid");
+    let report = demo_report();
+    let errors: Vec<String> =
+        validator.iter_errors(&report).map(|e| format!("{} at {}", e, e.instance_path())).collect();
+    assert!(errors.is_empty(), "demo report does not match reports/report.schema.json:\n{}", errors.join("\n"));
+    // The schema has teeth: a finding with an invented status is rejected.
+    let mut broken = report.clone();
+    broken["findings"][0]["status"] = "maybe".into();
+    assert!(!validator.is_valid(&broken));
+    let mut broken = report;
+    broken["findings"][0].as_object_mut().unwrap().remove("notes");
+    assert!(!validator.is_valid(&broken));
+}
+
+#[test]
+fn summary_counts_agree_with_findings() {
+    let report = demo_report();
+    let findings = report["findings"].as_array().unwrap();
+    let summary = &report["summary"];
+    assert_eq!(summary["total"].as_u64().unwrap() as usize, findings.len());
+    for s in ["pass", "fail", "unknown", "skipped", "suppressed"] {
+        let n = findings.iter().filter(|f| f["status"] == s).count();
+        assert_eq!(summary[s].as_u64().unwrap() as usize, n, "{s}");
+    }
+    let domain4 = summary["by_domain"].as_array().unwrap().iter().find(|d| d["number"] == 4).unwrap();
+    let n4 = findings.iter().filter(|f| f["domains"].as_array().unwrap().iter().any(|d| d == 4)).count();
+    assert_eq!(domain4["total"].as_u64().unwrap() as usize, n4);
+}
+
+#[test]
+fn fail_on_and_strict_decide_the_exit_code() {
+    // The demo's worst failures are high; its unknowns include high ones.
+    dopaudit().args(["audit", "--demo", "--fail-on", "critical", "-q"]).assert().code(0).stdout("");
+    dopaudit().args(["audit", "--demo", "--fail-on", "high", "-q"]).assert().code(1);
+    dopaudit().args(["audit", "--demo", "--fail-on", "critical", "--strict", "-q"]).assert().code(0);
+    let report = demo_report();
+    let high_unknown =
+        report["findings"].as_array().unwrap().iter().any(|f| f["status"] == "unknown" && f["severity"] == "high");
+    assert!(high_unknown);
+    dopaudit()
+        .args(["audit", "--demo", "--fail-on", "critical"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("Result: PASS"));
+    dopaudit()
+        .args(["audit", "--demo", "--fail-on", "nonsense"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("unknown severity"));
+}
+
+#[test]
+fn explain_flag_prints_note_text_under_failures() {
+    let note = json_of(&["explain", "cloudtrail.log-integrity", "--format", "json"]);
+    let text = note["note"]["text"].as_str().unwrap();
+    let first_words: String = text.split_whitespace().take(4).collect::<Vec<_>>().join(" ");
+    dopaudit()
+        .args(["audit", "--demo", "--explain"])
+        .env("COLUMNS", "400")
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(first_words).and(predicate::str::contains("Fix: ")));
+}
+
+#[test]
+fn notes_catalogue_covers_the_exam() {
+    let notes = json_of(&["notes", "--format", "json"]);
+    let notes = notes.as_array().unwrap();
+    assert!(notes.len() >= 130, "only {} notes", notes.len());
+    let sections: BTreeSet<(u64, String)> = notes
+        .iter()
+        .map(|n| (n["section"]["number"].as_u64().unwrap(), n["section"]["title"].as_str().unwrap().to_string()))
+        .collect();
+    assert_eq!(sections.len(), 38, "{sections:?}");
+    assert_eq!(sections.iter().map(|s| s.0).collect::<BTreeSet<_>>(), (1..=38).collect());
+    let domains: BTreeSet<u64> =
+        notes.iter().flat_map(|n| n["domains"].as_array().unwrap().iter().map(|d| d.as_u64().unwrap())).collect();
+    assert_eq!(domains, (1..=6).collect());
+    for n in notes {
+        for field in ["id", "title", "text", "docs_url"] {
+            assert!(n[field].as_str().is_some_and(|s| !s.is_empty()), "{field} missing in {n}");
+        }
+        assert!(!n["topics"].as_array().unwrap().is_empty());
+    }
+}
+
+#[test]
+fn checks_json_has_the_stable_fields() {
+    let checks = json_of(&["checks", "--format", "json"]);
+    let checks = checks.as_array().unwrap();
+    assert!(checks.len() >= 13);
+    let mut ids = BTreeSet::new();
+    for c in checks {
+        assert!(ids.insert(c["id"].as_str().unwrap().to_string()), "duplicate {}", c["id"]);
+        for field in ["title", "severity"] {
+            assert!(c[field].is_string(), "{field} in {c}");
+        }
+        for field in ["domains", "notes", "permissions"] {
+            assert!(!c[field].as_array().unwrap().is_empty(), "{field} in {c}");
+        }
+        assert!(c["remediation"]["text"].is_string());
+    }
+}
+
+#[test]
+fn notes_filters() {
+    let by_number = json_of(&["notes", "--section", "21", "--format", "json"]);
+    let by_name = json_of(&["notes", "--section", "cloudtrail", "--format", "json"]);
+    assert_eq!(by_number, by_name);
+    assert!(by_number.as_array().unwrap().iter().all(|n| n["section"]["number"] == 21));
+    let d5 = json_of(&["notes", "--domain", "5", "--format", "json"]);
+    assert!(!d5.as_array().unwrap().is_empty());
+    assert!(d5.as_array().unwrap().iter().all(|n| n["domains"].as_array().unwrap().iter().any(|d| d == 5)));
+    let secrets = json_of(&["notes", "--topic", "secrets", "--format", "json"]);
+    assert!(secrets.as_array().unwrap().iter().all(|n| n["topics"].as_array().unwrap().iter().any(|t| t == "secrets")));
+    dopaudit()
+        .args(["notes", "--section", "99"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no study section '99'"));
+    dopaudit().args(["notes", "--domain", "7"]).assert().code(2);
+    dopaudit().args(["notes", "--topic", "nope"]).assert().code(2).stderr(predicate::str::contains("the topics are"));
+}
+
+#[test]
+fn explain_a_check_shows_calls_and_fix() {
+    dopaudit().args(["explain", "cloudtrail-log-file-validation"]).assert().success().stdout(
+        predicate::str::contains("cloudtrail:DescribeTrails")
+            .and(predicate::str::contains("How to fix"))
+            .and(predicate::str::contains("--enable-log-file-validation"))
+            .and(predicate::str::contains("cloudtrail.log-integrity")),
+    );
+}
+
+#[test]
+fn explain_unknown_id_exits_2_with_suggestions() {
+    dopaudit().args(["explain", "cloudtrail-validation"]).assert().code(2).stdout("").stderr(
+        predicate::str::contains("no check or note has the id 'cloudtrail-validation'")
+            .and(predicate::str::contains("did you mean")),
+    );
+}
+
+#[test]
+fn domains_show_weights_and_demo_pass_rates() {
+    let rows = json_of(&["domains", "--format", "json"]);
+    let rows = rows.as_array().unwrap();
+    assert_eq!(rows.len(), 6);
+    assert_eq!(rows.iter().map(|r| r["weight"].as_u64().unwrap()).sum::<u64>(), 100);
+    assert!(rows.iter().all(|r| r.get("results").is_none()));
+    let with_demo = json_of(&["domains", "--demo", "--format", "json"]);
+    let d4 = with_demo.as_array().unwrap().iter().find(|r| r["number"] == 4).unwrap();
+    let (pass, fail) = (d4["results"]["pass"].as_f64().unwrap(), d4["results"]["fail"].as_f64().unwrap());
+    assert!((d4["results"]["pass_rate"].as_f64().unwrap() - pass / (pass + fail)).abs() < 1e-9);
+    dopaudit().args(["domains", "--demo"]).assert().success().stdout(predicate::str::contains("Pass rate"));
+    let topics = json_of(&["domains", "--topics", "--format", "json"]);
+    assert_eq!(topics.as_array().unwrap().len(), 12);
+}
+
+#[test]
+fn missing_snapshot_exits_2_naming_the_file() {
+    dopaudit().args(["audit", "--snapshot", "/nonexistent/snap.json"]).assert().code(2).stdout("").stderr(
+        predicate::str::contains("/nonexistent/snap.json").and(predicate::str::starts_with("dopaudit: error:")),
+    );
+}
+
+#[test]
+fn truncated_or_foreign_snapshots_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = dopaudit_demo_snapshot();
+    let truncated = dir.path().join("truncated.json");
+    std::fs::write(&truncated, &demo[..demo.len() / 2]).unwrap();
+    let assert = dopaudit().args(["audit", "--snapshot"]).arg(&truncated).assert().code(2).stdout("");
+    let err = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    assert!(err.contains("truncated.json") && err.contains("truncated"), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "one line: {err}");
+
+    let future = dir.path().join("future.json");
+    std::fs::write(&future, demo.replacen("\"schema_version\": 1", "\"schema_version\": 7", 1)).unwrap();
+    dopaudit()
+        .args(["audit", "--snapshot"])
+        .arg(&future)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("schema version 7"));
+
+    let garbage = dir.path().join("garbage.json");
+    std::fs::write(&garbage, "not json at all").unwrap();
+    dopaudit()
+        .args(["audit", "--snapshot"])
+        .arg(&garbage)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("garbage.json"));
+}
+
+/// The demo snapshot as shipped in mocks/.
+fn dopaudit_demo_snapshot() -> String {
+    std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("mocks/demo-organization.json")).unwrap()
+}
+
+#[test]
+fn snapshot_file_gives_the_demo_findings() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("snap.json");
+    std::fs::write(&path, dopaudit_demo_snapshot()).unwrap();
+    let from_file = json_of(&["audit", "--snapshot", path.to_str().unwrap(), "--format", "json"]);
+    let demo = demo_report();
+    assert_eq!(from_file["findings"], demo["findings"]);
+    assert_eq!(from_file["scope"]["source"], "snapshot");
+    assert_eq!(from_file["scope"]["snapshot_path"], path.to_str().unwrap());
+}
+
+#[test]
+fn output_files_take_their_format_from_the_extension() {
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("report.json");
+    let txt = dir.path().join("report.txt");
+    dopaudit().args(["audit", "--demo", "-q", "-o"]).arg(&json).arg("-o").arg(&txt).assert().code(1).stdout("");
+    let report: Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert!(report["findings"].as_array().unwrap().len() > 10);
+    let table = std::fs::read_to_string(&txt).unwrap();
+    assert!(table.contains("Summary:") && !table.contains('\u{1b}'), "files are never coloured");
+
+    let sarif = dir.path().join("report.sarif");
+    dopaudit()
+        .args(["audit", "--demo", "-o"])
+        .arg(&sarif)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("report.sarif"));
+    assert!(!sarif.exists());
+    let missing_dir = dir.path().join("no/such/dir/report.json");
+    dopaudit()
+        .args(["audit", "--demo", "-q", "-o"])
+        .arg(&missing_dir)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("cannot write"));
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(leftovers.len(), 2, "nothing half-written: {leftovers:?}");
+}
+
+#[test]
+fn colour_only_when_asked_and_never_with_no_color() {
+    let esc = predicate::str::contains("\u{1b}[");
+    dopaudit().args(["audit", "--demo"]).assert().code(1).stdout(esc.clone().not());
+    dopaudit().args(["audit", "--demo", "--color", "always"]).assert().code(1).stdout(esc.clone());
+    dopaudit().args(["audit", "--demo", "--color", "always"]).env("NO_COLOR", "1").assert().code(1).stdout(esc.not());
+}
+
+#[test]
+fn bad_flags_and_no_source_exit_2() {
+    dopaudit().args(["audit", "--demo", "--no-such-flag"]).assert().code(2);
+    dopaudit()
+        .args(["audit", "--demo", "--snapshot", "x.json"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("cannot be used with"));
+    dopaudit().args(["audit"]).assert().code(2).stderr(predicate::str::contains("--demo"));
+    dopaudit().arg("frobnicate").assert().code(2);
+}
+
+#[test]
+fn help_teaches() {
+    dopaudit()
+        .arg("--help")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Exit codes").and(predicate::str::contains("dopaudit audit --demo")));
+    dopaudit().args(["audit", "--help"]).assert().success().stdout(predicate::str::contains("--fail-on"));
+}
+
+#[test]
+fn closed_pipe_is_not_an_error() {
+    use std::io::Read;
+    use std::process::{Command as Std, Stdio};
+    let mut child = Std::new(assert_cmd::cargo::cargo_bin("dopaudit"))
+        .args(["notes", "--text"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut buf = [0u8; 64];
+    child.stdout.as_mut().unwrap().read_exact(&mut buf).unwrap();
+    drop(child.stdout.take());
+    let status = child.wait().unwrap();
+    assert!(status.code() == Some(0), "exit {status:?}");
+}
