@@ -8,8 +8,15 @@ use std::path::{Path, PathBuf};
 
 use chrono::Utc;
 
+use std::time::Duration;
+
+use crate::aws::AwsOptions;
 use crate::checks;
-use crate::cli::{AuditArgs, ChecksArgs, Cli, Command, DomainsArgs, ExplainArgs, NotesArgs, SourceArgs};
+use crate::cli::{
+    AuditArgs, AwsArgs, ChecksArgs, Cli, CollectArgs, Command, DomainsArgs, ExplainArgs, IamPolicyArgs, NotesArgs,
+    SourceArgs,
+};
+use crate::collect::{self, CollectOptions, OrgOptions, RegionChoice};
 use crate::error::Error;
 use crate::notes::Catalogue;
 use crate::report::catalogue_view::{self as view, ListFormat};
@@ -17,12 +24,23 @@ use crate::report::style::want_color;
 use crate::report::{decide, render, Format, RenderOptions, Report, Source, Verdict};
 use crate::snapshot::Snapshot;
 
-/// Runs one command, writing its output to `stdout`.
-pub fn run(cli: &Cli, stdout: &mut dyn Write, stdout_is_terminal: bool) -> Result<Verdict, Error> {
+/// Where a command writes: its output, and its notes for the person at the terminal.
+pub struct Streams<'a> {
+    pub stdout: &'a mut dyn Write,
+    pub stdout_is_terminal: bool,
+    pub stderr: &'a mut dyn Write,
+    pub stderr_is_terminal: bool,
+}
+
+/// Runs one command.
+pub fn run(cli: &Cli, streams: &mut Streams<'_>) -> Result<Verdict, Error> {
     let catalogue = Catalogue::embedded()?;
-    let color = want_color(cli.color, stdout_is_terminal);
+    let color = want_color(cli.color, streams.stdout_is_terminal);
+    let stdout = &mut *streams.stdout;
     match &cli.command {
-        Command::Audit(args) => audit(catalogue, args, color, stdout),
+        Command::Audit(args) => audit(catalogue, args, color, stdout, streams.stderr, streams.stderr_is_terminal),
+        Command::Collect(args) => collect_cmd(args, stdout, streams.stderr, streams.stderr_is_terminal),
+        Command::IamPolicy(args) => iam_policy(catalogue, args, stdout),
         Command::Checks(args) => checks_cmd(catalogue, args, color, stdout),
         Command::Notes(args) => notes_cmd(catalogue, args, stdout),
         Command::Explain(args) => explain(catalogue, args, stdout),
@@ -51,7 +69,101 @@ pub fn build_report(catalogue: &Catalogue, snapshot: &Snapshot, source: &Source)
     Report::generate(catalogue, snapshot, source, findings, Utc::now())
 }
 
-fn audit(catalogue: &Catalogue, args: &AuditArgs, color: bool, stdout: &mut dyn Write) -> Result<Verdict, Error> {
+/// The collection options the AWS flags describe, checked.
+fn collect_options(aws: &AwsArgs, progress: bool) -> Result<CollectOptions, Error> {
+    for id in &aws.accounts {
+        if id.len() != 12 || !id.chars().all(|c| c.is_ascii_digit()) {
+            return Err(Error::Usage(format!("--accounts: '{id}' is not a 12-digit AWS account id")));
+        }
+    }
+    for ou in &aws.ou {
+        if !(ou.starts_with("ou-") || ou.starts_with("r-")) {
+            return Err(Error::Usage(format!("--ou: '{ou}' is not an OU (ou-…) or root (r-…) id")));
+        }
+    }
+    let regions = match aws.regions.as_slice() {
+        [] => RegionChoice::Enabled,
+        [all] if all.eq_ignore_ascii_case("all") => RegionChoice::All,
+        list => {
+            for r in list {
+                let ok = r.split('-').count() >= 3
+                    && r.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+                if !ok || r == "all" {
+                    return Err(Error::Usage(format!(
+                        "--regions: '{r}' is not a region name like us-east-1 (or give `all` alone)"
+                    )));
+                }
+            }
+            RegionChoice::Only(list.to_vec())
+        }
+    };
+    Ok(CollectOptions {
+        aws: AwsOptions {
+            profile: aws.profile.clone(),
+            region: aws.region.clone(),
+            endpoint_url: aws.endpoint_url.clone(),
+            max_attempts: aws.max_attempts,
+            timeout: Duration::from_secs(aws.timeout),
+        },
+        regions,
+        org: aws.org.then(|| OrgOptions {
+            role_name: aws.role_name.clone(),
+            external_id: aws.external_id.clone(),
+            accounts: aws.accounts.clone(),
+            ous: aws.ou.clone(),
+        }),
+        concurrency: usize::from(aws.concurrency),
+        progress,
+    })
+}
+
+/// Collects live, then prints the collection's warnings and a one-line summary to stderr.
+fn collect_live(
+    aws: &AwsArgs,
+    quiet: bool,
+    stderr: &mut dyn Write,
+    stderr_is_terminal: bool,
+) -> Result<Snapshot, Error> {
+    let opts = collect_options(aws, stderr_is_terminal && !quiet)?;
+    let snapshot = collect::collect_blocking(&opts)?;
+    crate::report::write_collection_notes(&snapshot, quiet, stderr).map_err(out_err)?;
+    Ok(snapshot)
+}
+
+fn collect_cmd(
+    args: &CollectArgs,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+    stderr_is_terminal: bool,
+) -> Result<Verdict, Error> {
+    let snapshot = collect_live(&args.aws, args.quiet, stderr, stderr_is_terminal)?;
+    let mut json = serde_json::to_vec_pretty(&snapshot).map_err(|e| out_err(e.into()))?;
+    json.push(b'\n');
+    if args.output.as_os_str() == "-" {
+        stdout.write_all(&json).map_err(out_err)?;
+    } else {
+        write_atomically(&args.output, &json)?;
+        if !args.quiet {
+            writeln!(stderr, "dopaudit: wrote {}", args.output.display()).map_err(out_err)?;
+        }
+    }
+    Ok(Verdict::Clean)
+}
+
+fn iam_policy(catalogue: &Catalogue, args: &IamPolicyArgs, stdout: &mut dyn Write) -> Result<Verdict, Error> {
+    crate::report::render_iam_policy(&catalogue.all_permissions(), args.org.then_some(args.role_name.as_str()), stdout)
+        .map_err(out_err)?;
+    Ok(Verdict::Clean)
+}
+
+fn audit(
+    catalogue: &Catalogue,
+    args: &AuditArgs,
+    color: bool,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+    stderr_is_terminal: bool,
+) -> Result<Verdict, Error> {
     // Every output file's format is settled before anything is evaluated or written.
     let outputs: Vec<(PathBuf, Format)> = args
         .output
@@ -66,10 +178,9 @@ fn audit(catalogue: &Catalogue, args: &AuditArgs, color: bool, stdout: &mut dyn 
             Ok((p.clone(), format))
         })
         .collect::<Result<_, Error>>()?;
-    let Some((snapshot, source)) = load_source(&args.source)? else {
-        return Err(Error::Usage(
-            "nothing to audit: this build evaluates saved configuration only; pass --demo for the built-in demo organization, or --snapshot FILE".into(),
-        ));
+    let (snapshot, source) = match load_source(&args.source)? {
+        Some(loaded) => loaded,
+        None => (collect_live(&args.aws, args.quiet, stderr, stderr_is_terminal)?, Source::Live),
     };
     let report = build_report(catalogue, &snapshot, &source);
     let opts = RenderOptions {

@@ -11,6 +11,10 @@ use crate::report::Format;
 
 const AFTER_HELP: &str = "\
 Examples:
+  dopaudit audit --profile sandbox          audit an account, in every enabled region
+  dopaudit audit --org --regions us-east-1,eu-west-1   every account of the organization
+  dopaudit collect -o snap.json && dopaudit audit --snapshot snap.json
+  dopaudit iam-policy --org                 the least-privilege policy the audit needs
   dopaudit audit --demo                     audit the built-in demo organization
   dopaudit audit --demo --explain           ... and read the study note under each failure
   dopaudit audit --snapshot snap.json --format json --output report.json
@@ -22,8 +26,8 @@ Exit codes: 0 no failing finding at or above --fail-on; 1 at least one; 2 the co
 
 /// Audit AWS accounts against the DevOps Engineer – Professional (DOP-C02) study notes.
 ///
-/// Every finding names the study note that explains it. Evaluation is read-only and works on a snapshot:
-/// the built-in demo organization, or a snapshot file saved earlier.
+/// Every finding names the study note that explains it. It reads an account live (only List, Describe and
+/// Get calls), a snapshot saved earlier, or the built-in demo organization.
 #[derive(Debug, Parser)]
 #[command(name = "dopaudit", version, after_help = AFTER_HELP, max_term_width = 110)]
 pub struct Cli {
@@ -39,6 +43,10 @@ pub struct Cli {
 pub enum Command {
     /// Evaluate every check and print the findings, grouped by exam domain.
     Audit(AuditArgs),
+    /// Read the account(s) and save a snapshot to evaluate later or elsewhere (`audit --snapshot`).
+    Collect(CollectArgs),
+    /// Print the least-privilege IAM policy (JSON) that a live audit needs.
+    IamPolicy(IamPolicyArgs),
     /// List the checks: id, severity, exam domains, and the notes each one cites.
     Checks(ChecksArgs),
     /// List the study notes, filtered by exam domain, study section or key topic.
@@ -47,6 +55,60 @@ pub enum Command {
     Explain(ExplainArgs),
     /// The six exam domains with their weights and coverage; with a snapshot, the pass rate in each.
     Domains(DomainsArgs),
+}
+
+/// How to reach AWS, which accounts and which regions.
+#[derive(Debug, Args, Clone)]
+#[command(next_help_heading = "AWS")]
+pub struct AwsArgs {
+    /// A profile from the shared config files; SSO and assume-role profiles work [default: AWS_PROFILE, then default].
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+
+    /// The region for global calls (STS, Organizations) [default: AWS_REGION, then the profile's].
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
+
+    /// Send every call to this endpoint, e.g. an emulator (AWS_ENDPOINT_URL works too).
+    #[arg(long, value_name = "URL")]
+    pub endpoint_url: Option<String>,
+
+    /// Regions to audit: a comma-separated list, or `all` [default: the regions enabled in the account].
+    #[arg(long, value_name = "LIST", value_delimiter = ',')]
+    pub regions: Vec<String>,
+
+    /// Audit every account of the organization: run it from the management or a delegated administrator
+    /// account; each member is entered by assuming --role-name.
+    #[arg(long)]
+    pub org: bool,
+
+    /// The role to assume in each member account.
+    #[arg(long, value_name = "NAME", default_value = "OrganizationAccountAccessRole")]
+    pub role_name: String,
+
+    /// The external id the member roles require, if any.
+    #[arg(long, value_name = "ID", requires = "org")]
+    pub external_id: Option<String>,
+
+    /// Only these member accounts (comma-separated ids).
+    #[arg(long, value_name = "IDS", value_delimiter = ',', requires = "org")]
+    pub accounts: Vec<String>,
+
+    /// Only the accounts under these OUs or roots, recursively (comma-separated ids: ou-…, r-…).
+    #[arg(long, value_name = "IDS", value_delimiter = ',', requires = "org")]
+    pub ou: Vec<String>,
+
+    /// How many AWS calls may be in flight at once, across all accounts and regions.
+    #[arg(long, value_name = "N", default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=512))]
+    pub concurrency: u16,
+
+    /// Attempts per call, the first included; throttling is retried with adaptive back-off.
+    #[arg(long, value_name = "N", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=20))]
+    pub max_attempts: u32,
+
+    /// Seconds one HTTP attempt may take.
+    #[arg(long, value_name = "SECONDS", default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..=600))]
+    pub timeout: u64,
 }
 
 /// Where the configuration to evaluate comes from.
@@ -65,6 +127,9 @@ pub struct SourceArgs {
 pub struct AuditArgs {
     #[command(flatten)]
     pub source: SourceArgs,
+
+    #[command(flatten)]
+    pub aws: AwsArgs,
 
     /// Format printed on standard output.
     #[arg(long, short = 'f', value_enum, default_value_t = Format::Table)]
@@ -86,9 +151,34 @@ pub struct AuditArgs {
     #[arg(long)]
     pub explain: bool,
 
-    /// Print nothing on standard output (files named by --output are still written).
+    /// Print nothing on standard output and no progress bar (files named by --output are still written).
     #[arg(long, short = 'q')]
     pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CollectArgs {
+    #[command(flatten)]
+    pub aws: AwsArgs,
+
+    /// Where to write the snapshot (JSON); `-` for standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: PathBuf,
+
+    /// No progress bar and no summary line.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct IamPolicyArgs {
+    /// Also allow entering member accounts (sts:AssumeRole on --role-name), for `audit --org`.
+    #[arg(long)]
+    pub org: bool,
+
+    /// The member-account role `--org` assumes.
+    #[arg(long, value_name = "NAME", default_value = "OrganizationAccountAccessRole")]
+    pub role_name: String,
 }
 
 #[derive(Debug, Args)]

@@ -11,6 +11,8 @@ pub enum Error {
     Catalogue(#[from] &'static CatalogueError),
     #[error(transparent)]
     Snapshot(#[from] SnapshotError),
+    #[error(transparent)]
+    Collect(#[from] crate::collect::CollectError),
     #[error("no check or note has the id '{id}'{}", suggest(.suggestions))]
     UnknownId { id: String, suggestions: Vec<String> },
     #[error("{0}")]

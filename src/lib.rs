@@ -6,8 +6,10 @@
 //! notes and check metadata are data under `checks/`, loaded by [`notes::Catalogue`].
 
 pub mod app;
+pub mod aws;
 pub mod checks;
 pub mod cli;
+pub mod collect;
 pub mod error;
 pub mod notes;
 pub mod report;

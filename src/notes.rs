@@ -139,6 +139,8 @@ pub struct Catalogue {
     pub sections: Vec<Section>,
     pub notes: Vec<Note>,
     pub checks: Vec<CheckMeta>,
+    /// IAM actions the collectors need beyond the checks' own (`[collection]` in catalogue.toml).
+    pub collection_permissions: Vec<String>,
     note_index: BTreeMap<String, usize>,
     check_index: BTreeMap<String, usize>,
 }
@@ -157,6 +159,14 @@ pub enum CatalogueError {
 struct FrameFile {
     domains: Vec<Domain>,
     topics: Vec<Topic>,
+    #[serde(default)]
+    collection: CollectionFrame,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct CollectionFrame {
+    permissions: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -268,6 +278,7 @@ impl Catalogue {
             sections,
             notes,
             checks,
+            collection_permissions: frame.collection.permissions,
             note_index,
             check_index,
         };
@@ -306,6 +317,13 @@ impl Catalogue {
     /// The checks that cite a note.
     pub fn checks_for_note<'a>(&'a self, note_id: &'a str) -> impl Iterator<Item = &'a CheckMeta> + 'a {
         self.checks.iter().filter(move |c| c.notes.iter().any(|n| n == note_id))
+    }
+
+    /// Every IAM action a live audit needs: the checks' and the collectors', sorted, once each.
+    pub fn all_permissions(&self) -> Vec<String> {
+        let mut all: BTreeSet<&str> = self.collection_permissions.iter().map(String::as_str).collect();
+        all.extend(self.checks.iter().flat_map(|c| c.permissions.iter().map(String::as_str)));
+        all.into_iter().map(str::to_string).collect()
     }
 
     /// Every inconsistency in the catalogue, as one sentence each. Empty when it is sound.
@@ -362,6 +380,11 @@ impl Catalogue {
                 p.push(format!("note '{}' links '{}', not an official AWS documentation page", n.id, n.docs_url));
             }
         }
+        for a in &self.collection_permissions {
+            if !is_iam_action(a) {
+                p.push(format!("[collection] declares '{a}', which is not an IAM action like 'service:Action'"));
+            }
+        }
         let mut seen = BTreeSet::new();
         for c in &self.checks {
             if !seen.insert(c.id.as_str()) {
@@ -383,10 +406,7 @@ impl Catalogue {
                 p.push(format!("check '{}' declares no IAM action", c.id));
             }
             for a in &c.permissions {
-                let ok = a.split_once(':').is_some_and(|(svc, act)| {
-                    !svc.is_empty() && !act.is_empty() && act.chars().all(|ch| ch.is_ascii_alphanumeric())
-                });
-                if !ok {
+                if !is_iam_action(a) {
                     p.push(format!(
                         "check '{}' declares '{a}', which is not an IAM action like 'service:Action'",
                         c.id
@@ -410,6 +430,12 @@ fn check_refs(p: &mut Vec<String>, what: &str, domains: &[u8], known: &BTreeSet<
             p.push(format!("{what} names unknown domain {d}"));
         }
     }
+}
+
+fn is_iam_action(a: &str) -> bool {
+    a.split_once(':').is_some_and(|(svc, act)| {
+        !svc.is_empty() && !act.is_empty() && act.chars().all(|ch| ch.is_ascii_alphanumeric())
+    })
 }
 
 fn is_kebab(s: &str) -> bool {

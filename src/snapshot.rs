@@ -29,6 +29,37 @@ pub struct Snapshot {
     /// The regions the collection was asked to cover.
     pub regions: Vec<String>,
     pub accounts: Vec<AccountSnapshot>,
+    /// How a live collection went: who collected, the AWS calls made, what was skipped and why.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub collection: Option<CollectionRecord>,
+}
+
+/// The account of a live collection and its AWS calls.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct CollectionRecord {
+    /// The identity that ran the collection (`sts:GetCallerIdentity`).
+    pub caller_arn: String,
+    pub caller_account: String,
+    pub started_at: DateTime<Utc>,
+    pub duration_ms: u64,
+    /// Every AWS operation called, with how often.
+    pub calls: Vec<CallCount>,
+    /// Things the user should know: regions skipped, fallbacks taken.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CallCount {
+    /// The IAM service prefix (`cloudtrail`, `config`, `s3` …).
+    pub service: String,
+    /// The API operation (`DescribeTrails`).
+    pub operation: String,
+    pub calls: u64,
+    /// HTTP attempts, retries included.
+    pub attempts: u64,
+    /// Calls that ended in an error.
+    pub errors: u64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -171,6 +202,9 @@ impl ErrorKind {
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct CloudTrailData {
     pub trails: Vec<Trail>,
+    /// The buckets of the trails homed in this region and owned by this account, once each.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub buckets: Vec<TrailBucket>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -195,6 +229,101 @@ pub struct Trail {
     /// `GetTrailStatus`, collected in the trail's home region only.
     #[serde(default)]
     pub status: Collected<TrailStatus>,
+    /// `GetEventSelectors`, collected in the trail's home region, in the account that owns it.
+    #[serde(default)]
+    pub event_selectors: Collected<EventSelectors>,
+}
+
+/// What a trail records: basic or advanced event selectors (a trail uses one kind or the other).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct EventSelectors {
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub basic: Vec<BasicEventSelector>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub advanced: Vec<AdvancedEventSelector>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct BasicEventSelector {
+    /// `ReadOnly`, `WriteOnly` or `All`.
+    pub read_write_type: String,
+    pub include_management_events: bool,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub exclude_management_event_sources: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub data_resources: Vec<DataResource>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DataResource {
+    /// e.g. `AWS::S3::Object`, `AWS::Lambda::Function`.
+    pub resource_type: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub values: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AdvancedEventSelector {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    pub field_selectors: Vec<FieldSelector>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct FieldSelector {
+    /// e.g. `eventCategory`, `resources.type`, `readOnly`.
+    pub field: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub equals: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub starts_with: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ends_with: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub not_equals: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub not_starts_with: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub not_ends_with: Vec<String>,
+}
+
+/// The S3 bucket a trail delivers to, as far as the auditing account can read it (it often lives in a
+/// separate log-archive account, where these calls are denied).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TrailBucket {
+    pub name: String,
+    /// `GetBucketLocation`.
+    #[serde(default)]
+    pub region: Collected<String>,
+    /// `GetBucketVersioning`: `Enabled`, `Suspended`, or `null` when never enabled.
+    #[serde(default)]
+    pub versioning: Collected<BucketVersioning>,
+    /// `GetObjectLockConfiguration`: `null` data when object lock is not configured.
+    #[serde(default)]
+    pub object_lock: Collected<Option<ObjectLock>>,
+    /// `GetBucketPolicy`: the policy document, `null` data when the bucket has none.
+    #[serde(default)]
+    pub policy: Collected<Option<String>>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct BucketVersioning {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mfa_delete: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ObjectLock {
+    pub enabled: bool,
+    /// Default retention: `GOVERNANCE` or `COMPLIANCE`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mode: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub days: Option<i32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub years: Option<i32>,
 }
 
 impl Trail {
@@ -237,6 +366,80 @@ pub struct ConfigData {
     pub compliance_by_rule: Collected<Vec<RuleCompliance>>,
     #[serde(default)]
     pub aggregators: Collected<Vec<ConfigAggregator>>,
+    #[serde(default)]
+    pub delivery_channel_statuses: Collected<Vec<DeliveryChannelStatus>>,
+    #[serde(default)]
+    pub rule_evaluation_statuses: Collected<Vec<RuleEvaluationStatus>>,
+    #[serde(default)]
+    pub conformance_packs: Collected<Vec<ConformancePack>>,
+    #[serde(default)]
+    pub remediations: Collected<Vec<RemediationConfig>>,
+    /// `DescribeOrganizationConfigRules`: only the management or delegated administrator account may call it.
+    #[serde(default)]
+    pub organization_rules: Collected<Vec<OrganizationConfigRule>>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DeliveryChannelStatus {
+    pub name: String,
+    /// `configHistoryDeliveryInfo.lastStatus`: `Success`, `Failure` or `Not_Applicable`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_history_status: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_snapshot_status: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_error_code: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RuleEvaluationStatus {
+    pub rule_name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_successful_evaluation: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_failed_evaluation: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_error_code: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_error_message: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ConformancePack {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub arn: Option<String>,
+    /// `DescribeConformancePackCompliance`: the pack's rules and their compliance.
+    #[serde(default)]
+    pub rule_compliance: Collected<Vec<PackRuleCompliance>>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PackRuleCompliance {
+    pub rule_name: String,
+    /// `COMPLIANT`, `NON_COMPLIANT` or `INSUFFICIENT_DATA`.
+    pub compliance: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RemediationConfig {
+    pub rule_name: String,
+    /// `SSM_DOCUMENT`: remediation always runs an Automation document.
+    pub target_type: String,
+    pub target_id: String,
+    pub automatic: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct OrganizationConfigRule {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub arn: Option<String>,
+    /// The managed rule identifier, when it is a managed rule.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_identifier: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub excluded_accounts: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

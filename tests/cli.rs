@@ -352,7 +352,6 @@ fn bad_flags_and_no_source_exit_2() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("cannot be used with"));
-    dopaudit().args(["audit"]).assert().code(2).stderr(predicate::str::contains("--demo"));
     dopaudit().arg("frobnicate").assert().code(2);
 }
 
@@ -380,4 +379,51 @@ fn closed_pipe_is_not_an_error() {
     drop(child.stdout.take());
     let status = child.wait().unwrap();
     assert!(status.code() == Some(0), "exit {status:?}");
+}
+
+#[test]
+fn iam_policy_is_least_privilege_and_read_only() {
+    let policy = json_of(&["iam-policy"]);
+    assert_eq!(policy["Version"], "2012-10-17");
+    let statements = policy["Statement"].as_array().unwrap();
+    assert_eq!(statements.len(), 1, "no sts:AssumeRole without --org");
+    let actions: BTreeSet<&str> =
+        statements[0]["Action"].as_array().unwrap().iter().map(|a| a.as_str().unwrap()).collect();
+    for a in &actions {
+        let verb = a.split_once(':').unwrap().1;
+        assert!(["List", "Describe", "Get", "Lookup"].iter().any(|p| verb.starts_with(p)), "{a} is not a read action");
+    }
+    // Every check's declared actions are in it.
+    for c in json_of(&["checks", "--format", "json"]).as_array().unwrap() {
+        for p in c["permissions"].as_array().unwrap() {
+            assert!(actions.contains(p.as_str().unwrap()), "{p} of {} missing from iam-policy", c["id"]);
+        }
+    }
+    let org = json_of(&["iam-policy", "--org", "--role-name", "AuditRole"]);
+    let enter = &org["Statement"][1];
+    assert_eq!(enter["Action"], "sts:AssumeRole");
+    assert_eq!(enter["Resource"], "arn:aws:iam::*:role/AuditRole");
+}
+
+#[test]
+fn live_flags_are_checked_before_any_call() {
+    // These fail on their flags, before credentials or the network are touched.
+    dopaudit()
+        .args(["audit", "--org", "--accounts", "12345"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("'12345' is not a 12-digit AWS account id"));
+    dopaudit()
+        .args(["audit", "--org", "--ou", "sales"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--ou: 'sales'"));
+    dopaudit()
+        .args(["audit", "--regions", "us-east-1,all"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--regions"));
+    dopaudit().args(["audit", "--regions", "Mars"]).assert().code(2).stderr(predicate::str::contains("'Mars'"));
+    dopaudit().args(["audit", "--accounts", "111111111111"]).assert().code(2).stderr(predicate::str::contains("--org"));
+    dopaudit().args(["collect"]).assert().code(2).stderr(predicate::str::contains("--output"));
 }

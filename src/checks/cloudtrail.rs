@@ -255,6 +255,7 @@ mod tests {
             cloud_watch_logs_log_group_arn: Some("arn:aws:logs:us-east-1:111111111111:log-group:ct".into()),
             cloud_watch_logs_role_arn: Some("arn:aws:iam::111111111111:role/ct".into()),
             status: Collected::ok(TrailStatus { is_logging: true, ..Default::default() }),
+            event_selectors: Collected::NotCollected,
         }
     }
 
@@ -265,7 +266,7 @@ mod tests {
             .map(|r| {
                 let mut reg = region(r);
                 let visible = trails.iter().filter(|t| t.is_multi_region || t.home_region == *r).cloned().collect();
-                reg.cloudtrail = Collected::ok(CloudTrailData { trails: visible });
+                reg.cloudtrail = Collected::ok(CloudTrailData { trails: visible, buckets: vec![] });
                 reg
             })
             .collect();

@@ -360,6 +360,7 @@ mod tests {
             rules: Collected::ok(vec![]),
             compliance_by_rule: Collected::ok(vec![]),
             aggregators: Collected::ok(vec![]),
+            ..Default::default()
         }
     }
 

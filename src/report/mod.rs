@@ -316,6 +316,50 @@ pub fn render_json(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out)
 }
 
+/// The collection's warnings, and unless `quiet` a one-line account of it, for stderr.
+pub fn write_collection_notes(snapshot: &Snapshot, quiet: bool, err: &mut dyn Write) -> io::Result<()> {
+    let Some(record) = &snapshot.collection else { return Ok(()) };
+    for w in &record.warnings {
+        writeln!(err, "dopaudit: warning: {w}")?;
+    }
+    if !quiet {
+        let calls: u64 = record.calls.iter().map(|c| c.calls).sum();
+        let retried: u64 = record.calls.iter().map(|c| c.attempts.saturating_sub(c.calls)).sum();
+        let failed: u64 = record.calls.iter().map(|c| c.errors).sum();
+        let unreachable = snapshot.accounts.iter().filter(|a| a.error.is_some()).count();
+        writeln!(
+            err,
+            "dopaudit: collected {} account(s){} × {} region(s) as {} in {:.1}s: {calls} AWS calls, {retried} retries, {failed} failed",
+            snapshot.accounts.len(),
+            if unreachable > 0 { format!(" ({unreachable} unreachable)") } else { String::new() },
+            snapshot.regions.len(),
+            record.caller_arn,
+            record.duration_ms as f64 / 1000.0,
+        )?;
+    }
+    Ok(())
+}
+
+/// The least-privilege IAM policy for a live audit; with a role name, also entering member accounts.
+pub fn render_iam_policy(actions: &[String], member_role: Option<&str>, out: &mut dyn Write) -> io::Result<()> {
+    let mut statements = vec![serde_json::json!({
+        "Sid": "DopauditReadOnly",
+        "Effect": "Allow",
+        "Action": actions,
+        "Resource": "*",
+    })];
+    if let Some(role) = member_role {
+        statements.push(serde_json::json!({
+            "Sid": "DopauditEnterMemberAccounts",
+            "Effect": "Allow",
+            "Action": "sts:AssumeRole",
+            "Resource": format!("arn:aws:iam::*:role/{role}"),
+        }));
+    }
+    serde_json::to_writer_pretty(&mut *out, &serde_json::json!({ "Version": "2012-10-17", "Statement": statements }))?;
+    writeln!(out)
+}
+
 /// RFC 3339 in UTC to the second, the way every format prints times.
 pub fn fmt_time(t: &DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Secs, true)

@@ -1,0 +1,181 @@
+//! Turns AWS SDK errors into the snapshot's `CollectionError`, keeping the AWS error code and naming the
+//! IAM action that failed. The class decides the finding: access denied and throttling make checks
+//! `unknown`; a region that is not enabled or a service the account does not use make them `skipped`.
+
+use std::error::Error as StdError;
+
+use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+
+use crate::snapshot::{CollectionError, ErrorKind};
+
+const ACCESS_DENIED: &[&str] = &[
+    "AccessDenied",
+    "AccessDeniedException",
+    "UnauthorizedOperation",
+    "UnauthorizedAccess",
+    "AuthorizationError",
+    "AuthorizationErrorException",
+    "AllAccessDisabled",
+    "InsufficientPermissionsException",
+];
+const THROTTLED: &[&str] = &[
+    "Throttling",
+    "ThrottlingException",
+    "ThrottledException",
+    "TooManyRequestsException",
+    "RequestLimitExceeded",
+    "RequestThrottled",
+    "RequestThrottledException",
+    "SlowDown",
+    "PriorRequestNotComplete",
+    "ProvisionedThroughputExceededException",
+];
+const NOT_SUBSCRIBED: &[&str] = &[
+    "AWSOrganizationsNotInUseException",
+    "SubscriptionRequiredException",
+    "OptInRequired",
+    "NoAvailableOrganizationException",
+    "OrganizationAccessDeniedException",
+];
+const UNSUPPORTED: &[&str] = &["NotImplemented", "InvalidAction", "UnknownOperationException", "UnsupportedOperation"];
+
+/// Classifies an SDK error from a call that needed `permission` (an IAM action like `config:DescribeConfigRules`).
+pub fn classify<E, R>(err: &SdkError<E, R>, permission: &str) -> CollectionError
+where
+    E: ProvideErrorMetadata + StdError + 'static,
+    R: std::fmt::Debug + 'static,
+{
+    let permission = Some(permission.to_string());
+    match err {
+        SdkError::TimeoutError(_) => CollectionError {
+            kind: ErrorKind::Timeout,
+            code: "Timeout".into(),
+            message: "the call timed out (see --timeout)".into(),
+            permission,
+        },
+        SdkError::DispatchFailure(_) => CollectionError {
+            kind: ErrorKind::Other,
+            code: "ConnectionError".into(),
+            message: error_chain(err),
+            permission,
+        },
+        SdkError::ServiceError(se) => {
+            let e = se.err();
+            let status = status_of(format!("{:?}", se.raw()).as_str());
+            match e.code() {
+                Some(code) => {
+                    let message = e.message().unwrap_or("").to_string();
+                    CollectionError {
+                        kind: kind_of(code, &message, status),
+                        code: code.to_string(),
+                        message,
+                        permission,
+                    }
+                }
+                // No error code: a successful status with a body the SDK could not read (an emulator's
+                // variant of the response), or an error without the AWS error shape.
+                None => CollectionError {
+                    kind: if status.is_some_and(|s| (200..300).contains(&s) || s == 404 || s == 501) {
+                        ErrorKind::Unsupported
+                    } else {
+                        ErrorKind::Other
+                    },
+                    code: format!("Unparsed{}", status.map(|s| s.to_string()).unwrap_or_default()),
+                    message: format!("the endpoint's response could not be read: {}", error_chain(err)),
+                    permission,
+                },
+            }
+        }
+        SdkError::ResponseError(re) => {
+            // AWS's own errors always parse; an unreadable 404/500/501 comes from an endpoint (an emulator)
+            // that does not implement the operation.
+            match status_of(format!("{:?}", re.raw()).as_str()) {
+                Some(status @ (404 | 405 | 500 | 501)) => CollectionError {
+                    kind: ErrorKind::Unsupported,
+                    code: format!("NotImplemented{status}"),
+                    message: format!("the endpoint answered HTTP {status} with a body that is not an AWS error: it does not seem to implement this operation"),
+                    permission,
+                },
+                status => CollectionError {
+                    kind: ErrorKind::Other,
+                    code: format!("InvalidResponse{}", status.map(|s| s.to_string()).unwrap_or_default()),
+                    message: error_chain(err),
+                    permission,
+                },
+            }
+        }
+        _ => CollectionError {
+            kind: ErrorKind::Other,
+            code: "RequestFailed".into(),
+            message: error_chain(err),
+            permission,
+        },
+    }
+}
+
+fn kind_of(code: &str, message: &str, status: Option<u16>) -> ErrorKind {
+    let lower = message.to_ascii_lowercase();
+    if ACCESS_DENIED.contains(&code) {
+        ErrorKind::AccessDenied
+    } else if THROTTLED.contains(&code) || status == Some(429) {
+        ErrorKind::Throttled
+    } else if NOT_SUBSCRIBED.contains(&code) {
+        ErrorKind::NotSubscribed
+    } else if UNSUPPORTED.contains(&code)
+        || status == Some(501)
+        || ["not yet implemented", "not been implemented", "not implemented"].iter().any(|p| lower.contains(p))
+    {
+        ErrorKind::Unsupported
+    } else if status == Some(403) {
+        ErrorKind::AccessDenied
+    } else {
+        ErrorKind::Other
+    }
+}
+
+/// The HTTP status from the debug form of a raw response (`status: StatusCode(403)`).
+fn status_of(raw: &str) -> Option<u16> {
+    let rest = raw.split("StatusCode(").nth(1)?;
+    rest.split(')').next()?.parse().ok()
+}
+
+/// The error and all its sources, `: `-joined, the way `anyhow` prints `{:#}`.
+pub fn error_chain(err: &(dyn StdError + 'static)) -> String {
+    let mut parts = vec![err.to_string()];
+    let mut source = err.source();
+    while let Some(s) = source {
+        let text = s.to_string();
+        if parts.last() != Some(&text) {
+            parts.push(text);
+        }
+        source = s.source();
+    }
+    parts.join(": ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_map_to_kinds() {
+        assert_eq!(kind_of("AccessDeniedException", "", Some(400)), ErrorKind::AccessDenied);
+        assert_eq!(kind_of("ThrottlingException", "Rate exceeded", Some(400)), ErrorKind::Throttled);
+        assert_eq!(kind_of("Whatever", "", Some(429)), ErrorKind::Throttled);
+        assert_eq!(kind_of("AWSOrganizationsNotInUseException", "", Some(400)), ErrorKind::NotSubscribed);
+        assert_eq!(
+            kind_of("Unknown", "The list_regions action has not been implemented", Some(500)),
+            ErrorKind::Unsupported
+        );
+        assert_eq!(kind_of("InternalFailure", "boom", Some(501)), ErrorKind::Unsupported);
+        assert_eq!(kind_of("Forbidden", "", Some(403)), ErrorKind::AccessDenied);
+        assert_eq!(kind_of("InternalError", "boom", Some(500)), ErrorKind::Other);
+    }
+
+    #[test]
+    fn status_is_read_from_the_raw_response() {
+        assert_eq!(status_of("Response { status: StatusCode(403), headers: … }"), Some(403));
+        assert_eq!(status_of("no status here"), None);
+    }
+}

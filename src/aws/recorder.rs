@@ -1,0 +1,107 @@
+//! Records every AWS operation the tool makes: an interceptor on every client counts calls, HTTP attempts
+//! (retries included) and errors per (service, operation). The counts go into the snapshot, where the
+//! read-only test checks them against an allow-list and the declared IAM actions.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
+use aws_smithy_runtime_api::box_error::BoxError;
+use aws_smithy_runtime_api::client::interceptors::context::{
+    BeforeTransmitInterceptorContextRef, FinalizerInterceptorContextRef,
+};
+use aws_smithy_runtime_api::client::interceptors::Intercept;
+use aws_smithy_runtime_api::client::orchestrator::Metadata;
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
+use aws_smithy_types::config_bag::ConfigBag;
+
+use crate::snapshot::CallCount;
+
+type Counts = BTreeMap<(String, String), CallCount>;
+
+/// The IAM action that authorizes an operation: `service:Operation`, but for the few operations whose
+/// action is named differently.
+pub fn iam_action(service: &str, operation: &str) -> String {
+    match (service, operation) {
+        ("s3", "GetObjectLockConfiguration") => "s3:GetBucketObjectLockConfiguration".into(),
+        _ => format!("{service}:{operation}"),
+    }
+}
+
+/// The shared tally; cheap to clone.
+#[derive(Debug, Clone, Default)]
+pub struct Recorder {
+    counts: Arc<Mutex<Counts>>,
+}
+
+impl Recorder {
+    /// An interceptor for one service's clients, named by its IAM prefix (`cloudtrail`, `config`, …).
+    pub fn interceptor(&self, service: &'static str) -> RecordingInterceptor {
+        RecordingInterceptor { service, counts: self.counts.clone() }
+    }
+
+    /// Every operation called so far, sorted by service and operation.
+    pub fn counts(&self) -> Vec<CallCount> {
+        lock(&self.counts).values().cloned().collect()
+    }
+
+    pub fn total_calls(&self) -> u64 {
+        lock(&self.counts).values().map(|c| c.calls).sum()
+    }
+}
+
+fn lock(m: &Mutex<Counts>) -> std::sync::MutexGuard<'_, Counts> {
+    // A panic while holding the lock cannot leave the counts inconsistent enough to matter.
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+#[derive(Debug)]
+pub struct RecordingInterceptor {
+    service: &'static str,
+    counts: Arc<Mutex<Counts>>,
+}
+
+impl RecordingInterceptor {
+    fn bump(&self, cfg: &ConfigBag, f: impl FnOnce(&mut CallCount)) {
+        let operation = cfg.load::<Metadata>().map_or("Unknown", |m| m.name()).to_string();
+        let mut counts = lock(&self.counts);
+        let entry = counts.entry((self.service.to_string(), operation.clone())).or_insert_with(|| CallCount {
+            service: self.service.to_string(),
+            operation,
+            calls: 0,
+            attempts: 0,
+            errors: 0,
+        });
+        f(entry);
+    }
+}
+
+impl Intercept for RecordingInterceptor {
+    fn name(&self) -> &'static str {
+        "dopaudit-call-recorder"
+    }
+
+    fn read_before_attempt(
+        &self,
+        _ctx: &BeforeTransmitInterceptorContextRef<'_>,
+        _rc: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        self.bump(cfg, |c| c.attempts += 1);
+        Ok(())
+    }
+
+    fn read_after_execution(
+        &self,
+        ctx: &FinalizerInterceptorContextRef<'_>,
+        _rc: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        // Counted at the end, where the operation's metadata is always loaded.
+        let failed = matches!(ctx.output_or_error(), Some(Err(_)));
+        self.bump(cfg, |c| {
+            c.calls += 1;
+            c.errors += u64::from(failed);
+        });
+        Ok(())
+    }
+}

@@ -1,0 +1,187 @@
+//! CloudTrail collector: trails (shadow and organization trails included), each home trail's status and
+//! event selectors, and the protections of the buckets the account's own trails deliver to.
+//!
+//! Status is read only in a trail's home region, and selectors and buckets only by the account that owns
+//! the trail: elsewhere the same calls would repeat work or be denied by design.
+
+use std::collections::BTreeSet;
+
+use aws_sdk_cloudtrail::types as ct;
+
+use super::to_chrono;
+use crate::aws::{classify, AccountAws};
+use crate::snapshot::{
+    AdvancedEventSelector, BasicEventSelector, BucketVersioning, CloudTrailData, Collected, DataResource,
+    EventSelectors, FieldSelector, ObjectLock, Trail, TrailBucket, TrailStatus,
+};
+
+pub async fn collect(aws: &AccountAws, region: &str) -> Collected<CloudTrailData> {
+    let client = aws.cloudtrail(region);
+    let listed = match client.describe_trails().include_shadow_trails(true).send().await {
+        Ok(out) => out,
+        Err(e) => return Collected::Error { error: classify(&e, "cloudtrail:DescribeTrails") },
+    };
+    let mut trails = Vec::new();
+    for t in listed.trail_list() {
+        let mut trail = convert_trail(t, region);
+        if trail.home_region == region {
+            trail.status = trail_status(&client, &trail.arn).await;
+            if trail.owner_account() == Some(aws.account_id.as_str()) {
+                trail.event_selectors = event_selectors(&client, &trail.arn).await;
+            }
+        }
+        trails.push(trail);
+    }
+    let own_buckets: BTreeSet<&str> = trails
+        .iter()
+        .filter(|t| t.home_region == region && t.owner_account() == Some(aws.account_id.as_str()))
+        .filter_map(|t| t.s3_bucket_name.as_deref())
+        .collect();
+    let mut buckets = Vec::new();
+    for name in own_buckets {
+        buckets.push(bucket(aws, name, region).await);
+    }
+    Collected::ok(CloudTrailData { trails, buckets })
+}
+
+fn convert_trail(t: &ct::Trail, listed_in: &str) -> Trail {
+    Trail {
+        name: t.name().unwrap_or_default().to_string(),
+        arn: t.trail_arn().unwrap_or_default().to_string(),
+        home_region: t.home_region().unwrap_or(listed_in).to_string(),
+        s3_bucket_name: t.s3_bucket_name().map(str::to_string),
+        s3_key_prefix: t.s3_key_prefix().map(str::to_string),
+        is_multi_region: t.is_multi_region_trail().unwrap_or(false),
+        is_organization_trail: t.is_organization_trail().unwrap_or(false),
+        include_global_service_events: t.include_global_service_events().unwrap_or(false),
+        log_file_validation_enabled: t.log_file_validation_enabled().unwrap_or(false),
+        kms_key_id: t.kms_key_id().filter(|k| !k.is_empty()).map(str::to_string),
+        cloud_watch_logs_log_group_arn: t
+            .cloud_watch_logs_log_group_arn()
+            .filter(|k| !k.is_empty())
+            .map(str::to_string),
+        cloud_watch_logs_role_arn: t.cloud_watch_logs_role_arn().filter(|k| !k.is_empty()).map(str::to_string),
+        status: Collected::NotCollected,
+        event_selectors: Collected::NotCollected,
+    }
+}
+
+async fn trail_status(client: &aws_sdk_cloudtrail::Client, arn: &str) -> Collected<TrailStatus> {
+    match client.get_trail_status().name(arn).send().await {
+        Ok(s) => Collected::ok(TrailStatus {
+            is_logging: s.is_logging().unwrap_or(false),
+            latest_delivery_error: non_empty(s.latest_delivery_error()),
+            latest_digest_delivery_error: non_empty(s.latest_digest_delivery_error()),
+            latest_cloud_watch_logs_delivery_error: non_empty(s.latest_cloud_watch_logs_delivery_error()),
+            latest_notification_error: non_empty(s.latest_notification_error()),
+            latest_delivery_time: s.latest_delivery_time().and_then(to_chrono),
+            latest_digest_delivery_time: s.latest_digest_delivery_time().and_then(to_chrono),
+        }),
+        Err(e) => Collected::Error { error: classify(&e, "cloudtrail:GetTrailStatus") },
+    }
+}
+
+fn non_empty(s: Option<&str>) -> Option<String> {
+    s.filter(|s| !s.is_empty()).map(str::to_string)
+}
+
+async fn event_selectors(client: &aws_sdk_cloudtrail::Client, arn: &str) -> Collected<EventSelectors> {
+    let out = match client.get_event_selectors().trail_name(arn).send().await {
+        Ok(o) => o,
+        Err(e) => return Collected::Error { error: classify(&e, "cloudtrail:GetEventSelectors") },
+    };
+    let basic = out
+        .event_selectors()
+        .iter()
+        .map(|s| BasicEventSelector {
+            read_write_type: s.read_write_type().map_or("All", |r| r.as_str()).to_string(),
+            include_management_events: s.include_management_events().unwrap_or(true),
+            exclude_management_event_sources: s.exclude_management_event_sources().to_vec(),
+            data_resources: s
+                .data_resources()
+                .iter()
+                .map(|d| DataResource {
+                    resource_type: d.r#type().unwrap_or_default().to_string(),
+                    values: d.values().to_vec(),
+                })
+                .collect(),
+        })
+        .collect();
+    let advanced = out
+        .advanced_event_selectors()
+        .iter()
+        .map(|a| AdvancedEventSelector {
+            name: a.name().map(str::to_string),
+            field_selectors: a
+                .field_selectors()
+                .iter()
+                .map(|f| FieldSelector {
+                    field: f.field().to_string(),
+                    equals: f.equals().to_vec(),
+                    starts_with: f.starts_with().to_vec(),
+                    ends_with: f.ends_with().to_vec(),
+                    not_equals: f.not_equals().to_vec(),
+                    not_starts_with: f.not_starts_with().to_vec(),
+                    not_ends_with: f.not_ends_with().to_vec(),
+                })
+                .collect(),
+        })
+        .collect();
+    Collected::ok(EventSelectors { basic, advanced })
+}
+
+/// Reads a trail bucket's protections from the bucket's own region.
+async fn bucket(aws: &AccountAws, name: &str, trail_region: &str) -> TrailBucket {
+    let located = match aws.s3(trail_region).get_bucket_location().bucket(name).send().await {
+        Ok(out) => Ok(match out.location_constraint().map(|c| c.as_str()) {
+            None | Some("") => "us-east-1".to_string(),
+            Some("EU") => "eu-west-1".to_string(),
+            Some(r) => r.to_string(),
+        }),
+        Err(e) => Err(classify(&e, "s3:GetBucketLocation")),
+    };
+    // Without the location, ask from the trail's region: most trail buckets live there.
+    let s3 = aws.s3(located.as_deref().unwrap_or(trail_region));
+    let versioning = match s3.get_bucket_versioning().bucket(name).send().await {
+        Ok(v) => Collected::ok(BucketVersioning {
+            status: v.status().map(|s| s.as_str().to_string()),
+            mfa_delete: v.mfa_delete().map(|s| s.as_str().to_string()),
+        }),
+        Err(e) => Collected::Error { error: classify(&e, "s3:GetBucketVersioning") },
+    };
+    let object_lock = match s3.get_object_lock_configuration().bucket(name).send().await {
+        Ok(out) => Collected::ok(out.object_lock_configuration().map(|c| {
+            let retention = c.rule().and_then(|r| r.default_retention());
+            ObjectLock {
+                enabled: c.object_lock_enabled().is_some_and(|e| e.as_str() == "Enabled"),
+                mode: retention.and_then(|r| r.mode()).map(|m| m.as_str().to_string()),
+                days: retention.and_then(|r| r.days()),
+                years: retention.and_then(|r| r.years()),
+            }
+        })),
+        Err(e) => {
+            let error = classify(&e, "s3:GetBucketObjectLockConfiguration");
+            if error.code == "ObjectLockConfigurationNotFoundError" {
+                Collected::ok(None)
+            } else {
+                Collected::Error { error }
+            }
+        }
+    };
+    let policy = match s3.get_bucket_policy().bucket(name).send().await {
+        Ok(out) => Collected::ok(out.policy().map(str::to_string)),
+        Err(e) => {
+            let error = classify(&e, "s3:GetBucketPolicy");
+            if error.code == "NoSuchBucketPolicy" {
+                Collected::ok(None)
+            } else {
+                Collected::Error { error }
+            }
+        }
+    };
+    let region = match located {
+        Ok(r) => Collected::ok(r),
+        Err(error) => Collected::Error { error },
+    };
+    TrailBucket { name: name.to_string(), region, versioning, object_lock, policy }
+}

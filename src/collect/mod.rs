@@ -1,0 +1,421 @@
+//! Collection: the only stage that calls AWS. It fills a `Snapshot`.
+//!
+//! Work is split into (account, region, service) tasks that all wait on one shared limit (`--concurrency`),
+//! so a large organization never opens more connections than asked, and each API is called once per
+//! (account, region) with its result shared by every check. A failure stays local: a role that cannot be
+//! assumed marks that account, a denied call marks that piece of data, and the rest goes on.
+
+pub mod cloudtrail;
+pub mod config;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Instant;
+
+use chrono::{DateTime, Utc};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+
+use crate::aws::{self, AccountAws, AwsError, AwsOptions, OrgAccount, Session};
+use crate::snapshot::{
+    AccountSnapshot, CloudTrailData, Collected, CollectionError, CollectionRecord, ConfigData, ErrorKind,
+    RegionSnapshot, Snapshot, SCHEMA_VERSION,
+};
+
+/// Which regions to audit.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum RegionChoice {
+    /// The regions enabled in the account (`account:ListRegions`).
+    #[default]
+    Enabled,
+    /// Every region AWS lists, enabled or not (disabled ones are reported as skipped).
+    All,
+    /// Exactly these.
+    Only(Vec<String>),
+}
+
+/// Walking an organization (`--org`).
+#[derive(Debug, Clone)]
+pub struct OrgOptions {
+    pub role_name: String,
+    pub external_id: Option<String>,
+    /// Only these account ids (empty: all).
+    pub accounts: Vec<String>,
+    /// Only accounts under these OUs or roots, recursively (empty: the whole organization).
+    pub ous: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct CollectOptions {
+    pub aws: AwsOptions,
+    pub regions: RegionChoice,
+    pub org: Option<OrgOptions>,
+    pub concurrency: usize,
+    pub progress: bool,
+}
+
+/// Why a collection could not start. (Failures once it runs are recorded in the snapshot instead.)
+#[derive(Debug, thiserror::Error)]
+pub enum CollectError {
+    #[error(transparent)]
+    Aws(#[from] AwsError),
+    #[error("--org: {0}")]
+    Organization(String),
+    #[error("cannot start the async runtime: {0}")]
+    Runtime(std::io::Error),
+}
+
+/// Converts an SDK timestamp; `None` when it is out of chrono's range.
+pub fn to_chrono(t: &aws_smithy_types::DateTime) -> Option<DateTime<Utc>> {
+    DateTime::from_timestamp(t.secs(), t.subsec_nanos())
+}
+
+/// Runs a collection on its own runtime (for the synchronous command layer).
+pub fn collect_blocking(opts: &CollectOptions) -> Result<Snapshot, CollectError> {
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(CollectError::Runtime)?;
+    runtime.block_on(collect(opts))
+}
+
+/// One account once it has been entered (or found unreachable).
+struct AccountSetup {
+    id: String,
+    name: Option<String>,
+    aws: Result<AccountAws, CollectionError>,
+    organization: Collected<Option<crate::snapshot::Organization>>,
+    /// Regions AWS says are not enabled in this account.
+    disabled: Vec<String>,
+}
+
+enum Section {
+    CloudTrail(Collected<CloudTrailData>),
+    Config(Box<Collected<ConfigData>>),
+}
+
+pub async fn collect(opts: &CollectOptions) -> Result<Snapshot, CollectError> {
+    let started_at = Utc::now();
+    let clock = Instant::now();
+    let (session, mut warnings) = Session::connect(&opts.aws).await?;
+    let own = session.own_account();
+    let limit = Arc::new(Semaphore::new(opts.concurrency.max(1)));
+
+    let own_regions = aws::region_statuses(&own).await;
+    let regions = resolve_regions(&opts.regions, &own_regions, &mut warnings);
+    let targets = targets(&session, &own, opts.org.as_ref(), &mut warnings).await?;
+
+    let progress = progress_bar(opts.progress, targets.len() as u64 * (1 + 2 * regions.len() as u64));
+
+    // Phase 1: enter each account and read what holds for the whole account.
+    let mut setups: JoinSet<(usize, AccountSetup)> = JoinSet::new();
+    for (i, target) in targets.iter().cloned().enumerate() {
+        let (session, limit, org, progress) = (session.clone(), limit.clone(), opts.org.clone(), progress.clone());
+        let own_statuses = if target.id == session.caller.account { Some(own_regions.clone()) } else { None };
+        setups.spawn(async move {
+            let _permit = limit.acquire_owned().await;
+            progress.set_message(format!("entering {}", target.id));
+            let setup = enter_account(&session, target, org.as_ref(), own_statuses).await;
+            progress.inc(1);
+            (i, setup)
+        });
+    }
+    let mut entered: Vec<Option<AccountSetup>> = (0..targets.len()).map(|_| None).collect();
+    while let Some(joined) = setups.join_next().await {
+        if let Ok((i, setup)) = joined {
+            entered[i] = Some(setup);
+        }
+    }
+    let entered: Vec<AccountSetup> = entered.into_iter().flatten().collect();
+
+    // Phase 2: every (account, region, service) behind the shared limit.
+    let mut tasks: JoinSet<(usize, usize, Section)> = JoinSet::new();
+    for (ai, setup) in entered.iter().enumerate() {
+        let Ok(account) = &setup.aws else {
+            progress.inc(2 * regions.len() as u64);
+            continue;
+        };
+        for (ri, region) in regions.iter().enumerate() {
+            if setup.disabled.contains(region) {
+                progress.inc(2);
+                continue;
+            }
+            for service in [Service::CloudTrail, Service::Config] {
+                let (account, region, limit, progress) =
+                    (account.clone(), region.clone(), limit.clone(), progress.clone());
+                tasks.spawn(async move {
+                    let _permit = limit.acquire_owned().await;
+                    progress.set_message(format!("{} {region} {}", account.account_id, service.name()));
+                    let section = match service {
+                        Service::CloudTrail => Section::CloudTrail(cloudtrail::collect(&account, &region).await),
+                        Service::Config => {
+                            Section::Config(Box::new(config::collect(&account.config_service(&region)).await))
+                        }
+                    };
+                    progress.inc(1);
+                    (ai, ri, section)
+                });
+            }
+        }
+    }
+    let mut sections: BTreeMap<(usize, usize), (Collected<CloudTrailData>, Collected<ConfigData>)> = BTreeMap::new();
+    while let Some(joined) = tasks.join_next().await {
+        let Ok((ai, ri, section)) = joined else { continue };
+        let slot = sections.entry((ai, ri)).or_insert((Collected::NotCollected, Collected::NotCollected));
+        match section {
+            Section::CloudTrail(c) => slot.0 = c,
+            Section::Config(c) => slot.1 = *c,
+        }
+    }
+    progress.finish_and_clear();
+
+    let accounts = entered
+        .into_iter()
+        .enumerate()
+        .map(|(ai, setup)| {
+            let error = setup.aws.as_ref().err().cloned();
+            let region_snapshots = if error.is_some() {
+                Vec::new()
+            } else {
+                regions
+                    .iter()
+                    .enumerate()
+                    .map(|(ri, region)| {
+                        if setup.disabled.contains(region) {
+                            let err = region_disabled(region);
+                            return RegionSnapshot {
+                                region: region.clone(),
+                                cloudtrail: Collected::Error { error: err.clone() },
+                                config: Collected::Error { error: err },
+                            };
+                        }
+                        let (cloudtrail, config) =
+                            sections.remove(&(ai, ri)).unwrap_or((Collected::NotCollected, Collected::NotCollected));
+                        RegionSnapshot { region: region.clone(), cloudtrail, config }
+                    })
+                    .collect()
+            };
+            AccountSnapshot {
+                account_id: setup.id,
+                name: setup.name,
+                error,
+                organization: setup.organization,
+                regions: region_snapshots,
+            }
+        })
+        .collect();
+
+    Ok(Snapshot {
+        schema_version: SCHEMA_VERSION,
+        tool_version: env!("CARGO_PKG_VERSION").into(),
+        generated_at: Utc::now(),
+        source: "live".into(),
+        description: None,
+        regions,
+        accounts,
+        collection: Some(CollectionRecord {
+            caller_arn: session.caller.arn.clone(),
+            caller_account: session.caller.account.clone(),
+            started_at,
+            duration_ms: clock.elapsed().as_millis() as u64,
+            calls: session.recorder.counts(),
+            warnings,
+        }),
+    })
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Service {
+    CloudTrail,
+    Config,
+}
+
+impl Service {
+    fn name(self) -> &'static str {
+        match self {
+            Service::CloudTrail => "cloudtrail",
+            Service::Config => "config",
+        }
+    }
+}
+
+fn region_disabled(region: &str) -> CollectionError {
+    CollectionError {
+        kind: ErrorKind::RegionDisabled,
+        code: "RegionNotEnabled".into(),
+        message: format!("{region} is an opt-in region that is not enabled for this account"),
+        permission: None,
+    }
+}
+
+fn progress_bar(enabled: bool, total: u64) -> ProgressBar {
+    if !enabled {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+    if let Ok(style) = ProgressStyle::with_template("{spinner} collecting [{bar:30}] {pos}/{len} {wide_msg}") {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar.enable_steady_tick(std::time::Duration::from_millis(120));
+    bar
+}
+
+/// The regions to audit, from the choice and the caller account's region list (or its failure).
+fn resolve_regions(
+    choice: &RegionChoice,
+    statuses: &Result<Vec<(String, String)>, CollectionError>,
+    warnings: &mut Vec<String>,
+) -> Vec<String> {
+    let fallback = |warnings: &mut Vec<String>, e: &CollectionError| {
+        warnings.push(format!(
+            "cannot list the account's regions ({}); auditing the {} regions AWS enables by default",
+            e.brief(),
+            aws::DEFAULT_REGIONS.len()
+        ));
+        aws::DEFAULT_REGIONS.iter().map(|r| r.to_string()).collect()
+    };
+    let mut regions: Vec<String> = match (choice, statuses) {
+        (RegionChoice::Only(list), _) => list.clone(),
+        (RegionChoice::Enabled, Ok(list)) => {
+            list.iter().filter(|(_, s)| is_enabled(s)).map(|(r, _)| r.clone()).collect()
+        }
+        (RegionChoice::All, Ok(list)) => list.iter().map(|(r, _)| r.clone()).collect(),
+        (_, Err(e)) => fallback(warnings, e),
+    };
+    regions.sort();
+    regions.dedup();
+    regions
+}
+
+fn is_enabled(status: &str) -> bool {
+    matches!(status, "ENABLED" | "ENABLED_BY_DEFAULT")
+}
+
+/// The accounts to audit: the caller's own, or the organization's (filtered).
+async fn targets(
+    session: &Session,
+    own: &AccountAws,
+    org: Option<&OrgOptions>,
+    warnings: &mut Vec<String>,
+) -> Result<Vec<OrgAccount>, CollectError> {
+    let Some(org) = org else {
+        return Ok(vec![OrgAccount { id: session.caller.account.clone(), name: None, status: "ACTIVE".into() }]);
+    };
+    match aws::describe_organization(own).await {
+        Ok(Some(_)) => {}
+        Ok(None) => {
+            return Err(CollectError::Organization(format!(
+                "account {} is not in an organization",
+                session.caller.account
+            )))
+        }
+        Err(e) => return Err(CollectError::Organization(format!("cannot describe the organization: {}", e.brief()))),
+    }
+    let listed = aws::list_org_accounts(own, &org.ous).await.map_err(|e| {
+        CollectError::Organization(format!(
+            "cannot list the organization's accounts ({}); run from the management account or a delegated administrator",
+            e.brief()
+        ))
+    })?;
+    let mut chosen = Vec::new();
+    for a in listed {
+        if !org.accounts.is_empty() && !org.accounts.contains(&a.id) {
+            continue;
+        }
+        if a.status != "ACTIVE" {
+            warnings.push(format!(
+                "skipping account {} ({}): its status is {}",
+                a.id,
+                a.name.clone().unwrap_or_default(),
+                a.status
+            ));
+            continue;
+        }
+        chosen.push(a);
+    }
+    for wanted in &org.accounts {
+        if !chosen.iter().any(|a| &a.id == wanted) {
+            warnings
+                .push(format!("--accounts: {wanted} is not an active account of the organization (or not under --ou)"));
+        }
+    }
+    Ok(chosen)
+}
+
+async fn enter_account(
+    session: &Session,
+    target: OrgAccount,
+    org: Option<&OrgOptions>,
+    own_statuses: Option<Result<Vec<(String, String)>, CollectionError>>,
+) -> AccountSetup {
+    let aws = match org {
+        _ if target.id == session.caller.account => Ok(session.own_account()),
+        Some(org) => session.assume(&target.id, &org.role_name, org.external_id.as_deref()).await,
+        None => Err(CollectionError {
+            kind: ErrorKind::AccountUnreachable,
+            code: "NotTargeted".into(),
+            message: "other accounts are entered only with --org".into(),
+            permission: None,
+        }),
+    };
+    let (organization, disabled) = match &aws {
+        Err(_) => (Collected::NotCollected, Vec::new()),
+        Ok(account) => {
+            let organization = match aws::describe_organization(account).await {
+                Ok(o) => Collected::ok(o),
+                Err(error) => Collected::Error { error },
+            };
+            let statuses = match own_statuses {
+                Some(s) => s,
+                None => aws::region_statuses(account).await,
+            };
+            let disabled = statuses
+                .map(|list| list.into_iter().filter(|(_, s)| !is_enabled(s)).map(|(r, _)| r).collect())
+                .unwrap_or_default();
+            (organization, disabled)
+        }
+    };
+    AccountSetup { id: target.id, name: target.name, aws, organization, disabled }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn statuses() -> Result<Vec<(String, String)>, CollectionError> {
+        Ok(vec![
+            ("us-east-1".into(), "ENABLED_BY_DEFAULT".into()),
+            ("af-south-1".into(), "DISABLED".into()),
+            ("me-south-1".into(), "ENABLED".into()),
+        ])
+    }
+
+    #[test]
+    fn regions_follow_the_choice() {
+        let mut w = Vec::new();
+        assert_eq!(resolve_regions(&RegionChoice::Enabled, &statuses(), &mut w), vec!["me-south-1", "us-east-1"]);
+        assert_eq!(
+            resolve_regions(&RegionChoice::All, &statuses(), &mut w),
+            vec!["af-south-1", "me-south-1", "us-east-1"]
+        );
+        let only = RegionChoice::Only(vec!["us-west-2".into(), "us-east-1".into(), "us-west-2".into()]);
+        assert_eq!(resolve_regions(&only, &statuses(), &mut w), vec!["us-east-1", "us-west-2"]);
+        assert!(w.is_empty());
+    }
+
+    #[test]
+    fn unreadable_region_list_falls_back_and_says_so() {
+        let denied = Err(CollectionError {
+            kind: ErrorKind::AccessDenied,
+            code: "AccessDeniedException".into(),
+            message: "no".into(),
+            permission: Some("account:ListRegions".into()),
+        });
+        let mut w = Vec::new();
+        let regions = resolve_regions(&RegionChoice::Enabled, &denied, &mut w);
+        assert_eq!(regions.len(), aws::DEFAULT_REGIONS.len());
+        assert!(w[0].contains("account:ListRegions"), "{w:?}");
+        let mut w = Vec::new();
+        let only = resolve_regions(&RegionChoice::Only(vec!["eu-west-1".into()]), &denied, &mut w);
+        assert_eq!(only, vec!["eu-west-1"]);
+        assert!(w.is_empty(), "an explicit list needs no fallback");
+    }
+}
