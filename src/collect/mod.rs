@@ -19,7 +19,7 @@ use tokio::task::JoinSet;
 
 use crate::aws::{self, AccountAws, AwsError, AwsOptions, OrgAccount, Session};
 use crate::snapshot::{
-    AccountSnapshot, CloudTrailData, Collected, CollectionError, CollectionRecord, ConfigData, ErrorKind,
+    AccountSnapshot, CloudTrailData, Collected, CollectionError, CollectionRecord, ConfigData, ErrorKind, Organization,
     RegionSnapshot, Snapshot, SCHEMA_VERSION,
 };
 
@@ -101,7 +101,8 @@ pub async fn collect(opts: &CollectOptions) -> Result<Snapshot, CollectError> {
 
     let own_regions = aws::region_statuses(&own).await;
     let regions = resolve_regions(&opts.regions, &own_regions, &mut warnings);
-    let targets = targets(&session, &own, opts.org.as_ref(), &mut warnings).await?;
+    let own_org = aws::describe_organization(&own).await;
+    let targets = targets(&session, &own, &own_org, opts.org.as_ref(), &mut warnings).await?;
 
     let progress = progress_bar(opts.progress, targets.len() as u64 * (1 + 2 * regions.len() as u64));
 
@@ -109,11 +110,12 @@ pub async fn collect(opts: &CollectOptions) -> Result<Snapshot, CollectError> {
     let mut setups: JoinSet<(usize, AccountSetup)> = JoinSet::new();
     for (i, target) in targets.iter().cloned().enumerate() {
         let (session, limit, org, progress) = (session.clone(), limit.clone(), opts.org.clone(), progress.clone());
-        let own_statuses = if target.id == session.caller.account { Some(own_regions.clone()) } else { None };
+        // The caller's own account was already read above; reuse that rather than call again.
+        let known = (target.id == session.caller.account).then(|| (own_org.clone(), own_regions.clone()));
         setups.spawn(async move {
             let _permit = limit.acquire_owned().await;
             progress.set_message(format!("entering {}", target.id));
-            let setup = enter_account(&session, target, org.as_ref(), own_statuses).await;
+            let setup = enter_account(&session, target, org.as_ref(), known).await;
             progress.inc(1);
             (i, setup)
         });
@@ -293,13 +295,14 @@ fn is_enabled(status: &str) -> bool {
 async fn targets(
     session: &Session,
     own: &AccountAws,
+    own_org: &Result<Option<Organization>, CollectionError>,
     org: Option<&OrgOptions>,
     warnings: &mut Vec<String>,
 ) -> Result<Vec<OrgAccount>, CollectError> {
     let Some(org) = org else {
         return Ok(vec![OrgAccount { id: session.caller.account.clone(), name: None, status: "ACTIVE".into() }]);
     };
-    match aws::describe_organization(own).await {
+    match own_org {
         Ok(Some(_)) => {}
         Ok(None) => {
             return Err(CollectError::Organization(format!(
@@ -340,11 +343,14 @@ async fn targets(
     Ok(chosen)
 }
 
+/// What was already read of the caller's own account: its organization and its regions.
+type Known = (Result<Option<Organization>, CollectionError>, Result<Vec<(String, String)>, CollectionError>);
+
 async fn enter_account(
     session: &Session,
     target: OrgAccount,
     org: Option<&OrgOptions>,
-    own_statuses: Option<Result<Vec<(String, String)>, CollectionError>>,
+    known: Option<Known>,
 ) -> AccountSetup {
     let aws = match org {
         _ if target.id == session.caller.account => Ok(session.own_account()),
@@ -359,13 +365,13 @@ async fn enter_account(
     let (organization, disabled) = match &aws {
         Err(_) => (Collected::NotCollected, Vec::new()),
         Ok(account) => {
-            let organization = match aws::describe_organization(account).await {
+            let (organization, statuses) = match known {
+                Some(k) => k,
+                None => (aws::describe_organization(account).await, aws::region_statuses(account).await),
+            };
+            let organization = match organization {
                 Ok(o) => Collected::ok(o),
                 Err(error) => Collected::Error { error },
-            };
-            let statuses = match own_statuses {
-                Some(s) => s,
-                None => aws::region_statuses(account).await,
             };
             let disabled = statuses
                 .map(|list| list.into_iter().filter(|(_, s)| !is_enabled(s)).map(|(r, _)| r).collect())
