@@ -7,6 +7,8 @@
 use std::collections::BTreeSet;
 
 use aws_sdk_cloudtrail::types as ct;
+use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
 use super::to_chrono;
 use crate::aws::{classify, AccountAws};
@@ -149,39 +151,53 @@ async fn bucket(aws: &AccountAws, name: &str, trail_region: &str) -> TrailBucket
         }),
         Err(e) => Collected::Error { error: classify(&e, "s3:GetBucketVersioning") },
     };
-    let object_lock = match s3.get_object_lock_configuration().bucket(name).send().await {
-        Ok(out) => Collected::ok(out.object_lock_configuration().map(|c| {
-            let retention = c.rule().and_then(|r| r.default_retention());
-            ObjectLock {
-                enabled: c.object_lock_enabled().is_some_and(|e| e.as_str() == "Enabled"),
-                mode: retention.and_then(|r| r.mode()).map(|m| m.as_str().to_string()),
-                days: retention.and_then(|r| r.days()),
-                years: retention.and_then(|r| r.years()),
-            }
-        })),
-        Err(e) => {
-            let error = classify(&e, "s3:GetBucketObjectLockConfiguration");
-            if error.code == "ObjectLockConfigurationNotFoundError" {
-                Collected::ok(None)
-            } else {
-                Collected::Error { error }
-            }
-        }
-    };
-    let policy = match s3.get_bucket_policy().bucket(name).send().await {
-        Ok(out) => Collected::ok(out.policy().map(str::to_string)),
-        Err(e) => {
-            let error = classify(&e, "s3:GetBucketPolicy");
-            if error.code == "NoSuchBucketPolicy" {
-                Collected::ok(None)
-            } else {
-                Collected::Error { error }
-            }
-        }
-    };
+    let object_lock = optional(
+        s3.get_object_lock_configuration().bucket(name).send().await,
+        "s3:GetBucketObjectLockConfiguration",
+        "ObjectLockConfigurationNotFoundError",
+        |out| {
+            out.object_lock_configuration().map(|c| {
+                let retention = c.rule().and_then(|r| r.default_retention());
+                ObjectLock {
+                    enabled: c.object_lock_enabled().is_some_and(|e| e.as_str() == "Enabled"),
+                    mode: retention.and_then(|r| r.mode()).map(|m| m.as_str().to_string()),
+                    days: retention.and_then(|r| r.days()),
+                    years: retention.and_then(|r| r.years()),
+                }
+            })
+        },
+    );
+    let policy =
+        optional(s3.get_bucket_policy().bucket(name).send().await, "s3:GetBucketPolicy", "NoSuchBucketPolicy", |out| {
+            out.policy().map(str::to_string)
+        });
     let region = match located {
         Ok(r) => Collected::ok(r),
         Err(error) => Collected::Error { error },
     };
     TrailBucket { name: name.to_string(), region, versioning, object_lock, policy }
+}
+
+/// A bucket setting that may be absent: S3 answers `absent_code` when none is set, which reads as `None`.
+fn optional<O, E, R, T>(
+    result: Result<O, SdkError<E, R>>,
+    permission: &str,
+    absent_code: &str,
+    convert: impl FnOnce(O) -> Option<T>,
+) -> Collected<Option<T>>
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug + 'static,
+{
+    match result {
+        Ok(out) => Collected::ok(convert(out)),
+        Err(e) => {
+            let error = classify(&e, permission);
+            if error.code == absent_code {
+                Collected::ok(None)
+            } else {
+                Collected::Error { error }
+            }
+        }
+    }
 }
