@@ -14,7 +14,9 @@ use aws_config::default_provider::credentials::DefaultCredentialsChain;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
-use aws_credential_types::provider::SharedCredentialsProvider;
+use aws_credential_types::provider::error::CredentialsError;
+use aws_credential_types::provider::{future, ProvideCredentials, SharedCredentialsProvider};
+use aws_credential_types::Credentials;
 
 pub use errors::classify;
 pub use recorder::Recorder;
@@ -127,14 +129,11 @@ impl Session {
         external_id: Option<&str>,
     ) -> Result<AccountAws, CollectionError> {
         let role_arn = format!("arn:{}:iam::{account_id}:role/{role_name}", partition_of(&self.caller.arn));
-        let mut builder = aws_config::sts::AssumeRoleProvider::builder(role_arn.clone())
-            .session_name("dopaudit")
-            .region(Region::new(self.home_region.clone()))
-            .configure(&self.config);
-        if let Some(id) = external_id {
-            builder = builder.external_id(id);
-        }
-        let provider = builder.build().await;
+        let provider = RecordedAssumeRole {
+            sts: sts_client(&self.config, &self.recorder),
+            role_arn: role_arn.clone(),
+            external_id: external_id.map(str::to_string),
+        };
         let config = self.config.to_builder().credentials_provider(SharedCredentialsProvider::new(provider)).build();
         match caller_identity(&config, &self.recorder).await {
             Ok(c) if c.account == account_id => {
@@ -146,10 +145,10 @@ impl Session {
                 message: format!("assuming {role_arn} gave credentials for account {}", c.account),
                 permission: Some("sts:AssumeRole".into()),
             }),
-            Err(detail) => Err(CollectionError {
+            Err(failure) => Err(CollectionError {
                 kind: ErrorKind::AccountUnreachable,
                 code: "AssumeRoleFailed".into(),
-                message: format!("cannot assume {role_arn}: {detail}"),
+                message: format!("cannot assume {role_arn}: {}", failure.detail()),
                 permission: Some("sts:AssumeRole".into()),
             }),
         }
@@ -160,27 +159,110 @@ fn partition_of(arn: &str) -> &str {
     arn.split(':').nth(1).filter(|p| !p.is_empty()).unwrap_or("aws")
 }
 
-async fn caller_identity(config: &SdkConfig, recorder: &Recorder) -> Result<Caller, String> {
-    let sts = aws_sdk_sts::Client::from_conf(
-        aws_sdk_sts::config::Builder::from(config).interceptor(recorder.interceptor("sts")).build(),
-    );
-    let out = sts.get_caller_identity().send().await.map_err(|e| errors::error_chain(&e))?;
-    Ok(Caller {
-        account: out.account().unwrap_or_default().to_string(),
-        arn: out.arn().unwrap_or_default().to_string(),
-    })
+/// Why the caller identity could not be read.
+enum IdentityFailure {
+    /// No credential provider produced credentials.
+    Credentials(String),
+    /// Credentials were found; the call failed.
+    Call(String),
 }
 
-fn describe_identity_error(detail: String, opts: &AwsOptions) -> AwsError {
-    let lower = detail.to_ascii_lowercase();
-    if lower.contains("credential")
-        && (lower.contains("no credentials") || lower.contains("not load") || lower.contains("provider"))
-    {
-        let profile = opts.profile.as_ref().map(|p| format!(" for profile '{p}'")).unwrap_or_default();
-        return AwsError::NoCredentials { profile, detail };
+impl IdentityFailure {
+    fn detail(&self) -> &str {
+        match self {
+            IdentityFailure::Credentials(d) | IdentityFailure::Call(d) => d,
+        }
     }
-    let endpoint = opts.endpoint_url.as_ref().map(|e| format!(" at {e}")).unwrap_or_default();
-    AwsError::Identity { endpoint, detail }
+}
+
+async fn caller_identity(config: &SdkConfig, recorder: &Recorder) -> Result<Caller, IdentityFailure> {
+    match sts_client(config, recorder).get_caller_identity().send().await {
+        Ok(out) => Ok(Caller {
+            account: out.account().unwrap_or_default().to_string(),
+            arn: out.arn().unwrap_or_default().to_string(),
+        }),
+        Err(e) => {
+            // The SDK's messages span lines (the chain's attempts); an error is one line here.
+            let detail = one_line(&errors::error_chain(&e));
+            if caused_by_credentials(&e) {
+                Err(IdentityFailure::Credentials(detail))
+            } else {
+                Err(IdentityFailure::Call(detail))
+            }
+        }
+    }
+}
+
+fn sts_client(config: &SdkConfig, recorder: &Recorder) -> aws_sdk_sts::Client {
+    aws_sdk_sts::Client::from_conf(
+        aws_sdk_sts::config::Builder::from(config).interceptor(recorder.interceptor("sts")).build(),
+    )
+}
+
+/// Whether a credential provider's failure is somewhere in the error's chain.
+fn caused_by_credentials(err: &(dyn std::error::Error + 'static)) -> bool {
+    let mut current = Some(err);
+    while let Some(e) = current {
+        if e.downcast_ref::<CredentialsError>().is_some() {
+            return true;
+        }
+        current = e.source();
+    }
+    false
+}
+
+fn one_line(text: &str) -> String {
+    text.lines().map(str::trim).filter(|l| !l.is_empty()).collect::<Vec<_>>().join("; ")
+}
+
+fn describe_identity_error(failure: IdentityFailure, opts: &AwsOptions) -> AwsError {
+    match failure {
+        IdentityFailure::Credentials(detail) => {
+            let profile = opts.profile.as_ref().map(|p| format!(" for profile '{p}'")).unwrap_or_default();
+            AwsError::NoCredentials { profile, detail }
+        }
+        IdentityFailure::Call(detail) => {
+            let endpoint = opts.endpoint_url.as_ref().map(|e| format!(" at {e}")).unwrap_or_default();
+            AwsError::Identity { endpoint, detail }
+        }
+    }
+}
+
+/// Assumes a role through a recorded STS client, so the call is counted like every other; the SDK's
+/// identity cache asks again only when the credentials near expiry.
+#[derive(Debug)]
+struct RecordedAssumeRole {
+    sts: aws_sdk_sts::Client,
+    role_arn: String,
+    external_id: Option<String>,
+}
+
+impl ProvideCredentials for RecordedAssumeRole {
+    fn provide_credentials<'a>(&'a self) -> future::ProvideCredentials<'a>
+    where
+        Self: 'a,
+    {
+        future::ProvideCredentials::new(async move {
+            let mut request = self.sts.assume_role().role_arn(&self.role_arn).role_session_name("dopaudit");
+            if let Some(id) = &self.external_id {
+                request = request.external_id(id);
+            }
+            let out = request
+                .send()
+                .await
+                .map_err(|e| CredentialsError::provider_error(one_line(&errors::error_chain(&e))))?;
+            let c =
+                out.credentials().ok_or_else(|| CredentialsError::unhandled("AssumeRole returned no credentials"))?;
+            let expiry = std::time::SystemTime::try_from(*c.expiration()).ok();
+            Ok(Credentials::new(
+                c.access_key_id(),
+                c.secret_access_key(),
+                Some(c.session_token().to_string()),
+                expiry,
+                "dopaudit-assume-role",
+            ))
+        })
+    }
 }
 
 /// One account's configuration, from which per-region clients are made.

@@ -334,11 +334,15 @@ async fn targets(
         }
         chosen.push(a);
     }
-    for wanted in &org.accounts {
-        if !chosen.iter().any(|a| &a.id == wanted) {
-            warnings
-                .push(format!("--accounts: {wanted} is not an active account of the organization (or not under --ou)"));
-        }
+    // A mistyped id must not turn into a clean audit of nothing.
+    if let Some(missing) = org.accounts.iter().find(|w| !chosen.iter().any(|a| &&a.id == w)) {
+        return Err(CollectError::Organization(format!(
+            "--accounts: {missing} is not an active account of the organization{}",
+            if org.ous.is_empty() { "" } else { " under --ou" }
+        )));
+    }
+    if chosen.is_empty() {
+        return Err(CollectError::Organization("no active account to audit (check --ou)".into()));
     }
     Ok(chosen)
 }

@@ -119,3 +119,323 @@ fn dechunk(mut data: &[u8]) -> Result<Vec<u8>, String> {
         data = &data[size + 2..];
     }
 }
+
+// ---- Live audits: running dopaudit against moto, and seeding moto through the AWS SDK ------------------------------
+//
+// Added for the `live_*` acceptance tests. The binary is always run with a process timeout, so a hang fails the test
+// instead of blocking the suite; the SDK clients that seed moto use fixed dummy credentials, never the environment's.
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::sync::{Mutex, MutexGuard};
+use std::time::Instant;
+
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_credential_types::Credentials;
+use serde_json::Value;
+
+/// The account moto answers as, with its default credentials: after `create_organization`, the management account.
+pub const MOTO_ACCOUNT: &str = "123456789012";
+
+/// How long one run of the binary may take before it is killed and the test fails.
+pub const RUN_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// The role `--org` assumes by default; moto lets it be assumed in any member without creating it.
+pub const MEMBER_ROLE: &str = "OrganizationAccountAccessRole";
+
+/// Takes the file's lock (the tests of one binary share one moto) and resets moto. A test that panicked while holding
+/// the lock poisons it; the next test recovers the guard, since the reset below starts it from a clean emulator anyway.
+#[track_caller]
+pub fn exclusive_moto(lock: &'static Mutex<()>) -> (MutexGuard<'static, ()>, String) {
+    let guard = lock.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let endpoint = moto_endpoint();
+    moto_reset(&endpoint);
+    (guard, endpoint)
+}
+
+/// Runs seeding code on a runtime of its own, from a synchronous test (which can then hold a `std` lock safely).
+pub fn block_on<F: Future>(future: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread().enable_all().build().expect("tokio runtime").block_on(future)
+}
+
+/// The dopaudit binary, with the process timeout set and colour settings from the environment removed.
+pub fn dopaudit_command(timeout: Duration) -> assert_cmd::Command {
+    let mut cmd = assert_cmd::Command::cargo_bin("dopaudit").expect("the dopaudit binary is built by cargo test");
+    cmd.timeout(timeout).env_remove("NO_COLOR").env_remove("COLUMNS");
+    cmd
+}
+
+/// `dopaudit ARGS --endpoint-url MOTO --max-attempts 1`: a live command against the emulator that fails fast, since
+/// moto answers the operations it lacks with HTTP 500 and retrying those only wastes time.
+pub fn dopaudit_live(endpoint: &str, args: &[&str]) -> assert_cmd::Command {
+    let mut cmd = dopaudit_command(RUN_TIMEOUT);
+    cmd.args(args).args(["--endpoint-url", endpoint, "--max-attempts", "1"]);
+    cmd
+}
+
+/// What one run of the binary did.
+#[derive(Debug)]
+pub struct Run {
+    pub args: String,
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+    pub elapsed: Duration,
+}
+
+impl Run {
+    /// The run's stdout as JSON; panics with both streams when it is not.
+    #[track_caller]
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
+            panic!("{}: stdout is not JSON ({e}).\nstdout: {}\nstderr: {}", self.args, self.stdout, self.stderr)
+        })
+    }
+
+    /// Panics unless the run exited with `code`.
+    #[track_caller]
+    pub fn expect_code(&self, code: i32) -> &Self {
+        assert_eq!(
+            self.code, code,
+            "{}: exit code {} (expected {code}).\nstderr: {}\nstdout (first 2000 bytes): {:.2000}",
+            self.args, self.code, self.stderr, self.stdout
+        );
+        self
+    }
+}
+
+/// Runs the command to its end. Panics when it could not start, or was killed (by the process timeout: a hang).
+#[track_caller]
+pub fn run(mut cmd: impl std::borrow::BorrowMut<assert_cmd::Command>) -> Run {
+    let cmd = cmd.borrow_mut();
+    let args = format!("{cmd:?}");
+    let started = Instant::now();
+    let out = cmd.output().unwrap_or_else(|e| panic!("{args}: cannot run: {e}"));
+    let elapsed = started.elapsed();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    let code = out.status.code().unwrap_or_else(|| {
+        panic!("{args}: killed after {elapsed:?} ({}): it hung past its timeout.\nstderr: {stderr}", out.status)
+    });
+    Run { args, code, stdout, stderr, elapsed }
+}
+
+/// A finding's place: (check_id, account, region, resource).
+pub type FindingKey = (String, String, String, String);
+
+/// The report's findings.
+#[track_caller]
+pub fn findings(report: &Value) -> &Vec<Value> {
+    report["findings"].as_array().unwrap_or_else(|| panic!("the report has no findings array: {report:#}"))
+}
+
+/// A string field of a finding (or any JSON object); panics when it is absent.
+#[track_caller]
+pub fn text<'a>(value: &'a Value, field: &str) -> &'a str {
+    value[field].as_str().unwrap_or_else(|| panic!("no string field {field:?} in {value:#}"))
+}
+
+/// Every finding by its place, mapped to its status. Panics when two findings share a place: each resource is judged
+/// once per check.
+#[track_caller]
+pub fn statuses_by_place(findings: &[Value]) -> BTreeMap<FindingKey, String> {
+    let mut map = BTreeMap::new();
+    for f in findings {
+        let key = (
+            text(f, "check_id").into(),
+            text(f, "account").into(),
+            text(f, "region").into(),
+            text(f, "resource").into(),
+        );
+        if let Some(previous) = map.insert(key.clone(), text(f, "status").to_owned()) {
+            panic!("two findings at {key:?} (statuses {previous} and {})", text(f, "status"));
+        }
+    }
+    map
+}
+
+/// The one finding of `check` at (account, region); panics when there is none or more than one.
+#[track_caller]
+pub fn the_finding<'a>(findings: &'a [Value], check: &str, account: &str, region: &str) -> &'a Value {
+    let matching: Vec<&Value> = findings
+        .iter()
+        .filter(|f| text(f, "check_id") == check && text(f, "account") == account && text(f, "region") == region)
+        .collect();
+    match matching.as_slice() {
+        [one] => one,
+        other => panic!("expected one {check} finding for {account} {region}, found {}: {other:#?}", other.len()),
+    }
+}
+
+/// Shows where two expectations differ, one line per place, for assertion messages.
+pub fn diff_statuses(want: &BTreeMap<FindingKey, String>, got: &BTreeMap<FindingKey, String>) -> String {
+    let mut lines = Vec::new();
+    for key in want.keys().chain(got.keys().filter(|k| !want.contains_key(*k))) {
+        let (w, g) = (want.get(key), got.get(key));
+        if w != g {
+            lines.push(format!(
+                "  {key:?}: expected {}, got {}",
+                w.map_or("no finding", String::as_str),
+                g.map_or("no finding", String::as_str)
+            ));
+        }
+    }
+    lines.join("\n")
+}
+
+// -- Seeding --
+
+/// An SDK configuration for moto, as moto's default account.
+pub async fn sdk_config(endpoint: &str) -> SdkConfig {
+    sdk_config_as(endpoint, Credentials::new("testing", "testing", None, None, "dopaudit-tests")).await
+}
+
+/// An SDK configuration for moto with the given credentials (e.g. a member account's, from [`assume_member`]).
+pub async fn sdk_config_as(endpoint: &str, credentials: Credentials) -> SdkConfig {
+    aws_config::defaults(BehaviorVersion::latest())
+        .endpoint_url(endpoint)
+        .region(Region::new("us-east-1"))
+        .credentials_provider(credentials)
+        .load()
+        .await
+}
+
+pub fn s3_client(config: &SdkConfig, region: &str) -> aws_sdk_s3::Client {
+    let conf =
+        aws_sdk_s3::config::Builder::from(config).region(Region::new(region.to_owned())).force_path_style(true).build();
+    aws_sdk_s3::Client::from_conf(conf)
+}
+
+pub fn cloudtrail_client(config: &SdkConfig, region: &str) -> aws_sdk_cloudtrail::Client {
+    let conf = aws_sdk_cloudtrail::config::Builder::from(config).region(Region::new(region.to_owned())).build();
+    aws_sdk_cloudtrail::Client::from_conf(conf)
+}
+
+pub fn config_client(config: &SdkConfig, region: &str) -> aws_sdk_config::Client {
+    let conf = aws_sdk_config::config::Builder::from(config).region(Region::new(region.to_owned())).build();
+    aws_sdk_config::Client::from_conf(conf)
+}
+
+/// Creates a bucket in `region` (with a location constraint outside us-east-1, as S3 requires).
+pub async fn create_bucket(config: &SdkConfig, region: &str, name: &str) {
+    let s3 = s3_client(config, region);
+    let mut req = s3.create_bucket().bucket(name);
+    if region != "us-east-1" {
+        req = req.create_bucket_configuration(
+            aws_sdk_s3::types::CreateBucketConfiguration::builder()
+                .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::from(region))
+                .build(),
+        );
+    }
+    req.send().await.unwrap_or_else(|e| panic!("create bucket {name} in {region}: {e:?}"));
+}
+
+/// Creates an organization in moto's default account (which becomes its management account) and one member account per
+/// name; returns the organization id and the members' account ids, in the order of `members`.
+pub async fn create_organization(config: &SdkConfig, members: &[&str]) -> (String, Vec<String>) {
+    let org = aws_sdk_organizations::Client::new(config);
+    let created = org
+        .create_organization()
+        .feature_set(aws_sdk_organizations::types::OrganizationFeatureSet::All)
+        .send()
+        .await
+        .expect("create organization");
+    let org_id = created.organization().and_then(|o| o.id()).expect("organization id").to_owned();
+    let mut ids = Vec::new();
+    for name in members {
+        let out = org
+            .create_account()
+            .email(format!("{name}@example.com"))
+            .account_name(*name)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("create account {name}: {e:?}"));
+        let id = out.create_account_status().and_then(|s| s.account_id()).expect("new account id");
+        assert_ne!(id, MOTO_ACCOUNT, "a member must not be the management account");
+        ids.push(id.to_owned());
+    }
+    (org_id, ids)
+}
+
+/// Assumes `OrganizationAccountAccessRole` in a member account and returns an SDK configuration acting as that account
+/// (checked with `sts:GetCallerIdentity`).
+pub async fn assume_member(endpoint: &str, account: &str) -> SdkConfig {
+    let sts = aws_sdk_sts::Client::new(&sdk_config(endpoint).await);
+    let out = sts
+        .assume_role()
+        .role_arn(format!("arn:aws:iam::{account}:role/{MEMBER_ROLE}"))
+        .role_session_name("dopaudit-test-seeding")
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("assume {MEMBER_ROLE} in {account}: {e:?}"));
+    let c = out.credentials().expect("assumed-role credentials");
+    let credentials = Credentials::new(
+        c.access_key_id(),
+        c.secret_access_key(),
+        Some(c.session_token().to_owned()),
+        None,
+        "dopaudit-tests-member",
+    );
+    let config = sdk_config_as(endpoint, credentials).await;
+    let me = aws_sdk_sts::Client::new(&config).get_caller_identity().send().await.expect("member caller identity");
+    assert_eq!(me.account(), Some(account), "the assumed-role credentials must act as the member account");
+    config
+}
+
+/// Turns AWS Config on in one region: a recorder (all supported types; IAM global types too when `global`), a delivery
+/// channel to `bucket`, and the recorder started.
+pub async fn enable_config(config: &SdkConfig, region: &str, account: &str, bucket: &str, global: bool) {
+    use aws_sdk_config::types::{ConfigurationRecorder, DeliveryChannel, RecordingGroup};
+    let client = config_client(config, region);
+    client
+        .put_configuration_recorder()
+        .configuration_recorder(
+            ConfigurationRecorder::builder()
+                .name("default")
+                .role_arn(format!("arn:aws:iam::{account}:role/aws-config"))
+                .recording_group(
+                    RecordingGroup::builder().all_supported(true).include_global_resource_types(global).build(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("put configuration recorder in {account} {region}: {e:?}"));
+    client
+        .put_delivery_channel()
+        .delivery_channel(DeliveryChannel::builder().name("default").s3_bucket_name(bucket).build())
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("put delivery channel in {account} {region}: {e:?}"));
+    client
+        .start_configuration_recorder()
+        .configuration_recorder_name("default")
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("start configuration recorder in {account} {region}: {e:?}"));
+}
+
+/// Adds an AWS managed Config rule. moto checks a managed rule's required parameters, so the two rules dopaudit looks
+/// for get theirs here.
+pub async fn put_managed_rule(config: &SdkConfig, region: &str, account: &str, name: &str, identifier: &str) {
+    use aws_sdk_config::types::{ConfigRule, Owner, Source};
+    let parameters = match identifier {
+        "CLOUDFORMATION_STACK_DRIFT_DETECTION_CHECK" => {
+            format!(r#"{{"cloudformationRoleArn": "arn:aws:iam::{account}:role/drift-detection"}}"#)
+        }
+        "IAM_USER_UNUSED_CREDENTIALS_CHECK" => r#"{"maxCredentialUsageAge": "90"}"#.to_owned(),
+        _ => "{}".to_owned(),
+    };
+    config_client(config, region)
+        .put_config_rule()
+        .config_rule(
+            ConfigRule::builder()
+                .config_rule_name(name)
+                .source(Source::builder().owner(Owner::Aws).source_identifier(identifier).build().expect("rule source"))
+                .input_parameters(parameters)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("put config rule {name} ({identifier}) in {account} {region}: {e:?}"));
+}
