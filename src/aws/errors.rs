@@ -4,7 +4,9 @@
 
 use std::error::Error as StdError;
 
+use aws_smithy_runtime_api::client::interceptors::context::InterceptorContext;
 use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_runtime_api::client::retries::classifiers::{ClassifyRetry, RetryAction, RetryClassifierPriority};
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
 use crate::snapshot::{CollectionError, ErrorKind};
@@ -152,6 +154,33 @@ pub fn error_chain(err: &(dyn StdError + 'static)) -> String {
         source = s.source();
     }
     parts.join(": ")
+}
+
+/// Stops retries of answers that do not come from AWS: an HTML 404, 405, 500 or 501 page is an endpoint (an
+/// emulator) without the operation, and asking again only adds the back-off to the audit's run time. AWS's
+/// own errors are never HTML, so real throttling and 5xx answers are still retried.
+#[derive(Debug, Default)]
+pub struct NonAwsAnswerIsFinal;
+
+impl ClassifyRetry for NonAwsAnswerIsFinal {
+    fn classify_retry(&self, ctx: &InterceptorContext) -> RetryAction {
+        let Some(response) = ctx.response() else { return RetryAction::NoActionIndicated };
+        let html = response.headers().get("content-type").is_some_and(|c| c.starts_with("text/html"));
+        if html && matches!(response.status().as_u16(), 404 | 405 | 500 | 501) {
+            RetryAction::RetryForbidden
+        } else {
+            RetryAction::NoActionIndicated
+        }
+    }
+
+    fn name(&self) -> &'static str {
+        "dopaudit-non-aws-answer-is-final"
+    }
+
+    fn priority(&self) -> RetryClassifierPriority {
+        // After the SDK's own classifiers, so this verdict is the last word.
+        RetryClassifierPriority::run_after(RetryClassifierPriority::transient_error_classifier())
+    }
 }
 
 #[cfg(test)]

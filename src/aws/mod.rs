@@ -195,7 +195,10 @@ async fn caller_identity(config: &SdkConfig, recorder: &Recorder) -> Result<Call
 
 fn sts_client(config: &SdkConfig, recorder: &Recorder) -> aws_sdk_sts::Client {
     aws_sdk_sts::Client::from_conf(
-        aws_sdk_sts::config::Builder::from(config).interceptor(recorder.interceptor("sts")).build(),
+        aws_sdk_sts::config::Builder::from(config)
+            .interceptor(recorder.interceptor("sts"))
+            .retry_classifier(errors::NonAwsAnswerIsFinal)
+            .build(),
     )
 }
 
@@ -280,6 +283,7 @@ macro_rules! client {
             let conf = $krate::config::Builder::from(&self.config)
                 .region(Region::new(region.to_string()))
                 .interceptor(self.session.recorder.interceptor($prefix))
+                .retry_classifier(errors::NonAwsAnswerIsFinal)
                 .build();
             $krate::Client::from_conf(conf)
         }
@@ -300,6 +304,7 @@ impl AccountAws {
             .region(Region::new(region.to_string()))
             .force_path_style(self.session.custom_endpoint)
             .interceptor(self.session.recorder.interceptor("s3"))
+            .retry_classifier(errors::NonAwsAnswerIsFinal)
             .build();
         aws_sdk_s3::Client::from_conf(conf)
     }
