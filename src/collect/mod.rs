@@ -127,6 +127,16 @@ pub async fn collect(opts: &CollectOptions) -> Result<Snapshot, CollectError> {
         }
     }
     let entered: Vec<AccountSetup> = entered.into_iter().flatten().collect();
+    for setup in &entered {
+        let skipped: Vec<&str> = regions.iter().filter(|r| setup.disabled.contains(r)).map(String::as_str).collect();
+        if !skipped.is_empty() {
+            warnings.push(format!(
+                "account {}: skipping {} (opt-in, not enabled in the account); their checks are reported as skipped",
+                setup.id,
+                skipped.join(", ")
+            ));
+        }
+    }
 
     // Phase 2: every (account, region, service) behind the shared limit.
     let mut tasks: JoinSet<(usize, usize, Section)> = JoinSet::new();
