@@ -29,6 +29,9 @@ pub struct Snapshot {
     /// The regions the collection was asked to cover.
     pub regions: Vec<String>,
     pub accounts: Vec<AccountSnapshot>,
+    /// The organization's tree and policies, read from the management or a delegated administrator account.
+    #[serde(default)]
+    pub organization: Collected<OrgTree>,
     /// How a live collection went: who collected, the AWS calls made, what was skipped and why.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub collection: Option<CollectionRecord>,
@@ -193,6 +196,134 @@ impl ErrorKind {
     /// A check on data that is missing for this reason is not applicable, rather than unknown.
     pub fn means_not_applicable(self) -> bool {
         matches!(self, Self::RegionDisabled | Self::NotSubscribed)
+    }
+}
+
+// ---- Organizations ----------------------------------------------------------------------------------
+
+/// The organization as Organizations describes it: its tree (roots, OUs, accounts), its policies with their
+/// content and targets, trusted services and delegated administrators.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct OrgTree {
+    pub id: String,
+    pub management_account_id: String,
+    /// `ALL` or `CONSOLIDATED_BILLING`.
+    pub feature_set: String,
+    pub roots: Vec<OrgRoot>,
+    #[serde(default)]
+    pub units: Vec<OrgUnit>,
+    #[serde(default)]
+    pub accounts: Vec<OrgMember>,
+    /// Service control policies.
+    #[serde(default)]
+    pub policies: Vec<OrgPolicy>,
+    /// Resource control policies, kept as inventory.
+    #[serde(default)]
+    pub resource_control_policies: Collected<Vec<OrgPolicy>>,
+    #[serde(default)]
+    pub trusted_services: Collected<Vec<String>>,
+    #[serde(default)]
+    pub delegated_administrators: Collected<Vec<DelegatedAdmin>>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct OrgRoot {
+    pub id: String,
+    pub name: String,
+    /// The policy types and whether each is enabled (`ENABLED`, `PENDING_ENABLE`, `PENDING_DISABLE`).
+    #[serde(default)]
+    pub policy_types: Vec<PolicyTypeState>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PolicyTypeState {
+    /// e.g. `SERVICE_CONTROL_POLICY`.
+    pub policy_type: String,
+    pub status: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct OrgUnit {
+    pub id: String,
+    pub name: String,
+    pub parent_id: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct OrgMember {
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    pub parent_id: String,
+    pub status: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct OrgPolicy {
+    pub id: String,
+    pub name: String,
+    pub aws_managed: bool,
+    /// The policy document, as stored (`DescribePolicy`).
+    pub content: Collected<String>,
+    /// The roots, OUs and accounts it is attached to (`ListTargetsForPolicy`).
+    pub targets: Collected<Vec<String>>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DelegatedAdmin {
+    pub account_id: String,
+    /// Service principals it administers (`ListDelegatedServicesForAccount`).
+    pub services: Collected<Vec<String>>,
+}
+
+/// One step on the way from the root to an account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PathStep<'a> {
+    pub kind: PathKind,
+    pub id: &'a str,
+    pub name: &'a str,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PathKind {
+    Root,
+    OrganizationalUnit,
+    Account,
+}
+
+impl OrgTree {
+    /// The levels from the root down to the account (root, each OU, the account), or `None` when the account
+    /// is not in the tree (or the tree loops).
+    pub fn path_to(&self, account_id: &str) -> Option<Vec<PathStep<'_>>> {
+        let member = self.accounts.iter().find(|a| a.id == account_id)?;
+        let mut path = vec![PathStep {
+            kind: PathKind::Account,
+            id: &member.id,
+            name: member.name.as_deref().unwrap_or(&member.id),
+        }];
+        let mut parent = member.parent_id.as_str();
+        for _ in 0..=self.units.len() {
+            if let Some(root) = self.roots.iter().find(|r| r.id == parent) {
+                path.push(PathStep { kind: PathKind::Root, id: &root.id, name: &root.name });
+                path.reverse();
+                return Some(path);
+            }
+            let unit = self.units.iter().find(|u| u.id == parent)?;
+            path.push(PathStep { kind: PathKind::OrganizationalUnit, id: &unit.id, name: &unit.name });
+            parent = &unit.parent_id;
+        }
+        None
+    }
+
+    /// The service control policies attached directly to a root, OU or account, when their targets were read.
+    pub fn policies_on<'a>(&'a self, target_id: &'a str) -> impl Iterator<Item = &'a OrgPolicy> + 'a {
+        self.policies.iter().filter(move |p| p.targets.get().is_ok_and(|t| t.iter().any(|t| t == target_id)))
+    }
+
+    /// Whether service control policies are enabled on the (first) root.
+    pub fn scp_enabled(&self) -> Option<bool> {
+        let root = self.roots.first()?;
+        Some(root.policy_types.iter().any(|t| t.policy_type == "SERVICE_CONTROL_POLICY" && t.status == "ENABLED"))
     }
 }
 
@@ -619,6 +750,41 @@ mod tests {
         let snap = Snapshot::from_json("t.json", text).unwrap();
         let err = snap.accounts[0].regions[0].cloudtrail.get().unwrap_err();
         assert_eq!(err.kind, ErrorKind::NotCollected);
+    }
+
+    fn tree() -> OrgTree {
+        let unit =
+            |id: &str, parent: &str| OrgUnit { id: id.into(), name: id.to_uppercase(), parent_id: parent.into() };
+        OrgTree {
+            roots: vec![OrgRoot { id: "r-1".into(), name: "Root".into(), policy_types: vec![] }],
+            units: vec![
+                unit("ou-a", "r-1"),
+                unit("ou-b", "ou-a"),
+                unit("ou-loop1", "ou-loop2"),
+                unit("ou-loop2", "ou-loop1"),
+            ],
+            accounts: vec![
+                OrgMember {
+                    id: "111".into(),
+                    name: Some("prod".into()),
+                    parent_id: "ou-b".into(),
+                    status: "ACTIVE".into(),
+                },
+                OrgMember { id: "222".into(), name: None, parent_id: "r-1".into(), status: "ACTIVE".into() },
+                OrgMember { id: "333".into(), name: None, parent_id: "ou-loop1".into(), status: "ACTIVE".into() },
+            ],
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn path_runs_from_the_root_to_the_account() {
+        let t = tree();
+        let ids: Vec<&str> = t.path_to("111").unwrap().iter().map(|s| s.id).collect();
+        assert_eq!(ids, vec!["r-1", "ou-a", "ou-b", "111"]);
+        assert_eq!(t.path_to("222").unwrap().len(), 2);
+        assert!(t.path_to("999").is_none(), "not in the tree");
+        assert!(t.path_to("333").is_none(), "a loop in the tree is not followed forever");
     }
 
     #[test]

@@ -187,6 +187,7 @@ pub(crate) mod fixtures {
             description: None,
             regions: vec!["us-east-1".into(), "eu-west-1".into()],
             accounts,
+            organization: Collected::NotCollected,
             collection: None,
         }
     }

@@ -7,6 +7,7 @@
 
 pub mod cloudtrail;
 pub mod config;
+pub mod organizations;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -104,6 +105,18 @@ pub async fn collect(opts: &CollectOptions) -> Result<Snapshot, CollectError> {
     let own_org = aws::describe_organization(&own).await;
     let targets = targets(&session, &own, &own_org, opts.org.as_ref(), &mut warnings).await?;
 
+    // The organization's tree and policies, read once from the caller's account, alongside everything else.
+    let tree_task = match &own_org {
+        Ok(Some(org)) => {
+            let (own, org, limit) = (own.clone(), org.clone(), limit.clone());
+            Some(tokio::spawn(async move {
+                let _permit = limit.acquire_owned().await;
+                organizations::collect(&own, &org).await
+            }))
+        }
+        _ => None,
+    };
+
     let progress = progress_bar(opts.progress, targets.len() as u64 * (1 + 2 * regions.len() as u64));
 
     // Phase 1: enter each account and read what holds for the whole account.
@@ -178,6 +191,18 @@ pub async fn collect(opts: &CollectOptions) -> Result<Snapshot, CollectError> {
         }
     }
     progress.finish_and_clear();
+    let organization = match (tree_task, &own_org) {
+        (Some(task), _) => task.await.unwrap_or(Collected::NotCollected),
+        (None, Ok(_)) => Collected::Error {
+            error: CollectionError {
+                kind: ErrorKind::NotSubscribed,
+                code: "AWSOrganizationsNotInUseException".into(),
+                message: "the account is not in an organization".into(),
+                permission: Some("organizations:DescribeOrganization".into()),
+            },
+        },
+        (None, Err(error)) => Collected::Error { error: error.clone() },
+    };
 
     let accounts = entered
         .into_iter()
@@ -223,6 +248,7 @@ pub async fn collect(opts: &CollectOptions) -> Result<Snapshot, CollectError> {
         description: None,
         regions,
         accounts,
+        organization,
         collection: Some(CollectionRecord {
             caller_arn: session.caller.arn.clone(),
             caller_account: session.caller.account.clone(),
