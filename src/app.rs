@@ -14,7 +14,7 @@ use crate::aws::AwsOptions;
 use crate::checks;
 use crate::cli::{
     AuditArgs, AwsArgs, ChecksArgs, Cli, CollectArgs, Command, DomainsArgs, ExplainArgs, IamPolicyArgs, NotesArgs,
-    SourceArgs,
+    ScpCommand, SimulateArgs, SourceArgs,
 };
 use crate::collect::{self, CollectOptions, OrgOptions, RegionChoice};
 use crate::error::Error;
@@ -45,6 +45,7 @@ pub fn run(cli: &Cli, streams: &mut Streams<'_>) -> Result<Verdict, Error> {
         Command::Notes(args) => notes_cmd(catalogue, args, stdout),
         Command::Explain(args) => explain(catalogue, args, stdout),
         Command::Domains(args) => domains(catalogue, args, stdout),
+        Command::Scp(ScpCommand::Simulate(args)) => scp_simulate(args, stdout, streams.stderr),
     }
 }
 
@@ -286,5 +287,35 @@ fn domains(catalogue: &Catalogue, args: &DomainsArgs, stdout: &mut dyn Write) ->
 
 fn topics(catalogue: &Catalogue, format: ListFormat, stdout: &mut dyn Write) -> Result<Verdict, Error> {
     view::render_topics(catalogue, format, stdout).map_err(out_err)?;
+    Ok(Verdict::Clean)
+}
+
+fn scp_simulate(args: &SimulateArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Result<Verdict, Error> {
+    if args.account.len() != 12 || !args.account.chars().all(|c| c.is_ascii_digit()) {
+        return Err(Error::Usage(format!("--account: '{}' is not a 12-digit AWS account id", args.account)));
+    }
+    let valid_action = args.action.split_once(':').is_some_and(|(svc, act)| {
+        !svc.is_empty() && !act.is_empty() && svc.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+    });
+    if !valid_action {
+        return Err(Error::Usage(format!("--action: '{}' is not an IAM action like service:Action", args.action)));
+    }
+    let tree = match load_source(&args.source)? {
+        Some((snapshot, _)) => snapshot.organization,
+        None => {
+            let opts = collect_options(&args.aws, false)?;
+            let (tree, warnings) = collect::organization_blocking(&opts.aws)?;
+            for w in warnings {
+                writeln!(stderr, "dopaudit: warning: {w}").map_err(out_err)?;
+            }
+            tree
+        }
+    };
+    let tree = tree
+        .get()
+        .map_err(|e| Error::Usage(format!("cannot simulate: the organization's policies were not read ({e})")))?;
+    let simulation =
+        crate::scp::simulate(tree, &args.account, &args.action, args.resource.as_deref()).map_err(Error::Usage)?;
+    crate::report::scp_view::render_simulation(&simulation, args.format, stdout).map_err(out_err)?;
     Ok(Verdict::Clean)
 }

@@ -55,6 +55,40 @@ pub enum Command {
     Explain(ExplainArgs),
     /// The six exam domains with their weights and coverage; with a snapshot, the pass rate in each.
     Domains(DomainsArgs),
+    /// Service control policies: what they leave allowed in each account, and why.
+    #[command(subcommand)]
+    Scp(ScpCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ScpCommand {
+    /// Decide as AWS does whether an action is allowed in a member account, and which policy at which level
+    /// (root, OU, account) decides it. Statements with conditions make the answer `conditional`.
+    Simulate(SimulateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SimulateArgs {
+    /// The member account (12 digits).
+    #[arg(long, value_name = "ID")]
+    pub account: String,
+
+    /// The action, as in IAM: service:Action (e.g. cloudtrail:StopLogging).
+    #[arg(long, value_name = "SERVICE:ACTION")]
+    pub action: String,
+
+    /// The resource ARN; without it, statements limited to some resources make the answer conditional.
+    #[arg(long, value_name = "ARN")]
+    pub resource: Option<String>,
+
+    #[arg(long, short = 'f', value_enum, default_value_t = ListFormat::Table)]
+    pub format: ListFormat,
+
+    #[command(flatten)]
+    pub source: SourceArgs,
+
+    #[command(flatten)]
+    pub aws: AwsArgs,
 }
 
 /// How to reach AWS, which accounts and which regions.

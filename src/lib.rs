@@ -13,4 +13,5 @@ pub mod collect;
 pub mod error;
 pub mod notes;
 pub mod report;
+pub mod scp;
 pub mod snapshot;

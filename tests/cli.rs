@@ -427,3 +427,51 @@ fn live_flags_are_checked_before_any_call() {
     dopaudit().args(["audit", "--accounts", "111111111111"]).assert().code(2).stderr(predicate::str::contains("--org"));
     dopaudit().args(["collect"]).assert().code(2).stderr(predicate::str::contains("--output"));
 }
+
+#[test]
+fn scp_simulate_explains_the_decision() {
+    let sim = |account: &str, action: &str| {
+        json_of(&["scp", "simulate", "--demo", "--account", account, "--action", action, "--format", "json"])
+    };
+    // Denied at the root by deny-leave-organization, for every member.
+    let leave = sim("222222222222", "organizations:LeaveOrganization");
+    assert_eq!(leave["decision"]["verdict"], "denied", "{leave:#}");
+    let by = &leave["decision"]["deciding"][0];
+    assert_eq!(
+        (by["level_kind"].as_str(), by["policy_name"].as_str()),
+        (Some("root"), Some("deny-leave-organization")),
+        "{by:#}"
+    );
+    // The Sandbox region lock (a Deny on everything outside eu-west-1) makes even IAM conditional.
+    let iam = sim("333333333333", "iam:CreateRole");
+    assert_eq!(iam["decision"]["verdict"], "conditional", "{iam:#}");
+    assert!(iam["decision"]["reason"].as_str().unwrap().contains("sandbox-region-lock"), "{iam:#}");
+    // Production's region guard makes regional actions conditional, but exempts IAM, which every level allows.
+    assert_eq!(sim("222222222222", "s3:GetObject")["decision"]["verdict"], "conditional");
+    assert_eq!(sim("222222222222", "iam:ListRoles")["decision"]["verdict"], "allowed");
+    // The management account is never restricted by SCPs.
+    let mgmt = sim("111111111111", "cloudtrail:StopLogging");
+    assert!(mgmt.get("decision").is_none(), "{mgmt:#}");
+    assert!(mgmt["notes"][0].as_str().unwrap().contains("management account"), "{mgmt:#}");
+    // The table names the path, root first.
+    dopaudit()
+        .args(["scp", "simulate", "--demo", "--account", "222222222222", "--action", "cloudtrail:StopLogging"])
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("Verdict: CONDITIONAL")
+                .and(predicate::str::contains("Path evaluated, root first")),
+        );
+    for (args, text) in [
+        (vec!["--account", "123", "--action", "s3:GetObject"], "12-digit"),
+        (vec!["--account", "999999999999", "--action", "s3:GetObject"], "not in organization"),
+        (vec!["--account", "222222222222", "--action", "GetObject"], "service:Action"),
+    ] {
+        dopaudit()
+            .args(["scp", "simulate", "--demo"])
+            .args(&args)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(text));
+    }
+}

@@ -91,6 +91,23 @@ fn expected() -> BTreeMap<FindingKey, String> {
     put("config-rules-noncompliant", "us-east-1", ACCOUNT, "unknown");
     put("config-rules-noncompliant", "us-west-2", ACCOUNT, "unknown");
     put("config-aggregator", "global", ACCOUNT, "skipped");
+    // Outside any organization no service control policy exists: every SCP check is not applicable.
+    for check in [
+        "organizations-all-features",
+        "organizations-scp-enabled",
+        "scp-guardrails-present",
+        "scp-deny-leave-organization",
+        "scp-protect-cloudtrail",
+        "scp-protect-config",
+        "scp-region-restriction",
+        "scp-region-restriction-global-services",
+        "scp-break-glass-exemption",
+        "scp-policy-valid",
+        "scp-policy-size",
+        "scp-attachment-limit",
+    ] {
+        put(check, "global", ACCOUNT, "skipped");
+    }
     want
 }
 

@@ -8,6 +8,7 @@
 
 pub mod cloudtrail;
 pub mod config;
+pub mod scp;
 
 use serde_json::Value;
 
@@ -113,6 +114,19 @@ pub static REGISTRY: &[(&str, Evaluator)] = &[
     ("config-rule-iam-unused-credentials", config::rule_iam_unused_credentials),
     ("config-rules-noncompliant", config::rules_noncompliant),
     ("config-aggregator", config::aggregator),
+    ("organizations-all-features", scp::all_features),
+    ("organizations-scp-enabled", scp::scp_enabled),
+    ("scp-guardrails-present", scp::guardrails_present),
+    ("scp-deny-leave-organization", scp::deny_leave_organization),
+    ("scp-protect-cloudtrail", scp::protect_cloudtrail),
+    ("scp-protect-config", scp::protect_config),
+    ("scp-region-restriction", scp::region_restriction),
+    ("scp-region-restriction-global-services", scp::region_restriction_global_services),
+    ("scp-break-glass-exemption", scp::break_glass_exemption),
+    ("scp-policy-valid", scp::policy_valid),
+    ("scp-policy-size", scp::policy_size),
+    ("scp-attachment-limit", scp::attachment_limit),
+    ("scp-management-account-workloads", scp::management_account_workloads),
 ];
 
 /// Runs every registered check over the snapshot and attaches each outcome's metadata.

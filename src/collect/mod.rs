@@ -78,6 +78,24 @@ pub fn collect_blocking(opts: &CollectOptions) -> Result<Snapshot, CollectError>
     runtime.block_on(collect(opts))
 }
 
+/// Reads only the organization (tree and policies) from the caller's account, e.g. for `scp simulate`.
+pub fn organization_blocking(
+    opts: &AwsOptions,
+) -> Result<(Collected<crate::snapshot::OrgTree>, Vec<String>), CollectError> {
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(CollectError::Runtime)?;
+    runtime.block_on(async {
+        let (session, warnings) = Session::connect(opts).await?;
+        let own = session.own_account();
+        match aws::describe_organization(&own).await {
+            Ok(Some(org)) => Ok((organizations::collect(&own, &org).await, warnings)),
+            Ok(None) => {
+                Err(CollectError::Organization(format!("account {} is not in an organization", session.caller.account)))
+            }
+            Err(e) => Err(CollectError::Organization(format!("cannot describe the organization: {}", e.brief()))),
+        }
+    })
+}
+
 /// One account once it has been entered (or found unreachable).
 struct AccountSetup {
     id: String,

@@ -5,6 +5,7 @@
 //! here, in one function, so every format agrees on it.
 
 pub mod catalogue_view;
+pub mod scp_view;
 pub mod style;
 pub mod table;
 

@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 use std::io::{self, Write};
 
-use comfy_table::{presets, Cell, ContentArrangement, Table};
+use comfy_table::{presets, Cell, ColumnConstraint, ContentArrangement, Table, Width};
 
 use super::style::{self, severity_cell, status_cell};
 use super::{counts_against, decide, fmt_time, Finding, RenderOptions, Report, Status, StatusCounts, Verdict};
@@ -52,7 +52,17 @@ pub fn render_table(
             .load_preset(presets::UTF8_FULL_CONDENSED)
             .set_content_arrangement(ContentArrangement::Dynamic)
             .set_width(width as u16)
-            .set_header(vec!["Status", "Severity", "Check · finding · resource", "Account · region", "Study notes"]);
+            .set_header(vec!["Status", "Severity", "Check · finding · where", "Study notes"]);
+        // Check and note ids are what a reader copies into `dopaudit explain`: keep the longest on one line.
+        let longest =
+            |ids: &mut dyn Iterator<Item = &String>| ids.map(|id| id.chars().count()).max().unwrap_or(0) as u16 + 2;
+        let check_width = longest(&mut findings.iter().map(|f| &f.check_id));
+        let note_width = longest(&mut findings.iter().flat_map(|f| f.notes.iter()));
+        for (index, width) in [(2, check_width), (3, note_width)] {
+            if let Some(column) = table.column_mut(index) {
+                column.set_constraint(ColumnConstraint::LowerBoundary(Width::Fixed(width)));
+            }
+        }
         if opts.color {
             // comfy-table drops styling off a terminal unless told; the caller already decided.
             table.enforce_styling();
@@ -71,12 +81,13 @@ pub fn render_table(
                 status_cell(f.status, opts.color),
                 severity_cell(f.severity, opts.color),
                 Cell::new(format!(
-                    "{}\n{}{}",
+                    "{}\n{}{}\n{} · {}",
                     f.check_id,
                     f.message,
-                    shown_resource(f).map(|r| format!("\n{r}")).unwrap_or_default()
+                    shown_resource(f).map(|r| format!("\n{r}")).unwrap_or_default(),
+                    f.account,
+                    f.region
                 )),
-                Cell::new(format!("{}\n{}", f.account, f.region)),
                 Cell::new(notes),
             ]);
         }
