@@ -121,7 +121,7 @@ pub fn evaluate(path: &[Level<'_>], query: &Query<'_>) -> Decision {
         let reason = format!(
             "{target} is denied explicitly by {}{}.",
             describe_ref(first),
-            more(denies.len(), "denying statement")
+            more(denies.len(), "denying statement", "denying statements")
         );
         return Decision { verdict: Verdict::Denied, reason, deciding: denies, path: levels };
     }
@@ -139,7 +139,7 @@ pub fn evaluate(path: &[Level<'_>], query: &Query<'_>) -> Decision {
         let reason = format!(
             "{target} is denied implicitly: nothing attached at {} allows it ({attached}){}.",
             describe_level(result.kind, &result.id, &result.name),
-            more(others, "level without an Allow")
+            more(others, "level without an Allow", "levels without an Allow")
         );
         return Decision { verdict: Verdict::Denied, reason, deciding: Vec::new(), path: levels };
     }
@@ -156,7 +156,7 @@ pub fn evaluate(path: &[Level<'_>], query: &Query<'_>) -> Decision {
             "{target} is allowed only conditionally: it depends on {} ({}){}.",
             describe_ref(first),
             describe_dependency(first),
-            more(depends.len(), "statement")
+            more(depends.len(), "statement", "statements")
         );
         return Decision { verdict: Verdict::Conditional, reason, deciding: depends, path: levels };
     }
@@ -315,11 +315,12 @@ fn describe_dependency(s: &StatementRef) -> String {
     parts.join(" ")
 }
 
-fn more(count: usize, noun: &str) -> String {
+/// " and N more …" for the items after the one a reason names, so one sentence still accounts for all of them.
+fn more(count: usize, one: &str, many: &str) -> String {
     match count.saturating_sub(1) {
         0 => String::new(),
-        1 => format!(" and 1 more {noun}"),
-        n => format!(" and {n} more {noun}s"),
+        1 => format!(" and 1 more {one}"),
+        n => format!(" and {n} more {many}"),
     }
 }
 
@@ -553,6 +554,17 @@ mod tests {
                 verdict: Verdict::Denied,
                 deciding: &[],
                 reason: &["nothing attached at account \"prod\" (111122223333) allows it", "no SCP is attached there"],
+            },
+            Case {
+                name: "the first level without an Allow is named, the others counted",
+                root: FULL,
+                ou: &["p-allowlist"],
+                account: &[],
+                action: "iam:CreateUser",
+                resource: None,
+                verdict: Verdict::Denied,
+                deciding: &[],
+                reason: &["nothing attached at OU \"Workloads\"", "and 1 more level without an Allow"],
             },
             Case {
                 name: "NotAction deny: exempted identity actions are allowed",

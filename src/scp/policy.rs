@@ -423,6 +423,19 @@ mod tests {
     #[test]
     fn rejects_invalid_policies_with_a_precise_message() {
         let cases: &[(&str, &str)] = &[
+            // The invalid seeds of the fuzz corpus, so it starts on the error paths too.
+            (
+                include_str!("../../fuzz/corpus/scp_policy/invalid_principal.json"),
+                "Statement[0]: Principal is not allowed in an SCP (an SCP applies to every principal of the account)",
+            ),
+            (
+                include_str!("../../fuzz/corpus/scp_policy/invalid_action_and_notaction.json"),
+                "Statement[1]: both Action and NotAction",
+            ),
+            (
+                include_str!("../../fuzz/corpus/scp_policy/invalid_condition_shape.json"),
+                "Statement[0]: Condition operator Bool must map condition keys to values, not an array",
+            ),
             ("", "not JSON: EOF while parsing a value at line 1 column 0"),
             ("{\n  \"Statement\": [,]\n}", "not JSON: expected value at line 2 column 17"),
             ("[]", "the policy must be a JSON object, not an array"),
