@@ -18,7 +18,7 @@ use crate::cli::{
 };
 use crate::collect::{self, CollectOptions, OrgOptions, RegionChoice};
 use crate::error::Error;
-use crate::notes::Catalogue;
+use crate::notes::{self as catalogue, Catalogue};
 use crate::report::catalogue_view::{self as view, ListFormat};
 use crate::report::style::want_color;
 use crate::report::{decide, render, Format, RenderOptions, Report, Source, Verdict};
@@ -66,7 +66,16 @@ fn load_source(source: &SourceArgs) -> Result<Option<(Snapshot, Source)>, Error>
 
 /// Evaluates a snapshot into a report.
 pub fn build_report(catalogue: &Catalogue, snapshot: &Snapshot, source: &Source) -> Report {
-    let findings = checks::evaluate(snapshot, catalogue);
+    build_report_with(catalogue, snapshot, source, checks::EvalOptions::default())
+}
+
+pub fn build_report_with(
+    catalogue: &Catalogue,
+    snapshot: &Snapshot,
+    source: &Source,
+    options: checks::EvalOptions,
+) -> Report {
+    let findings = checks::evaluate_with(snapshot, catalogue, options);
     Report::generate(catalogue, snapshot, source, findings, Utc::now())
 }
 
@@ -115,6 +124,11 @@ fn collect_options(aws: &AwsArgs, progress: bool) -> Result<CollectOptions, Erro
         }),
         concurrency: usize::from(aws.concurrency),
         progress,
+        drift: collect::cloudformation::DriftOptions {
+            detect: aws.detect_drift,
+            timeout: aws.drift_timeout,
+            per_region: 4,
+        },
     })
 }
 
@@ -152,8 +166,14 @@ fn collect_cmd(
 }
 
 fn iam_policy(catalogue: &Catalogue, args: &IamPolicyArgs, stdout: &mut dyn Write) -> Result<Verdict, Error> {
-    crate::report::render_iam_policy(&catalogue.all_permissions(), args.org.then_some(args.role_name.as_str()), stdout)
-        .map_err(out_err)?;
+    let opt_in: &[&str] = if args.detect_drift { &catalogue::DRIFT_DETECTION_ACTIONS } else { &[] };
+    crate::report::render_iam_policy(
+        &catalogue.all_permissions(),
+        opt_in,
+        args.org.then_some(args.role_name.as_str()),
+        stdout,
+    )
+    .map_err(out_err)?;
     Ok(Verdict::Clean)
 }
 
@@ -183,7 +203,8 @@ fn audit(
         Some(loaded) => loaded,
         None => (collect_live(&args.aws, args.quiet, stderr, stderr_is_terminal)?, Source::Live),
     };
-    let report = build_report(catalogue, &snapshot, &source);
+    let max_age = chrono::Duration::from_std(args.drift_max_age).unwrap_or(chrono::Duration::MAX);
+    let report = build_report_with(catalogue, &snapshot, &source, checks::EvalOptions { drift_max_age: max_age });
     let opts = RenderOptions {
         color,
         explain: args.explain,

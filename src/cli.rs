@@ -143,6 +143,15 @@ pub struct AwsArgs {
     /// Seconds one HTTP attempt may take.
     #[arg(long, value_name = "SECONDS", default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..=600))]
     pub timeout: u64,
+
+    /// Start CloudFormation drift detection on every stack and wait for the results (calls
+    /// cloudformation:DetectStackDrift, which starts server-side work; otherwise only the stored status is read).
+    #[arg(long)]
+    pub detect_drift: bool,
+
+    /// How long to wait for drift detection before reporting the stack `unknown` (e.g. 15m, 900s).
+    #[arg(long, value_name = "DURATION", default_value = "15m", value_parser = parse_duration)]
+    pub drift_timeout: std::time::Duration,
 }
 
 /// Where the configuration to evaluate comes from.
@@ -185,6 +194,10 @@ pub struct AuditArgs {
     #[arg(long)]
     pub explain: bool,
 
+    /// A stack whose drift was last checked longer ago than this (before the snapshot) is reported stale.
+    #[arg(long, value_name = "DURATION", default_value = "7d", value_parser = parse_duration)]
+    pub drift_max_age: std::time::Duration,
+
     /// Print nothing on standard output and no progress bar (files named by --output are still written).
     #[arg(long, short = 'q')]
     pub quiet: bool,
@@ -209,6 +222,10 @@ pub struct IamPolicyArgs {
     /// Also allow entering member accounts (sts:AssumeRole on --role-name), for `audit --org`.
     #[arg(long)]
     pub org: bool,
+
+    /// Also allow starting CloudFormation drift detection, for `--detect-drift`.
+    #[arg(long)]
+    pub detect_drift: bool,
 
     /// The member-account role `--org` assumes.
     #[arg(long, value_name = "NAME", default_value = "OrganizationAccountAccessRole")]
@@ -271,4 +288,34 @@ pub struct DomainsArgs {
 
 fn parse_severity(s: &str) -> Result<Severity, String> {
     s.parse()
+}
+
+/// A duration like `90s`, `15m`, `24h` or `7d` (a bare number is seconds).
+pub fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
+    let s = s.trim();
+    let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+    let (number, unit) = s.split_at(split);
+    let n: u64 = number.parse().map_err(|_| format!("'{s}' is not a duration like 90s, 15m, 24h or 7d"))?;
+    let seconds = match unit {
+        "" | "s" => n,
+        "m" => n * 60,
+        "h" => n * 3600,
+        "d" => n * 86_400,
+        _ => return Err(format!("'{s}': unknown unit '{unit}' (use s, m, h or d)")),
+    };
+    Ok(std::time::Duration::from_secs(seconds))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("7d").unwrap().as_secs(), 7 * 86_400);
+        assert_eq!(parse_duration("15m").unwrap().as_secs(), 900);
+        assert_eq!(parse_duration("42").unwrap().as_secs(), 42);
+        assert!(parse_duration("7w").unwrap_err().contains("unknown unit"));
+        assert!(parse_duration("soon").is_err());
+    }
 }

@@ -15,6 +15,10 @@ mod embedded {
     include!(concat!(env!("OUT_DIR"), "/catalogue_files.rs"));
 }
 
+/// The call `--detect-drift` adds: it starts server-side work, one of the two non-read calls (with the
+/// credential report), made only with its flag. Reading its results needs only read actions.
+pub const DRIFT_DETECTION_ACTIONS: [&str; 1] = ["cloudformation:DetectStackDrift"];
+
 /// The file holding domains and topics; every other `.toml` under `checks/` is a section file.
 const FRAME_FILE: &str = "catalogue.toml";
 

@@ -103,6 +103,8 @@ pub struct RegionSnapshot {
     pub cloudtrail: Collected<CloudTrailData>,
     #[serde(default)]
     pub config: Collected<ConfigData>,
+    #[serde(default)]
+    pub cloudformation: Collected<CloudFormationData>,
 }
 
 /// A piece of collected data, or why it is missing.
@@ -481,6 +483,202 @@ pub struct TrailStatus {
     pub latest_digest_delivery_time: Option<DateTime<Utc>>,
 }
 
+// ---- CloudFormation ---------------------------------------------------------------------------------
+
+/// CloudFormation in one region: stacks (nested included; the section's own call is `DescribeStacks`),
+/// exports with their importers, and the stack sets administered from here.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct CloudFormationData {
+    pub stacks: Vec<Stack>,
+    /// `ListExports`, each with `ListImports`.
+    #[serde(default)]
+    pub exports: Collected<Vec<StackExport>>,
+    /// `ListStackSets` (active), each with `DescribeStackSet` and `ListStackInstances`.
+    #[serde(default)]
+    pub stack_sets: Collected<Vec<StackSet>>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Stack {
+    pub name: String,
+    /// The stack id (an ARN).
+    pub id: String,
+    /// e.g. `CREATE_COMPLETE`, `UPDATE_ROLLBACK_FAILED`.
+    pub status: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status_reason: Option<String>,
+    /// Set for nested stacks: the direct parent's id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub root_id: Option<String>,
+    pub termination_protection: bool,
+    /// The service role CloudFormation assumes; `None` means it acts with the caller's permissions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role_arn: Option<String>,
+    pub disable_rollback: bool,
+    /// CloudWatch alarms that roll an update back (`RollbackConfiguration.RollbackTriggers`).
+    #[serde(default)]
+    pub rollback_triggers: usize,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_updated: Option<DateTime<Utc>>,
+    /// Parameters as `DescribeStacks` shows them: NoEcho values come back as `****`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub parameters: Vec<StackParameter>,
+    /// The drift status CloudFormation stored at the last detection (`DriftInformation`).
+    pub drift: StoredDrift,
+    /// `GetStackPolicy`: the policy document, `null` data when the stack has none.
+    #[serde(default)]
+    pub stack_policy: Collected<Option<String>>,
+    /// `ListStackResources`: logical id and type of every resource.
+    #[serde(default)]
+    pub resources: Collected<Vec<StackResource>>,
+    /// Drift detection run by this audit (`--detect-drift`): absent when not asked for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detection: Option<DriftDetection>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StackParameter {
+    pub key: String,
+    pub value: String,
+    /// For SSM parameter types, the value CloudFormation resolved.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resolved_value: Option<String>,
+}
+
+/// Words that make a parameter key look like it holds a secret (compared without case, `_`, `-` or `.`).
+const SECRET_WORDS: &[&str] = &["password", "passwd", "secret", "token", "apikey", "privatekey", "credential"];
+
+/// Key endings that name or size a secret rather than hold it (`DbSecretArn`, `PasswordLength`).
+const REFERENCE_SUFFIXES: &[&str] = &["arn", "name", "id", "path", "length", "ttl"];
+
+/// What a withheld value reads as in a snapshot.
+pub const WITHHELD: &str = "[plaintext value withheld by dopaudit]";
+
+/// Whether a stack parameter's key says it holds a secret.
+pub fn looks_secret(key: &str) -> bool {
+    let k: String = key.chars().filter(|c| !matches!(c, '_' | '-' | '.')).collect::<String>().to_lowercase();
+    SECRET_WORDS.iter().any(|w| k.contains(w)) && !REFERENCE_SUFFIXES.iter().any(|s| k.ends_with(s))
+}
+
+impl StackParameter {
+    /// The parameter as a snapshot may keep it: a secret-looking key's plaintext value (or resolved value) is
+    /// replaced by [`WITHHELD`], so a saved snapshot never holds a password. What tells how the secret was
+    /// passed stays: NoEcho's `****`, dynamic references, ARNs and empty values.
+    pub fn withholding_secrets(mut self) -> Self {
+        if looks_secret(&self.key) {
+            let v = self.value.trim();
+            // With a resolved value, the value is an SSM parameter's name, not the secret.
+            let kept = v == "****"
+                || v.is_empty()
+                || self.resolved_value.is_some()
+                || v.starts_with("arn:")
+                || v.contains("{{resolve:ssm-secure:")
+                || v.contains("{{resolve:secretsmanager:");
+            if !kept {
+                self.value = WITHHELD.to_string();
+            }
+            if self.resolved_value.as_deref().is_some_and(|r| r != "****" && !r.is_empty()) {
+                self.resolved_value = Some(WITHHELD.to_string());
+            }
+        }
+        self
+    }
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct StoredDrift {
+    /// `DRIFTED`, `IN_SYNC`, `NOT_CHECKED` or `UNKNOWN`.
+    pub status: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_check: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StackResource {
+    pub logical_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub physical_id: Option<String>,
+    /// e.g. `AWS::RDS::DBInstance`.
+    pub resource_type: String,
+}
+
+/// The outcome of `DetectStackDrift` for one stack, polled to its end.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DriftDetection {
+    /// `DETECTION_COMPLETE`, `DETECTION_FAILED`, or `TIMED_OUT` (dopaudit stopped waiting).
+    pub status: String,
+    /// `DRIFTED`, `IN_SYNC` … when the detection completed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stack_drift_status: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detection_id: Option<String>,
+    /// `DescribeStackResourceDrifts` for MODIFIED and DELETED resources.
+    #[serde(default)]
+    pub drifted_resources: Collected<Vec<ResourceDrift>>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ResourceDrift {
+    pub logical_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub physical_id: Option<String>,
+    pub resource_type: String,
+    /// `MODIFIED` or `DELETED`.
+    pub status: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub differences: Vec<PropertyDifference>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PropertyDifference {
+    /// e.g. `/Properties/VersioningConfiguration/Status`.
+    pub path: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expected: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub actual: Option<String>,
+    /// `ADD`, `REMOVE` or `NOT_EQUAL`.
+    pub kind: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StackExport {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exporting_stack_id: Option<String>,
+    /// Stack names importing it (`ListImports`).
+    #[serde(default)]
+    pub importing_stacks: Collected<Vec<String>>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StackSet {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    pub status: String,
+    /// `SELF_MANAGED` or `SERVICE_MANAGED`.
+    pub permission_model: String,
+    /// For service-managed stack sets: whether new accounts in the target OUs get instances automatically.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auto_deployment: Option<bool>,
+    #[serde(default)]
+    pub instances: Collected<Vec<StackInstance>>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StackInstance {
+    pub account: String,
+    pub region: String,
+    pub status: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub drift_status: Option<String>,
+}
+
 // ---- AWS Config -------------------------------------------------------------------------------------
 
 /// AWS Config in one region: recorders (the section's own call) and the other describe calls.
@@ -775,6 +973,21 @@ mod tests {
             ],
             ..Default::default()
         }
+    }
+
+    #[test]
+    fn secret_parameters_are_withheld_but_their_handling_kept() {
+        let p = |key: &str, value: &str| StackParameter { key: key.into(), value: value.into(), resolved_value: None };
+        assert_eq!(p("DbPassword", "hunter2").withholding_secrets().value, WITHHELD);
+        assert_eq!(p("api_key", "abc").withholding_secrets().value, WITHHELD);
+        for kept in ["****", "{{resolve:secretsmanager:db:SecretString:pw}}", "arn:aws:secretsmanager:x", ""] {
+            assert_eq!(p("DbPassword", kept).withholding_secrets().value, kept);
+        }
+        assert_eq!(p("Environment", "prod").withholding_secrets().value, "prod", "not a secret");
+        assert_eq!(p("DbSecretArn", "arn:aws:x").withholding_secrets().value, "arn:aws:x");
+        let resolved = StackParameter { resolved_value: Some("s3cr3t".into()), ..p("TokenParam", "/prod/token") };
+        let kept = resolved.withholding_secrets();
+        assert_eq!((kept.value.as_str(), kept.resolved_value.as_deref()), ("/prod/token", Some(WITHHELD)));
     }
 
     #[test]

@@ -78,7 +78,7 @@ where
                 // No error code: a successful status with a body the SDK could not read (an emulator's
                 // variant of the response), or an error without the AWS error shape.
                 None => CollectionError {
-                    kind: if status.is_some_and(|s| (200..300).contains(&s) || s == 404 || s == 501) {
+                    kind: if status.is_some_and(|s| (200..300).contains(&s) || matches!(s, 404 | 405 | 500 | 501)) {
                         ErrorKind::Unsupported
                     } else {
                         ErrorKind::Other

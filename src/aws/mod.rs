@@ -291,6 +291,7 @@ macro_rules! client {
 }
 
 impl AccountAws {
+    client!(cloudformation, aws_sdk_cloudformation, "cloudformation");
     client!(cloudtrail, aws_sdk_cloudtrail, "cloudtrail");
     client!(config_service, aws_sdk_config, "config");
     client!(organizations, aws_sdk_organizations, "organizations");

@@ -278,7 +278,7 @@ mod tests {
     }
 
     fn run(f: super::super::Evaluator, snap: &Snapshot) -> Vec<Outcome> {
-        f(&Ctx { snapshot: snap })
+        f(&Ctx::new(snap))
     }
 
     #[test]

@@ -371,7 +371,7 @@ mod tests {
     }
 
     fn run(f: super::super::Evaluator, snap: &crate::snapshot::Snapshot) -> Vec<Outcome> {
-        f(&Ctx { snapshot: snap })
+        f(&Ctx::new(snap))
     }
 
     fn only(out: &[Outcome]) -> (Status, &str) {

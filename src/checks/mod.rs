@@ -6,6 +6,7 @@
 //! one place. Data that could not be collected becomes `unknown` (or `skipped` when the service or region
 //! is not in use), built by `At::not_evaluated`, never a pass or a fail.
 
+pub mod cloudformation;
 pub mod cloudtrail;
 pub mod config;
 pub mod scp;
@@ -89,9 +90,27 @@ impl At {
 /// `evaluate` itself, once per check.
 pub struct Ctx<'a> {
     pub snapshot: &'a Snapshot,
+    pub options: EvalOptions,
+}
+
+/// Settings that change what a check concludes (not what was collected).
+#[derive(Debug, Clone, Copy)]
+pub struct EvalOptions {
+    /// A stack whose drift was last checked longer before the snapshot than this is stale.
+    pub drift_max_age: chrono::Duration,
+}
+
+impl Default for EvalOptions {
+    fn default() -> Self {
+        EvalOptions { drift_max_age: chrono::Duration::days(7) }
+    }
 }
 
 impl<'a> Ctx<'a> {
+    pub fn new(snapshot: &'a Snapshot) -> Self {
+        Ctx { snapshot, options: EvalOptions::default() }
+    }
+
     pub fn accounts(&self) -> impl Iterator<Item = &'a AccountSnapshot> + 'a {
         self.snapshot.accounts.iter().filter(|a| a.error.is_none())
     }
@@ -101,6 +120,17 @@ pub type Evaluator = fn(&Ctx<'_>) -> Vec<Outcome>;
 
 /// Every evaluator, by check id. A test proves this list and the catalogue's checks match one to one.
 pub static REGISTRY: &[(&str, Evaluator)] = &[
+    ("cloudformation-stack-drift", cloudformation::stack_drift),
+    ("cloudformation-drift-stale", cloudformation::drift_stale),
+    ("cloudformation-termination-protection", cloudformation::termination_protection),
+    ("cloudformation-stack-policy", cloudformation::stack_policy),
+    ("cloudformation-service-role", cloudformation::service_role),
+    ("cloudformation-stack-failed-state", cloudformation::stack_failed_state),
+    ("cloudformation-rollback-disabled", cloudformation::rollback_disabled),
+    ("cloudformation-secret-parameters", cloudformation::secret_parameters),
+    ("cloudformation-exports-in-use", cloudformation::exports_in_use),
+    ("cloudformation-stackset-service-managed", cloudformation::stackset_service_managed),
+    ("cloudformation-stackset-auto-deployment", cloudformation::stackset_auto_deployment),
     ("cloudtrail-multi-region-trail", cloudtrail::multi_region_trail),
     ("cloudtrail-log-file-validation", cloudtrail::log_file_validation),
     ("cloudtrail-kms-encryption", cloudtrail::kms_encryption),
@@ -129,9 +159,14 @@ pub static REGISTRY: &[(&str, Evaluator)] = &[
     ("scp-management-account-workloads", scp::management_account_workloads),
 ];
 
-/// Runs every registered check over the snapshot and attaches each outcome's metadata.
+/// Runs every registered check over the snapshot, with the default options.
 pub fn evaluate(snapshot: &Snapshot, catalogue: &Catalogue) -> Vec<Finding> {
-    let ctx = Ctx { snapshot };
+    evaluate_with(snapshot, catalogue, EvalOptions::default())
+}
+
+/// Runs every registered check over the snapshot and attaches each outcome's metadata.
+pub fn evaluate_with(snapshot: &Snapshot, catalogue: &Catalogue, options: EvalOptions) -> Vec<Finding> {
+    let ctx = Ctx { snapshot, options };
     let mut findings = Vec::new();
     for (id, evaluator) in REGISTRY {
         let Some(meta) = catalogue.check(id) else { continue };
@@ -175,7 +210,12 @@ pub(crate) mod fixtures {
     }
 
     pub fn region(name: &str) -> RegionSnapshot {
-        RegionSnapshot { region: name.into(), cloudtrail: Collected::NotCollected, config: Collected::NotCollected }
+        RegionSnapshot {
+            region: name.into(),
+            cloudtrail: Collected::NotCollected,
+            config: Collected::NotCollected,
+            cloudformation: Collected::NotCollected,
+        }
     }
 
     pub fn account(id: &str, org: Option<&str>, regions: Vec<RegionSnapshot>) -> AccountSnapshot {

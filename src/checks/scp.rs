@@ -463,7 +463,7 @@ mod tests {
     }
 
     fn member_status(f: super::super::Evaluator, snap: &Snapshot) -> (Status, String) {
-        let out = f(&Ctx { snapshot: snap });
+        let out = f(&Ctx::new(snap));
         let o = out.iter().find(|o| o.account == ACCT).expect("a finding for the member");
         (o.status, o.message.clone())
     }
@@ -597,10 +597,10 @@ mod tests {
     #[test]
     fn the_management_account_is_never_judged_and_is_flagged() {
         let snap = org(vec![]);
-        let out = deny_leave_organization(&Ctx { snapshot: &snap });
+        let out = deny_leave_organization(&Ctx::new(&snap));
         let mgmt = out.iter().find(|o| o.account == MGMT).unwrap();
         assert_eq!(mgmt.status, Status::Skipped);
-        let flagged = management_account_workloads(&Ctx { snapshot: &snap });
+        let flagged = management_account_workloads(&Ctx::new(&snap));
         assert_eq!(flagged.len(), 1);
         assert_eq!((flagged[0].account.as_str(), flagged[0].status), (MGMT, Status::Fail));
     }
@@ -611,7 +611,7 @@ mod tests {
         let (status, msg) = member_status(deny_leave_organization, &snap);
         assert_eq!(status, Status::Unknown, "{msg}");
         assert!(msg.contains("p-bad"), "{msg}");
-        let out = policy_valid(&Ctx { snapshot: &snap });
+        let out = policy_valid(&Ctx::new(&snap));
         let bad = out.iter().find(|o| o.resource == "p-bad").unwrap();
         assert_eq!(bad.status, Status::Fail);
         assert!(bad.message.contains("not valid policy JSON"), "{}", bad.message);
@@ -623,7 +623,7 @@ mod tests {
         snap.organization = Collected::Error { error: denied("organizations:ListRoots") };
         for f in [deny_leave_organization, policy_valid, scp_enabled, attachment_limit] as [super::super::Evaluator; 4]
         {
-            let out = f(&Ctx { snapshot: &snap });
+            let out = f(&Ctx::new(&snap));
             assert!(!out.is_empty());
             assert!(
                 out.iter().all(|o| o.status == Status::Unknown && o.message.contains("organizations:ListRoots")),
@@ -643,10 +643,10 @@ mod tests {
             policy("p-a", DENY_LEAVE, &["ou-1"]),
             policy("p-b", PROTECT_CT, &["ou-1"]),
         ]);
-        let sizes = policy_size(&Ctx { snapshot: &snap });
+        let sizes = policy_size(&Ctx::new(&snap));
         assert_eq!(sizes.iter().find(|o| o.resource == "p-big").unwrap().status, Status::Fail);
         assert_eq!(sizes.iter().find(|o| o.resource == "p-a").unwrap().status, Status::Pass);
-        let limits = attachment_limit(&Ctx { snapshot: &snap });
+        let limits = attachment_limit(&Ctx::new(&snap));
         // ou-1 holds FullAWSAccess + 3 = 4 of 5: one more fills it.
         assert_eq!(limits.iter().find(|o| o.resource == "ou-1").unwrap().status, Status::Fail);
         assert_eq!(limits.iter().find(|o| o.resource == "r-1").unwrap().status, Status::Pass);
@@ -655,7 +655,7 @@ mod tests {
         if let Collected::Ok { data } = &mut disabled.organization {
             data.roots[0].policy_types.clear();
         }
-        assert_eq!(scp_enabled(&Ctx { snapshot: &disabled })[0].status, Status::Fail);
+        assert_eq!(scp_enabled(&Ctx::new(&disabled))[0].status, Status::Fail);
         let (status, msg) = member_status(deny_leave_organization, &disabled);
         assert_eq!(status, Status::Fail, "{msg}");
     }

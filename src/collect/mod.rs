@@ -5,6 +5,7 @@
 //! (account, region) with its result shared by every check. A failure stays local: a role that cannot be
 //! assumed marks that account, a denied call marks that piece of data, and the rest goes on.
 
+pub mod cloudformation;
 pub mod cloudtrail;
 pub mod config;
 pub mod organizations;
@@ -20,8 +21,8 @@ use tokio::task::JoinSet;
 
 use crate::aws::{self, AccountAws, AwsError, AwsOptions, OrgAccount, Session};
 use crate::snapshot::{
-    AccountSnapshot, CloudTrailData, Collected, CollectionError, CollectionRecord, ConfigData, ErrorKind, Organization,
-    RegionSnapshot, Snapshot, SCHEMA_VERSION,
+    AccountSnapshot, CloudFormationData, CloudTrailData, Collected, CollectionError, CollectionRecord, ConfigData,
+    ErrorKind, Organization, RegionSnapshot, Snapshot, SCHEMA_VERSION,
 };
 
 /// Which regions to audit.
@@ -54,6 +55,7 @@ pub struct CollectOptions {
     pub org: Option<OrgOptions>,
     pub concurrency: usize,
     pub progress: bool,
+    pub drift: cloudformation::DriftOptions,
 }
 
 /// Why a collection could not start. (Failures once it runs are recorded in the snapshot instead.)
@@ -109,6 +111,15 @@ struct AccountSetup {
 enum Section {
     CloudTrail(Collected<CloudTrailData>),
     Config(Box<Collected<ConfigData>>),
+    CloudFormation(Box<Collected<CloudFormationData>>),
+}
+
+/// One region's sections as they come back from their tasks.
+#[derive(Default)]
+struct RegionSections {
+    cloudtrail: Collected<CloudTrailData>,
+    config: Collected<ConfigData>,
+    cloudformation: Collected<CloudFormationData>,
 }
 
 pub async fn collect(opts: &CollectOptions) -> Result<Snapshot, CollectError> {
@@ -135,7 +146,8 @@ pub async fn collect(opts: &CollectOptions) -> Result<Snapshot, CollectError> {
         _ => None,
     };
 
-    let progress = progress_bar(opts.progress, targets.len() as u64 * (1 + 2 * regions.len() as u64));
+    let progress =
+        progress_bar(opts.progress, targets.len() as u64 * (1 + SERVICES.len() as u64 * regions.len() as u64));
 
     // Phase 1: enter each account and read what holds for the whole account.
     let mut setups: JoinSet<(usize, AccountSetup)> = JoinSet::new();
@@ -173,15 +185,16 @@ pub async fn collect(opts: &CollectOptions) -> Result<Snapshot, CollectError> {
     let mut tasks: JoinSet<(usize, usize, Section)> = JoinSet::new();
     for (ai, setup) in entered.iter().enumerate() {
         let Ok(account) = &setup.aws else {
-            progress.inc(2 * regions.len() as u64);
+            progress.inc(SERVICES.len() as u64 * regions.len() as u64);
             continue;
         };
         for (ri, region) in regions.iter().enumerate() {
             if setup.disabled.contains(region) {
-                progress.inc(2);
+                progress.inc(SERVICES.len() as u64);
                 continue;
             }
-            for service in [Service::CloudTrail, Service::Config] {
+            for service in SERVICES {
+                let drift = opts.drift.clone();
                 let (account, region, limit, progress) =
                     (account.clone(), region.clone(), limit.clone(), progress.clone());
                 tasks.spawn(async move {
@@ -192,6 +205,9 @@ pub async fn collect(opts: &CollectOptions) -> Result<Snapshot, CollectError> {
                         Service::Config => {
                             Section::Config(Box::new(config::collect(&account.config_service(&region)).await))
                         }
+                        Service::CloudFormation => {
+                            Section::CloudFormation(Box::new(cloudformation::collect(&account, &region, &drift).await))
+                        }
                     };
                     progress.inc(1);
                     (ai, ri, section)
@@ -199,13 +215,14 @@ pub async fn collect(opts: &CollectOptions) -> Result<Snapshot, CollectError> {
             }
         }
     }
-    let mut sections: BTreeMap<(usize, usize), (Collected<CloudTrailData>, Collected<ConfigData>)> = BTreeMap::new();
+    let mut sections: BTreeMap<(usize, usize), RegionSections> = BTreeMap::new();
     while let Some(joined) = tasks.join_next().await {
         let Ok((ai, ri, section)) = joined else { continue };
-        let slot = sections.entry((ai, ri)).or_insert((Collected::NotCollected, Collected::NotCollected));
+        let slot = sections.entry((ai, ri)).or_default();
         match section {
-            Section::CloudTrail(c) => slot.0 = c,
-            Section::Config(c) => slot.1 = *c,
+            Section::CloudTrail(c) => slot.cloudtrail = c,
+            Section::Config(c) => slot.config = *c,
+            Section::CloudFormation(c) => slot.cloudformation = *c,
         }
     }
     progress.finish_and_clear();
@@ -239,12 +256,17 @@ pub async fn collect(opts: &CollectOptions) -> Result<Snapshot, CollectError> {
                             return RegionSnapshot {
                                 region: region.clone(),
                                 cloudtrail: Collected::Error { error: err.clone() },
-                                config: Collected::Error { error: err },
+                                config: Collected::Error { error: err.clone() },
+                                cloudformation: Collected::Error { error: err },
                             };
                         }
-                        let (cloudtrail, config) =
-                            sections.remove(&(ai, ri)).unwrap_or((Collected::NotCollected, Collected::NotCollected));
-                        RegionSnapshot { region: region.clone(), cloudtrail, config }
+                        let got = sections.remove(&(ai, ri)).unwrap_or_default();
+                        RegionSnapshot {
+                            region: region.clone(),
+                            cloudtrail: got.cloudtrail,
+                            config: got.config,
+                            cloudformation: got.cloudformation,
+                        }
                     })
                     .collect()
             };
@@ -282,13 +304,18 @@ pub async fn collect(opts: &CollectOptions) -> Result<Snapshot, CollectError> {
 enum Service {
     CloudTrail,
     Config,
+    CloudFormation,
 }
+
+/// The regional services collected for every (account, region).
+const SERVICES: [Service; 3] = [Service::CloudTrail, Service::Config, Service::CloudFormation];
 
 impl Service {
     fn name(self) -> &'static str {
         match self {
             Service::CloudTrail => "cloudtrail",
             Service::Config => "config",
+            Service::CloudFormation => "cloudformation",
         }
     }
 }

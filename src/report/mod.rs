@@ -342,13 +342,26 @@ pub fn write_collection_notes(snapshot: &Snapshot, quiet: bool, err: &mut dyn Wr
 }
 
 /// The least-privilege IAM policy for a live audit; with a role name, also entering member accounts.
-pub fn render_iam_policy(actions: &[String], member_role: Option<&str>, out: &mut dyn Write) -> io::Result<()> {
+pub fn render_iam_policy(
+    actions: &[String],
+    opt_in: &[&str],
+    member_role: Option<&str>,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     let mut statements = vec![serde_json::json!({
         "Sid": "DopauditReadOnly",
         "Effect": "Allow",
         "Action": actions,
         "Resource": "*",
     })];
+    if !opt_in.is_empty() {
+        statements.push(serde_json::json!({
+            "Sid": "DopauditDriftDetection",
+            "Effect": "Allow",
+            "Action": opt_in,
+            "Resource": "*",
+        }));
+    }
     if let Some(role) = member_role {
         statements.push(serde_json::json!({
             "Sid": "DopauditEnterMemberAccounts",
