@@ -548,7 +548,18 @@ pub struct StackParameter {
 }
 
 /// Words that make a parameter key look like it holds a secret (compared without case, `_`, `-` or `.`).
-const SECRET_WORDS: &[&str] = &["password", "passwd", "secret", "token", "apikey", "privatekey", "credential"];
+const SECRET_WORDS: &[&str] = &[
+    "password",
+    "passwd",
+    "pwd",
+    "passphrase",
+    "secret",
+    "token",
+    "apikey",
+    "privatekey",
+    "credential",
+    "connectionstring",
+];
 
 /// Key endings that name or size a secret rather than hold it (`DbSecretArn`, `PasswordLength`).
 const REFERENCE_SUFFIXES: &[&str] = &["arn", "name", "id", "path", "length", "ttl"];
@@ -980,6 +991,9 @@ mod tests {
         let p = |key: &str, value: &str| StackParameter { key: key.into(), value: value.into(), resolved_value: None };
         assert_eq!(p("DbPassword", "hunter2").withholding_secrets().value, WITHHELD);
         assert_eq!(p("api_key", "abc").withholding_secrets().value, WITHHELD);
+        for key in ["DbPwd", "Passphrase", "Db-Connection-String"] {
+            assert_eq!(p(key, "abc").withholding_secrets().value, WITHHELD, "{key}");
+        }
         for kept in ["****", "{{resolve:secretsmanager:db:SecretString:pw}}", "arn:aws:secretsmanager:x", ""] {
             assert_eq!(p("DbPassword", kept).withholding_secrets().value, kept);
         }

@@ -51,8 +51,6 @@ const STATEFUL_TYPES: &[&str] = &[
     "AWS::Cognito::UserPool",
 ];
 
-/// Words that make a parameter key look like it carries a secret, matched against the key lower-cased
-/// with `_`, `-` and `.` removed (so `api_key`, `Api-Key` and `ApiKey` all match `apikey`).
 /// How `DescribeStacks` shows a NoEcho parameter.
 const MASKED: &str = "****";
 

@@ -439,3 +439,8 @@ pub async fn put_managed_rule(config: &SdkConfig, region: &str, account: &str, n
         .await
         .unwrap_or_else(|e| panic!("put config rule {name} ({identifier}) in {account} {region}: {e:?}"));
 }
+
+pub fn cloudformation_client(config: &SdkConfig, region: &str) -> aws_sdk_cloudformation::Client {
+    let conf = aws_sdk_cloudformation::config::Builder::from(config).region(Region::new(region.to_owned())).build();
+    aws_sdk_cloudformation::Client::from_conf(conf)
+}
