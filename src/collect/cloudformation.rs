@@ -545,7 +545,6 @@ fn text(s: Option<&str>) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use std::collections::HashMap;
-    use std::fmt;
     use std::sync::Mutex;
 
     use aws_sdk_cloudformation::config::retry::RetryConfig;
@@ -854,19 +853,7 @@ mod tests {
         d.stacks.remove(0).detection.expect("detection was asked for")
     }
 
-    fn error<T: fmt::Debug>(c: &Collected<T>) -> &CollectionError {
-        match c {
-            Collected::Error { error } => error,
-            other => panic!("expected a recorded error, got {other:?}"),
-        }
-    }
-
-    fn ok<T: fmt::Debug>(c: &Collected<T>) -> &T {
-        match c {
-            Collected::Ok { data } => data,
-            other => panic!("expected data, got {other:?}"),
-        }
-    }
+    use crate::collect::test_support::{error, ok};
 
     #[tokio::test]
     async fn happy_path_maps_stacks_policies_resources_exports_and_stack_sets() {

@@ -333,7 +333,7 @@ mod tests {
     use aws_smithy_types::body::SdkBody;
 
     use super::*;
-    use crate::snapshot::{CollectionError, ErrorKind};
+    use crate::snapshot::ErrorKind;
 
     const DRIFT: &str = "CLOUDFORMATION_STACK_DRIFT_DETECTION_CHECK";
     const PACK: &str = "operational-best-practices";
@@ -619,19 +619,7 @@ mod tests {
         }
     }
 
-    fn error<T: fmt::Debug>(c: &Collected<T>) -> &CollectionError {
-        match c {
-            Collected::Error { error } => error,
-            other => panic!("expected a recorded error, got {other:?}"),
-        }
-    }
-
-    fn ok<T: fmt::Debug>(c: &Collected<T>) -> &T {
-        match c {
-            Collected::Ok { data } => data,
-            other => panic!("expected data, got {other:?}"),
-        }
-    }
+    use crate::collect::test_support::{error, ok};
 
     #[tokio::test]
     async fn happy_path_fills_every_field() {

@@ -510,3 +510,26 @@ mod tests {
         assert!(w.is_empty(), "an explicit list needs no fallback");
     }
 }
+
+#[cfg(test)]
+pub(crate) mod test_support {
+    //! Assertions the collectors' tests share.
+
+    use std::fmt;
+
+    use crate::snapshot::{Collected, CollectionError};
+
+    pub fn error<T: fmt::Debug>(c: &Collected<T>) -> &CollectionError {
+        match c {
+            Collected::Error { error } => error,
+            other => panic!("expected a recorded error, got {other:?}"),
+        }
+    }
+
+    pub fn ok<T: fmt::Debug>(c: &Collected<T>) -> &T {
+        match c {
+            Collected::Ok { data } => data,
+            other => panic!("expected data, got {other:?}"),
+        }
+    }
+}
