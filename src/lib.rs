@@ -11,6 +11,7 @@ pub mod checks;
 pub mod cli;
 pub mod collect;
 pub mod error;
+pub mod integrity;
 pub mod notes;
 pub mod report;
 pub mod scp;
