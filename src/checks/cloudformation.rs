@@ -11,8 +11,8 @@ use serde_json::{json, Value};
 
 use super::{At, Ctx, Outcome};
 use crate::snapshot::{
-    AccountSnapshot, CloudFormationData, DriftDetection, PropertyDifference, RegionSnapshot, ResourceDrift, Stack,
-    StackParameter,
+    AccountSnapshot, CloudFormationData, Collected, DriftDetection, PropertyDifference, RegionSnapshot, ResourceDrift,
+    Stack, StackParameter,
 };
 
 /// Resource types whose replacement or deletion loses data: databases, tables, buckets, volumes and file
@@ -70,6 +70,24 @@ fn per_region(
         }
     }
     out
+}
+
+/// Calls `judge` on each item of one of a region's lists (exports, stack sets), at the item's name; a list that
+/// could not be read gives one not-evaluated outcome for the region.
+fn per_item<T>(
+    ctx: &Ctx<'_>,
+    list: fn(&CloudFormationData) -> &Collected<Vec<T>>,
+    name: fn(&T) -> &str,
+    judge: impl Fn(At, &AccountSnapshot, &CloudFormationData, &T) -> Outcome,
+) -> Vec<Outcome> {
+    per_region(ctx, |account, region, data, out| match list(data).get() {
+        Ok(items) => out.extend(
+            items
+                .iter()
+                .map(|item| judge(At::new(&account.account_id, &region.region, name(item)), account, data, item)),
+        ),
+        Err(e) => out.push(At::region(account, region).not_evaluated(&e)),
+    })
 }
 
 /// Calls `judge` on each live stack (only top-level ones when `top_level_only`), at the stack's id.
@@ -590,20 +608,15 @@ pub fn secret_parameters(ctx: &Ctx<'_>) -> Vec<Outcome> {
 // ---- Exports -------------------------------------------------------------------------------------------
 
 pub fn exports_in_use(ctx: &Ctx<'_>) -> Vec<Outcome> {
-    per_region(ctx, |account, region, data, out| {
-        let exports = match data.exports.get() {
-            Ok(e) => e,
-            Err(e) => return out.push(At::region(account, region).not_evaluated(&e)),
-        };
-        for x in exports {
-            let at = At::new(&account.account_id, &region.region, x.name.clone());
+    per_item(
+        ctx,
+        |d| &d.exports,
+        |x| &x.name,
+        |at, _, data, x| {
             let exporter = x.exporting_stack_id.as_deref().map_or("(unknown stack)", |id| stack_name(data, id));
             let importers = match x.importing_stacks.get() {
                 Ok(i) => i,
-                Err(e) => {
-                    out.push(at.not_evaluated(&e));
-                    continue;
-                }
+                Err(e) => return at.not_evaluated(&e),
             };
             let evidence = json!({
                 "export": x.name,
@@ -611,7 +624,7 @@ pub fn exports_in_use(ctx: &Ctx<'_>) -> Vec<Outcome> {
                 "exporting_stack_id": x.exporting_stack_id,
                 "importing_stacks": importers,
             });
-            out.push(if importers.is_empty() {
+            if importers.is_empty() {
                 at.pass(format!("export {} of stack {exporter} is not imported by any stack", x.name), evidence)
             } else {
                 at.fail(
@@ -623,9 +636,9 @@ pub fn exports_in_use(ctx: &Ctx<'_>) -> Vec<Outcome> {
                     ),
                     evidence,
                 )
-            });
-        }
-    })
+            }
+        },
+    )
 }
 
 // ---- Stack sets ----------------------------------------------------------------------------------------
@@ -633,19 +646,16 @@ pub fn exports_in_use(ctx: &Ctx<'_>) -> Vec<Outcome> {
 const SERVICE_MANAGED: &str = "SERVICE_MANAGED";
 
 pub fn stackset_service_managed(ctx: &Ctx<'_>) -> Vec<Outcome> {
-    per_region(ctx, |account, region, data, out| {
-        let sets = match data.stack_sets.get() {
-            Ok(s) => s,
-            Err(e) => return out.push(At::region(account, region).not_evaluated(&e)),
-        };
-        for set in sets {
-            let at = At::new(&account.account_id, &region.region, set.name.clone());
+    per_item(
+        ctx,
+        |d| &d.stack_sets,
+        |set| &set.name,
+        |at, account, _, set| {
             let mut evidence = json!({ "stack_set": set.name, "permission_model": set.permission_model });
             if set.permission_model == SERVICE_MANAGED {
-                out.push(at.pass(format!("stack set {} uses service-managed permissions", set.name), evidence));
-                continue;
+                return at.pass(format!("stack set {} uses service-managed permissions", set.name), evidence);
             }
-            out.push(match account.organization.get() {
+            match account.organization.get() {
                 Err(e) => at.not_evaluated(&e),
                 Ok(None) => at.skipped("not applicable: the account is not in an organization".into(), evidence),
                 Ok(Some(org)) => {
@@ -669,25 +679,23 @@ pub fn stackset_service_managed(ctx: &Ctx<'_>) -> Vec<Outcome> {
                         )
                     }
                 }
-            });
-        }
-    })
+            }
+        },
+    )
 }
 
 pub fn stackset_auto_deployment(ctx: &Ctx<'_>) -> Vec<Outcome> {
-    per_region(ctx, |account, region, data, out| {
-        let sets = match data.stack_sets.get() {
-            Ok(s) => s,
-            Err(e) => return out.push(At::region(account, region).not_evaluated(&e)),
-        };
-        for set in sets {
-            let at = At::new(&account.account_id, &region.region, set.name.clone());
+    per_item(
+        ctx,
+        |d| &d.stack_sets,
+        |set| &set.name,
+        |at, _, _, set| {
             let evidence = json!({
                 "stack_set": set.name,
                 "permission_model": set.permission_model,
                 "auto_deployment": set.auto_deployment,
             });
-            out.push(if set.permission_model != SERVICE_MANAGED {
+            if set.permission_model != SERVICE_MANAGED {
                 at.skipped(
                     format!(
                         "not applicable: stack set {} is self-managed, and only service-managed stack sets deploy automatically",
@@ -713,9 +721,9 @@ pub fn stackset_auto_deployment(ctx: &Ctx<'_>) -> Vec<Outcome> {
                         evidence,
                     ),
                 }
-            });
-        }
-    })
+            }
+        },
+    )
 }
 
 #[cfg(test)]
