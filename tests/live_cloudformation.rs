@@ -557,14 +557,6 @@ fn drift_detection_runs_only_when_asked_and_an_unread_result_is_unknown() {
     }
 }
 
-/// `dopaudit iam-policy [extra]` as JSON (offline: the policy depends on the catalogue only).
-#[track_caller]
-fn iam_policy(extra: &[&str]) -> Value {
-    let out = run(dopaudit_command(RUN_TIMEOUT).arg("iam-policy").args(extra));
-    out.expect_code(0);
-    out.json()
-}
-
 /// The policy's statement with this Sid; panics unless there is exactly one.
 #[track_caller]
 fn statement<'a>(policy: &'a Value, sid: &str) -> &'a Value {

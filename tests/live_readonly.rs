@@ -174,14 +174,6 @@ fn seed(moto: &str) -> Seeded {
     })
 }
 
-/// `dopaudit iam-policy [extra]` as JSON.
-#[track_caller]
-fn iam_policy(extra: &[&str]) -> Value {
-    let out = run(dopaudit_command(RUN_TIMEOUT).arg("iam-policy").args(extra));
-    out.expect_code(0);
-    out.json()
-}
-
 /// The actions of the policy's read-only statement.
 #[track_caller]
 fn policy_actions(policy: &Value) -> BTreeSet<String> {

@@ -74,9 +74,14 @@ pub fn to_chrono(t: &aws_smithy_types::DateTime) -> Option<DateTime<Utc>> {
     DateTime::from_timestamp(t.secs(), t.subsec_nanos())
 }
 
+/// The runtime the synchronous command layer runs a collection on.
+fn runtime() -> Result<tokio::runtime::Runtime, CollectError> {
+    tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(CollectError::Runtime)
+}
+
 /// Runs a collection on its own runtime (for the synchronous command layer).
 pub fn collect_blocking(opts: &CollectOptions) -> Result<Snapshot, CollectError> {
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(CollectError::Runtime)?;
+    let runtime = runtime()?;
     runtime.block_on(collect(opts))
 }
 
@@ -84,7 +89,7 @@ pub fn collect_blocking(opts: &CollectOptions) -> Result<Snapshot, CollectError>
 pub fn organization_blocking(
     opts: &AwsOptions,
 ) -> Result<(Collected<crate::snapshot::OrgTree>, Vec<String>), CollectError> {
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(CollectError::Runtime)?;
+    let runtime = runtime()?;
     runtime.block_on(async {
         let (session, warnings) = Session::connect(opts).await?;
         let own = session.own_account();

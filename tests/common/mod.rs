@@ -444,3 +444,11 @@ pub fn cloudformation_client(config: &SdkConfig, region: &str) -> aws_sdk_cloudf
     let conf = aws_sdk_cloudformation::config::Builder::from(config).region(Region::new(region.to_owned())).build();
     aws_sdk_cloudformation::Client::from_conf(conf)
 }
+
+/// `dopaudit iam-policy [extra]` as JSON (offline: the policy depends on the catalogue only).
+#[track_caller]
+pub fn iam_policy(extra: &[&str]) -> Value {
+    let out = run(dopaudit_command(RUN_TIMEOUT).arg("iam-policy").args(extra));
+    out.expect_code(0);
+    out.json()
+}
