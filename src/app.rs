@@ -19,7 +19,7 @@ use crate::cli::{
 use crate::collect::{self, CollectOptions, OrgOptions, RegionChoice};
 use crate::error::Error;
 use crate::notes::{self as catalogue, Catalogue};
-use crate::report::catalogue_view::{self as view, ListFormat};
+use crate::report::catalogue_view as view;
 use crate::report::style::want_color;
 use crate::report::{decide, render, Format, RenderOptions, Report, Source, Verdict};
 use crate::snapshot::Snapshot;
@@ -299,15 +299,11 @@ fn suggestions(catalogue: &Catalogue, query: &str) -> Vec<String> {
 
 fn domains(catalogue: &Catalogue, args: &DomainsArgs, stdout: &mut dyn Write) -> Result<Verdict, Error> {
     if args.topics {
-        return topics(catalogue, args.format, stdout);
+        view::render_topics(catalogue, args.format, stdout).map_err(out_err)?;
+        return Ok(Verdict::Clean);
     }
     let report = load_source(&args.source)?.map(|(snap, source)| build_report(catalogue, &snap, &source));
     view::render_domains(catalogue, report.as_ref(), args.format, stdout).map_err(out_err)?;
-    Ok(Verdict::Clean)
-}
-
-fn topics(catalogue: &Catalogue, format: ListFormat, stdout: &mut dyn Write) -> Result<Verdict, Error> {
-    view::render_topics(catalogue, format, stdout).map_err(out_err)?;
     Ok(Verdict::Clean)
 }
 
