@@ -14,7 +14,7 @@ use crate::aws::AwsOptions;
 use crate::checks;
 use crate::cli::{
     AuditArgs, AwsArgs, ChecksArgs, Cli, CollectArgs, Command, DomainsArgs, ExplainArgs, IamPolicyArgs, NotesArgs,
-    ScpCommand, SimulateArgs, SourceArgs,
+    ScpCommand, SimulateArgs, SourceArgs, ValidateFormat, ValidateLogsArgs,
 };
 use crate::collect::{self, CollectOptions, OrgOptions, RegionChoice};
 use crate::error::Error;
@@ -46,6 +46,7 @@ pub fn run(cli: &Cli, streams: &mut Streams<'_>) -> Result<Verdict, Error> {
         Command::Explain(args) => explain(catalogue, args, stdout),
         Command::Domains(args) => domains(catalogue, args, stdout),
         Command::Scp(ScpCommand::Simulate(args)) => scp_simulate(args, stdout, streams.stderr),
+        Command::ValidateLogs(args) => validate_logs(args, stdout, streams.stderr, streams.stderr_is_terminal),
     }
 }
 
@@ -335,4 +336,78 @@ fn scp_simulate(args: &SimulateArgs, stdout: &mut dyn Write, stderr: &mut dyn Wr
         crate::scp::simulate(tree, &args.account, &args.action, args.resource.as_deref()).map_err(Error::Usage)?;
     crate::report::scp_view::render_simulation(&simulation, args.format, stdout).map_err(out_err)?;
     Ok(Verdict::Clean)
+}
+
+/// `validate-logs`: the AWS CLI's lines and exit codes (0 valid, 1 something invalid), 2 when it cannot run.
+fn validate_logs(
+    args: &ValidateLogsArgs,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+    progress: bool,
+) -> Result<Verdict, Error> {
+    use crate::integrity::{parse_public_key_list, remote, report::ValidationReport};
+    let now = Utc::now();
+    let end = match &args.end_time {
+        Some(t) => crate::cli::parse_time(t, now).map_err(|e| Error::Usage(format!("--end-time: {e}")))?,
+        None => now,
+    };
+    let start = match &args.start_time {
+        Some(t) => crate::cli::parse_time(t, end).map_err(|e| Error::Usage(format!("--start-time: {e}")))?,
+        None => end - chrono::Duration::hours(24),
+    };
+    let arn = remote::parse_trail_arn(&args.trail_arn).map_err(|e| Error::Usage(e.to_string()))?;
+    if start > end {
+        return Err(Error::Usage("Invalid time range specified: start-time must occur before end-time".into()));
+    }
+    if let Some(id) = args.account_id.as_deref().filter(|id| id.len() != 12 || !id.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return Err(Error::Usage(format!("--account-id: '{id}' is not a 12-digit AWS account id")));
+    }
+    let public_keys = match &args.public_keys {
+        None => None,
+        Some(path) => {
+            let bytes = std::fs::read(path)
+                .map_err(|e| Error::Usage(format!("--public-keys {}: cannot read: {e}", path.display())))?;
+            let keys = parse_public_key_list(&bytes)
+                .map_err(|e| Error::Usage(format!("--public-keys {}: {e}", path.display())))?;
+            Some(keys)
+        }
+    };
+    let request = remote::ValidateRequest {
+        trail_arn: args.trail_arn.clone(),
+        start,
+        end,
+        bucket: args.s3_bucket.clone(),
+        prefix: args.s3_prefix.clone(),
+        account_id: args.account_id.clone(),
+        regions: args.region.clone(),
+        public_keys,
+        strict: args.strict,
+        concurrency: usize::from(args.concurrency),
+        now,
+    };
+    let aws = AwsOptions {
+        profile: args.profile.clone(),
+        // Clients start in the trail's home region; buckets are reached in their own.
+        region: Some(arn.home_region.clone()),
+        endpoint_url: args.endpoint_url.clone(),
+        max_attempts: args.max_attempts,
+        timeout: Duration::from_secs(args.timeout),
+    };
+    if args.format == ValidateFormat::Text {
+        write!(stdout, "{}", ValidationReport::startup_line(&args.trail_arn, start, end)).map_err(out_err)?;
+        stdout.flush().map_err(out_err)?;
+    }
+    let (report, warnings) = collect::validate_blocking(&aws, &request, progress)?;
+    for w in warnings {
+        writeln!(stderr, "dopaudit: warning: {w}").map_err(out_err)?;
+    }
+    match args.format {
+        ValidateFormat::Text => report.write_text(args.verbose, stdout, stderr).map_err(out_err)?,
+        ValidateFormat::Json => {
+            serde_json::to_writer_pretty(&mut *stdout, &report).map_err(|e| Error::Stdout(e.into()))?;
+            writeln!(stdout).map_err(out_err)?;
+        }
+    }
+    Ok(if report.is_valid() { Verdict::Clean } else { Verdict::Failing })
 }

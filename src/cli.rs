@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::notes::Severity;
 use crate::report::catalogue_view::ListFormat;
@@ -58,6 +58,134 @@ pub enum Command {
     /// Service control policies: what they leave allowed in each account, and why.
     #[command(subcommand)]
     Scp(ScpCommand),
+    /// Verify a trail's CloudTrail log files against its signed digest files, like `aws cloudtrail validate-logs`
+    /// (same lines, summary and exit codes), concurrently, with `--strict` for what the AWS CLI misses.
+    #[command(after_help = VALIDATE_AFTER_HELP)]
+    ValidateLogs(ValidateLogsArgs),
+}
+
+const VALIDATE_AFTER_HELP: &str = "\
+What is checked (the AWS CLI's checks, in its order and with its verdict texts):
+  digest files   gzip + JSON, `signature` metadata, required keys, stored where it says it was written, public key
+                 known (ListPublicKeys, or --public-keys), RSA-SHA256 signature over the digest's exact bytes;
+                 the chain is walked from the newest digest through previousDigestS3Object.
+  log files      of every valid digest: one gzip member (trailing data is INVALID), SHA-256 of the
+                 decompressed bytes equal to the digest's hashValue.
+--strict adds: previousDigestHashValue and previousDigestSignature against the previous digest, newest digests
+  deleted (compared with GetTrailStatus' LatestDigestDeliveryTime, or the hourly cadence), every digest of a run
+  of consecutive deletions, awsAccountId, algorithm names, and contiguous hourly windows.
+
+Exit codes: 0 all valid; 1 something INVALID; 2 could not run (bad flags, no public keys, access denied).
+Permissions: cloudtrail:DescribeTrails, cloudtrail:ListPublicKeys, cloudtrail:GetTrailStatus (--strict),
+  s3:GetBucketLocation, s3:ListBucket, s3:GetObject; organizations:DescribeOrganization for organization trails.
+
+Examples:
+  dopaudit validate-logs --trail-arn arn:aws:cloudtrail:us-east-1:111122223333:trail/audit
+  dopaudit validate-logs --trail-arn ARN --start-time 2026-11-01T00:00:00Z --end-time 2026-11-02T00:00:00Z --strict
+  aws cloudtrail list-public-keys > keys.json   # once, where AWS is reachable
+  dopaudit validate-logs --trail-arn ARN --public-keys keys.json --format json > result.json";
+
+/// The output of `validate-logs`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ValidateFormat {
+    /// The AWS CLI's lines: valid ones on stdout with --verbose, INVALID ones on stderr, then the summary.
+    Text,
+    /// One JSON document: every line, the counts, the regions and notes.
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct ValidateLogsArgs {
+    /// The trail: arn:aws:cloudtrail:<home-region>:<account>:trail/<name>.
+    #[arg(long, value_name = "ARN")]
+    pub trail_arn: String,
+
+    /// Validate log files delivered at or after this UTC time (2026-11-25T00:00:00Z, 2026-11-25, or an age such
+    /// as 24h or 7d before the end) [default: 24h].
+    #[arg(long, value_name = "TIME")]
+    pub start_time: Option<String>,
+
+    /// ... and at or before this UTC time [default: now].
+    #[arg(long, value_name = "TIME")]
+    pub end_time: Option<String>,
+
+    /// The bucket holding the digests, if not the trail's current bucket (DescribeTrails is then not called).
+    #[arg(long, value_name = "BUCKET")]
+    pub s3_bucket: Option<String>,
+
+    /// The key prefix of the digests, if not the trail's current prefix.
+    #[arg(long, value_name = "PREFIX")]
+    pub s3_prefix: Option<String>,
+
+    /// The member account to validate, for an organization trail [default: the trail's account].
+    #[arg(long, value_name = "ID")]
+    pub account_id: Option<String>,
+
+    /// Validate only the digests delivered by these regions (comma-separated) [default: the home region, or
+    /// every region with digests for a multi-region trail].
+    #[arg(long, value_name = "REGIONS", value_delimiter = ',')]
+    pub region: Vec<String>,
+
+    /// Read the public keys from this file (the JSON of `aws cloudtrail list-public-keys`) instead of calling
+    /// ListPublicKeys, e.g. to verify away from AWS. PKCS#1 and SubjectPublicKeyInfo keys are both accepted.
+    #[arg(long, value_name = "FILE")]
+    pub public_keys: Option<PathBuf>,
+
+    /// Also check what the AWS CLI does not (see below); anything found is INVALID and counted.
+    #[arg(long)]
+    pub strict: bool,
+
+    /// Also print the valid digest and log files.
+    #[arg(long)]
+    pub verbose: bool,
+
+    #[arg(long, value_enum, default_value_t = ValidateFormat::Text)]
+    pub format: ValidateFormat,
+
+    /// How many S3 objects may be fetched at once.
+    #[arg(long, value_name = "N", default_value_t = 32, value_parser = clap::value_parser!(u16).range(1..=512))]
+    pub concurrency: u16,
+
+    /// A profile from the shared config files [default: AWS_PROFILE, then default].
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+
+    /// Send every call to this endpoint, e.g. an emulator (AWS_ENDPOINT_URL works too).
+    #[arg(long, value_name = "URL")]
+    pub endpoint_url: Option<String>,
+
+    /// Attempts per call, the first included.
+    #[arg(long, value_name = "N", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=20))]
+    pub max_attempts: u32,
+
+    /// Seconds one HTTP attempt may take (until the response starts; log bodies stream for as long as they need).
+    #[arg(long, value_name = "SECONDS", default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..=600))]
+    pub timeout: u64,
+}
+
+/// A UTC time for `validate-logs`: RFC 3339 (`Z` or an offset), the same without a zone (UTC), a date, the
+/// compact `20261125T000000Z`, or an age (`24h`, `7d`) before `reference`.
+pub fn parse_time(s: &str, reference: chrono::DateTime<chrono::Utc>) -> Result<chrono::DateTime<chrono::Utc>, String> {
+    use chrono::{NaiveDate, NaiveDateTime, TimeZone, Utc};
+    let t = s.trim();
+    if let Ok(d) = chrono::DateTime::parse_from_rfc3339(t) {
+        return Ok(d.with_timezone(&Utc));
+    }
+    for format in ["%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y%m%dT%H%M%SZ", "%Y%m%dT%H:%M:%SZ", "%Y-%m-%dT%H:%MZ"] {
+        if let Ok(n) = NaiveDateTime::parse_from_str(t.trim_end_matches('Z'), format.trim_end_matches('Z')) {
+            return Ok(Utc.from_utc_datetime(&n));
+        }
+    }
+    if let Ok(d) = NaiveDate::parse_from_str(t, "%Y-%m-%d") {
+        return Ok(Utc.from_utc_datetime(&d.and_hms_opt(0, 0, 0).expect("midnight")));
+    }
+    if t.ends_with(|c: char| c.is_ascii_alphabetic()) {
+        if let Ok(age) = parse_duration(t) {
+            let age = chrono::Duration::from_std(age).map_err(|_| format!("Unable to parse date value: {s}"))?;
+            return Ok(reference - age);
+        }
+    }
+    Err(format!("Unable to parse date value: {s} (use 2026-11-25T00:00:00Z, 2026-11-25, or an age like 24h)"))
 }
 
 #[derive(Debug, Subcommand)]
@@ -309,6 +437,26 @@ pub fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn times() {
+        let now = chrono::DateTime::parse_from_rfc3339("2026-11-26T12:00:00Z").unwrap().with_timezone(&chrono::Utc);
+        for (text, want) in [
+            ("2026-11-25T01:02:03Z", "2026-11-25T01:02:03+00:00"),
+            ("2026-11-25T01:02:03+01:00", "2026-11-25T00:02:03+00:00"),
+            ("2026-11-25T01:02:03", "2026-11-25T01:02:03+00:00"),
+            ("20261125T010203Z", "2026-11-25T01:02:03+00:00"),
+            ("20160129T19:00:00Z", "2016-01-29T19:00:00+00:00"),
+            ("2026-11-25", "2026-11-25T00:00:00+00:00"),
+            ("24h", "2026-11-25T12:00:00+00:00"),
+            ("7d", "2026-11-19T12:00:00+00:00"),
+        ] {
+            assert_eq!(parse_time(text, now).unwrap().to_rfc3339(), want, "{text}");
+        }
+        for bad in ["yesterday", "2026-13-01", "12"] {
+            assert!(parse_time(bad, now).unwrap_err().starts_with("Unable to parse date value"), "{bad}");
+        }
+    }
 
     #[test]
     fn durations() {

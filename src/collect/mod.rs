@@ -67,6 +67,8 @@ pub enum CollectError {
     Organization(String),
     #[error("cannot start the async runtime: {0}")]
     Runtime(std::io::Error),
+    #[error(transparent)]
+    Validate(crate::integrity::remote::ValidateError),
 }
 
 /// Converts an SDK timestamp; `None` when it is out of chrono's range.
@@ -100,6 +102,34 @@ pub fn organization_blocking(
             }
             Err(e) => Err(CollectError::Organization(format!("cannot describe the organization: {}", e.brief()))),
         }
+    })
+}
+
+/// Runs `validate-logs` on its own runtime, with a progress bar on a terminal.
+pub fn validate_blocking(
+    opts: &AwsOptions,
+    request: &crate::integrity::remote::ValidateRequest,
+    progress: bool,
+) -> Result<(crate::integrity::report::ValidationReport, Vec<String>), CollectError> {
+    use crate::integrity::remote::{validate, Progress};
+    struct Bar(ProgressBar);
+    impl Progress for Bar {
+        fn planned(&self, digests: usize, logs: usize) {
+            self.0.inc_length((digests + logs) as u64);
+        }
+        fn done(&self, n: usize) {
+            self.0.inc(n as u64);
+        }
+    }
+    let runtime = runtime()?;
+    runtime.block_on(async {
+        let (session, warnings) = Session::connect(opts).await?;
+        let bar = progress_bar(progress, 0, "validating");
+        let reporter: Option<std::sync::Arc<dyn Progress>> =
+            progress.then(|| std::sync::Arc::new(Bar(bar.clone())) as std::sync::Arc<dyn Progress>);
+        let result = validate(&session.own_account(), request, reporter).await;
+        bar.finish_and_clear();
+        Ok((result.map_err(CollectError::Validate)?, warnings))
     })
 }
 
@@ -151,8 +181,11 @@ pub async fn collect(opts: &CollectOptions) -> Result<Snapshot, CollectError> {
         _ => None,
     };
 
-    let progress =
-        progress_bar(opts.progress, targets.len() as u64 * (1 + SERVICES.len() as u64 * regions.len() as u64));
+    let progress = progress_bar(
+        opts.progress,
+        targets.len() as u64 * (1 + SERVICES.len() as u64 * regions.len() as u64),
+        "collecting",
+    );
 
     // Phase 1: enter each account and read what holds for the whole account.
     let mut setups: JoinSet<(usize, AccountSetup)> = JoinSet::new();
@@ -334,12 +367,14 @@ fn region_disabled(region: &str) -> CollectionError {
     }
 }
 
-fn progress_bar(enabled: bool, total: u64) -> ProgressBar {
+fn progress_bar(enabled: bool, total: u64, label: &str) -> ProgressBar {
     if !enabled {
         return ProgressBar::hidden();
     }
     let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
-    if let Ok(style) = ProgressStyle::with_template("{spinner} collecting [{bar:30}] {pos}/{len} {wide_msg}") {
+    if let Ok(style) =
+        ProgressStyle::with_template(&format!("{{spinner}} {label} [{{bar:30}}] {{pos}}/{{len}} {{wide_msg}}"))
+    {
         bar.set_style(style.progress_chars("=> "));
     }
     bar.enable_steady_tick(std::time::Duration::from_millis(120));

@@ -6,11 +6,16 @@
 //! the auditor can vouch for the evidence it reads. Everything here is synchronous and works on bytes or readers:
 //! [`digest`] decompresses and parses digest files, [`signature`] builds the string to sign, loads the public keys
 //! and verifies RSASSA-PKCS1-v1_5/SHA-256 signatures, and [`logfile`] hashes log files as a stream. Listing S3,
-//! walking the chain and printing results live elsewhere.
+//! [`walk`] replays the CLI's chain walk over what was fetched and adds strict mode, [`report`] renders the CLI's lines,
+//! [`remote`] fetches from S3 concurrently, and [`fixtures`] builds signed synthetic buckets for tests and benchmarks.
 
 pub mod digest;
+pub mod fixtures;
 pub mod logfile;
+pub mod remote;
+pub mod report;
 pub mod signature;
+pub mod walk;
 
 use std::io;
 
@@ -52,26 +57,6 @@ impl IntegrityError {
 
 #[cfg(test)]
 pub(crate) mod test_support {
-    //! A fixed RSA-2048 test key (generated once with `openssl genrsa`, used only by tests) and gzip helpers.
-
-    use std::io::Write;
-    use std::sync::OnceLock;
-
-    use flate2::write::GzEncoder;
-    use flate2::Compression;
-    use rsa::pkcs1::DecodeRsaPrivateKey;
-    use rsa::PrivateKey as RsaPrivateKey;
-
-    pub fn test_key() -> &'static RsaPrivateKey {
-        static KEY: OnceLock<RsaPrivateKey> = OnceLock::new();
-        KEY.get_or_init(|| {
-            RsaPrivateKey::from_pkcs1_der(include_bytes!("testdata/test-key-pkcs1.der")).expect("test key loads")
-        })
-    }
-
-    pub fn gzip(data: &[u8], level: u32) -> Vec<u8> {
-        let mut enc = GzEncoder::new(Vec::new(), Compression::new(level));
-        enc.write_all(data).expect("write to Vec");
-        enc.finish().expect("finish to Vec")
-    }
+    //! The fixtures' fixed RSA-2048 test key and gzip helper, under the names the unit tests use.
+    pub use super::fixtures::{fixture_key as test_key, gzip};
 }
