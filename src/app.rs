@@ -125,6 +125,10 @@ fn collect_options(aws: &AwsArgs, progress: bool) -> Result<CollectOptions, Erro
         }),
         concurrency: usize::from(aws.concurrency),
         progress,
+        integrity_window: (!aws.integrity_window.is_zero())
+            .then(|| chrono::Duration::from_std(aws.integrity_window))
+            .transpose()
+            .map_err(|_| Error::Usage("--integrity-window: too long".into()))?,
         drift: collect::cloudformation::DriftOptions {
             detect: aws.detect_drift,
             timeout: aws.drift_timeout,

@@ -280,6 +280,11 @@ pub struct AwsArgs {
     /// How long to wait for drift detection before reporting the stack `unknown` (e.g. 15m, 900s).
     #[arg(long, value_name = "DURATION", default_value = "15m", value_parser = parse_duration)]
     pub drift_timeout: std::time::Duration,
+
+    /// Verify each trail's CloudTrail digests and log files delivered this far back (strict `validate-logs`, which
+    /// reads every log file of the window from S3); 0 turns it off.
+    #[arg(long, value_name = "DURATION", default_value = "24h", value_parser = parse_duration)]
+    pub integrity_window: std::time::Duration,
 }
 
 /// Where the configuration to evaluate comes from.

@@ -365,6 +365,26 @@ pub struct Trail {
     /// `GetEventSelectors`, collected in the trail's home region, in the account that owns it.
     #[serde(default)]
     pub event_selectors: Collected<EventSelectors>,
+    /// Its digests and logs verified over the integrity window (strict `validate-logs`), in the home region, by the
+    /// owning account, when validation is on and the window is not 0.
+    #[serde(default)]
+    pub integrity: Collected<IntegritySummary>,
+}
+
+/// What verifying a trail's digest chain and log files found (see `dopaudit validate-logs --strict`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IntegritySummary {
+    pub window_start: DateTime<Utc>,
+    pub window_end: DateTime<Utc>,
+    /// The source regions whose digests were walked.
+    pub regions: Vec<String>,
+    pub digests_valid: usize,
+    pub digests_invalid: usize,
+    pub logs_valid: usize,
+    pub logs_invalid: usize,
+    /// The first invalid objects (at most 10), as `s3://bucket/key: verdict`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub first_invalid: Vec<String>,
 }
 
 /// What a trail records: basic or advanced event selectors (a trail uses one kind or the other).

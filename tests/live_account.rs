@@ -75,6 +75,9 @@ fn expected() -> BTreeMap<FindingKey, String> {
         put(check, "us-east-1", &main, "pass");
         put(check, "us-west-2", &legacy, "fail");
     }
+    // Validation is on for `main`, but moto has no ListPublicKeys to verify its digests with; `legacy` has none.
+    put("cloudtrail-log-integrity", "us-east-1", &main, "unknown");
+    put("cloudtrail-log-integrity", "us-west-2", &legacy, "skipped");
     put("cloudtrail-delivery-errors", "us-east-1", &main, "pass");
     put("cloudtrail-delivery-errors", "us-west-2", &legacy, "pass");
     put("cloudtrail-organization-trail", "global", ACCOUNT, "skipped");
@@ -148,6 +151,7 @@ fn one_account_two_regions_every_check_per_region_and_resource() {
     // The messages say why, naming the resource.
     assert_message(findings, "cloudtrail-multi-region-trail", "global", "multi-region trail main is logging");
     assert_message(findings, "cloudtrail-log-file-validation", "us-west-2", "trail legacy has log file validation off");
+    assert_message(findings, "cloudtrail-log-integrity", "us-east-1", "(while calling cloudtrail:ListPublicKeys)");
     assert_message(findings, "cloudtrail-kms-encryption", "us-east-1", "1234abcd-12ab-34cd-56ef-1234567890ab");
     assert_message(findings, "config-recorder-all-resources", "us-west-2", "no configuration recorder");
     assert_message(findings, "config-delivery-channel", "us-west-2", "no delivery channel");

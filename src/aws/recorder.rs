@@ -23,6 +23,7 @@ type Counts = BTreeMap<(String, String), CallCount>;
 pub fn iam_action(service: &str, operation: &str) -> String {
     match (service, operation) {
         ("s3", "GetObjectLockConfiguration") => "s3:GetBucketObjectLockConfiguration".into(),
+        ("s3", "ListObjectsV2") => "s3:ListBucket".into(),
         _ => format!("{service}:{operation}"),
     }
 }

@@ -138,6 +138,57 @@ pub fn log_file_validation(ctx: &Ctx<'_>) -> Vec<Outcome> {
     })
 }
 
+/// The digests and logs of the integrity window, verified as strict `validate-logs` does.
+pub fn log_integrity(ctx: &Ctx<'_>) -> Vec<Outcome> {
+    per_home_trail(ctx, |at, t| {
+        if !t.log_file_validation_enabled {
+            return at.skipped(
+                format!("trail {} writes no digest files to verify (see cloudtrail-log-file-validation)", t.name),
+                json!({ "log_file_validation_enabled": false }),
+            );
+        }
+        let s = match t.integrity.get() {
+            Ok(s) => s,
+            Err(e) if e.kind == crate::snapshot::ErrorKind::NotCollected => {
+                return at.skipped(
+                    format!(
+                        "trail {}: digests not verified (--integrity-window 0, or a snapshot without them)",
+                        t.name
+                    ),
+                    json!({ "collection_error": e }),
+                )
+            }
+            Err(e) => return at.not_evaluated(&e),
+        };
+        let evidence = json!(s);
+        let window =
+            format!("{} to {}", s.window_start.format("%Y-%m-%dT%H:%MZ"), s.window_end.format("%Y-%m-%dT%H:%MZ"));
+        if s.digests_invalid + s.logs_invalid == 0 {
+            at.pass(
+                format!(
+                    "trail {}: {} digest and {} log files valid from {window} ({})",
+                    t.name,
+                    s.digests_valid,
+                    s.logs_valid,
+                    s.regions.join(", ")
+                ),
+                evidence,
+            )
+        } else {
+            at.fail(
+                format!(
+                    "trail {}: {} digest and {} log files INVALID from {window}, first {}",
+                    t.name,
+                    s.digests_invalid,
+                    s.logs_invalid,
+                    s.first_invalid.first().map_or("(none listed)", String::as_str)
+                ),
+                evidence,
+            )
+        }
+    })
+}
+
 pub fn kms_encryption(ctx: &Ctx<'_>) -> Vec<Outcome> {
     per_home_trail(ctx, |at, t| {
         let evidence = json!({ "kms_key_id": t.kms_key_id });
@@ -256,6 +307,7 @@ mod tests {
             cloud_watch_logs_role_arn: Some("arn:aws:iam::111111111111:role/ct".into()),
             status: Collected::ok(TrailStatus { is_logging: true, ..Default::default() }),
             event_selectors: Collected::NotCollected,
+            integrity: Collected::NotCollected,
         }
     }
 
@@ -304,6 +356,47 @@ mod tests {
             assert_eq!(statuses(&out), vec![want], "{name}");
             assert!(out[0].message.contains(text), "{name}: {}", out[0].message);
             assert_eq!(out[0].region, super::super::GLOBAL);
+        }
+    }
+
+    #[test]
+    fn log_integrity_cases() {
+        let summary = |digests_invalid: usize, logs_invalid: usize| crate::snapshot::IntegritySummary {
+            window_start: chrono::DateTime::UNIX_EPOCH,
+            window_end: chrono::DateTime::UNIX_EPOCH + chrono::Duration::hours(24),
+            regions: vec!["us-east-1".into()],
+            digests_valid: 24 - digests_invalid,
+            digests_invalid,
+            logs_valid: 100,
+            logs_invalid,
+            first_invalid: (0..digests_invalid + logs_invalid).map(|i| format!("s3://logs/k{i}: not found")).collect(),
+        };
+        let with = |integrity: Collected<crate::snapshot::IntegritySummary>| Trail {
+            integrity,
+            ..trail("t", ACCT, "us-east-1")
+        };
+        let cases: Vec<(&str, Trail, Status, &str)> = vec![
+            ("clean", with(Collected::ok(summary(0, 0))), Status::Pass, "24 digest and 100 log files valid"),
+            ("deleted digest", with(Collected::ok(summary(1, 0))), Status::Fail, "first s3://logs/k0: not found"),
+            ("edited log", with(Collected::ok(summary(0, 1))), Status::Fail, "0 digest and 1 log files INVALID"),
+            (
+                "keys denied",
+                with(Collected::Error { error: denied("cloudtrail:ListPublicKeys") }),
+                Status::Unknown,
+                "cloudtrail:ListPublicKeys",
+            ),
+            ("window 0", with(Collected::NotCollected), Status::Skipped, "--integrity-window 0"),
+            (
+                "validation off",
+                Trail { log_file_validation_enabled: false, ..with(Collected::ok(summary(0, 0))) },
+                Status::Skipped,
+                "writes no digest files",
+            ),
+        ];
+        for (name, t, want, text) in cases {
+            let out = run(log_integrity, &with_trails(vec![t], None));
+            assert_eq!(statuses(&out), vec![want], "{name}");
+            assert!(out[0].message.contains(text), "{name}: {}", out[0].message);
         }
     }
 

@@ -133,6 +133,7 @@ pub static REGISTRY: &[(&str, Evaluator)] = &[
     ("cloudformation-stackset-auto-deployment", cloudformation::stackset_auto_deployment),
     ("cloudtrail-multi-region-trail", cloudtrail::multi_region_trail),
     ("cloudtrail-log-file-validation", cloudtrail::log_file_validation),
+    ("cloudtrail-log-integrity", cloudtrail::log_integrity),
     ("cloudtrail-kms-encryption", cloudtrail::kms_encryption),
     ("cloudtrail-cloudwatch-logs", cloudtrail::cloudwatch_logs),
     ("cloudtrail-delivery-errors", cloudtrail::delivery_errors),

@@ -13,11 +13,17 @@ use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use super::to_chrono;
 use crate::aws::{classify, AccountAws};
 use crate::snapshot::{
-    AdvancedEventSelector, BasicEventSelector, BucketVersioning, CloudTrailData, Collected, DataResource,
-    EventSelectors, FieldSelector, ObjectLock, Trail, TrailBucket, TrailStatus,
+    AdvancedEventSelector, BasicEventSelector, BucketVersioning, CloudTrailData, Collected, CollectionError,
+    DataResource, ErrorKind, EventSelectors, FieldSelector, IntegritySummary, ObjectLock, Trail, TrailBucket,
+    TrailStatus,
 };
 
-pub async fn collect(aws: &AccountAws, region: &str) -> Collected<CloudTrailData> {
+/// `integrity_window`: how far back to verify the digests and logs of trails with validation on (`None`: not at all).
+pub async fn collect(
+    aws: &AccountAws,
+    region: &str,
+    integrity_window: Option<chrono::Duration>,
+) -> Collected<CloudTrailData> {
     let client = aws.cloudtrail(region);
     let listed = match client.describe_trails().include_shadow_trails(true).send().await {
         Ok(out) => out,
@@ -30,6 +36,9 @@ pub async fn collect(aws: &AccountAws, region: &str) -> Collected<CloudTrailData
             trail.status = trail_status(&client, &trail.arn).await;
             if trail.owner_account() == Some(aws.account_id.as_str()) {
                 trail.event_selectors = event_selectors(&client, &trail.arn).await;
+                if let (true, Some(window)) = (trail.log_file_validation_enabled, integrity_window) {
+                    trail.integrity = integrity(aws, &trail, window).await;
+                }
             }
         }
         trails.push(trail);
@@ -65,6 +74,7 @@ fn convert_trail(t: &ct::Trail, listed_in: &str) -> Trail {
         cloud_watch_logs_role_arn: t.cloud_watch_logs_role_arn().filter(|k| !k.is_empty()).map(str::to_string),
         status: Collected::NotCollected,
         event_selectors: Collected::NotCollected,
+        integrity: Collected::NotCollected,
     }
 }
 
@@ -80,6 +90,61 @@ async fn trail_status(client: &aws_sdk_cloudtrail::Client, arn: &str) -> Collect
             latest_digest_delivery_time: s.latest_digest_delivery_time().and_then(to_chrono),
         }),
         Err(e) => Collected::Error { error: classify(&e, "cloudtrail:GetTrailStatus") },
+    }
+}
+
+/// Runs strict `validate-logs` over the window ending now; a run that could not finish is an error, never a verdict.
+async fn integrity(aws: &AccountAws, trail: &Trail, window: chrono::Duration) -> Collected<IntegritySummary> {
+    use crate::integrity::remote::{validate, ValidateError, ValidateRequest};
+    use crate::integrity::report::Line;
+    let now = chrono::Utc::now();
+    let request = ValidateRequest {
+        trail_arn: trail.arn.clone(),
+        start: now - window,
+        end: now,
+        bucket: None,
+        prefix: None,
+        // An organization trail is validated for the owner's own logs here.
+        account_id: trail.is_organization_trail.then(|| aws.account_id.clone()),
+        regions: Vec::new(),
+        public_keys: None,
+        strict: true,
+        concurrency: 8,
+        now,
+    };
+    match validate(aws, &request, None).await {
+        Ok(report) => Collected::ok(IntegritySummary {
+            window_start: request.start,
+            window_end: request.end,
+            regions: report.regions.clone(),
+            digests_valid: report.counts.digests_valid + report.counts.backfill_digests_valid,
+            digests_invalid: report.counts.digests_invalid + report.counts.backfill_digests_invalid,
+            logs_valid: report.counts.logs_valid,
+            logs_invalid: report.counts.logs_invalid,
+            first_invalid: report
+                .lines
+                .iter()
+                .filter_map(|l| match l {
+                    Line::Digest { bucket, key, valid: false, verdict, .. } => {
+                        Some(format!("s3://{bucket}/{key}: {verdict}"))
+                    }
+                    Line::Log { bucket, key, valid: false, verdict, .. } => {
+                        Some(format!("s3://{bucket}/{key}: {verdict}"))
+                    }
+                    _ => None,
+                })
+                .take(10)
+                .collect(),
+        }),
+        Err(ValidateError::Aws { error, .. }) => Collected::Error { error },
+        Err(e) => Collected::Error {
+            error: CollectionError {
+                kind: ErrorKind::Other,
+                code: "IntegrityValidationFailed".into(),
+                message: e.to_string(),
+                permission: None,
+            },
+        },
     }
 }
 

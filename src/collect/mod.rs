@@ -56,6 +56,8 @@ pub struct CollectOptions {
     pub concurrency: usize,
     pub progress: bool,
     pub drift: cloudformation::DriftOptions,
+    /// How far back the audit verifies CloudTrail digests and logs (`None`: it does not).
+    pub integrity_window: Option<chrono::Duration>,
 }
 
 /// Why a collection could not start. (Failures once it runs are recorded in the snapshot instead.)
@@ -233,13 +235,16 @@ pub async fn collect(opts: &CollectOptions) -> Result<Snapshot, CollectError> {
             }
             for service in SERVICES {
                 let drift = opts.drift.clone();
+                let integrity_window = opts.integrity_window;
                 let (account, region, limit, progress) =
                     (account.clone(), region.clone(), limit.clone(), progress.clone());
                 tasks.spawn(async move {
                     let _permit = limit.acquire_owned().await;
                     progress.set_message(format!("{} {region} {}", account.account_id, service.name()));
                     let section = match service {
-                        Service::CloudTrail => Section::CloudTrail(cloudtrail::collect(&account, &region).await),
+                        Service::CloudTrail => {
+                            Section::CloudTrail(cloudtrail::collect(&account, &region, integrity_window).await)
+                        }
                         Service::Config => {
                             Section::Config(Box::new(config::collect(&account.config_service(&region)).await))
                         }
