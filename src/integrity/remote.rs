@@ -290,42 +290,51 @@ impl KeyRing {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> Result<BTreeMap<String, ListedPublicKey>, ValidateError> {
-        let client = self.aws.cloudtrail(region);
-        let mut keys = BTreeMap::new();
-        let mut token: Option<String> = None;
-        loop {
-            let out = client
-                .list_public_keys()
-                .start_time(aws_smithy_types::DateTime::from_secs(from.timestamp()))
-                .end_time(aws_smithy_types::DateTime::from_secs(to.timestamp()))
-                .set_next_token(token.take())
-                .send()
-                .await
-                .map_err(|e| {
-                    ValidateError::aws(
-                        format!("cannot list CloudTrail public keys in {region}"),
-                        classify(&e, "cloudtrail:ListPublicKeys"),
-                    )
-                })?;
-            for k in out.public_key_list() {
-                let fingerprint = k.fingerprint().unwrap_or_default().to_string();
-                keys.insert(
-                    fingerprint.clone(),
-                    ListedPublicKey {
-                        fingerprint,
-                        der: k.value().map(|b| b.as_ref().to_vec()).unwrap_or_default(),
-                        validity_start: k.validity_start_time().and_then(to_chrono),
-                        validity_end: k.validity_end_time().and_then(to_chrono),
-                    },
-                );
-            }
-            match out.next_token() {
-                Some(t) if !t.is_empty() => token = Some(t.to_string()),
-                _ => break,
-            }
-        }
-        Ok(keys)
+        list_public_keys(&self.aws.cloudtrail(region), region, from, to).await
     }
+}
+
+/// `cloudtrail:ListPublicKeys` over `[from, to]`, every page, by fingerprint. The SDK's `Blob` is the raw DER.
+pub async fn list_public_keys(
+    client: &aws_sdk_cloudtrail::Client,
+    region: &str,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<BTreeMap<String, ListedPublicKey>, ValidateError> {
+    let mut keys = BTreeMap::new();
+    let mut token: Option<String> = None;
+    loop {
+        let out = client
+            .list_public_keys()
+            .start_time(aws_smithy_types::DateTime::from_secs(from.timestamp()))
+            .end_time(aws_smithy_types::DateTime::from_secs(to.timestamp()))
+            .set_next_token(token.take())
+            .send()
+            .await
+            .map_err(|e| {
+                ValidateError::aws(
+                    format!("cannot list CloudTrail public keys in {region}"),
+                    classify(&e, "cloudtrail:ListPublicKeys"),
+                )
+            })?;
+        for k in out.public_key_list() {
+            let fingerprint = k.fingerprint().unwrap_or_default().to_string();
+            keys.insert(
+                fingerprint.clone(),
+                ListedPublicKey {
+                    fingerprint,
+                    der: k.value().map(|b| b.as_ref().to_vec()).unwrap_or_default(),
+                    validity_start: k.validity_start_time().and_then(to_chrono),
+                    validity_end: k.validity_end_time().and_then(to_chrono),
+                },
+            );
+        }
+        match out.next_token() {
+            Some(t) if !t.is_empty() => token = Some(t.to_string()),
+            _ => break,
+        }
+    }
+    Ok(keys)
 }
 
 /// Reads an S3 body from a blocking thread, one chunk at a time, so a log streams into the synchronous hash.
@@ -740,6 +749,89 @@ async fn verify_logs(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    mod public_keys {
+        use aws_sdk_cloudtrail::operation::list_public_keys::ListPublicKeysOutput;
+        use aws_sdk_cloudtrail::primitives::Blob;
+        use aws_sdk_cloudtrail::types::PublicKey as SdkKey;
+        use aws_sdk_cloudtrail::Client;
+        use aws_smithy_mocks::{mock, mock_client, RuleMode};
+        use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+        use aws_smithy_runtime_api::http::StatusCode;
+        use aws_smithy_types::body::SdkBody;
+        use aws_smithy_types::retry::RetryConfig;
+
+        use super::*;
+        use crate::integrity::fingerprint;
+        use crate::integrity::fixtures::public_key_der;
+
+        fn key(der: &[u8], fp: &str) -> SdkKey {
+            SdkKey::builder()
+                .value(Blob::new(der))
+                .fingerprint(fp)
+                .validity_start_time(aws_smithy_types::DateTime::from_secs(1_764_000_000))
+                .build()
+        }
+
+        fn at(s: &str) -> DateTime<Utc> {
+            DateTime::parse_from_rfc3339(s).expect("time").with_timezone(&Utc)
+        }
+
+        /// The SDK hands over raw DER (no base64 layer), across every page, and the keys load.
+        #[tokio::test]
+        async fn raw_der_from_every_page() {
+            let der = public_key_der();
+            let fp = fingerprint(&der);
+            let (der1, fp1) = (der.clone(), fp.clone());
+            let first = mock!(Client::list_public_keys)
+                .match_requests(|r| r.next_token().is_none() && r.start_time().is_some() && r.end_time().is_some())
+                .then_output(move || {
+                    ListPublicKeysOutput::builder().public_key_list(key(&der1, &fp1)).next_token("page-2").build()
+                });
+            let second = mock!(Client::list_public_keys)
+                .match_requests(|r| r.next_token() == Some("page-2"))
+                .then_output(|| {
+                    ListPublicKeysOutput::builder()
+                        .public_key_list(key(b"garbage", "ffffffffffffffffffffffffffffffff"))
+                        .build()
+                });
+            let client = mock_client!(aws_sdk_cloudtrail, RuleMode::MatchAny, [&first, &second], |c| c
+                .retry_config(RetryConfig::disabled()));
+            let keys = list_public_keys(&client, "us-east-1", at("2026-11-24T00:00:00Z"), at("2026-11-25T02:00:00Z"))
+                .await
+                .expect("listed");
+            assert_eq!((first.num_calls(), second.num_calls()), (1, 1));
+            assert_eq!(keys.len(), 2);
+            let good = &keys[&fp];
+            assert_eq!(good.der, der);
+            assert!(good.fingerprint_matches());
+            assert_eq!(good.load().expect("loads").key, crate::integrity::fixtures::fixture_key().to_public_key());
+            assert_eq!(good.validity_start.map(|t| t.timestamp()), Some(1_764_000_000));
+            let err = keys["ffffffffffffffffffffffffffffffff"].load().expect_err("garbage");
+            assert_eq!(err.to_string(), "Unable to load PKCS #1 key with fingerprint ffffffffffffffffffffffffffffffff");
+        }
+
+        #[tokio::test]
+        async fn denied_names_the_permission() {
+            let denied = mock!(Client::list_public_keys).then_http_response(|| {
+                HttpResponse::new(
+                    StatusCode::try_from(400).expect("status"),
+                    SdkBody::from(r#"{"__type":"AccessDeniedException","message":"no"}"#),
+                )
+            });
+            let client = mock_client!(aws_sdk_cloudtrail, RuleMode::MatchAny, [&denied], |c| c
+                .retry_config(RetryConfig::disabled()));
+            let err = list_public_keys(&client, "eu-west-1", at("2026-11-24T00:00:00Z"), at("2026-11-25T00:00:00Z"))
+                .await
+                .expect_err("denied");
+            let text = err.to_string();
+            assert!(
+                text.starts_with("cannot list CloudTrail public keys in eu-west-1: AccessDeniedException"),
+                "{text}"
+            );
+            assert!(text.ends_with("(needs cloudtrail:ListPublicKeys)"), "{text}");
+        }
+    }
 
     #[test]
     fn trail_arns() {

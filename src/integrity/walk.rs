@@ -450,3 +450,135 @@ pub fn strict_findings(steps: &[Step], fetches: &Fetches, ctx: &StrictContext) -
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+    use crate::integrity::fingerprint;
+    use crate::integrity::fixtures::{public_key_der, Fixture, FixtureSpec};
+
+    fn end() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 25, 0, 0, 0).single().expect("time")
+    }
+
+    fn keys() -> BTreeMap<String, ListedPublicKey> {
+        let der = public_key_der();
+        let fp = fingerprint(&der);
+        BTreeMap::from([(
+            fp.clone(),
+            ListedPublicKey { fingerprint: fp, der, validity_start: None, validity_end: None },
+        )])
+    }
+
+    /// What the driver would have fetched: every object of the fixtures, checked, and each bucket's listing.
+    fn fetched(fixtures: &[&Fixture]) -> Fetches {
+        let mut f = Fetches::default();
+        for fx in fixtures {
+            let bucket = fx.spec.bucket.clone();
+            let mut listed = Vec::new();
+            for d in fx.digests.iter().flatten() {
+                let meta = d.object.metadata.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+                let verdict = check_digest(&bucket, &d.object.key, &d.object.body, &meta, &keys(), "us-east-1");
+                f.digests.insert((bucket.clone(), d.object.key.clone()), verdict);
+                listed.push(d.object.key.clone());
+            }
+            listed.sort();
+            f.listings.insert((bucket, end()), listed);
+        }
+        f
+    }
+
+    fn verdicts(steps: &[Step]) -> Vec<String> {
+        steps
+            .iter()
+            .map(|s| match s {
+                Step::Digest { key, verdict, .. } => format!("{}: {verdict}", &key[key.len() - 24..key.len() - 8]),
+                Step::Gap { from, to } => format!("gap {from} {to}"),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn key_times_by_position() {
+        let k = "x/111122223333_CloudTrail-Digest_us-east-1_t_us-east-1_20261125T010203Z.json.gz";
+        assert_eq!(key_time(k), Utc.with_ymd_and_hms(2026, 11, 25, 1, 2, 3).single());
+        assert_eq!(key_time(&k.replace(".json.gz", "_backfill.json.gz")), key_time(k));
+        assert_eq!(key_time("short"), None);
+        assert_eq!(key_time("x/abc_20261325T010203Z.json.gz"), None);
+    }
+
+    /// A chain that continues in another bucket (the trail's bucket changed): the walk asks for that bucket's listing
+    /// once it follows a `previousDigestS3Bucket` there, and goes on.
+    #[test]
+    fn a_bucket_change_asks_for_the_other_listing() {
+        let mut old = Fixture::build(FixtureSpec { hours: 4, ..FixtureSpec::small("old-bucket", end()) });
+        let new_end = end() + Duration::hours(3);
+        let mut new = Fixture::build(FixtureSpec { hours: 3, ..FixtureSpec::small("new-bucket", new_end) });
+        // Link the new bucket's oldest digest to the old bucket's newest one, and re-sign.
+        let last_old = old.digests[3].clone().expect("digest");
+        let first = new.digests[0].as_mut().expect("digest");
+        first.json["previousDigestS3Bucket"] = "old-bucket".into();
+        first.json["previousDigestS3Object"] = last_old.object.key.clone().into();
+        new.rechain_from(0, false);
+        old.digests.truncate(4);
+        let mut fetches = fetched(&[&new]);
+        let start = end() - Duration::hours(4);
+        fetches
+            .listings
+            .insert(("new-bucket".into(), new_end), fetches.listings[&("new-bucket".to_string(), end())].clone());
+        // As the CLI does, the walk re-lists as soon as it switches buckets (up to the linking digest's end)...
+        let need = walk("new-bucket", start, new_end, &fetches).expect_err("the old listing is unknown");
+        let Need::Listing { bucket, end: listing_end } = need else { panic!("{need:?}") };
+        assert_eq!((bucket.as_str(), listing_end), ("old-bucket", end() + Duration::hours(1)));
+        let both = fetched(&[&new, &old]);
+        fetches.listings.insert((bucket, listing_end), both.listings[&("old-bucket".to_string(), end())].clone());
+        // ... then fetches the digest the link names.
+        let need = walk("new-bucket", start, new_end, &fetches).expect_err("the old bucket's digests are unknown");
+        assert_eq!(need, Need::Digest { bucket: "old-bucket".into(), key: last_old.object.key.clone() });
+        fetches.digests.extend(both.digests);
+        let steps = walk("new-bucket", start, new_end, &fetches).expect("walks");
+        let v = verdicts(&steps);
+        assert_eq!(v.len(), 7, "{v:#?}");
+        assert!(v.iter().all(|l| l.ends_with(": valid")), "{v:#?}");
+        assert!(matches!(&steps[3], Step::Digest { bucket, .. } if bucket == "old-bucket"));
+    }
+
+    /// With GetTrailStatus' latest delivery time, strict mode counts the hours of deleted newest digests from it.
+    #[test]
+    fn strict_newest_digests_against_the_latest_delivery() {
+        let mut fx = Fixture::build(FixtureSpec::small("b", end()));
+        fx.digests[4] = None;
+        fx.digests[3] = None;
+        let fetches = fetched(&[&fx]);
+        let start = end() - Duration::hours(5);
+        let steps = walk("b", start, end(), &fetches).expect("walks");
+        assert_eq!(verdicts(&steps).len(), 3);
+        let ctx = |latest: Option<DateTime<Utc>>| StrictContext {
+            account_id: fx.spec.account.clone(),
+            bucket: "b".into(),
+            start,
+            end: end(),
+            latest_delivery: latest,
+            latest_delivery_unknown: None,
+            now: end() + Duration::days(1),
+            digest_folder: "AWSLogs/111122223333/CloudTrail-Digest/us-east-1/".into(),
+        };
+        // Delivered 4 minutes after the last hour: two hours (23:00 and 00:00) are missing.
+        let found = strict_findings(&steps, &fetches, &ctx(Some(end() + Duration::minutes(4))));
+        let problems: Vec<&str> = found.iter().map(|(_, f)| f.problem.as_str()).collect();
+        assert_eq!(problems.len(), 2, "{problems:#?}");
+        assert!(
+            problems[0].contains("ending about 2026-11-25T00:00Z (newest digest deleted; CloudTrail last delivered")
+        );
+        assert!(problems[1].contains("ending about 2026-11-24T23:00Z"));
+        let folders = ["2026/11/25/", "2026/11/24/"];
+        for ((i, f), folder) in found.iter().zip(folders) {
+            assert!(*i == usize::MAX && f.missing && f.key.ends_with(folder), "{f:?}");
+        }
+        // Delivery stopped at 22:03 (logging off): nothing is missing.
+        let stopped = Utc.with_ymd_and_hms(2026, 11, 24, 22, 3, 0).single();
+        assert!(strict_findings(&steps, &fetches, &ctx(stopped)).is_empty());
+    }
+}
