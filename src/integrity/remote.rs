@@ -550,40 +550,22 @@ pub async fn validate(
             }
             let mut fetches = Fetches::default();
             fetches.listings.insert((bucket.clone(), req.end), keys_listed.clone());
-            let ring = if backfill { BTreeMap::new() } else { keys.clone() };
-            let mut ring = ring;
-            fetch_digests(
-                &buckets,
-                &bucket,
-                keys_listed,
-                &mut fetches,
-                &mut ring,
-                &keyring,
+            // Backfill digests start with no keys and look theirs up by generation time, as the CLI does.
+            let mut fetcher = DigestFetcher {
+                buckets: &buckets,
+                keyring: &keyring,
+                ring: if backfill { BTreeMap::new() } else { keys.clone() },
                 region,
-                &arn.home_region,
-                &limit,
-                progress.as_ref(),
+                home_region: &arn.home_region,
+                limit: &limit,
                 backfill,
-            )
-            .await?;
+            };
+            fetcher.fetch(&bucket, keys_listed, &mut fetches, progress.as_ref()).await?;
             let steps = loop {
                 match walk::walk(&bucket, req.start, req.end, &fetches) {
                     Ok(steps) => break steps,
                     Err(Need::Digest { bucket: b, key }) => {
-                        fetch_digests(
-                            &buckets,
-                            &b,
-                            std::slice::from_ref(&key),
-                            &mut fetches,
-                            &mut ring,
-                            &keyring,
-                            region,
-                            &arn.home_region,
-                            &limit,
-                            None,
-                            backfill,
-                        )
-                        .await?;
+                        fetcher.fetch(&b, std::slice::from_ref(&key), &mut fetches, None).await?;
                         fetches.digests.entry((b, key)).or_insert(Fetched::NotFound);
                     }
                     Err(Need::Listing { bucket: b, end }) => {
@@ -626,64 +608,72 @@ async fn latest_delivery(aws: &AccountAws, arn: &str, region: &str) -> (Option<D
     }
 }
 
-/// Fetches and checks digests concurrently, adding what each turned out to be to `fetches`.
-#[allow(clippy::too_many_arguments)]
-async fn fetch_digests(
-    buckets: &Buckets,
-    bucket: &str,
-    keys: &[String],
-    fetches: &mut Fetches,
-    ring: &mut BTreeMap<String, ListedPublicKey>,
-    keyring: &KeyRing,
-    region: &str,
-    home_region: &str,
-    limit: &Arc<Semaphore>,
-    progress: Option<&Arc<dyn Progress>>,
+/// What fetching one walk's digests needs: where they are, how to check them, and the keys found so far.
+struct DigestFetcher<'a> {
+    buckets: &'a Buckets,
+    keyring: &'a KeyRing,
+    ring: BTreeMap<String, ListedPublicKey>,
+    region: &'a str,
+    home_region: &'a str,
+    limit: &'a Arc<Semaphore>,
     backfill: bool,
-) -> Result<(), ValidateError> {
-    if let Some(p) = progress {
-        p.planned(keys.len(), 0);
-    }
-    let mut tasks = JoinSet::new();
-    for key in keys {
-        let (buckets, bucket, key, limit) = (buckets.clone(), bucket.to_string(), key.clone(), limit.clone());
-        tasks.spawn(async move {
-            let _permit = limit.acquire_owned().await.map_err(|_| ValidateError::Fatal("stopped".into()))?;
-            let body = get_digest(&buckets, &bucket, &key).await?;
-            Ok::<_, ValidateError>((bucket, key, body))
-        });
-    }
-    let mut fetched = Vec::new();
-    while let Some(joined) = tasks.join_next().await {
-        let (bucket, key, body) = joined.map_err(|e| ValidateError::Fatal(format!("digest task failed: {e}")))??;
+}
+
+impl DigestFetcher<'_> {
+    /// Fetches and checks digests concurrently, adding what each turned out to be to `fetches`.
+    async fn fetch(
+        &mut self,
+        bucket: &str,
+        keys: &[String],
+        fetches: &mut Fetches,
+        progress: Option<&Arc<dyn Progress>>,
+    ) -> Result<(), ValidateError> {
         if let Some(p) = progress {
-            p.done(1);
+            p.planned(keys.len(), 0);
         }
-        fetched.push((bucket, key, body));
-    }
-    // Verification is CPU work (RSA); a few hundred digests take milliseconds, so it stays on this task.
-    for (bucket, key, body) in fetched {
-        let result = match body {
-            Body::NotFound => Fetched::NotFound,
-            Body::Found { bytes, metadata } => match open_digest(&bucket, &key, &bytes, &metadata) {
-                Err(verdict) => Fetched::Invalid(verdict),
-                Ok(opened) => {
-                    if backfill && opened.fingerprint().is_some_and(|f| !ring.contains_key(f)) {
-                        match backfill_keys(keyring, region, &metadata).await {
-                            Ok(more) => ring.extend(more),
-                            Err(message) => {
-                                fetches.digests.insert((bucket, key), Fetched::Invalid(message));
-                                continue;
+        let mut tasks = JoinSet::new();
+        for key in keys {
+            let (buckets, bucket, key, limit) =
+                (self.buckets.clone(), bucket.to_string(), key.clone(), self.limit.clone());
+            tasks.spawn(async move {
+                let _permit = limit.acquire_owned().await.map_err(|_| ValidateError::Fatal("stopped".into()))?;
+                let body = get_digest(&buckets, &bucket, &key).await?;
+                Ok::<_, ValidateError>((bucket, key, body))
+            });
+        }
+        let mut fetched = Vec::new();
+        while let Some(joined) = tasks.join_next().await {
+            let (bucket, key, body) =
+                joined.map_err(|e| ValidateError::Fatal(format!("digest task failed: {e}")))??;
+            if let Some(p) = progress {
+                p.done(1);
+            }
+            fetched.push((bucket, key, body));
+        }
+        // Verification is CPU work (RSA); a few hundred digests take milliseconds, so it stays on this task.
+        for (bucket, key, body) in fetched {
+            let result = match body {
+                Body::NotFound => Fetched::NotFound,
+                Body::Found { bytes, metadata } => match open_digest(&bucket, &key, &bytes, &metadata) {
+                    Err(verdict) => Fetched::Invalid(verdict),
+                    Ok(opened) => {
+                        if self.backfill && opened.fingerprint().is_some_and(|f| !self.ring.contains_key(f)) {
+                            match backfill_keys(self.keyring, self.region, &metadata).await {
+                                Ok(more) => self.ring.extend(more),
+                                Err(message) => {
+                                    fetches.digests.insert((bucket, key), Fetched::Invalid(message));
+                                    continue;
+                                }
                             }
                         }
+                        verify_opened(opened, &self.ring, self.home_region)
                     }
-                    verify_opened(opened, ring, home_region)
-                }
-            },
-        };
-        fetches.digests.insert((bucket, key), result);
+                },
+            };
+            fetches.digests.insert((bucket, key), result);
+        }
+        Ok(())
     }
-    Ok(())
 }
 
 /// A backfill digest's keys: ListPublicKeys an hour either side of its generation time, as the CLI does.
