@@ -64,6 +64,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut fixture = Fixture::build(FixtureSpec {
         account: args.account.clone(),
         region: args.region.clone(),
+        home_region: None,
         trail: args.trail.clone(),
         bucket: args.bucket.clone(),
         prefix: args.prefix.clone(),

@@ -56,11 +56,13 @@ fn log_key(f: &Fixture, n: usize) -> String {
         .expect("log index within the chain")
 }
 
-fn put(endpoint: &str, bucket: &str, objects: Vec<StoredObject>) {
+fn put_objects(endpoint: &str, bucket: &str, objects: Vec<StoredObject>) {
     block_on(async {
         let config = sdk_config(endpoint).await;
-        create_bucket(&config, "us-east-1", bucket).await;
         let s3 = s3_client(&config, "us-east-1");
+        if s3.head_bucket().bucket(bucket).send().await.is_err() {
+            create_bucket(&config, "us-east-1", bucket).await;
+        }
         for o in objects {
             let mut put = s3.put_object().bucket(bucket).key(&o.key).body(o.body.into());
             for (k, v) in &o.metadata {
@@ -78,7 +80,7 @@ fn seed(endpoint: &str, case: &str) -> Case {
     let mut fixture = Fixture::build(FixtureSpec::small(&bucket, end));
     let untampered = fixture.clone();
     fixture.tamper(case);
-    put(endpoint, &bucket, fixture.objects().cloned().collect());
+    put_objects(endpoint, &bucket, fixture.objects().cloned().collect());
     let keys = tempfile::NamedTempFile::new().expect("temp file");
     std::fs::write(keys.path(), &fixture.public_keys).expect("write keys");
     // Log keys are read from the untampered chain so a deleted digest still names its logs.
@@ -330,4 +332,68 @@ fn fatal_and_empty_cases_exit_as_the_cli() {
     let run = common::run(dopaudit_live(&endpoint, &["validate-logs", "--trail-arn", ARN, "--public-keys", &path]));
     run.expect_code(2);
     assert!(run.stderr.contains(&format!("--public-keys {path}: invalid ListPublicKeys output")), "{}", run.stderr);
+}
+
+/// An organization trail, multi-region: found through DescribeTrails (no `--s3-bucket`), its digests under the
+/// organization id, and every source region that holds digests is walked.
+#[test]
+fn organization_trail_in_every_region_through_describe_trails() {
+    let (_guard, endpoint) = exclusive_moto(&LOCK);
+    let bucket = "org-trail-logs";
+    let (org_id, member) = block_on(async {
+        let config = sdk_config(&endpoint).await;
+        let (org_id, members) = create_organization(&config, &["member"]).await;
+        create_bucket(&config, "us-east-1", bucket).await;
+        cloudtrail_client(&config, "us-east-1")
+            .create_trail()
+            .name("org-audit")
+            .s3_bucket_name(bucket)
+            .is_organization_trail(true)
+            .is_multi_region_trail(true)
+            .enable_log_file_validation(true)
+            .send()
+            .await
+            .expect("moto accepts an organization trail");
+        (org_id, members[0].clone())
+    });
+    let end = chrono::DateTime::parse_from_rfc3339(END).expect("end").with_timezone(&chrono::Utc);
+    let mut keys_file = String::new();
+    for region in ["us-east-1", "eu-west-1"] {
+        let fixture = Fixture::build(FixtureSpec {
+            account: member.clone(),
+            region: region.into(),
+            home_region: Some("us-east-1".into()),
+            trail: "org-audit".into(),
+            org_id: Some(org_id.clone()),
+            ..FixtureSpec::small(bucket, end)
+        });
+        put_objects(&endpoint, bucket, fixture.objects().cloned().collect());
+        keys_file = fixture.public_keys.clone();
+    }
+    let keys = tempfile::NamedTempFile::new().expect("temp file");
+    std::fs::write(keys.path(), keys_file).expect("write keys");
+    let keys = keys.path().to_str().expect("utf-8").to_string();
+    let arn = format!("arn:aws:cloudtrail:us-east-1:{MOTO_ACCOUNT}:trail/org-audit");
+    let base = ["validate-logs", "--trail-arn", &arn, "--start-time", START, "--end-time", END, "--public-keys", &keys];
+
+    let run_for = |extra: &[&str]| run(dopaudit_live(&endpoint, &[&base[..], extra].concat()));
+    let missing = run_for(&[]);
+    missing.expect_code(2);
+    assert!(
+        missing.stderr.contains("Missing required parameter for organization trail: '--account-id'"),
+        "{}",
+        missing.stderr
+    );
+
+    let all = run_for(&["--account-id", &member, "--verbose"]);
+    all.expect_code(0);
+    assert!(all.stdout.contains("\n10/10 digest files valid\n20/20 log files valid\n"), "{}", all.stdout);
+    assert!(all.stdout.ends_with("Regions validated: us-east-1, eu-west-1\n"), "{}", all.stdout);
+    let digest_prefix = format!("Digest file\ts3://{bucket}/AWSLogs/{org_id}/{member}/CloudTrail-Digest/eu-west-1/");
+    assert_eq!(all.stdout.matches(&digest_prefix).count(), 5, "{}", all.stdout);
+
+    let one = run_for(&["--account-id", &member, "--region", "eu-west-1"]);
+    one.expect_code(0);
+    assert!(one.stdout.contains("\n5/5 digest files valid\n10/10 log files valid\n"), "{}", one.stdout);
+    assert!(!one.stdout.contains("Regions validated"), "{}", one.stdout);
 }

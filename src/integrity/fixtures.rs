@@ -62,8 +62,10 @@ pub fn public_keys_json(der: &[u8], fingerprint: &str, valid_from: DateTime<Utc>
 #[derive(Debug, Clone)]
 pub struct FixtureSpec {
     pub account: String,
-    /// Source and home region (a single-region trail).
+    /// The region that delivers these digests (the source region).
     pub region: String,
+    /// Where the trail was created, when not `region` (a multi-region trail's other regions).
+    pub home_region: Option<String>,
     pub trail: String,
     pub bucket: String,
     pub prefix: Option<String>,
@@ -82,6 +84,7 @@ impl FixtureSpec {
         FixtureSpec {
             account: "111122223333".into(),
             region: "us-east-1".into(),
+            home_region: None,
             trail: "audit".into(),
             bucket: bucket.into(),
             prefix: None,
@@ -94,7 +97,11 @@ impl FixtureSpec {
     }
 
     pub fn trail_arn(&self) -> String {
-        format!("arn:aws:cloudtrail:{}:{}:trail/{}", self.region, self.account, self.trail)
+        format!("arn:aws:cloudtrail:{}:{}:trail/{}", self.home(), self.account, self.trail)
+    }
+
+    fn home(&self) -> &str {
+        self.home_region.as_deref().unwrap_or(&self.region)
     }
 
     /// `[prefix/]AWSLogs/[org/]account/` — where this account's folders start.
@@ -106,9 +113,9 @@ impl FixtureSpec {
 
     /// The key CloudTrail gives the digest ending at `end`.
     pub fn digest_key(&self, end: DateTime<Utc>) -> String {
-        let (a, r) = (&self.account, &self.region);
+        let (a, r, h) = (&self.account, &self.region, self.home());
         format!(
-            "{}CloudTrail-Digest/{r}/{}/{a}_CloudTrail-Digest_{r}_{}_{r}_{}.json.gz",
+            "{}CloudTrail-Digest/{r}/{}/{a}_CloudTrail-Digest_{r}_{}_{h}_{}.json.gz",
             self.account_root(),
             end.format("%Y/%m/%d"),
             self.trail,
