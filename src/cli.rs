@@ -143,7 +143,7 @@ pub struct ValidateLogsArgs {
     pub format: ValidateFormat,
 
     /// How many S3 objects may be fetched at once.
-    #[arg(long, value_name = "N", default_value_t = 32, value_parser = clap::value_parser!(u16).range(1..=512))]
+    #[arg(long, value_name = "N", default_value_t = 64, value_parser = clap::value_parser!(u16).range(1..=512))]
     pub concurrency: u16,
 
     /// A profile from the shared config files [default: AWS_PROFILE, then default].

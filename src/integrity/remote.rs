@@ -539,10 +539,12 @@ pub async fn validate(
     let limit = Arc::new(Semaphore::new(req.concurrency.max(1)));
     for region in &regions {
         let layout = layout_for(region);
-        let listed = list_digests(&buckets, &bucket, &layout, req.start, req.end).await?;
-        // As in the CLI, keys are needed even when no digest is listed; backfill digests look theirs up by time.
-        let keys = keyring.load(region, req.start, req.end + Duration::hours(2)).await?;
-        let mut logs = HashMap::new();
+        // As in the CLI, keys are needed even when no digest is listed; both are read at once.
+        let (listed, keys) = tokio::try_join!(
+            list_digests(&buckets, &bucket, &layout, req.start, req.end),
+            keyring.load(region, req.start, req.end + Duration::hours(2)),
+        )?;
+        let mut logs = LogChecks::new(&buckets, &limit, progress.clone());
         for backfill in [false, true] {
             let keys_listed = if backfill { &listed.backfill } else { &listed.standard };
             if backfill && keys_listed.is_empty() {
@@ -560,12 +562,12 @@ pub async fn validate(
                 limit: &limit,
                 backfill,
             };
-            fetcher.fetch(&bucket, keys_listed, &mut fetches, progress.as_ref()).await?;
+            fetcher.fetch(&bucket, keys_listed, &mut fetches, &mut logs, progress.as_ref()).await?;
             let steps = loop {
                 match walk::walk(&bucket, req.start, req.end, &fetches) {
                     Ok(steps) => break steps,
                     Err(Need::Digest { bucket: b, key }) => {
-                        fetcher.fetch(&b, std::slice::from_ref(&key), &mut fetches, None).await?;
+                        fetcher.fetch(&b, std::slice::from_ref(&key), &mut fetches, &mut logs, None).await?;
                         fetches.digests.entry((b, key)).or_insert(Fetched::NotFound);
                     }
                     Err(Need::Listing { bucket: b, end }) => {
@@ -575,7 +577,8 @@ pub async fn validate(
                     }
                 }
             };
-            verify_logs(&buckets, &steps, &fetches, &mut logs, &limit, progress.as_ref()).await?;
+            // Logs of valid digests are already being checked; wait for those of the digests the walk visited.
+            let logs = logs.verdicts_for(&steps, &fetches).await?;
             let strict = if req.strict {
                 let ctx = StrictContext {
                     account_id: account.clone(),
@@ -626,6 +629,7 @@ impl DigestFetcher<'_> {
         bucket: &str,
         keys: &[String],
         fetches: &mut Fetches,
+        logs: &mut LogChecks,
         progress: Option<&Arc<dyn Progress>>,
     ) -> Result<(), ValidateError> {
         if let Some(p) = progress {
@@ -641,17 +645,14 @@ impl DigestFetcher<'_> {
                 Ok::<_, ValidateError>((bucket, key, body))
             });
         }
-        let mut fetched = Vec::new();
+        // Each digest is verified as it arrives (RSA takes well under a millisecond), and the logs of a valid one start
+        // downloading at once, behind the same limit, rather than after the last digest.
         while let Some(joined) = tasks.join_next().await {
             let (bucket, key, body) =
                 joined.map_err(|e| ValidateError::Fatal(format!("digest task failed: {e}")))??;
             if let Some(p) = progress {
                 p.done(1);
             }
-            fetched.push((bucket, key, body));
-        }
-        // Verification is CPU work (RSA); a few hundred digests take milliseconds, so it stays on this task.
-        for (bucket, key, body) in fetched {
             let result = match body {
                 Body::NotFound => Fetched::NotFound,
                 Body::Found { bytes, metadata } => match open_digest(&bucket, &key, &bytes, &metadata) {
@@ -670,6 +671,9 @@ impl DigestFetcher<'_> {
                     }
                 },
             };
+            if let Fetched::Valid(checked) = &result {
+                logs.start(&checked.digest);
+            }
             fetches.digests.insert((bucket, key), result);
         }
         Ok(())
@@ -693,47 +697,75 @@ async fn backfill_keys(
         .map_err(|e| e.to_string())
 }
 
-/// Verifies the log files of every valid digest the walk visited, each object once, all behind `limit`.
-async fn verify_logs(
-    buckets: &Buckets,
-    steps: &[walk::Step],
-    fetches: &Fetches,
-    verdicts: &mut HashMap<(String, String), LogVerdict>,
-    limit: &Arc<Semaphore>,
-    progress: Option<&Arc<dyn Progress>>,
-) -> Result<(), ValidateError> {
-    let mut wanted: Vec<(String, String, String)> = Vec::new();
-    let mut seen = BTreeSet::new();
-    for step in steps {
-        let walk::Step::Digest { bucket, key, valid: true, .. } = step else { continue };
-        let Some(Fetched::Valid(checked)) = fetches.digests.get(&(bucket.clone(), key.clone())) else { continue };
-        for log in &checked.digest.log_files {
+/// A bucket and key.
+type ObjectId = (String, String);
+
+/// The log files being checked: each object fetched once, all behind the shared limit, started as soon as the digest
+/// that lists it is verified.
+struct LogChecks {
+    buckets: Buckets,
+    limit: Arc<Semaphore>,
+    progress: Option<Arc<dyn Progress>>,
+    tasks: JoinSet<Result<(ObjectId, LogVerdict), ValidateError>>,
+    started: BTreeSet<(String, String)>,
+    verdicts: HashMap<(String, String), LogVerdict>,
+}
+
+impl LogChecks {
+    fn new(buckets: &Buckets, limit: &Arc<Semaphore>, progress: Option<Arc<dyn Progress>>) -> Self {
+        LogChecks {
+            buckets: buckets.clone(),
+            limit: limit.clone(),
+            progress,
+            tasks: JoinSet::new(),
+            started: BTreeSet::new(),
+            verdicts: HashMap::new(),
+        }
+    }
+
+    /// Starts checking the digest's log files that are not started yet.
+    fn start(&mut self, digest: &super::Digest) {
+        let mut n = 0;
+        for log in &digest.log_files {
             let id = (log.s3_bucket.clone(), log.s3_object.clone());
-            if !verdicts.contains_key(&id) && seen.insert(id.clone()) {
-                wanted.push((id.0, id.1, log.hash_value.clone()));
+            if !self.started.insert(id.clone()) {
+                continue;
+            }
+            n += 1;
+            let (buckets, limit, expected) = (self.buckets.clone(), self.limit.clone(), log.hash_value.clone());
+            self.tasks.spawn(async move {
+                let _permit = limit.acquire_owned().await.map_err(|_| ValidateError::Fatal("stopped".into()))?;
+                let verdict = check_log(buckets, id.0.clone(), id.1.clone(), expected).await?;
+                Ok((id, verdict))
+            });
+        }
+        if let Some(p) = &self.progress {
+            p.planned(0, n);
+        }
+    }
+
+    /// The verdicts on the logs of every valid digest the walk visited (waiting for those still running). Logs of a
+    /// valid digest the walk did not reach are checked but never reported.
+    async fn verdicts_for(
+        &mut self,
+        steps: &[walk::Step],
+        fetches: &Fetches,
+    ) -> Result<HashMap<(String, String), LogVerdict>, ValidateError> {
+        for step in steps {
+            let walk::Step::Digest { bucket, key, valid: true, .. } = step else { continue };
+            if let Some(Fetched::Valid(checked)) = fetches.digests.get(&(bucket.clone(), key.clone())) {
+                self.start(&checked.digest);
             }
         }
-    }
-    if let Some(p) = progress {
-        p.planned(0, wanted.len());
-    }
-    let mut tasks = JoinSet::new();
-    for (bucket, key, expected) in wanted {
-        let (buckets, limit) = (buckets.clone(), limit.clone());
-        tasks.spawn(async move {
-            let _permit = limit.acquire_owned().await.map_err(|_| ValidateError::Fatal("stopped".into()))?;
-            let verdict = check_log(buckets, bucket.clone(), key.clone(), expected).await?;
-            Ok::<_, ValidateError>(((bucket, key), verdict))
-        });
-    }
-    while let Some(joined) = tasks.join_next().await {
-        let (id, verdict) = joined.map_err(|e| ValidateError::Fatal(format!("log task failed: {e}")))??;
-        if let Some(p) = progress {
-            p.done(1);
+        while let Some(joined) = self.tasks.join_next().await {
+            let (id, verdict) = joined.map_err(|e| ValidateError::Fatal(format!("log task failed: {e}")))??;
+            if let Some(p) = &self.progress {
+                p.done(1);
+            }
+            self.verdicts.insert(id, verdict);
         }
-        verdicts.insert(id, verdict);
+        Ok(self.verdicts.clone())
     }
-    Ok(())
 }
 
 #[cfg(test)]
