@@ -12,7 +12,10 @@
 #          and prints dopaudit's peak RSS for each. Memory is bounded by the streams in flight (--concurrency), not
 #          by what they carry: the target is that 4x larger logs (giant vs huge) and 8x more logs (many vs small)
 #          each add at most MEM_FLAT_MIB (holding one whole compressed giant log would already exceed it).
-# all      Both.
+# matrix   Every ct_fixtures --tamper case (5 digests x 2 logs each): runs both tools and compares their stdout,
+#          stderr and exit codes byte for byte (a fatal error: the same message, exit 255 against 2). VERBOSE=1
+#          passes --verbose to both.
+# all      All three.
 #
 # Env knobs: LATENCY_MS (30), HOURS (24), LOGS_PER_HOUR (6), LOG_KIB (64), TAMPER (a ct_fixtures --tamper case:
 # then both tools are expected to fail, and to agree), RUNS (1: median time, largest RSS), MEM_HOURS (6),
@@ -34,13 +37,13 @@ cd "$root"
 
 mode=${1:-compare}
 case $mode in
-compare | memory | all) ;;
+compare | memory | matrix | all) ;;
 -h | --help)
     sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'
     exit 0
     ;;
 *)
-    printf 'usage: %s [compare|memory|all]\n' "$0" >&2
+    printf 'usage: %s [compare|memory|matrix|all]\n' "$0" >&2
     exit 2
     ;;
 esac
@@ -424,12 +427,53 @@ run_memory() {
     done
 }
 
+# --- 8. matrix: every tamper case, both tools, output compared line for line -----------------------------------------
+
+run_matrix() {
+    local case bucket cmd=() cases=() same=0 differ=0 cli_rc verbose=
+    if [[ ${VERBOSE:-0} == 1 ]]; then verbose=--verbose; fi
+    start_shim matrix
+    mapfile -t cases < <("$ct_fixtures" --endpoint-url "$moto_url" --bucket unused --public-keys-out /dev/null \
+        --tamper list)
+    printf '\n%-28s %-6s %-9s %s\n' "case" "CLI" "dopaudit" "stdout and stderr"
+    for case in "${cases[@]}"; do
+        bucket=matrix-$case
+        fixture "$bucket" 5 2 4 "$case" 2>/dev/null
+        env AWS_ENDPOINT_URL="$shim_url" "$venv/bin/aws" cloudtrail validate-logs --trail-arn "$fx_arn" \
+            --start-time "$fx_start" --end-time "$fx_end" --s3-bucket "$fx_bucket" --region "$REGION" ${verbose:+"$verbose"} \
+            >"$RUN_DIR/matrix-$case.cli.out" 2>"$RUN_DIR/matrix-$case.cli.err" && cli_rc=0 || cli_rc=$?
+        mapfile -d '' -t cmd < <(dopaudit_cmd)
+        [[ -z $verbose ]] || cmd+=("$verbose")
+        "${cmd[@]}" >"$RUN_DIR/matrix-$case.da.out" 2>"$RUN_DIR/matrix-$case.da.err" && m_rc=0 || m_rc=$?
+        local verdict
+        if cmp -s "$RUN_DIR/matrix-$case.cli.out" "$RUN_DIR/matrix-$case.da.out" &&
+            cmp -s "$RUN_DIR/matrix-$case.cli.err" "$RUN_DIR/matrix-$case.da.err" && ((cli_rc == m_rc)); then
+            verdict="identical"
+            same=$((same + 1))
+        elif ((cli_rc > 1 && m_rc == 2)) &&
+            grep -qxF "$(grep -v '^$' "$RUN_DIR/matrix-$case.cli.err" | tail -n 1)" \
+                <(sed 's/^dopaudit: error: //' "$RUN_DIR/matrix-$case.da.err"); then
+            # The CLI has no exit code of its own for "could not run" (it exits 255); dopaudit exits 2, same message.
+            verdict="same error (the CLI exits $cli_rc, dopaudit 2)"
+            same=$((same + 1))
+        else
+            verdict="DIFFERENT: diff $RUN_DIR/matrix-$case.{cli,da}.{out,err}"
+            differ=$((differ + 1))
+            status=1
+        fi
+        printf '%-28s %-6s %-9s %s\n' "$case" "$cli_rc" "$m_rc" "$verdict"
+    done
+    printf '%d cases: %d the same, %d different\n' "$((same + differ))" "$same" "$differ"
+}
+
 case $mode in
 compare) run_compare ;;
 memory) run_memory ;;
+matrix) run_matrix ;;
 all)
     run_compare
     run_memory
+    run_matrix
     ;;
 esac
 say "outputs and shim stats in $RUN_DIR"
