@@ -2,7 +2,7 @@
 //! digest and log file concurrently behind one limit, then replay the AWS CLI's walk over the results (see
 //! [`super::walk`]). Logs are streamed from S3 straight into the hash, so memory does not grow with their size.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::io::{self, Read};
 use std::sync::Arc;
 
@@ -544,7 +544,7 @@ pub async fn validate(
             list_digests(&buckets, &bucket, &layout, req.start, req.end),
             keyring.load(region, req.start, req.end + Duration::hours(2)),
         )?;
-        let mut logs = LogChecks::new(&buckets, &limit, progress.clone());
+        let mut logs = LogChecks::new(&buckets, &limit, req.concurrency, progress.clone());
         for backfill in [false, true] {
             let keys_listed = if backfill { &listed.backfill } else { &listed.standard };
             if backfill && keys_listed.is_empty() {
@@ -672,7 +672,7 @@ impl DigestFetcher<'_> {
                 },
             };
             if let Fetched::Valid(checked) = &result {
-                logs.start(&checked.digest);
+                logs.start(&checked.digest)?;
             }
             fetches.digests.insert((bucket, key), result);
         }
@@ -700,48 +700,76 @@ async fn backfill_keys(
 /// A bucket and key.
 type ObjectId = (String, String);
 
-/// The log files being checked: each object fetched once, all behind the shared limit, started as soon as the digest
-/// that lists it is verified.
+/// The log files being checked: each object fetched once, started as soon as the digest that lists it is verified,
+/// with at most `in_flight` tasks alive (the rest wait in a queue of names, so memory does not grow with tasks).
 struct LogChecks {
     buckets: Buckets,
     limit: Arc<Semaphore>,
+    in_flight: usize,
     progress: Option<Arc<dyn Progress>>,
     tasks: JoinSet<Result<(ObjectId, LogVerdict), ValidateError>>,
-    started: BTreeSet<(String, String)>,
-    verdicts: HashMap<(String, String), LogVerdict>,
+    pending: VecDeque<(ObjectId, String)>,
+    started: BTreeSet<ObjectId>,
+    verdicts: HashMap<ObjectId, LogVerdict>,
 }
 
 impl LogChecks {
-    fn new(buckets: &Buckets, limit: &Arc<Semaphore>, progress: Option<Arc<dyn Progress>>) -> Self {
+    fn new(buckets: &Buckets, limit: &Arc<Semaphore>, in_flight: usize, progress: Option<Arc<dyn Progress>>) -> Self {
         LogChecks {
             buckets: buckets.clone(),
             limit: limit.clone(),
+            in_flight: in_flight.max(1),
             progress,
             tasks: JoinSet::new(),
+            pending: VecDeque::new(),
             started: BTreeSet::new(),
             verdicts: HashMap::new(),
         }
     }
 
-    /// Starts checking the digest's log files that are not started yet.
-    fn start(&mut self, digest: &super::Digest) {
+    /// Queues the digest's log files not queued yet, and starts what the limit allows.
+    fn start(&mut self, digest: &super::Digest) -> Result<(), ValidateError> {
         let mut n = 0;
         for log in &digest.log_files {
             let id = (log.s3_bucket.clone(), log.s3_object.clone());
-            if !self.started.insert(id.clone()) {
-                continue;
+            if self.started.insert(id.clone()) {
+                self.pending.push_back((id, log.hash_value.clone()));
+                n += 1;
             }
-            n += 1;
-            let (buckets, limit, expected) = (self.buckets.clone(), self.limit.clone(), log.hash_value.clone());
+        }
+        if let Some(p) = &self.progress {
+            p.planned(0, n);
+        }
+        self.pump()
+    }
+
+    /// Records finished checks and starts queued ones while fewer than `in_flight` run.
+    fn pump(&mut self) -> Result<(), ValidateError> {
+        while let Some(joined) = self.tasks.try_join_next() {
+            self.record(joined)?;
+        }
+        while self.tasks.len() < self.in_flight {
+            let Some((id, expected)) = self.pending.pop_front() else { break };
+            let (buckets, limit) = (self.buckets.clone(), self.limit.clone());
             self.tasks.spawn(async move {
                 let _permit = limit.acquire_owned().await.map_err(|_| ValidateError::Fatal("stopped".into()))?;
                 let verdict = check_log(buckets, id.0.clone(), id.1.clone(), expected).await?;
                 Ok((id, verdict))
             });
         }
+        Ok(())
+    }
+
+    fn record(
+        &mut self,
+        joined: Result<Result<(ObjectId, LogVerdict), ValidateError>, tokio::task::JoinError>,
+    ) -> Result<(), ValidateError> {
+        let (id, verdict) = joined.map_err(|e| ValidateError::Fatal(format!("log task failed: {e}")))??;
         if let Some(p) = &self.progress {
-            p.planned(0, n);
+            p.done(1);
         }
+        self.verdicts.insert(id, verdict);
+        Ok(())
     }
 
     /// The verdicts on the logs of every valid digest the walk visited (waiting for those still running). Logs of a
@@ -750,19 +778,20 @@ impl LogChecks {
         &mut self,
         steps: &[walk::Step],
         fetches: &Fetches,
-    ) -> Result<HashMap<(String, String), LogVerdict>, ValidateError> {
+    ) -> Result<HashMap<ObjectId, LogVerdict>, ValidateError> {
         for step in steps {
             let walk::Step::Digest { bucket, key, valid: true, .. } = step else { continue };
             if let Some(Fetched::Valid(checked)) = fetches.digests.get(&(bucket.clone(), key.clone())) {
-                self.start(&checked.digest);
+                self.start(&checked.digest)?;
             }
         }
-        while let Some(joined) = self.tasks.join_next().await {
-            let (id, verdict) = joined.map_err(|e| ValidateError::Fatal(format!("log task failed: {e}")))??;
-            if let Some(p) = &self.progress {
-                p.done(1);
+        loop {
+            self.pump()?;
+            match self.tasks.join_next().await {
+                Some(joined) => self.record(joined)?,
+                None if self.pending.is_empty() => break,
+                None => {}
             }
-            self.verdicts.insert(id, verdict);
         }
         Ok(self.verdicts.clone())
     }
