@@ -344,16 +344,7 @@ fn organization_trail_in_every_region_through_describe_trails() {
         let config = sdk_config(&endpoint).await;
         let (org_id, members) = create_organization(&config, &["member"]).await;
         create_bucket(&config, "us-east-1", bucket).await;
-        cloudtrail_client(&config, "us-east-1")
-            .create_trail()
-            .name("org-audit")
-            .s3_bucket_name(bucket)
-            .is_organization_trail(true)
-            .is_multi_region_trail(true)
-            .enable_log_file_validation(true)
-            .send()
-            .await
-            .expect("moto accepts an organization trail");
+        create_org_trail(&config, "org-audit", bucket).await;
         (org_id, members[0].clone())
     });
     let end = chrono::DateTime::parse_from_rfc3339(END).expect("end").with_timezone(&chrono::Utc);

@@ -57,18 +57,8 @@ fn seed(moto: &str) -> Org {
         a_trail.start_logging().name("member-a-trail").send().await.expect("start member A's trail");
 
         create_bucket(&management, "us-east-1", "organization-trail-logs").await;
+        create_org_trail(&management, "organization", "organization-trail-logs").await;
         let m_trail = cloudtrail_client(&management, "us-east-1");
-        let created = m_trail
-            .create_trail()
-            .name("organization")
-            .s3_bucket_name("organization-trail-logs")
-            .is_organization_trail(true)
-            .is_multi_region_trail(true)
-            .enable_log_file_validation(true)
-            .send()
-            .await
-            .expect("moto accepts an organization trail");
-        assert_eq!(created.is_organization_trail(), Some(true), "{created:?}");
         m_trail.start_logging().name("organization").send().await.expect("start the organization trail");
 
         Org { id, member_a, member_b }

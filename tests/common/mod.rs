@@ -357,6 +357,21 @@ pub async fn create_organization(config: &SdkConfig, members: &[&str]) -> (Strin
     (org_id, ids)
 }
 
+/// Creates, in us-east-1, an organization trail over every region, with log file validation, delivering to `bucket`.
+pub async fn create_org_trail(config: &SdkConfig, name: &str, bucket: &str) {
+    let created = cloudtrail_client(config, "us-east-1")
+        .create_trail()
+        .name(name)
+        .s3_bucket_name(bucket)
+        .is_organization_trail(true)
+        .is_multi_region_trail(true)
+        .enable_log_file_validation(true)
+        .send()
+        .await
+        .expect("moto accepts an organization trail");
+    assert_eq!(created.is_organization_trail(), Some(true), "{created:?}");
+}
+
 /// Assumes `OrganizationAccountAccessRole` in a member account and returns an SDK configuration acting as that account
 /// (checked with `sts:GetCallerIdentity`).
 pub async fn assume_member(endpoint: &str, account: &str) -> SdkConfig {
