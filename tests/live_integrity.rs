@@ -287,6 +287,37 @@ fn strict_mode_reports_what_the_cli_misses() {
     assert_eq!(line["key"], c.digest_key(2));
 }
 
+/// validate-logs only reads, and each of its calls is an action `dopaudit iam-policy` grants.
+#[test]
+fn validation_only_reads_what_the_iam_policy_grants() {
+    let (_guard, endpoint) = exclusive_moto(&LOCK);
+    let c = seed(&endpoint, "two-digests-deleted");
+    let report = validate(&endpoint, &c, &["--strict", "--format", "json"]).expect_code(1).json();
+    let policy = iam_policy(&[]);
+    let statements = policy["Statement"].as_array().expect("Statement array");
+    let declared: Vec<&str> =
+        statements.iter().filter_map(|s| s["Action"].as_array()).flatten().filter_map(Value::as_str).collect();
+    let calls = report["calls"].as_array().expect("calls");
+    let operations: Vec<String> =
+        calls.iter().map(|c| format!("{}:{}", text(c, "service"), text(c, "operation"))).collect();
+    // The listing, the digests (a deleted one asked for once) and logs, and GetTrailStatus for strict mode.
+    for expected in ["s3:ListObjectsV2", "s3:GetObject", "s3:GetBucketLocation", "cloudtrail:GetTrailStatus"] {
+        assert!(operations.iter().any(|o| o == expected), "{expected} not called: {operations:?}");
+    }
+    for c in calls {
+        let (service, operation) = (text(c, "service"), text(c, "operation"));
+        assert!(
+            ["List", "Get", "Describe"].iter().any(|verb| operation.starts_with(verb)),
+            "{service}:{operation} is not a read"
+        );
+        let action = dopaudit::aws::recorder::iam_action(service, operation);
+        assert!(declared.contains(&action.as_str()), "{action} is not granted by `dopaudit iam-policy`");
+    }
+    // Every object is fetched once: 3 digests, the deleted one tried once, and the 6 logs of the 3 valid digests.
+    let gets = calls.iter().find(|c| c["operation"] == "GetObject").expect("GetObject");
+    assert_eq!(gets["calls"], 3 + 1 + 6, "{gets}");
+}
+
 #[test]
 fn fatal_and_empty_cases_exit_as_the_cli() {
     let (_guard, endpoint) = exclusive_moto(&LOCK);

@@ -131,7 +131,9 @@ pub fn validate_blocking(
             progress.then(|| std::sync::Arc::new(Bar(bar.clone())) as std::sync::Arc<dyn Progress>);
         let result = validate(&session.own_account(), request, reporter).await;
         bar.finish_and_clear();
-        Ok((result.map_err(CollectError::Validate)?, warnings))
+        let mut report = result.map_err(CollectError::Validate)?;
+        report.calls = session.recorder.counts();
+        Ok((report, warnings))
     })
 }
 

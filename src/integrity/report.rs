@@ -78,6 +78,9 @@ pub struct ValidationReport {
     pub lines: Vec<Line>,
     /// Notes that are not verdicts (e.g. why the latest delivery time could not be read).
     pub notes: Vec<String>,
+    /// Every AWS operation the run called (all reads), as in a snapshot's `collection.calls`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub calls: Vec<crate::snapshot::CallCount>,
 }
 
 impl ValidationReport {
@@ -95,6 +98,7 @@ impl ValidationReport {
             counts: Counts::default(),
             lines: Vec::new(),
             notes: Vec::new(),
+            calls: Vec::new(),
         }
     }
 
