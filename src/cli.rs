@@ -311,7 +311,7 @@ pub struct AuditArgs {
     #[arg(long, short = 'f', value_enum, default_value_t = Format::Table)]
     pub format: Format,
 
-    /// Also write the report to FILE, in the format of its extension (.json, .txt). Repeatable.
+    /// Also write the report to FILE, in the format of its extension (.json, .txt, .sarif, .xml for JUnit, .csv). Repeatable.
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Vec<PathBuf>,
 

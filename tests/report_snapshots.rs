@@ -36,3 +36,18 @@ fn table_with_explanations() {
 fn json() {
     insta::assert_snapshot!(rendered(Format::Json, false));
 }
+
+#[test]
+fn sarif() {
+    insta::assert_snapshot!(rendered(Format::Sarif, false));
+}
+
+#[test]
+fn junit() {
+    insta::assert_snapshot!(rendered(Format::Junit, false));
+}
+
+#[test]
+fn csv() {
+    insta::assert_snapshot!(rendered(Format::Csv, false));
+}

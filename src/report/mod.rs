@@ -5,6 +5,9 @@
 //! here, in one function, so every format agrees on it.
 
 pub mod catalogue_view;
+pub mod csv;
+pub mod junit;
+pub mod sarif;
 pub mod scp_view;
 pub mod style;
 pub mod table;
@@ -265,6 +268,12 @@ pub enum Format {
     Table,
     /// The Report itself (reports/report.schema.json), for programs.
     Json,
+    /// SARIF 2.1.0, for code scanning (GitHub, GitLab): failing, unknown and suppressed findings.
+    Sarif,
+    /// JUnit XML, for CI test reports: a suite per exam domain, a test case per check and resource.
+    Junit,
+    /// CSV, a row per finding.
+    Csv,
 }
 
 impl FromStr for Format {
@@ -273,7 +282,10 @@ impl FromStr for Format {
         match s.to_ascii_lowercase().as_str() {
             "table" | "txt" | "text" => Ok(Self::Table),
             "json" => Ok(Self::Json),
-            other => Err(format!("unknown format '{other}' (expected table or json)")),
+            "sarif" => Ok(Self::Sarif),
+            "junit" | "xml" => Ok(Self::Junit),
+            "csv" => Ok(Self::Csv),
+            other => Err(format!("unknown format '{other}' (expected table, json, sarif, junit or csv)")),
         }
     }
 }
@@ -309,6 +321,9 @@ pub fn render(
     match format {
         Format::Json => render_json(report, out),
         Format::Table => table::render_table(report, catalogue, opts, out),
+        Format::Sarif => sarif::render_sarif(report, catalogue, out),
+        Format::Junit => junit::render_junit(report, catalogue, out),
+        Format::Csv => csv::render_csv(report, out),
     }
 }
 
