@@ -13,15 +13,17 @@ use std::time::Duration;
 use crate::aws::AwsOptions;
 use crate::checks;
 use crate::cli::{
-    AuditArgs, AwsArgs, ChecksArgs, Cli, CollectArgs, Command, DomainsArgs, ExplainArgs, IamPolicyArgs, NotesArgs,
-    ScpCommand, SimulateArgs, SourceArgs, ValidateFormat, ValidateLogsArgs,
+    AuditArgs, AwsArgs, ChecksArgs, Cli, CollectArgs, Command, DomainsArgs, ExplainArgs, IamPolicyArgs, MergeArgs,
+    NotesArgs, ScpCommand, SimulateArgs, SourceArgs, ValidateFormat, ValidateLogsArgs,
 };
 use crate::collect::{self, CollectOptions, OrgOptions, RegionChoice};
+use crate::config::Config;
 use crate::error::Error;
+use crate::notes::Severity;
 use crate::notes::{self as catalogue, Catalogue};
 use crate::report::catalogue_view as view;
 use crate::report::style::want_color;
-use crate::report::{decide, render, Format, RenderOptions, Report, Source, Verdict};
+use crate::report::{decide_where, render, Format, RenderOptions, Report, Source, Verdict};
 use crate::snapshot::Snapshot;
 
 /// Where a command writes: its output, and its notes for the person at the terminal.
@@ -46,6 +48,7 @@ pub fn run(cli: &Cli, streams: &mut Streams<'_>) -> Result<Verdict, Error> {
         Command::Explain(args) => explain(catalogue, args, stdout),
         Command::Domains(args) => domains(catalogue, args, stdout),
         Command::Scp(ScpCommand::Simulate(args)) => scp_simulate(args, stdout, streams.stderr),
+        Command::Merge(args) => merge_cmd(catalogue, args, stdout, streams.stderr),
         Command::ValidateLogs(args) => validate_logs(args, stdout, streams.stderr, streams.stderr_is_terminal),
     }
 }
@@ -190,31 +193,33 @@ fn audit(
     stderr: &mut dyn Write,
     stderr_is_terminal: bool,
 ) -> Result<Verdict, Error> {
-    // Every output file's format is settled before anything is evaluated or written.
-    let outputs: Vec<(PathBuf, Format)> = args
-        .output
-        .iter()
-        .map(|p| {
-            let format = Format::from_path(p).ok_or_else(|| {
-                Error::Usage(format!(
-                    "cannot tell the format of output file {} from its extension (use .json or .txt)",
-                    p.display()
-                ))
-            })?;
-            Ok((p.clone(), format))
-        })
-        .collect::<Result<_, Error>>()?;
+    // Every output file's format, the configuration and the baseline are settled before anything is evaluated.
+    let outputs = output_formats(&args.output)?;
+    let config = Config::load(args.config.as_deref(), catalogue).map_err(|e| Error::Usage(e.to_string()))?;
+    let defaults = config.as_ref().map(|c| c.defaults.clone()).unwrap_or_default();
+    let fail_on = args.fail_on.or(defaults.fail_on).unwrap_or(Severity::Low);
+    let strict = args.strict || defaults.strict.unwrap_or(false);
+    let aws = with_defaults(&args.aws, &defaults)?;
+    let baseline = args.baseline.as_deref().map(read_report).transpose()?;
     let (snapshot, source) = match load_source(&args.source)? {
         Some(loaded) => loaded,
-        None => (collect_live(&args.aws, args.quiet, stderr, stderr_is_terminal)?, Source::Live),
+        None => (collect_live(&aws, args.quiet, stderr, stderr_is_terminal)?, Source::Live),
     };
     let max_age = chrono::Duration::from_std(args.drift_max_age).unwrap_or(chrono::Duration::MAX);
-    let report = build_report_with(catalogue, &snapshot, &source, checks::EvalOptions { drift_max_age: max_age });
+    let now = Utc::now();
+    let mut findings = checks::evaluate_with(&snapshot, catalogue, checks::EvalOptions { drift_max_age: max_age });
+    if let Some(config) = &config {
+        config.apply(catalogue, &mut findings, now.date_naive());
+    }
+    let mut report = Report::generate(catalogue, &snapshot, &source, findings, now);
+    if let Some(baseline) = &baseline {
+        crate::report::baseline::apply_baseline(&mut report, baseline);
+    }
     let opts = RenderOptions {
         color,
         explain: args.explain,
-        fail_on: Some(args.fail_on),
-        strict: args.strict,
+        fail_on: Some(fail_on),
+        strict,
         width: crate::report::style::text_width(),
     };
     for (path, format) in &outputs {
@@ -226,7 +231,92 @@ fn audit(
     if !args.quiet {
         render(&report, catalogue, args.format, &opts, stdout).map_err(out_err)?;
     }
-    Ok(decide(&report, args.fail_on, args.strict))
+    Ok(decide_where(&report, fail_on, strict, args.fail_on_new))
+}
+
+/// The format of each output file, from its extension.
+fn output_formats(paths: &[PathBuf]) -> Result<Vec<(PathBuf, Format)>, Error> {
+    paths
+        .iter()
+        .map(|p| {
+            let format = Format::from_path(p).ok_or_else(|| {
+                Error::Usage(format!(
+                    "cannot tell the format of output file {} from its extension (use .json, .txt, .sarif, .xml, .csv, .md or .html)",
+                    p.display()
+                ))
+            })?;
+            Ok((p.clone(), format))
+        })
+        .collect()
+}
+
+/// The AWS flags with `[defaults]` from the configuration file filling in those not given.
+fn with_defaults(aws: &AwsArgs, defaults: &crate::config::Defaults) -> Result<AwsArgs, Error> {
+    let mut aws = aws.clone();
+    if aws.regions.is_empty() {
+        aws.regions = defaults.regions.clone().unwrap_or_default();
+    }
+    aws.org |= defaults.org.unwrap_or(false);
+    if aws.role_name == crate::cli::DEFAULT_ROLE_NAME {
+        if let Some(role) = &defaults.role_name {
+            aws.role_name = role.clone();
+        }
+    }
+    if aws.integrity_window == crate::cli::DEFAULT_INTEGRITY_WINDOW {
+        if let Some(w) = &defaults.integrity_window {
+            aws.integrity_window = crate::cli::parse_duration(w).map_err(Error::Usage)?;
+        }
+    }
+    Ok(aws)
+}
+
+/// A JSON report written by `audit` (for `--baseline` and `merge`).
+fn read_report(path: &Path) -> Result<Report, Error> {
+    let shown = path.display();
+    let bytes = std::fs::read(path).map_err(|e| Error::Usage(format!("cannot read report {shown}: {e}")))?;
+    let report: Report = serde_json::from_slice(&bytes)
+        .map_err(|e| Error::Usage(format!("{shown} is not a dopaudit JSON report: {e}")))?;
+    if !report.schema_version.starts_with("1.") {
+        return Err(Error::Usage(format!(
+            "{shown}: report schema version {} is not supported (this dopaudit reads 1.x)",
+            report.schema_version
+        )));
+    }
+    Ok(report)
+}
+
+/// `merge`: one report from the shards' reports, in every format asked for.
+fn merge_cmd(
+    catalogue: &Catalogue,
+    args: &MergeArgs,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> Result<Verdict, Error> {
+    let outputs = output_formats(&args.output)?;
+    let reports = args.reports.iter().map(|p| read_report(p)).collect::<Result<Vec<_>, _>>()?;
+    let (report, duplicates) = crate::report::baseline::merge(catalogue, &reports, Utc::now());
+    if duplicates > 0 {
+        writeln!(stderr, "dopaudit: warning: {duplicates} finding(s) were in more than one report; each is kept once")
+            .map_err(out_err)?;
+    }
+    let opts = RenderOptions {
+        color: false,
+        explain: false,
+        fail_on: None,
+        strict: false,
+        width: crate::report::style::text_width(),
+    };
+    for (path, format) in &outputs {
+        let mut buf = Vec::new();
+        render(&report, catalogue, *format, &opts, &mut buf).map_err(out_err)?;
+        write_atomically(path, &buf)?;
+    }
+    match (args.format, outputs.is_empty()) {
+        (Some(format), _) => render(&report, catalogue, format, &opts, stdout).map_err(out_err)?,
+        (None, true) => render(&report, catalogue, Format::Json, &opts, stdout).map_err(out_err)?,
+        (None, false) => {}
+    }
+    Ok(Verdict::Clean)
 }
 
 /// Writes a whole file or nothing: into a temporary file beside it, then renamed over it.

@@ -58,10 +58,28 @@ pub enum Command {
     /// Service control policies: what they leave allowed in each account, and why.
     #[command(subcommand)]
     Scp(ScpCommand),
+    /// Join the JSON reports of shards (one CI job per OU or account list) into one report, in any format.
+    Merge(MergeArgs),
     /// Verify a trail's CloudTrail log files against its signed digest files, like `aws cloudtrail validate-logs`
     /// (same lines, summary and exit codes), concurrently, with `--strict` for what the AWS CLI misses.
     #[command(after_help = VALIDATE_AFTER_HELP)]
     ValidateLogs(ValidateLogsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// The reports to join (`dopaudit audit --format json` or `-o shard.json`).
+    #[arg(value_name = "REPORT.json", required = true)]
+    pub reports: Vec<PathBuf>,
+
+    /// Write the merged report to FILE, in the format of its extension (.json, .sarif, .xml, .csv, .md, .html,
+    /// .txt). Repeatable.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Vec<PathBuf>,
+
+    /// Format printed on standard output (nothing when only files are written).
+    #[arg(long, short = 'f', value_enum)]
+    pub format: Option<Format>,
 }
 
 const VALIDATE_AFTER_HELP: &str = "\
@@ -245,7 +263,7 @@ pub struct AwsArgs {
     pub org: bool,
 
     /// The role to assume in each member account.
-    #[arg(long, value_name = "NAME", default_value = "OrganizationAccountAccessRole")]
+    #[arg(long, value_name = "NAME", default_value = DEFAULT_ROLE_NAME)]
     pub role_name: String,
 
     /// The external id the member roles require, if any.
@@ -287,6 +305,12 @@ pub struct AwsArgs {
     pub integrity_window: std::time::Duration,
 }
 
+/// The role `--org` assumes unless told otherwise.
+pub const DEFAULT_ROLE_NAME: &str = "OrganizationAccountAccessRole";
+
+/// `--integrity-window`'s default.
+pub const DEFAULT_INTEGRITY_WINDOW: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
+
 /// Where the configuration to evaluate comes from.
 #[derive(Debug, Args, Clone)]
 pub struct SourceArgs {
@@ -311,17 +335,30 @@ pub struct AuditArgs {
     #[arg(long, short = 'f', value_enum, default_value_t = Format::Table)]
     pub format: Format,
 
-    /// Also write the report to FILE, in the format of its extension (.json, .txt, .sarif, .xml for JUnit, .csv). Repeatable.
+    /// Also write the report to FILE, in the format of its extension (.json, .txt, .sarif, .xml for JUnit, .csv, .md, .html). Repeatable.
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Vec<PathBuf>,
 
-    /// Exit 1 when a finding fails at this severity or above.
-    #[arg(long, value_name = "SEVERITY", default_value_t = Severity::Low, value_parser = parse_severity)]
-    pub fail_on: Severity,
+    /// Exit 1 when a finding fails at this severity or above [default: low, or `fail_on` in dopaudit.toml].
+    #[arg(long, value_name = "SEVERITY", value_parser = parse_severity)]
+    pub fail_on: Option<Severity>,
 
     /// Count `unknown` findings (data that could not be read) as failures too.
     #[arg(long)]
     pub strict: bool,
+
+    /// The configuration file: suppressions (with a reason and an expiry date), severity overrides and default
+    /// flags [default: ./dopaudit.toml when it exists].
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// A JSON report of an earlier run: each finding is marked new or existing, and the fixed ones are listed.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+
+    /// Exit 1 only for new findings (those --baseline does not have).
+    #[arg(long, requires = "baseline")]
+    pub fail_on_new: bool,
 
     /// Print the study notes and the fix under each failing finding (table format).
     #[arg(long)]

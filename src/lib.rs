@@ -10,6 +10,7 @@ pub mod aws;
 pub mod checks;
 pub mod cli;
 pub mod collect;
+pub mod config;
 pub mod error;
 pub mod integrity;
 pub mod notes;

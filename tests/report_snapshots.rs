@@ -51,3 +51,13 @@ fn junit() {
 fn csv() {
     insta::assert_snapshot!(rendered(Format::Csv, false));
 }
+
+#[test]
+fn markdown() {
+    insta::assert_snapshot!(rendered(Format::Markdown, false));
+}
+
+#[test]
+fn html() {
+    insta::assert_snapshot!(rendered(Format::Html, false));
+}

@@ -187,6 +187,8 @@ pub fn evaluate_with(snapshot: &Snapshot, catalogue: &Catalogue, options: EvalOp
                 evidence: o.evidence,
                 notes: meta.notes.clone(),
                 remediation: meta.remediation.clone(),
+                suppression: None,
+                baseline: None,
             });
         }
     }

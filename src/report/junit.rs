@@ -5,26 +5,9 @@
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
+use super::html::escape as xml_escape;
 use super::{Finding, Report, Status};
 use crate::notes::Catalogue;
-
-/// Escapes text for an XML attribute or element, dropping the characters XML 1.0 cannot carry at all.
-pub fn xml_escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\t' | '\n' | '\r' => out.push(c),
-            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => {}
-            c => out.push(c),
-        }
-    }
-    out
-}
 
 #[derive(Default)]
 struct Tally {

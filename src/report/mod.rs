@@ -4,9 +4,12 @@
 //! printer over a finished `Report`. Printers never evaluate and never call AWS. The exit decision lives
 //! here, in one function, so every format agrees on it.
 
+pub mod baseline;
 pub mod catalogue_view;
 pub mod csv;
+pub mod html;
 pub mod junit;
+pub mod markdown;
 pub mod sarif;
 pub mod scp_view;
 pub mod style;
@@ -79,6 +82,42 @@ pub struct Finding {
     /// Study note ids; each resolves with `dopaudit explain`.
     pub notes: Vec<String>,
     pub remediation: Remediation,
+    /// Why this finding is `suppressed` (a `dopaudit.toml` suppression that matched it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suppression: Option<Suppression>,
+    /// Against `--baseline`: whether the finding is new since the baseline or was already there.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<BaselineMark>,
+}
+
+/// The suppression that matched a finding.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Suppression {
+    pub reason: String,
+    /// The last day it applies (UTC); absent means it never expires.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires: Option<chrono::NaiveDate>,
+    /// What the finding's status was before it was suppressed (`fail` or `unknown`).
+    pub was: Status,
+}
+
+/// A finding's place relative to a baseline report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BaselineMark {
+    New,
+    Existing,
+}
+
+/// A failing finding of the baseline that no longer fails.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FixedFinding {
+    pub check_id: String,
+    pub title: String,
+    pub severity: Severity,
+    pub account: String,
+    pub region: String,
+    pub resource: String,
 }
 
 /// Counts of findings by status.
@@ -151,6 +190,9 @@ pub struct Report {
     pub scope: Scope,
     pub summary: Summary,
     pub findings: Vec<Finding>,
+    /// With `--baseline`: the baseline's failing findings that no longer fail.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fixed: Option<Vec<FixedFinding>>,
 }
 
 /// Where the snapshot came from, for the report's scope.
@@ -170,16 +212,7 @@ impl Report {
         mut findings: Vec<Finding>,
         now: DateTime<Utc>,
     ) -> Report {
-        findings.sort_by(|a, b| {
-            (a.status, std::cmp::Reverse(a.severity), &a.check_id, &a.account, &a.region, &a.resource).cmp(&(
-                b.status,
-                std::cmp::Reverse(b.severity),
-                &b.check_id,
-                &b.account,
-                &b.region,
-                &b.resource,
-            ))
-        });
+        sort_findings(&mut findings);
         let organization_id =
             snapshot.accounts.iter().find_map(|a| a.organization.get().ok()?.as_ref().map(|o| o.id.clone()));
         let (source_name, snapshot_path) = match source {
@@ -202,11 +235,26 @@ impl Report {
             scope,
             summary: summarise(catalogue, &findings),
             findings,
+            fixed: None,
         }
     }
 }
 
-fn summarise(catalogue: &Catalogue, findings: &[Finding]) -> Summary {
+/// The report's order: worst status first, then severity, check, account, region, resource.
+pub(crate) fn sort_findings(findings: &mut [Finding]) {
+    findings.sort_by(|a, b| {
+        (a.status, std::cmp::Reverse(a.severity), &a.check_id, &a.account, &a.region, &a.resource).cmp(&(
+            b.status,
+            std::cmp::Reverse(b.severity),
+            &b.check_id,
+            &b.account,
+            &b.region,
+            &b.resource,
+        ))
+    });
+}
+
+pub(crate) fn summarise(catalogue: &Catalogue, findings: &[Finding]) -> Summary {
     let mut counts = StatusCounts::default();
     let mut by_severity: BTreeMap<Severity, StatusCounts> =
         Severity::ALL.iter().map(|s| (*s, StatusCounts::default())).collect();
@@ -247,7 +295,14 @@ pub enum Verdict {
 /// an `unknown` at or above it. Suppressed and skipped findings never fail.
 #[must_use]
 pub fn decide(report: &Report, fail_on: Severity, strict: bool) -> Verdict {
-    if report.findings.iter().any(|f| counts_against(f, fail_on, strict)) {
+    decide_where(report, fail_on, strict, false)
+}
+
+/// [`decide`], counting with `only_new` only the findings `--baseline` marked new (`--fail-on-new`).
+#[must_use]
+pub fn decide_where(report: &Report, fail_on: Severity, strict: bool, only_new: bool) -> Verdict {
+    let counted = |f: &&Finding| !only_new || f.baseline == Some(BaselineMark::New);
+    if report.findings.iter().filter(counted).any(|f| counts_against(f, fail_on, strict)) {
         Verdict::Failing
     } else {
         Verdict::Clean
@@ -274,6 +329,10 @@ pub enum Format {
     Junit,
     /// CSV, a row per finding.
     Csv,
+    /// Markdown for a CI step summary or a pull-request comment (kept under 1 MiB).
+    Markdown,
+    /// One self-contained HTML page: sortable, filterable findings, a chart per domain, the notes beside them.
+    Html,
 }
 
 impl FromStr for Format {
@@ -285,7 +344,11 @@ impl FromStr for Format {
             "sarif" => Ok(Self::Sarif),
             "junit" | "xml" => Ok(Self::Junit),
             "csv" => Ok(Self::Csv),
-            other => Err(format!("unknown format '{other}' (expected table, json, sarif, junit or csv)")),
+            "md" | "markdown" => Ok(Self::Markdown),
+            "html" | "htm" => Ok(Self::Html),
+            other => {
+                Err(format!("unknown format '{other}' (expected table, json, sarif, junit, csv, markdown or html)"))
+            }
         }
     }
 }
@@ -324,6 +387,8 @@ pub fn render(
         Format::Sarif => sarif::render_sarif(report, catalogue, out),
         Format::Junit => junit::render_junit(report, catalogue, out),
         Format::Csv => csv::render_csv(report, out),
+        Format::Markdown => markdown::render_markdown(report, catalogue, out),
+        Format::Html => html::render_html(report, catalogue, out),
     }
 }
 
@@ -412,6 +477,8 @@ mod tests {
             evidence: serde_json::json!({}),
             notes: vec![],
             remediation: Remediation::default(),
+            suppression: None,
+            baseline: None,
         }
     }
 
@@ -430,6 +497,7 @@ mod tests {
             },
             summary: Summary { counts: StatusCounts::default(), by_severity: BTreeMap::new(), by_domain: vec![] },
             findings,
+            fixed: None,
         }
     }
 
@@ -474,6 +542,16 @@ mod tests {
     fn format_from_extension() {
         assert_eq!(Format::from_path("out/report.JSON".as_ref()), Some(Format::Json));
         assert_eq!(Format::from_path("r.txt".as_ref()), Some(Format::Table));
-        assert_eq!(Format::from_path("r.sarif".as_ref()), None);
+        for (name, format) in [
+            ("r.sarif", Format::Sarif),
+            ("junit.xml", Format::Junit),
+            ("r.csv", Format::Csv),
+            ("summary.md", Format::Markdown),
+            ("r.html", Format::Html),
+        ] {
+            assert_eq!(Format::from_path(name.as_ref()), Some(format), "{name}");
+        }
+        assert_eq!(Format::from_path("r.docx".as_ref()), None);
+        assert_eq!(Format::from_path("noextension".as_ref()), None);
     }
 }

@@ -88,6 +88,11 @@ fn result(f: &Finding, rule_index: usize) -> Value {
         "level": level,
         "message": { "text": format!("[{}] {}", f.status.as_str(), f.message) },
         "locations": [{
+            // There is no file: code scanning still wants a physical location, so the place is named as a path.
+            "physicalLocation": {
+                "artifactLocation": { "uri": format!("aws/{}/{}", f.account, f.region), "uriBaseId": "AWS" },
+                "region": { "startLine": 1 },
+            },
             "logicalLocations": [
                 { "name": f.account, "fullyQualifiedName": f.account, "kind": "namespace" },
                 { "name": f.region, "fullyQualifiedName": format!("{}/{}", f.account, f.region), "kind": "namespace" },
@@ -113,8 +118,29 @@ fn result(f: &Finding, rule_index: usize) -> Value {
 
 /// The SARIF log of a report: every check as a rule; the failing, unknown and suppressed findings as results.
 pub fn to_sarif(report: &Report, catalogue: &Catalogue) -> Value {
-    let rules: Vec<Value> = catalogue.checks.iter().map(|c| rule(catalogue, c)).collect();
-    let index = |id: &str| catalogue.checks.iter().position(|c| c.id == id);
+    let mut rules: Vec<Value> = catalogue.checks.iter().map(|c| rule(catalogue, c)).collect();
+    // Findings about dopaudit's own configuration (an expired suppression) have no catalogue check: one rule each.
+    let mut extra: Vec<&str> = Vec::new();
+    for f in report.findings.iter().filter(|f| catalogue.check(&f.check_id).is_none()) {
+        if !extra.contains(&f.check_id.as_str()) {
+            extra.push(&f.check_id);
+            rules.push(json!({
+                "id": f.check_id,
+                "name": f.check_id,
+                "shortDescription": { "text": f.title },
+                "help": { "text": f.remediation.text },
+                "defaultConfiguration": { "level": level(f.severity) },
+                "properties": { "tags": ["dopaudit-configuration"] },
+            }));
+        }
+    }
+    let index = |id: &str| {
+        catalogue
+            .checks
+            .iter()
+            .position(|c| c.id == id)
+            .or_else(|| extra.iter().position(|e| *e == id).map(|j| catalogue.checks.len() + j))
+    };
     let results: Vec<Value> = report
         .findings
         .iter()
