@@ -45,7 +45,7 @@ pub fn run(cli: &Cli, streams: &mut Streams<'_>) -> Result<Verdict, Error> {
         Command::IamPolicy(args) => iam_policy(catalogue, args, stdout),
         Command::Checks(args) => checks_cmd(catalogue, args, color, stdout),
         Command::Notes(args) => notes_cmd(catalogue, args, stdout),
-        Command::Explain(args) => explain(catalogue, args, stdout),
+        Command::Explain(args) => explain(catalogue, args, stdout, streams.stderr, streams.stderr_is_terminal),
         Command::Domains(args) => domains(catalogue, args, stdout),
         Command::Scp(ScpCommand::Simulate(args)) => scp_simulate(args, stdout, streams.stderr),
         Command::Merge(args) => merge_cmd(catalogue, args, stdout, streams.stderr),
@@ -365,14 +365,38 @@ fn notes_cmd(catalogue: &Catalogue, args: &NotesArgs, stdout: &mut dyn Write) ->
     Ok(Verdict::Clean)
 }
 
-fn explain(catalogue: &Catalogue, args: &ExplainArgs, stdout: &mut dyn Write) -> Result<Verdict, Error> {
+fn explain(
+    catalogue: &Catalogue,
+    args: &ExplainArgs,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+    stderr_is_terminal: bool,
+) -> Result<Verdict, Error> {
     let id = args.id.trim();
-    if let Some(c) = catalogue.check(id) {
-        view::render_explain_check(catalogue, c, args.format, stdout).map_err(out_err)?;
-    } else if let Some(n) = catalogue.note(id) {
-        view::render_explain_note(catalogue, n, args.format, stdout).map_err(out_err)?;
+    let checks: Vec<&crate::notes::CheckMeta> = if let Some(c) = catalogue.check(id) {
+        vec![c]
+    } else if catalogue.note(id).is_some() {
+        catalogue.checks_for_note(id).collect()
     } else {
         return Err(Error::UnknownId { id: id.to_string(), suggestions: suggestions(catalogue, id) });
+    };
+    // The learning view: what an account shows for it, when one is given.
+    let observed = match load_source(&args.source)? {
+        Some((snapshot, source)) => Some((snapshot, source)),
+        None if args.live => Some((collect_live(&args.aws, false, stderr, stderr_is_terminal)?, Source::Live)),
+        None => None,
+    }
+    .map(|(snapshot, source)| {
+        let report = build_report(catalogue, &snapshot, &source);
+        let ids: Vec<&str> = checks.iter().map(|c| c.id.as_str()).collect();
+        let findings: Vec<crate::report::Finding> =
+            report.findings.into_iter().filter(|f| ids.contains(&f.check_id.as_str())).collect();
+        (report.scope, findings)
+    });
+    if let Some(c) = catalogue.check(id) {
+        view::render_explain_check(catalogue, c, args.format, observed.as_ref(), stdout).map_err(out_err)?;
+    } else if let Some(n) = catalogue.note(id) {
+        view::render_explain_note(catalogue, n, args.format, observed.as_ref(), stdout).map_err(out_err)?;
     }
     Ok(Verdict::Clean)
 }

@@ -441,6 +441,18 @@ pub struct ExplainArgs {
 
     #[arg(long, short = 'f', value_enum, default_value_t = ListFormat::Table)]
     pub format: ListFormat,
+
+    /// Also show what an account shows for it: --demo, --snapshot FILE, or --live (with the AWS flags) — the observed
+    /// configuration the related checks looked at, their results, and how to change the configuration.
+    #[command(flatten)]
+    pub source: SourceArgs,
+
+    /// Read the account live for the learning view (the AWS flags below apply).
+    #[arg(long, conflicts_with_all = ["demo", "snapshot"])]
+    pub live: bool,
+
+    #[command(flatten)]
+    pub aws: AwsArgs,
 }
 
 #[derive(Debug, Args)]

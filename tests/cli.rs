@@ -475,3 +475,34 @@ fn scp_simulate_explains_the_decision() {
             .stderr(predicate::str::contains(text));
     }
 }
+
+#[test]
+fn explain_with_the_demo_shows_what_the_account_shows() {
+    let out = dopaudit().args(["explain", "cloudtrail.log-integrity", "--demo"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8(out.stdout).unwrap();
+    // The note first, then the observed configuration of the checks that look for it, their verdicts, the fix.
+    let note = text.find("Note cloudtrail.log-integrity").expect("the note");
+    let observed = text.find("What the demo data shows").expect("the learning view");
+    assert!(note < observed, "{text}");
+    for needle in [
+        "cloudtrail-log-file-validation — Log file validation is on for every trail: 1 fail",
+        "[FAIL] 111111111111 · eu-west-1 · arn:aws:cloudtrail:eu-west-1:111111111111:trail/legacy-audit",
+        "observed  log_file_validation_enabled: false",
+        "observed  digests_invalid: 3",
+        "To change it: Turn on log file validation",
+    ] {
+        assert!(text.contains(needle), "missing {needle:?} in:\n{text}");
+    }
+    // Only the related checks: nothing about Config or CloudFormation.
+    assert!(!text.contains("config-recorder-all-resources"), "{text}");
+
+    // JSON carries the same findings; without a source there is no learning view.
+    let json = json_of(&["explain", "cloudtrail-log-integrity", "--demo", "--format", "json"]);
+    let findings = json["observed"]["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 4);
+    assert!(findings.iter().all(|f| f["check_id"] == "cloudtrail-log-integrity"));
+    let plain = json_of(&["explain", "cloudtrail-log-integrity", "--format", "json"]);
+    assert!(plain.get("observed").is_none());
+    dopaudit().args(["explain", "cloudtrail.log-integrity", "--demo", "--live"]).assert().code(2);
+}

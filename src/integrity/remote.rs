@@ -539,11 +539,13 @@ pub async fn validate(
     let limit = Arc::new(Semaphore::new(req.concurrency.max(1)));
     for region in &regions {
         let layout = layout_for(region);
-        // As in the CLI, keys are needed even when no digest is listed; both are read at once.
-        let (listed, keys) = tokio::try_join!(
+        // As in the CLI, keys are needed even when no digest is listed; both are read at once, and both run to their
+        // end (a call cut short would be counted as attempted but never finished).
+        let (listed, keys) = tokio::join!(
             list_digests(&buckets, &bucket, &layout, req.start, req.end),
             keyring.load(region, req.start, req.end + Duration::hours(2)),
-        )?;
+        );
+        let (listed, keys) = (listed?, keys?);
         let mut logs = LogChecks::new(&buckets, &limit, req.concurrency, progress.clone());
         for backfill in [false, true] {
             let keys_listed = if backfill { &listed.backfill } else { &listed.standard };

@@ -10,7 +10,7 @@ use comfy_table::{presets, Cell, ContentArrangement, Table};
 use serde::Serialize;
 
 use super::style::{self, severity_cell};
-use super::{Finding, Report, StatusCounts};
+use super::{Finding, Report, Scope, Status, StatusCounts};
 use crate::notes::{Catalogue, CheckMeta, Note};
 
 /// Table or JSON, for the catalogue commands.
@@ -95,16 +95,27 @@ pub fn render_checks(checks: &[&CheckMeta], color: bool, format: ListFormat, out
 }
 
 /// `explain` on a check: what it verifies, why, its notes, the AWS calls behind it, and the fix.
-pub fn render_explain_check(cat: &Catalogue, c: &CheckMeta, format: ListFormat, out: &mut dyn Write) -> io::Result<()> {
+/// What an account shows for a note or check: the scope read and the related checks' findings.
+pub type Observed = (Scope, Vec<Finding>);
+
+pub fn render_explain_check(
+    cat: &Catalogue,
+    c: &CheckMeta,
+    format: ListFormat,
+    observed: Option<&Observed>,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     if format == ListFormat::Json {
         #[derive(Serialize)]
         struct Explained<'a> {
             kind: &'static str,
             check: &'a CheckMeta,
             notes: Vec<&'a Note>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            observed: Option<ObservedJson<'a>>,
         }
         let notes = c.notes.iter().filter_map(|id| cat.note(id)).collect();
-        return json(&Explained { kind: "check", check: c, notes }, out);
+        return json(&Explained { kind: "check", check: c, notes, observed: observed.map(ObservedJson::from) }, out);
     }
     let width = style::text_width();
     writeln!(out, "Check {} — {}", c.id, c.title)?;
@@ -129,7 +140,98 @@ pub fn render_explain_check(cat: &Catalogue, c: &CheckMeta, format: ListFormat, 
     for p in &c.permissions {
         writeln!(out, "  {p}")?;
     }
-    write_remediation(c, width, out)
+    write_remediation(c, width, out)?;
+    if let Some(observed) = observed {
+        write_observed(&[c], observed, width, out)?;
+    }
+    Ok(())
+}
+
+#[derive(Serialize)]
+struct ObservedJson<'a> {
+    scope: &'a Scope,
+    findings: &'a [Finding],
+}
+
+impl<'a> From<&'a Observed> for ObservedJson<'a> {
+    fn from(o: &'a Observed) -> Self {
+        ObservedJson { scope: &o.0, findings: &o.1 }
+    }
+}
+
+/// The learning view: for each related check, what each place showed (the evidence the check read, as
+/// `field: value` lines), its verdict, and for the failing ones how to change the configuration.
+fn write_observed(
+    checks: &[&CheckMeta],
+    (scope, findings): &Observed,
+    width: usize,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let place = if scope.source == "live" { "the account".to_string() } else { format!("the {} data", scope.source) };
+    writeln!(
+        out,
+        "\nWhat {place} shows ({} account(s): {}; regions {})",
+        scope.accounts.len(),
+        scope.accounts.join(", "),
+        scope.regions.join(", ")
+    )?;
+    for c in checks {
+        let mine: Vec<&Finding> = findings.iter().filter(|f| f.check_id == c.id).collect();
+        let count = |s: Status| mine.iter().filter(|f| f.status == s).count();
+        writeln!(
+            out,
+            "\n  {} — {}: {} fail · {} unknown · {} skipped · {} pass",
+            c.id,
+            c.title,
+            count(Status::Fail),
+            count(Status::Unknown),
+            count(Status::Skipped),
+            count(Status::Pass)
+        )?;
+        if mine.is_empty() {
+            writeln!(out, "    nothing to look at here (no resource of this kind was read)")?;
+        }
+        for f in &mine {
+            writeln!(out, "    [{}] {} · {} · {}", f.status.as_str().to_uppercase(), f.account, f.region, f.resource)?;
+            writeln!(out, "{}", style::wrap(&f.message, width, "      "))?;
+            for line in evidence_lines(&f.evidence) {
+                writeln!(out, "      observed  {line}")?;
+            }
+        }
+        if mine.iter().any(|f| f.status == Status::Fail) {
+            writeln!(out, "    To change it: {}", c.remediation.text)?;
+            if let Some(cli) = &c.remediation.cli {
+                writeln!(out, "      $ {cli}")?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The evidence as `field: value` lines: a nested object's fields by dotted path, arrays and scalars compact.
+fn evidence_lines(evidence: &serde_json::Value) -> Vec<String> {
+    fn walk(prefix: &str, v: &serde_json::Value, out: &mut Vec<String>) {
+        match v {
+            serde_json::Value::Object(map) if !map.is_empty() && out.len() < 40 => {
+                for (k, v) in map {
+                    let path = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
+                    walk(&path, v, out);
+                }
+            }
+            _ => {
+                let mut text = v.to_string();
+                if text.len() > 160 {
+                    text = format!("{}…", text.chars().take(160).collect::<String>());
+                }
+                out.push(if prefix.is_empty() { text } else { format!("{prefix}: {text}") });
+            }
+        }
+    }
+    let mut out = Vec::new();
+    if !evidence.as_object().is_some_and(|m| m.is_empty()) && !evidence.is_null() {
+        walk("", evidence, &mut out);
+    }
+    out
 }
 
 fn write_remediation(c: &CheckMeta, width: usize, out: &mut dyn Write) -> io::Result<()> {
@@ -147,7 +249,13 @@ fn write_remediation(c: &CheckMeta, width: usize, out: &mut dyn Write) -> io::Re
 }
 
 /// `explain` on a note: its text, where it sits in the exam, and the checks that observe it.
-pub fn render_explain_note(cat: &Catalogue, n: &Note, format: ListFormat, out: &mut dyn Write) -> io::Result<()> {
+pub fn render_explain_note(
+    cat: &Catalogue,
+    n: &Note,
+    format: ListFormat,
+    observed: Option<&Observed>,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     let checks: Vec<&CheckMeta> = cat.checks_for_note(&n.id).collect();
     if format == ListFormat::Json {
         #[derive(Serialize)]
@@ -155,8 +263,10 @@ pub fn render_explain_note(cat: &Catalogue, n: &Note, format: ListFormat, out: &
             kind: &'static str,
             note: &'a Note,
             checks: Vec<&'a CheckMeta>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            observed: Option<ObservedJson<'a>>,
         }
-        return json(&Explained { kind: "note", note: n, checks }, out);
+        return json(&Explained { kind: "note", note: n, checks, observed: observed.map(ObservedJson::from) }, out);
     }
     let width = style::text_width();
     writeln!(out, "Note {} — {}", n.id, n.title)?;
@@ -177,6 +287,9 @@ pub fn render_explain_note(cat: &Catalogue, n: &Note, format: ListFormat, out: &
         writeln!(out, "  {} ({}) — {}", c.id, c.severity, c.title)?;
         writeln!(out, "    AWS calls: {}", c.permissions.join(", "))?;
         writeln!(out, "    Fix: {}", c.remediation.text)?;
+    }
+    if let Some(observed) = observed {
+        write_observed(&checks, observed, width, out)?;
     }
     Ok(())
 }
