@@ -463,7 +463,8 @@ fn validate_logs(
     stderr: &mut dyn Write,
     progress: bool,
 ) -> Result<Verdict, Error> {
-    use crate::integrity::{parse_public_key_list, remote, report::ValidationReport};
+    use crate::collect::integrity as remote;
+    use crate::integrity::{parse_public_key_list, report::ValidationReport};
     let now = Utc::now();
     let end = match &args.end_time {
         Some(t) => crate::cli::parse_time(t, now).map_err(|e| Error::Usage(format!("--end-time: {e}")))?,

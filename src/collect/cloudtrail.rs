@@ -95,7 +95,7 @@ async fn trail_status(client: &aws_sdk_cloudtrail::Client, arn: &str) -> Collect
 
 /// Runs strict `validate-logs` over the window ending now; a run that could not finish is an error, never a verdict.
 async fn integrity(aws: &AccountAws, trail: &Trail, window: chrono::Duration) -> Collected<IntegritySummary> {
-    use crate::integrity::remote::{validate, ValidateError, ValidateRequest};
+    use super::integrity::{validate, ValidateError, ValidateRequest};
     use crate::integrity::report::Line;
     let now = chrono::Utc::now();
     let request = ValidateRequest {

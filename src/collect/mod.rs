@@ -8,6 +8,7 @@
 pub mod cloudformation;
 pub mod cloudtrail;
 pub mod config;
+pub mod integrity;
 pub mod organizations;
 
 use std::collections::BTreeMap;
@@ -70,7 +71,7 @@ pub enum CollectError {
     #[error("cannot start the async runtime: {0}")]
     Runtime(std::io::Error),
     #[error(transparent)]
-    Validate(crate::integrity::remote::ValidateError),
+    Validate(integrity::ValidateError),
 }
 
 /// Converts an SDK timestamp; `None` when it is out of chrono's range.
@@ -110,10 +111,10 @@ pub fn organization_blocking(
 /// Runs `validate-logs` on its own runtime, with a progress bar on a terminal.
 pub fn validate_blocking(
     opts: &AwsOptions,
-    request: &crate::integrity::remote::ValidateRequest,
+    request: &integrity::ValidateRequest,
     progress: bool,
 ) -> Result<(crate::integrity::report::ValidationReport, Vec<String>), CollectError> {
-    use crate::integrity::remote::{validate, Progress};
+    use integrity::{validate, Progress};
     struct Bar(ProgressBar);
     impl Progress for Bar {
         fn planned(&self, digests: usize, logs: usize) {

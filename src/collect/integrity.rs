@@ -1,6 +1,6 @@
 //! `validate-logs` against a real bucket: find the trail, list each region's digests once, fetch and verify every
 //! digest and log file concurrently behind one limit, then replay the AWS CLI's walk over the results (see
-//! [`super::walk`]). Logs are streamed from S3 straight into the hash, so memory does not grow with their size.
+//! [`crate::integrity::walk`]). Logs are streamed from S3 straight into the hash, so memory does not grow with their size.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::io::{self, Read};
@@ -14,16 +14,16 @@ use tokio::runtime::Handle;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
-use super::logfile::{verify_log, LogVerdict};
-use super::report::{display, ValidationReport};
-use super::signature::ListedPublicKey;
-use super::walk::{
-    self, is_backfill_key, open_digest, verify_opened, Fetched, Fetches, Need, StrictContext, BACKFILL_METADATA,
-};
-use super::IntegrityError;
+use super::to_chrono;
 use crate::aws::errors::classify;
 use crate::aws::AccountAws;
-use crate::collect::to_chrono;
+use crate::integrity::logfile::{verify_log, LogVerdict};
+use crate::integrity::report::{display, ValidationReport};
+use crate::integrity::signature::ListedPublicKey;
+use crate::integrity::walk::{
+    self, is_backfill_key, open_digest, verify_opened, Fetched, Fetches, Need, StrictContext, BACKFILL_METADATA,
+};
+use crate::integrity::{Digest, IntegrityError};
 use crate::snapshot::CollectionError;
 
 /// What to validate.
@@ -730,7 +730,7 @@ impl LogChecks {
     }
 
     /// Queues the digest's log files not queued yet, and starts what the limit allows.
-    fn start(&mut self, digest: &super::Digest) -> Result<(), ValidateError> {
+    fn start(&mut self, digest: &Digest) -> Result<(), ValidateError> {
         let mut n = 0;
         for log in &digest.log_files {
             let id = (log.s3_bucket.clone(), log.s3_object.clone());
