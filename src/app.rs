@@ -504,6 +504,7 @@ fn validate_logs(
         strict: args.strict,
         concurrency: usize::from(args.concurrency),
         now,
+        known: None,
     };
     let aws = AwsOptions {
         profile: args.profile.clone(),

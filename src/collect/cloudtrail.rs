@@ -95,7 +95,7 @@ async fn trail_status(client: &aws_sdk_cloudtrail::Client, arn: &str) -> Collect
 
 /// Runs strict `validate-logs` over the window ending now; a run that could not finish is an error, never a verdict.
 async fn integrity(aws: &AccountAws, trail: &Trail, window: chrono::Duration) -> Collected<IntegritySummary> {
-    use super::integrity::{validate, ValidateError, ValidateRequest};
+    use super::integrity::{validate, KnownTrail, TrailInfo, ValidateError, ValidateRequest};
     use crate::integrity::report::Line;
     let now = chrono::Utc::now();
     let request = ValidateRequest {
@@ -111,6 +111,16 @@ async fn integrity(aws: &AccountAws, trail: &Trail, window: chrono::Duration) ->
         strict: true,
         concurrency: 8,
         now,
+        // DescribeTrails and GetTrailStatus were read a moment ago, for the other checks.
+        known: trail.s3_bucket_name.clone().map(|bucket| KnownTrail {
+            info: TrailInfo {
+                bucket,
+                prefix: trail.s3_key_prefix.clone(),
+                organization: trail.is_organization_trail,
+                multi_region: trail.is_multi_region,
+            },
+            latest_delivery: trail.status.get().map(|s| s.latest_digest_delivery_time).map_err(|e| e.brief()),
+        }),
     };
     match validate(aws, &request, None).await {
         Ok(report) => Collected::ok(IntegritySummary {

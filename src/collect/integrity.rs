@@ -45,6 +45,16 @@ pub struct ValidateRequest {
     pub strict: bool,
     pub concurrency: usize,
     pub now: DateTime<Utc>,
+    /// What the caller already read about the trail (the audit's collector), so it is not read again: its
+    /// DescribeTrails entry, and its status's latest digest delivery time (`Err`: why it is unknown).
+    pub known: Option<KnownTrail>,
+}
+
+/// A trail as the audit's collector read it.
+#[derive(Debug, Clone)]
+pub struct KnownTrail {
+    pub info: TrailInfo,
+    pub latest_delivery: Result<Option<DateTime<Utc>>, String>,
 }
 
 /// Why validation could not run (exit code 2); never a verdict on the logs.
@@ -397,11 +407,12 @@ async fn check_log(
 }
 
 /// The trail as DescribeTrails shows it.
-struct TrailInfo {
-    bucket: String,
-    prefix: Option<String>,
-    organization: bool,
-    multi_region: bool,
+#[derive(Debug, Clone)]
+pub struct TrailInfo {
+    pub bucket: String,
+    pub prefix: Option<String>,
+    pub organization: bool,
+    pub multi_region: bool,
 }
 
 async fn describe_trail(aws: &AccountAws, arn: &str, region: &str) -> Result<TrailInfo, ValidateError> {
@@ -471,7 +482,10 @@ pub async fn validate(
     let (bucket, prefix, org_id, multi_region) = match &req.bucket {
         Some(b) => (b.clone(), req.prefix.clone().filter(|p| !p.is_empty()), None, false),
         None => {
-            let info = describe_trail(aws, &req.trail_arn, &arn.home_region).await?;
+            let info = match &req.known {
+                Some(known) => known.info.clone(),
+                None => describe_trail(aws, &req.trail_arn, &arn.home_region).await?,
+            };
             let org_id = if info.organization {
                 if req.account_id.is_none() {
                     return Err(ValidateError::Input(
@@ -529,8 +543,11 @@ pub async fn validate(
             .map(|keys| keys.iter().map(|k| (k.fingerprint.clone(), k.clone())).collect()),
         aws: aws.clone(),
     };
-    let (latest_delivery, delivery_note) =
-        if req.strict { latest_delivery(aws, &req.trail_arn, &arn.home_region).await } else { (None, None) };
+    let (latest_delivery, delivery_note) = match (&req.known, req.strict) {
+        (_, false) => (None, None),
+        (Some(known), true) => delivery_of(known.latest_delivery.clone()),
+        (None, true) => latest_delivery(aws, &req.trail_arn, &arn.home_region).await,
+    };
     if let Some(note) = &delivery_note {
         report.notes.push(format!(
             "strict mode cannot read the latest digest delivery time: {note}; the hourly cadence is assumed"
@@ -604,12 +621,18 @@ pub async fn validate(
 
 /// `GetTrailStatus`'s latest digest delivery time, or why it is unknown.
 async fn latest_delivery(aws: &AccountAws, arn: &str, region: &str) -> (Option<DateTime<Utc>>, Option<String>) {
-    match aws.cloudtrail(region).get_trail_status().name(arn).send().await {
-        Ok(out) => match out.latest_digest_delivery_time().and_then(to_chrono) {
-            Some(t) => (Some(t), None),
-            None => (None, Some("GetTrailStatus reports no digest delivery".into())),
-        },
-        Err(e) => (None, Some(classify(&e, "cloudtrail:GetTrailStatus").brief())),
+    delivery_of(match aws.cloudtrail(region).get_trail_status().name(arn).send().await {
+        Ok(out) => Ok(out.latest_digest_delivery_time().and_then(to_chrono)),
+        Err(e) => Err(classify(&e, "cloudtrail:GetTrailStatus").brief()),
+    })
+}
+
+/// The latest delivery time, or why it is unknown.
+fn delivery_of(status: Result<Option<DateTime<Utc>>, String>) -> (Option<DateTime<Utc>>, Option<String>) {
+    match status {
+        Ok(Some(t)) => (Some(t), None),
+        Ok(None) => (None, Some("GetTrailStatus reports no digest delivery".into())),
+        Err(reason) => (None, Some(reason)),
     }
 }
 
