@@ -1,10 +1,10 @@
 //! Comparing a report with an earlier one (`--baseline`), and joining shard reports (`dopaudit merge`).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use chrono::{DateTime, Utc};
 
-use super::{summarise, BaselineMark, FixedFinding, Report, Scope, Status};
+use super::{BaselineMark, FixedFinding, Report, Scope, Status};
 use crate::notes::Catalogue;
 
 type Place = (String, String, String, String);
@@ -55,19 +55,18 @@ pub fn apply_baseline(report: &mut Report, baseline: &Report) {
 /// several shards is kept once), scope united, summary recomputed. Returns the report and how many duplicate
 /// findings were dropped.
 pub fn merge(catalogue: &Catalogue, reports: &[Report], now: DateTime<Utc>) -> (Report, usize) {
-    let mut seen = BTreeMap::new();
+    let mut seen = BTreeSet::new();
     let mut findings = Vec::new();
     let mut duplicates = 0;
     for r in reports {
         for f in &r.findings {
-            if seen.insert(place(&f.check_id, &f.account, &f.region, &f.resource), ()).is_some() {
+            if !seen.insert(place(&f.check_id, &f.account, &f.region, &f.resource)) {
                 duplicates += 1;
                 continue;
             }
             findings.push(f.clone());
         }
     }
-    super::sort_findings(&mut findings);
     let unite = |get: &dyn Fn(&Report) -> &Vec<String>| -> Vec<String> {
         reports.iter().flat_map(|r| get(r).iter().cloned()).collect::<BTreeSet<_>>().into_iter().collect()
     };
@@ -85,14 +84,5 @@ pub fn merge(catalogue: &Catalogue, reports: &[Report], now: DateTime<Utc>) -> (
         accounts: unite(&|r| &r.scope.accounts),
         regions: unite(&|r| &r.scope.regions),
     };
-    let report = Report {
-        schema_version: super::REPORT_SCHEMA_VERSION.into(),
-        tool_version: env!("CARGO_PKG_VERSION").into(),
-        generated_at: now,
-        scope,
-        summary: summarise(catalogue, &findings),
-        findings,
-        fixed: None,
-    };
-    (report, duplicates)
+    (Report::assemble(catalogue, scope, findings, now), duplicates)
 }

@@ -209,10 +209,9 @@ impl Report {
         catalogue: &Catalogue,
         snapshot: &Snapshot,
         source: &Source,
-        mut findings: Vec<Finding>,
+        findings: Vec<Finding>,
         now: DateTime<Utc>,
     ) -> Report {
-        sort_findings(&mut findings);
         let organization_id =
             snapshot.accounts.iter().find_map(|a| a.organization.get().ok()?.as_ref().map(|o| o.id.clone()));
         let (source_name, snapshot_path) = match source {
@@ -228,6 +227,12 @@ impl Report {
             accounts: snapshot.accounts.iter().map(|a| a.account_id.clone()).collect(),
             regions: snapshot.regions.clone(),
         };
+        Report::assemble(catalogue, scope, findings, now)
+    }
+
+    /// A report of these findings over this scope: sorted, counted, stamped with the versions.
+    pub fn assemble(catalogue: &Catalogue, scope: Scope, mut findings: Vec<Finding>, now: DateTime<Utc>) -> Report {
+        sort_findings(&mut findings);
         Report {
             schema_version: REPORT_SCHEMA_VERSION.into(),
             tool_version: env!("CARGO_PKG_VERSION").into(),
@@ -241,7 +246,7 @@ impl Report {
 }
 
 /// The report's order: worst status first, then severity, check, account, region, resource.
-pub(crate) fn sort_findings(findings: &mut [Finding]) {
+fn sort_findings(findings: &mut [Finding]) {
     findings.sort_by(|a, b| {
         (a.status, std::cmp::Reverse(a.severity), &a.check_id, &a.account, &a.region, &a.resource).cmp(&(
             b.status,
@@ -254,7 +259,7 @@ pub(crate) fn sort_findings(findings: &mut [Finding]) {
     });
 }
 
-pub(crate) fn summarise(catalogue: &Catalogue, findings: &[Finding]) -> Summary {
+fn summarise(catalogue: &Catalogue, findings: &[Finding]) -> Summary {
     let mut counts = StatusCounts::default();
     let mut by_severity: BTreeMap<Severity, StatusCounts> =
         Severity::ALL.iter().map(|s| (*s, StatusCounts::default())).collect();
