@@ -70,16 +70,7 @@ fn load_source(source: &SourceArgs) -> Result<Option<(Snapshot, Source)>, Error>
 
 /// Evaluates a snapshot into a report.
 pub fn build_report(catalogue: &Catalogue, snapshot: &Snapshot, source: &Source) -> Report {
-    build_report_with(catalogue, snapshot, source, checks::EvalOptions::default())
-}
-
-pub fn build_report_with(
-    catalogue: &Catalogue,
-    snapshot: &Snapshot,
-    source: &Source,
-    options: checks::EvalOptions,
-) -> Report {
-    let findings = checks::evaluate_with(snapshot, catalogue, options);
+    let findings = checks::evaluate_with(snapshot, catalogue, checks::EvalOptions::default());
     Report::generate(catalogue, snapshot, source, findings, Utc::now())
 }
 

@@ -367,6 +367,23 @@ pub struct OrgAccount {
     pub status: String,
 }
 
+/// The region a bucket lives in (`s3:GetBucketLocation`, asked in `ask_from`): no constraint is us-east-1, `EU` is
+/// eu-west-1.
+pub async fn bucket_region(aws: &AccountAws, bucket: &str, ask_from: &str) -> Result<String, CollectionError> {
+    let out = aws
+        .s3(ask_from)
+        .get_bucket_location()
+        .bucket(bucket)
+        .send()
+        .await
+        .map_err(|e| classify(&e, "s3:GetBucketLocation"))?;
+    Ok(match out.location_constraint().map(|c| c.as_str()) {
+        None | Some("") => "us-east-1".to_string(),
+        Some("EU") => "eu-west-1".to_string(),
+        Some(r) => r.to_string(),
+    })
+}
+
 /// The organization the account belongs to, `None` when it belongs to none.
 pub async fn describe_organization(aws: &AccountAws) -> Result<Option<Organization>, CollectionError> {
     let client = aws.organizations(aws.home_region());

@@ -209,14 +209,7 @@ async fn event_selectors(client: &aws_sdk_cloudtrail::Client, arn: &str) -> Coll
 
 /// Reads a trail bucket's protections from the bucket's own region.
 async fn bucket(aws: &AccountAws, name: &str, trail_region: &str) -> TrailBucket {
-    let located = match aws.s3(trail_region).get_bucket_location().bucket(name).send().await {
-        Ok(out) => Ok(match out.location_constraint().map(|c| c.as_str()) {
-            None | Some("") => "us-east-1".to_string(),
-            Some("EU") => "eu-west-1".to_string(),
-            Some(r) => r.to_string(),
-        }),
-        Err(e) => Err(classify(&e, "s3:GetBucketLocation")),
-    };
+    let located = crate::aws::bucket_region(aws, name, trail_region).await;
     // Without the location, ask from the trail's region: most trail buckets live there.
     let s3 = aws.s3(located.as_deref().unwrap_or(trail_region));
     let versioning = match s3.get_bucket_versioning().bucket(name).send().await {
