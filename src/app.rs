@@ -123,6 +123,7 @@ fn collect_options(aws: &AwsArgs, progress: bool) -> Result<CollectOptions, Erro
             .then(|| chrono::Duration::from_std(aws.integrity_window))
             .transpose()
             .map_err(|_| Error::Usage("--integrity-window: too long".into()))?,
+        credential_report: aws.credential_report,
         drift: collect::cloudformation::DriftOptions {
             detect: aws.detect_drift,
             timeout: aws.drift_timeout,
@@ -165,10 +166,16 @@ fn collect_cmd(
 }
 
 fn iam_policy(catalogue: &Catalogue, args: &IamPolicyArgs, stdout: &mut dyn Write) -> Result<Verdict, Error> {
-    let opt_in: &[&str] = if args.detect_drift { &catalogue::DRIFT_DETECTION_ACTIONS } else { &[] };
+    let mut opt_in: Vec<(&str, &[&str])> = Vec::new();
+    if args.detect_drift {
+        opt_in.push(("DopauditDriftDetection", &catalogue::DRIFT_DETECTION_ACTIONS));
+    }
+    if args.credential_report {
+        opt_in.push(("DopauditCredentialReport", &catalogue::CREDENTIAL_REPORT_ACTIONS));
+    }
     crate::report::render_iam_policy(
         &catalogue.all_permissions(),
-        opt_in,
+        &opt_in,
         args.org.then_some(args.role_name.as_str()),
         stdout,
     )

@@ -303,6 +303,12 @@ pub struct AwsArgs {
     /// reads every log file of the window from S3); 0 turns it off.
     #[arg(long, value_name = "DURATION", default_value = "24h", value_parser = parse_duration)]
     pub integrity_window: std::time::Duration,
+
+    /// Let IAM generate a credential report when there is none from the last 4 hours (calls
+    /// iam:GenerateCredentialReport, which starts server-side work; otherwise only an existing report is read, and
+    /// the checks that need one say `unknown` when there is none).
+    #[arg(long)]
+    pub credential_report: bool,
 }
 
 /// The role `--org` assumes unless told otherwise.
@@ -396,6 +402,10 @@ pub struct IamPolicyArgs {
     /// Also allow starting CloudFormation drift detection, for `--detect-drift`.
     #[arg(long)]
     pub detect_drift: bool,
+
+    /// Also allow generating the IAM credential report, for `--credential-report`.
+    #[arg(long)]
+    pub credential_report: bool,
 
     /// The member-account role `--org` assumes.
     #[arg(long, value_name = "NAME", default_value = "OrganizationAccountAccessRole")]

@@ -19,6 +19,10 @@ mod embedded {
 /// credential report), made only with its flag. Reading its results needs only read actions.
 pub const DRIFT_DETECTION_ACTIONS: [&str; 1] = ["cloudformation:DetectStackDrift"];
 
+/// The call `--credential-report` adds: it asks IAM to build a fresh credential report (server-side work),
+/// made only with its flag and only when no report from the last four hours exists.
+pub const CREDENTIAL_REPORT_ACTIONS: [&str; 1] = ["iam:GenerateCredentialReport"];
+
 /// The file holding domains and topics; every other `.toml` under `checks/` is a section file.
 const FRAME_FILE: &str = "catalogue.toml";
 

@@ -11,6 +11,18 @@ use std::path::Path;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+mod compute;
+mod data;
+mod monitoring;
+mod sdlc;
+mod security;
+
+pub use compute::*;
+pub use data::*;
+pub use monitoring::*;
+pub use sdlc::*;
+pub use security::*;
+
 /// Bumped whenever a field is renamed or removed, or its meaning changes.
 pub const SCHEMA_VERSION: u32 = 1;
 
@@ -79,6 +91,9 @@ pub struct AccountSnapshot {
     pub organization: Collected<Option<Organization>>,
     #[serde(default)]
     pub regions: Vec<RegionSnapshot>,
+    /// Account-wide services (IAM).
+    #[serde(flatten)]
+    pub services: AccountServices,
 }
 
 impl AccountSnapshot {
@@ -105,6 +120,16 @@ pub struct RegionSnapshot {
     pub config: Collected<ConfigData>,
     #[serde(default)]
     pub cloudformation: Collected<CloudFormationData>,
+    #[serde(flatten)]
+    pub sdlc: SdlcSections,
+    #[serde(flatten)]
+    pub compute: ComputeSections,
+    #[serde(flatten)]
+    pub data: DataSections,
+    #[serde(flatten)]
+    pub monitoring: MonitoringSections,
+    #[serde(flatten)]
+    pub security: SecuritySections,
 }
 
 /// A piece of collected data, or why it is missing.
@@ -138,6 +163,15 @@ impl<T> Collected<T> {
                 message: "this snapshot holds no data for it".into(),
                 permission: None,
             }),
+        }
+    }
+}
+
+impl<T> From<Result<T, CollectionError>> for Collected<T> {
+    fn from(r: Result<T, CollectionError>) -> Self {
+        match r {
+            Ok(data) => Self::Ok { data },
+            Err(error) => Self::Error { error },
         }
     }
 }

@@ -125,19 +125,33 @@ fn summary_counts_agree_with_findings() {
 
 #[test]
 fn fail_on_and_strict_decide_the_exit_code() {
-    // The demo's worst failures are high; its unknowns include high ones.
-    dopaudit().args(["audit", "--demo", "--fail-on", "critical", "-q"]).assert().code(0).stdout("");
-    dopaudit().args(["audit", "--demo", "--fail-on", "high", "-q"]).assert().code(1);
-    dopaudit().args(["audit", "--demo", "--fail-on", "critical", "--strict", "-q"]).assert().code(0);
+    // The demo fails critical checks (root without MFA, a root access key) and has high unknowns but no critical
+    // one. With those checks lowered to high by a config file, nothing critical is left to fail.
     let report = demo_report();
-    let high_unknown =
-        report["findings"].as_array().unwrap().iter().any(|f| f["status"] == "unknown" && f["severity"] == "high");
-    assert!(high_unknown);
-    dopaudit()
-        .args(["audit", "--demo", "--fail-on", "critical"])
-        .assert()
-        .code(0)
-        .stdout(predicate::str::contains("Result: PASS"));
+    let findings = report["findings"].as_array().unwrap();
+    let critical: BTreeSet<&str> = findings
+        .iter()
+        .filter(|f| f["status"] == "fail" && f["severity"] == "critical")
+        .map(|f| f["check_id"].as_str().unwrap())
+        .collect();
+    assert!(!critical.is_empty(), "the demo fails a critical check");
+    assert!(findings.iter().any(|f| f["status"] == "unknown" && f["severity"] == "high"));
+    assert!(!findings.iter().any(|f| f["status"] == "unknown" && f["severity"] == "critical"));
+    dopaudit().args(["audit", "--demo", "--fail-on", "critical", "-q"]).assert().code(1).stdout("");
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("dopaudit.toml");
+    let lowered: String = critical.iter().map(|c| format!("\"{c}\" = \"high\"\n")).collect();
+    std::fs::write(&config, format!("[severity]\n{lowered}")).unwrap();
+    let config = config.to_str().unwrap();
+    let audit = |extra: &[&str]| {
+        let mut cmd = dopaudit();
+        cmd.args(["audit", "--demo", "--config", config]).args(extra);
+        cmd
+    };
+    audit(&["--fail-on", "critical", "-q"]).assert().code(0).stdout("");
+    audit(&["--fail-on", "high", "-q"]).assert().code(1);
+    audit(&["--fail-on", "critical", "--strict", "-q"]).assert().code(0);
+    audit(&["--fail-on", "critical"]).assert().code(0).stdout(predicate::str::contains("Result: PASS"));
     dopaudit()
         .args(["audit", "--demo", "--fail-on", "nonsense"])
         .assert()
@@ -391,7 +405,7 @@ fn iam_policy_is_least_privilege_and_read_only() {
         statements[0]["Action"].as_array().unwrap().iter().map(|a| a.as_str().unwrap()).collect();
     for a in &actions {
         let verb = a.split_once(':').unwrap().1;
-        assert!(["List", "Describe", "Get", "Lookup"].iter().any(|p| verb.starts_with(p)), "{a} is not a read action");
+        assert!(dopaudit::aws::recorder::is_read(verb), "{a} is not a read action");
     }
     // Every check's declared actions are in it.
     for c in json_of(&["checks", "--format", "json"]).as_array().unwrap() {
@@ -403,6 +417,20 @@ fn iam_policy_is_least_privilege_and_read_only() {
     let enter = &org["Statement"][1];
     assert_eq!(enter["Action"], "sts:AssumeRole");
     assert_eq!(enter["Resource"], "arn:aws:iam::*:role/AuditRole");
+    // Each opt-in adds its one non-read call in a statement of its own, and nothing else.
+    let opted = json_of(&["iam-policy", "--credential-report", "--detect-drift"]);
+    let extra: Vec<(&str, &Value)> = opted["Statement"].as_array().unwrap()[1..]
+        .iter()
+        .map(|s| (s["Sid"].as_str().unwrap(), &s["Action"]))
+        .collect();
+    assert_eq!(
+        extra,
+        [
+            ("DopauditDriftDetection", &serde_json::json!(["cloudformation:DetectStackDrift"])),
+            ("DopauditCredentialReport", &serde_json::json!(["iam:GenerateCredentialReport"])),
+        ]
+    );
+    assert_eq!(opted["Statement"][0], policy["Statement"][0], "opt-ins leave the read-only statement as it is");
 }
 
 #[test]

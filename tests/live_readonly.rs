@@ -15,7 +15,7 @@ use std::sync::Mutex;
 
 use aws_config::SdkConfig;
 use common::*;
-use dopaudit::aws::recorder::iam_action;
+use dopaudit::aws::recorder::{iam_action, is_read};
 use serde_json::Value;
 
 /// The tests of this file share one moto: one at a time.
@@ -24,16 +24,9 @@ static LOCK: Mutex<()> = Mutex::new(());
 const MANAGEMENT: &str = MOTO_ACCOUNT;
 const REGIONS: &str = "us-east-1,eu-west-1";
 
-/// The verbs of operations that only read.
-const READ_VERBS: [&str; 4] = ["List", "Describe", "Get", "Lookup"];
-
 /// Operations that look like reads to an IAM policy reviewer, or are close to dopaudit's purpose, but start work or
 /// change state in the account. They are not behind any flag yet, so a collection must never call them.
 const NEVER: [&str; 3] = ["DetectStackDrift", "DetectStackResourceDrift", "GenerateCredentialReport"];
-
-fn is_read(operation: &str) -> bool {
-    READ_VERBS.iter().any(|verb| operation.starts_with(verb))
-}
 
 struct Seeded {
     root: String,
@@ -212,12 +205,25 @@ fn collect(moto: &str, dir: &std::path::Path, label: &str, extra: &[&str]) -> Co
     Collected { label: label.to_owned(), snapshot, before, after }
 }
 
-/// moto's state with the role sessions taken out: `sts:AssumeRole` (the one non-read call `--org` needs) records a
+/// moto's state with the role sessions and the account defaults taken out: `sts:AssumeRole` (the one non-read call `--org` needs) records a
 /// session and its temporary access key, and marks the member role as last used. Services whose every list is empty
 /// are dropped too: moto creates a service's empty backend on its first call, even a read (or one it lacks, such as
 /// `account:ListRegions`). Returns the state and the sessions' role ARNs and session names.
 fn without_sessions(state: &Value) -> (Value, Vec<(String, String)>) {
     let mut state = state.clone();
+    // What every AWS account has from the start, which moto materialises on a service's first call, a read
+    // included: API Gateway's account settings, ElastiCache's `default` user, EventBridge's `default` bus.
+    type IsDefault = fn(&Value) -> bool;
+    let defaults: [(&str, &str, IsDefault); 3] = [
+        ("apigateway", "Account", |_| true),
+        ("elasticache", "User", |u| u["arn"].as_str().is_some_and(|a| a.ends_with(":user:default"))),
+        ("events", "EventBus", |b| b["arn"].as_str().is_some_and(|a| a.ends_with(":event-bus/default"))),
+    ];
+    for (service, kind, is_default) in defaults {
+        if let Some(items) = state.get_mut(service).and_then(|s| s.get_mut(kind)).and_then(Value::as_array_mut) {
+            items.retain(|item| !is_default(item));
+        }
+    }
     if let Some(services) = state.as_object_mut() {
         services.retain(|_, kinds| {
             !kinds.as_object().is_some_and(|k| k.values().all(|v| v.as_array().is_some_and(Vec::is_empty)))

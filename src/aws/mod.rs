@@ -295,6 +295,28 @@ impl AccountAws {
     client!(cloudtrail, aws_sdk_cloudtrail, "cloudtrail");
     client!(config_service, aws_sdk_config, "config");
     client!(organizations, aws_sdk_organizations, "organizations");
+    client!(apigateway, aws_sdk_apigateway, "apigateway");
+    client!(cloudwatch, aws_sdk_cloudwatch, "cloudwatch");
+    client!(logs, aws_sdk_cloudwatchlogs, "logs");
+    client!(codebuild, aws_sdk_codebuild, "codebuild");
+    client!(codedeploy, aws_sdk_codedeploy, "codedeploy");
+    client!(codepipeline, aws_sdk_codepipeline, "codepipeline");
+    client!(dynamodb, aws_sdk_dynamodb, "dynamodb");
+    client!(ecr, aws_sdk_ecr, "ecr");
+    client!(efs, aws_sdk_efs, "elasticfilesystem");
+    client!(elasticache, aws_sdk_elasticache, "elasticache");
+    client!(elasticbeanstalk, aws_sdk_elasticbeanstalk, "elasticbeanstalk");
+    client!(eventbridge, aws_sdk_eventbridge, "events");
+    client!(guardduty, aws_sdk_guardduty, "guardduty");
+    client!(
+        /// IAM is global: any region reaches it.
+        iam, aws_sdk_iam, "iam"
+    );
+    client!(lambda, aws_sdk_lambda, "lambda");
+    client!(rds, aws_sdk_rds, "rds");
+    client!(sfn, aws_sdk_sfn, "states");
+    client!(sqs, aws_sdk_sqs, "sqs");
+    client!(ssm, aws_sdk_ssm, "ssm");
     client!(
         /// `account:ListRegions` lives in the global endpoint; any region works for the call.
         account, aws_sdk_account, "account"

@@ -24,8 +24,19 @@ pub fn iam_action(service: &str, operation: &str) -> String {
     match (service, operation) {
         ("s3", "GetObjectLockConfiguration") => "s3:GetBucketObjectLockConfiguration".into(),
         ("s3", "ListObjectsV2") => "s3:ListBucket".into(),
+        // API Gateway's management API is authorized by HTTP method on the resource path.
+        ("apigateway", op) if op.starts_with("Get") => "apigateway:GET".into(),
         _ => format!("{service}:{operation}"),
     }
+}
+
+/// The verbs of the operations that only read.
+pub const READ_VERBS: [&str; 5] = ["List", "Describe", "Get", "Lookup", "BatchGet"];
+
+/// Whether an operation (`DescribeTrails`) or the action part of an IAM action (`apigateway:GET`'s `GET`) only
+/// reads. API Gateway's management API is authorized by HTTP method, and its `GET` reads.
+pub fn is_read(operation: &str) -> bool {
+    operation == "GET" || READ_VERBS.iter().any(|verb| operation.starts_with(verb))
 }
 
 /// The shared tally; cheap to clone.

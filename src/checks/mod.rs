@@ -8,14 +8,19 @@
 
 pub mod cloudformation;
 pub mod cloudtrail;
+pub mod compute;
 pub mod config;
+pub mod data;
+pub mod monitoring;
 pub mod scp;
+pub mod sdlc;
+pub mod security;
 
 use serde_json::Value;
 
 use crate::notes::Catalogue;
 use crate::report::{Finding, Status};
-use crate::snapshot::{AccountSnapshot, CollectionError, RegionSnapshot, Snapshot};
+use crate::snapshot::{AccountSnapshot, Collected, CollectionError, RegionSnapshot, Snapshot};
 
 /// The region of findings about a whole account or organization.
 pub const GLOBAL: &str = "global";
@@ -118,8 +123,51 @@ impl<'a> Ctx<'a> {
 
 pub type Evaluator = fn(&Ctx<'_>) -> Vec<Outcome>;
 
-/// Every evaluator, by check id. A test proves this list and the catalogue's checks match one to one.
-pub static REGISTRY: &[(&str, Evaluator)] = &[
+/// Runs `judge` over one collected section of every region of every audited account. A region whose section
+/// could not be collected gives one not-evaluated outcome (`unknown`, or `skipped` where the region or the
+/// service is not in use) instead.
+pub fn per_region<'a, T: 'a>(
+    ctx: &Ctx<'a>,
+    section: impl Fn(&'a RegionSnapshot) -> &'a Collected<T>,
+    mut judge: impl FnMut(&'a AccountSnapshot, &'a RegionSnapshot, &'a T, &mut Vec<Outcome>),
+) -> Vec<Outcome> {
+    let mut out = Vec::new();
+    for account in ctx.accounts() {
+        for region in &account.regions {
+            match section(region).get() {
+                Ok(data) => judge(account, region, data, &mut out),
+                Err(e) => out.push(At::region(account, region).not_evaluated(&e)),
+            }
+        }
+    }
+    out
+}
+
+/// Runs `judge` over one account-wide collected section (IAM) of every audited account; an account whose
+/// section could not be collected gives one not-evaluated outcome instead.
+pub fn per_account<'a, T: 'a>(
+    ctx: &Ctx<'a>,
+    section: impl Fn(&'a AccountSnapshot) -> &'a Collected<T>,
+    mut judge: impl FnMut(&'a AccountSnapshot, &'a T, &mut Vec<Outcome>),
+) -> Vec<Outcome> {
+    let mut out = Vec::new();
+    for account in ctx.accounts() {
+        match section(account).get() {
+            Ok(data) => judge(account, data, &mut out),
+            Err(e) => out.push(At::account(account).not_evaluated(&e)),
+        }
+    }
+    out
+}
+
+/// Every evaluator, by check id: the core checks, then each service group's. A test proves these and the
+/// catalogue's checks match one to one.
+pub fn registry() -> impl Iterator<Item = &'static (&'static str, Evaluator)> {
+    [CORE, sdlc::CHECKS, compute::CHECKS, data::CHECKS, monitoring::CHECKS, security::CHECKS].into_iter().flatten()
+}
+
+/// The evaluators of the organization, SCP, Config, CloudFormation and CloudTrail checks.
+static CORE: &[(&str, Evaluator)] = &[
     ("cloudformation-stack-drift", cloudformation::stack_drift),
     ("cloudformation-drift-stale", cloudformation::drift_stale),
     ("cloudformation-termination-protection", cloudformation::termination_protection),
@@ -169,7 +217,7 @@ pub fn evaluate(snapshot: &Snapshot, catalogue: &Catalogue) -> Vec<Finding> {
 pub fn evaluate_with(snapshot: &Snapshot, catalogue: &Catalogue, options: EvalOptions) -> Vec<Finding> {
     let ctx = Ctx { snapshot, options };
     let mut findings = Vec::new();
-    for (id, evaluator) in REGISTRY {
+    for (id, evaluator) in registry() {
         let Some(meta) = catalogue.check(id) else { continue };
         let unreachable =
             snapshot.accounts.iter().filter_map(|a| Some(At::account(a).not_evaluated(a.error.as_ref()?)));
@@ -218,6 +266,11 @@ pub(crate) mod fixtures {
             cloudtrail: Collected::NotCollected,
             config: Collected::NotCollected,
             cloudformation: Collected::NotCollected,
+            sdlc: Default::default(),
+            compute: Default::default(),
+            data: Default::default(),
+            monitoring: Default::default(),
+            security: Default::default(),
         }
     }
 
@@ -232,6 +285,7 @@ pub(crate) mod fixtures {
                 feature_set: "ALL".into(),
             })),
             regions,
+            services: Default::default(),
         }
     }
 
@@ -267,7 +321,7 @@ mod tests {
             permission: Some("sts:AssumeRole".into()),
         });
         let findings = evaluate(&snapshot(vec![acct]), cat);
-        assert_eq!(findings.len(), REGISTRY.len());
+        assert_eq!(findings.len(), registry().count());
         assert!(findings.iter().all(|f| f.status == Status::Unknown && f.message.contains("sts:AssumeRole")));
     }
 

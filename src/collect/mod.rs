@@ -7,9 +7,14 @@
 
 pub mod cloudformation;
 pub mod cloudtrail;
+pub mod compute;
 pub mod config;
+pub mod data;
 pub mod integrity;
+pub mod monitoring;
 pub mod organizations;
+pub mod sdlc;
+pub mod security;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -22,8 +27,9 @@ use tokio::task::JoinSet;
 
 use crate::aws::{self, AccountAws, AwsError, AwsOptions, OrgAccount, Session};
 use crate::snapshot::{
-    AccountSnapshot, CloudFormationData, CloudTrailData, Collected, CollectionError, CollectionRecord, ConfigData,
-    ErrorKind, Organization, RegionSnapshot, Snapshot, SCHEMA_VERSION,
+    AccountServices, AccountSnapshot, CloudFormationData, CloudTrailData, Collected, CollectionError, CollectionRecord,
+    ComputeSections, ConfigData, DataSections, ErrorKind, MonitoringSections, Organization, RegionSnapshot,
+    SdlcSections, SecuritySections, Snapshot, SCHEMA_VERSION,
 };
 
 /// Which regions to audit.
@@ -59,6 +65,8 @@ pub struct CollectOptions {
     pub drift: cloudformation::DriftOptions,
     /// How far back the audit verifies CloudTrail digests and logs (`None`: it does not).
     pub integrity_window: Option<chrono::Duration>,
+    /// Ask IAM to generate a fresh credential report when none is recent (`iam:GenerateCredentialReport`).
+    pub credential_report: bool,
 }
 
 /// Why a collection could not start. (Failures once it runs are recorded in the snapshot instead.)
@@ -152,6 +160,11 @@ enum Section {
     CloudTrail(Collected<CloudTrailData>),
     Config(Box<Collected<ConfigData>>),
     CloudFormation(Box<Collected<CloudFormationData>>),
+    Sdlc(Box<SdlcSections>),
+    Compute(Box<ComputeSections>),
+    Data(Box<DataSections>),
+    Monitoring(Box<MonitoringSections>),
+    Security(Box<SecuritySections>),
 }
 
 /// One region's sections as they come back from their tasks.
@@ -160,6 +173,11 @@ struct RegionSections {
     cloudtrail: Collected<CloudTrailData>,
     config: Collected<ConfigData>,
     cloudformation: Collected<CloudFormationData>,
+    sdlc: SdlcSections,
+    compute: ComputeSections,
+    data: DataSections,
+    monitoring: MonitoringSections,
+    security: SecuritySections,
 }
 
 pub async fn collect(opts: &CollectOptions) -> Result<Snapshot, CollectError> {
@@ -188,7 +206,7 @@ pub async fn collect(opts: &CollectOptions) -> Result<Snapshot, CollectError> {
 
     let progress = progress_bar(
         opts.progress,
-        targets.len() as u64 * (1 + SERVICES.len() as u64 * regions.len() as u64),
+        targets.len() as u64 * (2 + SERVICES.len() as u64 * regions.len() as u64),
         "collecting",
     );
 
@@ -224,13 +242,25 @@ pub async fn collect(opts: &CollectOptions) -> Result<Snapshot, CollectError> {
         }
     }
 
-    // Phase 2: every (account, region, service) behind the shared limit.
+    // Phase 2: every (account, region, service) behind the shared limit, and each account's global services.
     let mut tasks: JoinSet<(usize, usize, Section)> = JoinSet::new();
+    let mut account_tasks: JoinSet<(usize, AccountServices)> = JoinSet::new();
     for (ai, setup) in entered.iter().enumerate() {
         let Ok(account) = &setup.aws else {
-            progress.inc(SERVICES.len() as u64 * regions.len() as u64);
+            progress.inc(1 + SERVICES.len() as u64 * regions.len() as u64);
             continue;
         };
+        {
+            let (account, limit, progress, report) =
+                (account.clone(), limit.clone(), progress.clone(), opts.credential_report);
+            account_tasks.spawn(async move {
+                let _permit = limit.acquire_owned().await;
+                progress.set_message(format!("{} global iam", account.account_id));
+                let services = security::collect_account(&account, report).await;
+                progress.inc(1);
+                (ai, services)
+            });
+        }
         for (ri, region) in regions.iter().enumerate() {
             if setup.disabled.contains(region) {
                 progress.inc(SERVICES.len() as u64);
@@ -254,6 +284,13 @@ pub async fn collect(opts: &CollectOptions) -> Result<Snapshot, CollectError> {
                         Service::CloudFormation => {
                             Section::CloudFormation(Box::new(cloudformation::collect(&account, &region, &drift).await))
                         }
+                        Service::Sdlc => Section::Sdlc(Box::new(sdlc::collect(&account, &region).await)),
+                        Service::Compute => Section::Compute(Box::new(compute::collect(&account, &region).await)),
+                        Service::Data => Section::Data(Box::new(data::collect(&account, &region).await)),
+                        Service::Monitoring => {
+                            Section::Monitoring(Box::new(monitoring::collect(&account, &region).await))
+                        }
+                        Service::Security => Section::Security(Box::new(security::collect(&account, &region).await)),
                     };
                     progress.inc(1);
                     (ai, ri, section)
@@ -269,6 +306,17 @@ pub async fn collect(opts: &CollectOptions) -> Result<Snapshot, CollectError> {
             Section::CloudTrail(c) => slot.cloudtrail = c,
             Section::Config(c) => slot.config = *c,
             Section::CloudFormation(c) => slot.cloudformation = *c,
+            Section::Sdlc(c) => slot.sdlc = *c,
+            Section::Compute(c) => slot.compute = *c,
+            Section::Data(c) => slot.data = *c,
+            Section::Monitoring(c) => slot.monitoring = *c,
+            Section::Security(c) => slot.security = *c,
+        }
+    }
+    let mut account_services: BTreeMap<usize, AccountServices> = BTreeMap::new();
+    while let Some(joined) = account_tasks.join_next().await {
+        if let Ok((ai, services)) = joined {
+            account_services.insert(ai, services);
         }
     }
     progress.finish_and_clear();
@@ -303,7 +351,12 @@ pub async fn collect(opts: &CollectOptions) -> Result<Snapshot, CollectError> {
                                 region: region.clone(),
                                 cloudtrail: Collected::Error { error: err.clone() },
                                 config: Collected::Error { error: err.clone() },
-                                cloudformation: Collected::Error { error: err },
+                                cloudformation: Collected::Error { error: err.clone() },
+                                sdlc: SdlcSections::unavailable(&err),
+                                compute: ComputeSections::unavailable(&err),
+                                data: DataSections::unavailable(&err),
+                                monitoring: MonitoringSections::unavailable(&err),
+                                security: SecuritySections::unavailable(&err),
                             };
                         }
                         let got = sections.remove(&(ai, ri)).unwrap_or_default();
@@ -312,6 +365,11 @@ pub async fn collect(opts: &CollectOptions) -> Result<Snapshot, CollectError> {
                             cloudtrail: got.cloudtrail,
                             config: got.config,
                             cloudformation: got.cloudformation,
+                            sdlc: got.sdlc,
+                            compute: got.compute,
+                            data: got.data,
+                            monitoring: got.monitoring,
+                            security: got.security,
                         }
                     })
                     .collect()
@@ -322,6 +380,7 @@ pub async fn collect(opts: &CollectOptions) -> Result<Snapshot, CollectError> {
                 error,
                 organization: setup.organization,
                 regions: region_snapshots,
+                services: account_services.remove(&ai).unwrap_or_default(),
             }
         })
         .collect();
@@ -351,10 +410,24 @@ enum Service {
     CloudTrail,
     Config,
     CloudFormation,
+    Sdlc,
+    Compute,
+    Data,
+    Monitoring,
+    Security,
 }
 
-/// The regional services collected for every (account, region).
-const SERVICES: [Service; 3] = [Service::CloudTrail, Service::Config, Service::CloudFormation];
+/// The regional services (or groups of services) collected for every (account, region).
+const SERVICES: [Service; 8] = [
+    Service::CloudTrail,
+    Service::Config,
+    Service::CloudFormation,
+    Service::Sdlc,
+    Service::Compute,
+    Service::Data,
+    Service::Monitoring,
+    Service::Security,
+];
 
 impl Service {
     fn name(self) -> &'static str {
@@ -362,6 +435,11 @@ impl Service {
             Service::CloudTrail => "cloudtrail",
             Service::Config => "config",
             Service::CloudFormation => "cloudformation",
+            Service::Sdlc => "codepipeline/codebuild/codedeploy/ecr",
+            Service::Compute => "lambda/apigateway/elasticbeanstalk/states",
+            Service::Data => "rds/dynamodb/elasticache/efs",
+            Service::Monitoring => "logs/cloudwatch/events/sqs",
+            Service::Security => "guardduty/ssm",
         }
     }
 }

@@ -426,10 +426,11 @@ pub fn write_collection_notes(snapshot: &Snapshot, quiet: bool, err: &mut dyn Wr
     Ok(())
 }
 
-/// The least-privilege IAM policy for a live audit; with a role name, also entering member accounts.
+/// The least-privilege IAM policy for a live audit; with opt-ins, the calls their flags add; with a role name,
+/// also entering member accounts.
 pub fn render_iam_policy(
     actions: &[String],
-    opt_in: &[&str],
+    opt_in: &[(&str, &[&str])],
     member_role: Option<&str>,
     out: &mut dyn Write,
 ) -> io::Result<()> {
@@ -439,11 +440,12 @@ pub fn render_iam_policy(
         "Action": actions,
         "Resource": "*",
     })];
-    if !opt_in.is_empty() {
+    // One statement per opt-in (`Sid`, actions), so a reviewer sees which flag needs which write.
+    for (sid, actions) in opt_in {
         statements.push(serde_json::json!({
-            "Sid": "DopauditDriftDetection",
+            "Sid": sid,
             "Effect": "Allow",
-            "Action": opt_in,
+            "Action": actions,
             "Resource": "*",
         }));
     }

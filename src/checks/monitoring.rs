@@ -1,0 +1,1543 @@
+//! Monitoring and event-routing checks: EventBridge rules for the events an operator must hear about (study
+//! section 19, with the Config, CodePipeline and Trusted Advisor events of sections 24, 2 and 30), CloudWatch Logs
+//! retention, streaming and CloudTrail alarms (section 22), and SQS dead-letter queues (section 18).
+//!
+//! An EventBridge rule counts for a check only when it is enabled, its pattern admits the event, and it has a
+//! target (of the right service, where that matters). Patterns are matched the way EventBridge matches them:
+//! every field the pattern names must admit the event's value; fields the event sample leaves out may hold anything.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::{json, Value};
+
+use super::{per_region, At, Ctx, Evaluator, Outcome};
+use crate::snapshot::{
+    AccountSnapshot, CollectionError, EventBridgeData, EventRule, LogGroup, LogsData, MetricAlarm, MetricFilter, Queue,
+    RegionSnapshot, SqsData, WatchedMetric,
+};
+
+/// The monitoring checks, by id.
+pub static CHECKS: &[(&str, Evaluator)] = &[
+    ("eventbridge-console-login-failures", console_login_failures),
+    ("eventbridge-health-events", health_events),
+    ("eventbridge-config-compliance", config_compliance),
+    ("eventbridge-codepipeline-failures", codepipeline_failures),
+    ("eventbridge-trusted-advisor", trusted_advisor),
+    ("cloudwatch-log-retention", log_retention),
+    ("cloudwatch-log-subscriptions", log_subscriptions),
+    ("cloudwatch-cloudtrail-alarms", cloudtrail_alarms),
+    ("cloudwatch-metric-streams", metric_streams),
+    ("sqs-dead-letter-queue", dead_letter_queue),
+    ("sqs-dlq-alarm", dlq_alarm),
+    ("sqs-dlq-retention", dlq_retention),
+];
+
+/// Where console sign-in and Trusted Advisor events are delivered.
+const US_EAST_1: &str = "us-east-1";
+
+// ---- EventBridge ------------------------------------------------------------------------------------
+
+/// Events that some enabled rule must send somewhere.
+struct Route {
+    /// The events, for messages ("AWS Health events").
+    what: &'static str,
+    /// A sample of the event: each field a value or an array of acceptable values. A rule must admit it.
+    event: Value,
+    /// The service every counted target must belong to (`sns`), when not any target will do.
+    target_service: Option<&'static str>,
+}
+
+fn console_login_route() -> Route {
+    Route {
+        what: "failed console sign-ins",
+        event: json!({
+            "source": "aws.signin",
+            "detail-type": "AWS Console Sign In via CloudTrail",
+            "detail": {
+                "eventSource": "signin.amazonaws.com",
+                "eventName": "ConsoleLogin",
+                "responseElements": {"ConsoleLogin": "Failure"},
+            },
+        }),
+        target_service: Some("sns"),
+    }
+}
+
+/// A rule for failed console sign-ins with an SNS target, judged once per account in us-east-1.
+pub fn console_login_failures(ctx: &Ctx<'_>) -> Vec<Outcome> {
+    let route = console_login_route();
+    in_us_east_1(ctx, &route, |at, data| {
+        let mut outcome = route_outcome(at, data, &route);
+        // Say whether the counted rule is narrowed to failures or alerts on every sign-in.
+        if let Some(rule) = counted_rule(data, &route) {
+            let narrowed = parse_pattern(rule)
+                .is_some_and(|p| p.pointer("/detail/responseElements/ConsoleLogin").is_some_and(|f| !f.is_null()));
+            if let Some(map) = outcome.evidence.as_object_mut() {
+                map.insert("filters_on_failure".into(), json!(narrowed));
+            }
+            if !narrowed {
+                outcome.message.push_str(" (it matches every console sign-in, successful ones too)");
+            }
+        }
+        outcome
+    })
+}
+
+pub fn health_events(ctx: &Ctx<'_>) -> Vec<Outcome> {
+    let route = Route {
+        what: "AWS Health events",
+        event: json!({"source": "aws.health", "detail-type": "AWS Health Event"}),
+        target_service: None,
+    };
+    in_every_region(ctx, &route)
+}
+
+pub fn config_compliance(ctx: &Ctx<'_>) -> Vec<Outcome> {
+    let route = Route {
+        what: "AWS Config compliance changes",
+        event: json!({
+            "source": "aws.config",
+            "detail-type": "Config Rules Compliance Change",
+            "detail": {
+                "messageType": "ComplianceChangeNotification",
+                "newEvaluationResult": {"complianceType": "NON_COMPLIANT"},
+            },
+        }),
+        target_service: None,
+    };
+    in_every_region(ctx, &route)
+}
+
+pub fn codepipeline_failures(ctx: &Ctx<'_>) -> Vec<Outcome> {
+    let route = Route {
+        what: "failed CodePipeline executions",
+        event: json!({
+            "source": "aws.codepipeline",
+            "detail-type": [
+                "CodePipeline Pipeline Execution State Change",
+                "CodePipeline Stage Execution State Change",
+                "CodePipeline Action Execution State Change",
+            ],
+            "detail": {"state": "FAILED"},
+        }),
+        target_service: None,
+    };
+    in_every_region(ctx, &route)
+}
+
+pub fn trusted_advisor(ctx: &Ctx<'_>) -> Vec<Outcome> {
+    let route = Route {
+        what: "Trusted Advisor check changes",
+        event: json!({"source": "aws.trustedadvisor", "detail-type": "Trusted Advisor Check Item Refresh Notification"}),
+        target_service: None,
+    };
+    in_us_east_1(ctx, &route, |at, data| route_outcome(at, data, &route))
+}
+
+/// The route judged in every audited region, the region being the resource.
+fn in_every_region(ctx: &Ctx<'_>, route: &Route) -> Vec<Outcome> {
+    per_region(
+        ctx,
+        |r| &r.monitoring.eventbridge,
+        |account, region, data, out| out.push(route_outcome(At::region(account, region), data, route)),
+    )
+}
+
+/// The route judged once per account, in us-east-1 where its events land; skipped when us-east-1 was not audited.
+fn in_us_east_1(ctx: &Ctx<'_>, route: &Route, judge: impl Fn(At, &EventBridgeData) -> Outcome) -> Vec<Outcome> {
+    ctx.accounts()
+        .map(|account| {
+            let Some(region) = account.regions.iter().find(|r| r.region == US_EAST_1) else {
+                let audited: Vec<&str> = account.regions.iter().map(|r| r.region.as_str()).collect();
+                return At::new(&account.account_id, US_EAST_1, account.account_id.clone()).skipped(
+                    format!("not evaluated: {} are delivered in us-east-1, which this audit did not cover", route.what),
+                    json!({ "audited_regions": audited }),
+                );
+            };
+            let at = At::region(account, region);
+            match region.monitoring.eventbridge.get() {
+                Ok(data) => judge(at, data),
+                Err(e) => at.not_evaluated(&e),
+            }
+        })
+        .collect()
+}
+
+/// The targets of a rule that count for the route: all of them, or those of its target service.
+fn counted_targets<'a>(rule: &'a EventRule, route: &Route) -> Vec<&'a str> {
+    let Ok(targets) = rule.targets.get() else { return Vec::new() };
+    targets
+        .iter()
+        .map(|t| t.arn.as_str())
+        .filter(|arn| route.target_service.is_none_or(|s| arn.split(':').nth(2) == Some(s)))
+        .collect()
+}
+
+/// The first enabled rule that admits the route's event and sends it to a counted target.
+fn counted_rule<'a>(data: &'a EventBridgeData, route: &Route) -> Option<&'a EventRule> {
+    data.rules.iter().find(|r| r.enabled() && rule_admits(r, &route.event) && !counted_targets(r, route).is_empty())
+}
+
+fn route_outcome(at: At, data: &EventBridgeData, route: &Route) -> Outcome {
+    let matching: Vec<&EventRule> = data.rules.iter().filter(|r| rule_admits(r, &route.event)).collect();
+    // "name (STATE) → target, target", so a learner sees where each matching rule sends the events.
+    let describe = |r: &EventRule| match r.targets.get() {
+        Ok(t) if t.is_empty() => format!("{} ({}) → no target", r.name, r.state),
+        Ok(t) => {
+            format!("{} ({}) → {}", r.name, r.state, t.iter().map(|t| t.arn.as_str()).collect::<Vec<_>>().join(", "))
+        }
+        Err(_) => format!("{} ({}) → targets not read", r.name, r.state),
+    };
+    let counted = counted_rule(data, route);
+    let evidence = json!({
+        "rules_on_default_bus": data.rules.len(),
+        "matching_rules": matching.iter().map(|r| describe(r)).collect::<Vec<_>>(),
+        "counted_rule": counted.map(|r| r.name.as_str()),
+        "targets": counted.map(|r| counted_targets(r, route)).unwrap_or_default(),
+    });
+    if let Some(rule) = counted {
+        let targets = counted_targets(rule, route).join(", ");
+        return at.pass(format!("rule {} sends {} to {targets}", rule.name, route.what), evidence);
+    }
+    let enabled: Vec<&&EventRule> = matching.iter().filter(|r| r.enabled()).collect();
+    for r in &enabled {
+        if let Err(e) = r.targets.get() {
+            return at.not_evaluated(&e);
+        }
+    }
+    let names = |rules: &[&&EventRule]| rules.iter().map(|r| r.name.as_str()).collect::<Vec<_>>().join(", ");
+    let message = if matching.is_empty() {
+        format!("no rule on the default event bus matches {}: they reach no one", route.what)
+    } else if enabled.is_empty() {
+        let all: Vec<&&EventRule> = matching.iter().collect();
+        format!("rule {} matches {} but is disabled", names(&all), route.what)
+    } else if let Some(service) = route.target_service.filter(|_| enabled.iter().any(|r| has_targets(r))) {
+        format!(
+            "rule {} matches {} but sends them to no {} target",
+            names(&enabled),
+            route.what,
+            service.to_uppercase()
+        )
+    } else {
+        format!("rule {} matches {} but has no target", names(&enabled), route.what)
+    };
+    at.fail(message, evidence)
+}
+
+fn has_targets(rule: &EventRule) -> bool {
+    rule.targets.get().is_ok_and(|t| !t.is_empty())
+}
+
+fn parse_pattern(rule: &EventRule) -> Option<Value> {
+    serde_json::from_str(rule.event_pattern.as_deref()?).ok()
+}
+
+/// Whether the rule's pattern admits the event sample (a scheduled rule, or an unreadable pattern, admits nothing).
+fn rule_admits(rule: &EventRule, event: &Value) -> bool {
+    parse_pattern(rule).is_some_and(|p| pattern_admits(&p, event))
+}
+
+/// EventBridge matching of a pattern object against an event sample. A field the sample does not give may hold
+/// anything, so it does not exclude the event; `$or` holds when one of its alternatives does.
+fn pattern_admits(pattern: &Value, event: &Value) -> bool {
+    let Some(fields) = pattern.as_object() else { return false };
+    fields.iter().all(|(key, rule)| {
+        if key == "$or" {
+            return rule.as_array().is_some_and(|alternatives| alternatives.iter().any(|a| pattern_admits(a, event)));
+        }
+        match event.get(key) {
+            None => true,
+            Some(nested @ Value::Object(_)) => pattern_admits(rule, nested),
+            Some(Value::Array(choices)) => choices.iter().any(|v| value_admitted(rule, v)),
+            Some(v) => value_admitted(rule, v),
+        }
+    })
+}
+
+/// A leaf of a pattern (an array of values and content filters) against one string value of the event.
+fn value_admitted(rule: &Value, value: &Value) -> bool {
+    let (Some(items), Some(value)) = (rule.as_array(), value.as_str()) else { return false };
+    items.iter().any(|item| match item {
+        Value::String(s) => s == value,
+        Value::Object(filter) => !filter.is_empty() && filter.iter().all(|(op, arg)| content_filter(op, arg, value)),
+        _ => false,
+    })
+}
+
+fn content_filter(op: &str, arg: &Value, value: &str) -> bool {
+    match (op, arg) {
+        ("prefix", Value::String(p)) => value.starts_with(p.as_str()),
+        ("suffix", Value::String(s)) => value.ends_with(s.as_str()),
+        ("equals-ignore-case", Value::String(s)) => value.eq_ignore_ascii_case(s),
+        ("wildcard", Value::String(w)) => wildcard(w, value),
+        ("exists", Value::Bool(exists)) => *exists,
+        ("anything-but", Value::String(s)) => value != s,
+        ("anything-but", Value::Array(items)) => !items.iter().any(|i| i.as_str() == Some(value)),
+        ("anything-but", Value::Object(filter)) => !filter.iter().all(|(op, arg)| content_filter(op, arg, value)),
+        ("anything-but", _) => true,
+        _ => false,
+    }
+}
+
+/// `*` globbing, as EventBridge's `wildcard` filter does it.
+fn wildcard(pattern: &str, value: &str) -> bool {
+    let parts: Vec<&str> = pattern.split('*').collect();
+    let [first, middle @ .., last] = parts.as_slice() else { return pattern == value };
+    let Some(mut rest) = value.strip_prefix(first) else { return false };
+    for part in middle {
+        match rest.find(part) {
+            Some(at) => rest = &rest[at + part.len()..],
+            None => return false,
+        }
+    }
+    rest.len() >= last.len() && rest.ends_with(last)
+}
+
+// ---- CloudWatch Logs --------------------------------------------------------------------------------
+
+/// The resource of a log group: its ARN, or its name when the ARN was not reported.
+fn group_resource(g: &LogGroup) -> String {
+    if g.arn.is_empty() {
+        g.name.clone()
+    } else {
+        g.arn.clone()
+    }
+}
+
+pub fn log_retention(ctx: &Ctx<'_>) -> Vec<Outcome> {
+    per_region(
+        ctx,
+        |r| &r.monitoring.logs,
+        |account, region, logs, out| {
+            for g in &logs.log_groups {
+                let at = At::new(&account.account_id, &region.region, group_resource(g));
+                let evidence = json!({
+                    "log_group": g.name,
+                    "retention_in_days": g.retention_in_days,
+                    "stored_bytes": g.stored_bytes,
+                    "kms_key_id": g.kms_key_id,
+                });
+                out.push(match g.retention_in_days {
+                    Some(days) => at.pass(format!("log group {} keeps events for {days} days", g.name), evidence),
+                    None => at.fail(
+                        format!("log group {} never expires its events: storage and cost grow without end", g.name),
+                        evidence,
+                    ),
+                });
+            }
+        },
+    )
+}
+
+/// A log group CloudTrail delivers to (or named for CloudTrail), in the account and region it lives in.
+struct TrailGroup<'a> {
+    name: String,
+    arn: String,
+    /// The group as listed; `None` when a trail names a group that does not exist.
+    group: Option<&'a LogGroup>,
+    /// The trails that deliver to it.
+    trails: Vec<&'a str>,
+}
+
+/// `arn:PARTITION:logs:REGION:ACCOUNT:log-group:NAME[:*]` → (region, account, name).
+fn parse_log_group_arn(arn: &str) -> Option<(&str, &str, &str)> {
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    let [_, _, "logs", region, account, resource] = parts.as_slice() else { return None };
+    let name = resource.strip_prefix("log-group:")?;
+    Some((region, account, name.strip_suffix(":*").unwrap_or(name)))
+}
+
+/// The region's CloudTrail log groups: those a trail listed here delivers to in this account and region, and those
+/// named for CloudTrail. Without the trails, only the named ones are known; with none of those either, the trails'
+/// error is the answer.
+fn trail_log_groups<'a>(
+    account: &AccountSnapshot,
+    region: &'a RegionSnapshot,
+    logs: &'a LogsData,
+) -> Result<Vec<TrailGroup<'a>>, CollectionError> {
+    let mut groups: BTreeMap<String, TrailGroup<'a>> = BTreeMap::new();
+    let trails = region.cloudtrail.get();
+    if let Ok(data) = &trails {
+        for t in &data.trails {
+            let Some(arn) = t.cloud_watch_logs_log_group_arn.as_deref() else { continue };
+            let Some((in_region, in_account, name)) = parse_log_group_arn(arn) else { continue };
+            if in_region != region.region || in_account != account.account_id {
+                continue;
+            }
+            let entry = groups.entry(name.to_string()).or_insert_with(|| TrailGroup {
+                name: name.to_string(),
+                arn: arn.strip_suffix(":*").unwrap_or(arn).to_string(),
+                group: logs.log_groups.iter().find(|g| g.name == name),
+                trails: Vec::new(),
+            });
+            if !entry.trails.contains(&t.name.as_str()) {
+                entry.trails.push(&t.name);
+            }
+        }
+    }
+    for g in logs.log_groups.iter().filter(|g| g.name.to_ascii_lowercase().contains("cloudtrail")) {
+        groups.entry(g.name.clone()).or_insert_with(|| TrailGroup {
+            name: g.name.clone(),
+            arn: group_resource(g),
+            group: Some(g),
+            trails: Vec::new(),
+        });
+    }
+    match trails {
+        Err(e) if groups.is_empty() => Err(e),
+        _ => Ok(groups.into_values().collect()),
+    }
+}
+
+/// Judges each CloudTrail log group of one region; a trail's group that does not exist fails, and a region whose
+/// CloudTrail groups cannot be told gives one not-evaluated outcome.
+fn judge_trail_groups(
+    account: &AccountSnapshot,
+    region: &RegionSnapshot,
+    logs: &LogsData,
+    out: &mut Vec<Outcome>,
+    judge: impl Fn(At, &TrailGroup<'_>, &LogGroup) -> Outcome,
+) {
+    let groups = match trail_log_groups(account, region, logs) {
+        Ok(groups) => groups,
+        Err(e) => return out.push(At::region(account, region).not_evaluated(&e)),
+    };
+    for tg in &groups {
+        let at = At::new(&account.account_id, &region.region, tg.arn.clone());
+        out.push(match tg.group {
+            Some(group) => judge(at, tg, group),
+            None => at.fail(
+                format!(
+                    "trail {} delivers to log group {}, which does not exist: its events are lost",
+                    tg.trails.join(", "),
+                    tg.name
+                ),
+                json!({ "log_group": tg.name, "trails": tg.trails, "log_group_exists": false }),
+            ),
+        });
+    }
+}
+
+pub fn log_subscriptions(ctx: &Ctx<'_>) -> Vec<Outcome> {
+    per_region(
+        ctx,
+        |r| &r.monitoring.logs,
+        |account, region, logs, out| judge_trail_groups(account, region, logs, out, subscription_verdict),
+    )
+}
+
+fn subscription_verdict(at: At, tg: &TrailGroup<'_>, group: &LogGroup) -> Outcome {
+    let filters = match group.subscription_filters.get() {
+        Ok(f) => f,
+        Err(e) => return at.not_evaluated(&e),
+    };
+    let streams: Vec<String> = filters.iter().map(|f| format!("{} → {}", f.name, f.destination_arn)).collect();
+    let evidence = json!({
+        "log_group": tg.name,
+        "trails": tg.trails,
+        "subscription_filters": streams,
+        "retention_in_days": group.retention_in_days,
+    });
+    match filters.first() {
+        Some(f) => {
+            at.pass(format!("CloudTrail log group {} streams its events to {}", tg.name, f.destination_arn), evidence)
+        }
+        None => at.fail(
+            format!(
+                "CloudTrail log group {} has no subscription filter: its events reach no central or real-time consumer",
+                tg.name
+            ),
+            evidence,
+        ),
+    }
+}
+
+/// One of the CloudTrail events that deserve a metric filter and an alarm.
+struct Concern {
+    /// The evidence field.
+    key: &'static str,
+    label: &'static str,
+    /// Whether a filter pattern (lowercased, without spaces or quotes) selects these events.
+    selects: fn(&str) -> bool,
+}
+
+const CONCERNS: [Concern; 3] = [
+    Concern {
+        key: "root_account_usage",
+        label: "root account usage",
+        selects: |p| p.contains("$.useridentity.type=root"),
+    },
+    Concern {
+        key: "console_sign_in_failures",
+        label: "console sign-in failures",
+        selects: |p| {
+            p.contains("consolelogin") && (p.contains("=failedauthentication") || p.contains("consolelogin=failure"))
+        },
+    },
+    Concern {
+        key: "unauthorized_api_calls",
+        label: "unauthorized API calls",
+        selects: |p| p.contains("unauthorizedoperation") || p.contains("$.errorcode=accessdenied"),
+    },
+];
+
+fn normalize_filter_pattern(pattern: &str) -> String {
+    pattern.chars().filter(|c| !c.is_whitespace() && *c != '"' && *c != '\'').collect::<String>().to_lowercase()
+}
+
+/// Whether an alarm reads the metric a filter publishes.
+fn watches_filter(alarm: &MetricAlarm, filter: &MetricFilter) -> bool {
+    alarm.metrics.iter().any(|m| filter.metrics.iter().any(|f| f.namespace == m.namespace && f.name == m.name))
+}
+
+pub fn cloudtrail_alarms(ctx: &Ctx<'_>) -> Vec<Outcome> {
+    per_region(
+        ctx,
+        |r| &r.monitoring.logs,
+        |account, region, logs, out| {
+            let filters = match logs.metric_filters.get() {
+                Ok(f) => f,
+                Err(e) => return judge_trail_groups(account, region, logs, out, |at, _, _| at.not_evaluated(&e)),
+            };
+            let alarms = region.monitoring.cloudwatch.get().and_then(|c| c.alarms.get());
+            judge_trail_groups(account, region, logs, out, |at, tg, _| alarm_verdict(at, tg, filters, &alarms))
+        },
+    )
+}
+
+fn alarm_verdict(
+    at: At,
+    tg: &TrailGroup<'_>,
+    filters: &[MetricFilter],
+    alarms: &Result<&Vec<MetricAlarm>, CollectionError>,
+) -> Outcome {
+    let mine: Vec<&MetricFilter> = filters.iter().filter(|f| f.log_group_name == tg.name).collect();
+    let mut evidence = serde_json::Map::new();
+    evidence.insert("log_group".into(), json!(tg.name));
+    evidence.insert("trails".into(), json!(tg.trails));
+    evidence.insert("metric_filters_on_group".into(), json!(mine.len()));
+    let mut problems = Vec::new();
+    let mut unread = false;
+    for c in &CONCERNS {
+        let filter = mine.iter().find(|f| (c.selects)(&normalize_filter_pattern(&f.pattern)));
+        let seen = match (filter, alarms) {
+            (None, _) => {
+                problems.push(format!("no metric filter for {}", c.label));
+                "missing: no metric filter".to_string()
+            }
+            (Some(f), Err(_)) => {
+                unread = true;
+                format!("metric filter {}; alarms not read", f.name)
+            }
+            (Some(f), Ok(alarms)) => {
+                let watching: Vec<&MetricAlarm> = alarms.iter().filter(|a| watches_filter(a, f)).collect();
+                let metric =
+                    f.metrics.first().map_or("(no metric)".to_string(), |m| format!("{}/{}", m.namespace, m.name));
+                if let Some(a) = watching.iter().find(|a| a.acts()) {
+                    format!("metric filter {} → alarm {}", f.name, a.name)
+                } else if let Some(a) = watching.first() {
+                    problems.push(format!("alarm {} on {} has no actions", a.name, c.label));
+                    format!("metric filter {} → alarm {} without actions", f.name, a.name)
+                } else {
+                    problems.push(format!("no alarm on the {} metric {metric}", c.label));
+                    format!("metric filter {}, no alarm on {metric}", f.name)
+                }
+            }
+        };
+        evidence.insert(c.key.into(), json!(seen));
+    }
+    if let (true, Err(e)) = (unread, alarms) {
+        evidence.insert("collection_error".into(), json!(e));
+    }
+    let evidence = Value::Object(evidence);
+    if !problems.is_empty() {
+        at.fail(format!("CloudTrail log group {}: {}", tg.name, problems.join("; ")), evidence)
+    } else if let (true, Err(e)) = (unread, alarms) {
+        at.unknown(
+            format!(
+                "CloudTrail log group {} has all three metric filters, but its alarms could not be read: {}",
+                tg.name,
+                e.brief()
+            ),
+            evidence,
+        )
+    } else {
+        at.pass(
+            format!(
+                "CloudTrail log group {} alarms on root account usage, console sign-in failures and unauthorized API calls",
+                tg.name
+            ),
+            evidence,
+        )
+    }
+}
+
+pub fn metric_streams(ctx: &Ctx<'_>) -> Vec<Outcome> {
+    per_region(
+        ctx,
+        |r| &r.monitoring.cloudwatch,
+        |account, region, cloudwatch, out| {
+            let streams = match cloudwatch.metric_streams.get() {
+                Ok(s) => s,
+                Err(e) => return out.push(At::region(account, region).not_evaluated(&e)),
+            };
+            for s in streams {
+                let at = At::new(&account.account_id, &region.region, s.arn.clone());
+                let evidence = json!({
+                    "metric_stream": s.name,
+                    "state": s.state,
+                    "firehose_arn": s.firehose_arn,
+                    "output_format": s.output_format,
+                });
+                out.push(if s.state.eq_ignore_ascii_case("running") {
+                    at.pass(
+                        format!(
+                            "metric stream {} is running into {}",
+                            s.name,
+                            s.firehose_arn.as_deref().unwrap_or("its Firehose stream")
+                        ),
+                        evidence,
+                    )
+                } else {
+                    at.fail(
+                        format!("metric stream {} is {}: no metrics flow to its destination", s.name, s.state),
+                        evidence,
+                    )
+                });
+            }
+        },
+    )
+}
+
+// ---- SQS --------------------------------------------------------------------------------------------
+
+/// The queues that some queue of the region redrives to, by ARN, with those source queues.
+fn dead_letter_sources(data: &SqsData) -> BTreeMap<&str, Vec<&Queue>> {
+    let mut map: BTreeMap<&str, Vec<&Queue>> = BTreeMap::new();
+    for q in &data.queues {
+        let Ok(attrs) = q.attributes.get() else { continue };
+        if let Some(target) = attrs.redrive_policy.as_ref().and_then(|p| p.dead_letter_target_arn.as_deref()) {
+            map.entry(target).or_default().push(q);
+        }
+    }
+    map
+}
+
+fn queue_names(queues: &[&Queue]) -> Vec<String> {
+    queues.iter().map(|q| q.name.clone()).collect()
+}
+
+/// Names people give dead-letter queues.
+fn named_like_dlq(name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    ["dlq", "deadletter", "dead-letter", "dead_letter"].iter().any(|n| name.contains(n))
+}
+
+/// `arn:PARTITION:sqs:REGION:ACCOUNT:NAME` → (region, account).
+fn queue_arn_place(arn: &str) -> Option<(&str, &str)> {
+    let parts: Vec<&str> = arn.split(':').collect();
+    match parts.as_slice() {
+        [_, _, "sqs", region, account, _] => Some((region, account)),
+        _ => None,
+    }
+}
+
+pub fn dead_letter_queue(ctx: &Ctx<'_>) -> Vec<Outcome> {
+    per_region(
+        ctx,
+        |r| &r.monitoring.sqs,
+        |account, region, data, out| {
+            let dlqs = dead_letter_sources(data);
+            let existing: BTreeSet<&str> = data.queues.iter().map(|q| q.arn.as_str()).collect();
+            for q in &data.queues {
+                let at = At::new(&account.account_id, &region.region, q.arn.clone());
+                if let Some(sources) = dlqs.get(q.arn.as_str()) {
+                    let names = queue_names(sources);
+                    out.push(at.skipped(
+                        format!("not applicable: queue {} is the dead-letter queue of {}", q.name, names.join(", ")),
+                        json!({ "dead_letter_queue_for": names }),
+                    ));
+                    continue;
+                }
+                let attrs = match q.attributes.get() {
+                    Ok(a) => a,
+                    Err(e) => {
+                        out.push(at.not_evaluated(&e));
+                        continue;
+                    }
+                };
+                let declared = attrs.redrive_permission.as_deref() == Some("byQueue");
+                if declared || named_like_dlq(&q.name) {
+                    let why = if declared { "its redrive allow policy names its source queues" } else { "by its name" };
+                    out.push(at.skipped(
+                    format!(
+                        "not applicable: queue {} is meant as a dead-letter queue ({why}), though no queue here redrives to it",
+                        q.name
+                    ),
+                    json!({ "redrive_permission": attrs.redrive_permission, "dead_letter_queue_for": [] }),
+                ));
+                    continue;
+                }
+                let target = attrs.redrive_policy.as_ref().and_then(|p| p.dead_letter_target_arn.as_deref());
+                let evidence = json!({
+                    "dead_letter_target_arn": target,
+                    "max_receive_count": attrs.redrive_policy.as_ref().and_then(|p| p.max_receive_count),
+                    "message_retention_seconds": attrs.message_retention_seconds,
+                    "fifo": attrs.fifo,
+                });
+                out.push(match target {
+                None if attrs.redrive_policy.is_some() => {
+                    at.fail(format!("queue {} has a redrive policy that names no dead-letter queue", q.name), evidence)
+                }
+                None => at.fail(
+                    format!(
+                        "queue {} has no redrive policy: a message that keeps failing is received again and again until its retention period ends",
+                        q.name
+                    ),
+                    evidence,
+                ),
+                Some(target)
+                    if queue_arn_place(target) == Some((region.region.as_str(), account.account_id.as_str()))
+                        && !existing.contains(target) =>
+                {
+                    at.fail(
+                        format!("queue {} redrives to {target}, which does not exist: failed messages are not kept", q.name),
+                        evidence,
+                    )
+                }
+                Some(target) => {
+                    let after = attrs
+                        .redrive_policy
+                        .as_ref()
+                        .and_then(|p| p.max_receive_count)
+                        .map_or(String::new(), |n| format!(" after {n} receives"));
+                    at.pass(format!("queue {} moves failing messages to {target}{after}", q.name), evidence)
+                }
+            });
+            }
+        },
+    )
+}
+
+/// The SQS metrics whose alarm sees messages arriving in a dead-letter queue through redrive.
+const DLQ_SIGNALS: [&str; 2] = ["ApproximateNumberOfMessagesVisible", "ApproximateAgeOfOldestMessage"];
+
+pub fn dlq_alarm(ctx: &Ctx<'_>) -> Vec<Outcome> {
+    per_region(
+        ctx,
+        |r| &r.monitoring.sqs,
+        |account, region, data, out| {
+            let dlqs = dead_letter_sources(data);
+            let alarms = region.monitoring.cloudwatch.get().and_then(|c| c.alarms.get());
+            for q in data.queues.iter().filter(|q| dlqs.contains_key(q.arn.as_str())) {
+                let at = At::new(&account.account_id, &region.region, q.arn.clone());
+                let alarms = match &alarms {
+                    Ok(a) => a,
+                    Err(e) => {
+                        out.push(at.not_evaluated(e));
+                        continue;
+                    }
+                };
+                let sources = dlqs.get(q.arn.as_str()).map(|s| queue_names(s)).unwrap_or_default();
+                let on_queue: Vec<(&MetricAlarm, &WatchedMetric)> = alarms
+                    .iter()
+                    .flat_map(|a| {
+                        a.metrics
+                            .iter()
+                            .filter(|m| m.namespace == "AWS/SQS" && m.dimensions.get("QueueName") == Some(&q.name))
+                            .map(move |m| (a, m))
+                    })
+                    .collect();
+                let evidence = json!({
+                    "dead_letter_queue_for": sources,
+                    "alarms_on_queue": on_queue.iter().map(|(a, m)| format!(
+                        "{}: {} (actions {})", a.name, m.name, if a.acts() { "on" } else { "none" }
+                    )).collect::<Vec<_>>(),
+                });
+                let signal = |m: &WatchedMetric| DLQ_SIGNALS.contains(&m.name.as_str());
+                out.push(if let Some((a, m)) = on_queue.iter().find(|(a, m)| signal(m) && a.acts()) {
+                at.pass(format!("alarm {} watches {} of dead-letter queue {}", a.name, m.name, q.name), evidence)
+            } else if let Some((a, m)) = on_queue.iter().find(|(_, m)| signal(m)) {
+                at.fail(
+                    format!(
+                        "alarm {} watches {} of dead-letter queue {} but has no actions: it changes state without telling anyone",
+                        a.name, m.name, q.name
+                    ),
+                    evidence,
+                )
+            } else if let Some((a, _)) = on_queue.iter().find(|(_, m)| m.name == "NumberOfMessagesSent") {
+                at.fail(
+                    format!(
+                        "alarm {} on dead-letter queue {} watches NumberOfMessagesSent, which does not count messages moved in by a redrive policy",
+                        a.name, q.name
+                    ),
+                    evidence,
+                )
+            } else {
+                at.fail(
+                    format!(
+                        "no alarm watches ApproximateNumberOfMessagesVisible of dead-letter queue {}: failed messages from {} pile up unnoticed",
+                        q.name,
+                        sources.join(", ")
+                    ),
+                    evidence,
+                )
+            });
+            }
+        },
+    )
+}
+
+/// A retention period in words.
+fn duration(seconds: u32) -> String {
+    let (n, unit) = match seconds {
+        s if s % 86_400 == 0 => (s / 86_400, "day"),
+        s if s % 3_600 == 0 => (s / 3_600, "hour"),
+        s => (s, "second"),
+    };
+    format!("{n} {unit}{}", if n == 1 { "" } else { "s" })
+}
+
+pub fn dlq_retention(ctx: &Ctx<'_>) -> Vec<Outcome> {
+    per_region(
+        ctx,
+        |r| &r.monitoring.sqs,
+        |account, region, data, out| {
+            let dlqs = dead_letter_sources(data);
+            for q in data.queues.iter().filter(|q| dlqs.contains_key(q.arn.as_str())) {
+                let at = At::new(&account.account_id, &region.region, q.arn.clone());
+                let attrs = match q.attributes.get() {
+                    Ok(a) => a,
+                    Err(e) => {
+                        out.push(at.not_evaluated(&e));
+                        continue;
+                    }
+                };
+                let sources = dlqs.get(q.arn.as_str()).map(Vec::as_slice).unwrap_or_default();
+                let source_retention: BTreeMap<&str, Option<u32>> = sources
+                    .iter()
+                    .map(|s| (s.name.as_str(), s.attributes.get().ok().and_then(|a| a.message_retention_seconds)))
+                    .collect();
+                let evidence = json!({
+                    "message_retention_seconds": attrs.message_retention_seconds,
+                    "fifo": attrs.fifo,
+                    "source_retention_seconds": source_retention,
+                });
+                if attrs.fifo {
+                    out.push(at.skipped(
+                        format!(
+                            "not applicable: {} is a FIFO queue, where a moved message's enqueue time is reset",
+                            q.name
+                        ),
+                        evidence,
+                    ));
+                    continue;
+                }
+                let longest =
+                    source_retention.iter().filter_map(|(name, r)| Some((*name, (*r)?))).max_by_key(|(_, r)| *r);
+                out.push(match (attrs.message_retention_seconds, longest) {
+                (Some(own), Some((source, theirs))) if own > theirs => at.pass(
+                    format!(
+                        "dead-letter queue {} keeps messages {}, longer than {source} ({})",
+                        q.name,
+                        duration(own),
+                        duration(theirs)
+                    ),
+                    evidence,
+                ),
+                (Some(own), Some((source, theirs))) => at.fail(
+                    format!(
+                        "dead-letter queue {} keeps messages {}, not longer than {source} ({}): a moved message keeps its first enqueue time and can expire before anyone looks",
+                        q.name,
+                        duration(own),
+                        duration(theirs)
+                    ),
+                    evidence,
+                ),
+                _ => at.unknown(
+                    format!("the retention periods of {} and its source queues were not reported", q.name),
+                    evidence,
+                ),
+            });
+            }
+        },
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::fixtures::*;
+    use super::*;
+    use crate::report::Status;
+    use crate::snapshot::{
+        CloudTrailData, CloudWatchData, Collected, MetricName, MetricStream, QueueAttributes, RedrivePolicy,
+        RuleTarget, Snapshot, SubscriptionFilter, Trail,
+    };
+
+    const SNS: &str = "arn:aws:sns:us-east-1:111111111111:security-alerts";
+    const LAMBDA: &str = "arn:aws:lambda:us-east-1:111111111111:function:responder";
+
+    fn run(f: Evaluator, snap: &Snapshot) -> Vec<Outcome> {
+        f(&Ctx::new(snap))
+    }
+
+    /// (region, resource, status) of every outcome, sorted.
+    fn places(out: &[Outcome]) -> Vec<(String, String, Status)> {
+        let mut v: Vec<_> = out.iter().map(|o| (o.region.clone(), o.resource.clone(), o.status)).collect();
+        v.sort();
+        v
+    }
+
+    /// One account with us-east-1 and eu-west-1, each region shaped by `shape`.
+    fn snap(shape: impl Fn(&str, &mut RegionSnapshot)) -> Snapshot {
+        let regions = ["us-east-1", "eu-west-1"]
+            .iter()
+            .map(|name| {
+                let mut r = region(name);
+                shape(name, &mut r);
+                r
+            })
+            .collect();
+        snapshot(vec![account(ACCT, None, regions)])
+    }
+
+    // ---- EventBridge ----
+
+    fn rule(name: &str, pattern: Value, targets: &[&str]) -> EventRule {
+        EventRule {
+            name: name.into(),
+            arn: format!("arn:aws:events:us-east-1:{ACCT}:rule/{name}"),
+            state: "ENABLED".into(),
+            event_pattern: Some(pattern.to_string()),
+            targets: Collected::ok(
+                targets
+                    .iter()
+                    .enumerate()
+                    .map(|(i, a)| RuleTarget { id: format!("t{i}"), arn: a.to_string() })
+                    .collect(),
+            ),
+            ..Default::default()
+        }
+    }
+
+    fn with_rules(rules: Vec<EventRule>) -> Snapshot {
+        snap(|_, r| r.monitoring.eventbridge = Collected::ok(EventBridgeData { rules: rules.clone() }))
+    }
+
+    fn signin(detail: Value) -> Value {
+        json!({"source": ["aws.signin"], "detail-type": ["AWS Console Sign In via CloudTrail"], "detail": detail})
+    }
+
+    #[test]
+    fn patterns_match_like_eventbridge() {
+        let event = console_login_route().event;
+        let admits = |p: Value| pattern_admits(&p, &event);
+        assert!(admits(signin(json!({"responseElements": {"ConsoleLogin": ["Failure"]}}))));
+        assert!(admits(signin(json!({}))), "no detail filter: every sign-in, failures included");
+        assert!(!admits(signin(json!({"responseElements": {"ConsoleLogin": ["Success"]}}))));
+        assert!(admits(json!({"source": [{"prefix": "aws."}]})));
+        assert!(!admits(json!({"source": [{"prefix": "custom."}]})));
+        assert!(admits(json!({"source": [{"anything-but": ["aws.ec2"]}]})));
+        assert!(!admits(json!({"source": [{"anything-but": "aws.signin"}]})));
+        assert!(admits(json!({"detail-type": [{"wildcard": "AWS Console * via *"}]})));
+        assert!(!admits(json!({"detail-type": [{"wildcard": "AWS API Call*"}]})));
+        assert!(admits(
+            json!({"detail": {"eventName": [{"equals-ignore-case": "consolelogin"}], "userAgent": [{"exists": true}]}})
+        ));
+        assert!(admits(json!({"$or": [{"source": ["aws.ec2"]}, {"source": ["aws.signin"]}]})));
+        assert!(!admits(json!({"$or": [{"source": ["aws.ec2"]}, {"source": ["aws.s3"]}]})));
+        assert!(!admits(json!({"source": "aws.signin"})), "a leaf must be an array");
+        assert!(!admits(json!(["aws.signin"])));
+        // Detail types given as alternatives: one admitted is enough.
+        let pipeline = json!({"source": "aws.codepipeline", "detail-type": ["A", "B"], "detail": {"state": "FAILED"}});
+        assert!(pattern_admits(
+            &json!({"detail-type": ["B"], "detail": {"state": ["FAILED", "SUCCEEDED"]}}),
+            &pipeline
+        ));
+        assert!(!pattern_admits(&json!({"detail-type": ["C"]}), &pipeline));
+        assert!(wildcard("*", "") && wildcard("a*c", "abbc") && !wildcard("a*c", "abd") && wildcard("abc", "abc"));
+
+        let broken = EventRule { event_pattern: Some("{\"source\": [".into()), ..rule("bad", json!({}), &[SNS]) };
+        assert!(!rule_admits(&broken, &event), "an unreadable pattern matches nothing");
+        let scheduled = EventRule { event_pattern: None, schedule_expression: Some("rate(1 hour)".into()), ..broken };
+        assert!(!rule_admits(&scheduled, &event));
+    }
+
+    #[test]
+    fn console_login_failures_cases() {
+        let failures = || signin(json!({"responseElements": {"ConsoleLogin": ["Failure"]}}));
+        let disabled = EventRule { state: "DISABLED".into(), ..rule("r", failures(), &[SNS]) };
+        let unread = EventRule {
+            targets: Collected::Error { error: denied("events:ListTargetsByRule") },
+            ..rule("r", failures(), &[])
+        };
+        let sent = format!("rule r sends failed console sign-ins to {SNS}");
+        let cases: Vec<(&str, Vec<EventRule>, Status, &str)> = vec![
+            ("failures to SNS", vec![rule("r", failures(), &[LAMBDA, SNS])], Status::Pass, &sent),
+            ("every sign-in", vec![rule("r", signin(json!({})), &[SNS])], Status::Pass, "successful ones too"),
+            (
+                "successes only",
+                vec![rule("r", signin(json!({"responseElements": {"ConsoleLogin": ["Success"]}})), &[SNS])],
+                Status::Fail,
+                "no rule on the default event bus matches",
+            ),
+            ("no rules", vec![], Status::Fail, "they reach no one"),
+            ("lambda only", vec![rule("r", failures(), &[LAMBDA])], Status::Fail, "sends them to no SNS target"),
+            ("no target", vec![rule("r", failures(), &[])], Status::Fail, "has no target"),
+            ("disabled", vec![disabled], Status::Fail, "is disabled"),
+            ("targets denied", vec![unread], Status::Unknown, "events:ListTargetsByRule"),
+        ];
+        for (name, rules, want, text) in cases {
+            let out = run(console_login_failures, &with_rules(rules));
+            assert_eq!(
+                places(&out),
+                vec![("us-east-1".into(), ACCT.into(), want)],
+                "{name}: judged once, in us-east-1"
+            );
+            assert!(out[0].message.contains(text), "{name}: {}", out[0].message);
+        }
+        let out = run(console_login_failures, &with_rules(vec![rule("r", failures(), &[LAMBDA])]));
+        assert_eq!(out[0].evidence["matching_rules"], json!([format!("r (ENABLED) → {LAMBDA}")]));
+        assert!(out[0].evidence["counted_rule"].is_null());
+        let out = run(console_login_failures, &with_rules(vec![rule("r", failures(), &[SNS])]));
+        assert_eq!(out[0].evidence["filters_on_failure"], json!(true));
+        assert_eq!(out[0].evidence["targets"], json!([SNS]));
+
+        let mut only_eu = with_rules(vec![]);
+        only_eu.accounts[0].regions.retain(|r| r.region == "eu-west-1");
+        let out = run(console_login_failures, &only_eu);
+        assert_eq!(places(&out), vec![("us-east-1".into(), ACCT.into(), Status::Skipped)]);
+
+        let denied_bus = snap(|name, r| {
+            r.monitoring.eventbridge = if name == "us-east-1" {
+                Collected::Error { error: denied("events:ListRules") }
+            } else {
+                Collected::ok(EventBridgeData { rules: vec![rule("r", failures(), &[SNS])] })
+            }
+        });
+        let out = run(console_login_failures, &denied_bus);
+        assert_eq!(places(&out), vec![("us-east-1".into(), ACCT.into(), Status::Unknown)]);
+        assert!(out[0].message.contains("missing permission events:ListRules"), "{}", out[0].message);
+    }
+
+    #[test]
+    fn regional_routes_are_judged_in_every_region() {
+        let health = rule("health", json!({"source": ["aws.health"]}), &[SNS]);
+        let config = rule(
+            "config",
+            json!({"source": ["aws.config"], "detail-type": ["Config Rules Compliance Change"],
+                   "detail": {"newEvaluationResult": {"complianceType": ["NON_COMPLIANT"]}}}),
+            &[LAMBDA],
+        );
+        let pipeline_all = rule("pipelines", json!({"source": ["aws.codepipeline"]}), &[SNS]);
+        let pipeline_ok = rule(
+            "pipeline-ok",
+            json!({"source": ["aws.codepipeline"], "detail-type": ["CodePipeline Pipeline Execution State Change"],
+                   "detail": {"state": ["SUCCEEDED"]}}),
+            &[SNS],
+        );
+        let config_compliant = rule(
+            "config-ok",
+            json!({"source": ["aws.config"], "detail": {"newEvaluationResult": {"complianceType": ["COMPLIANT"]}}}),
+            &[SNS],
+        );
+        let both = |status| {
+            vec![("eu-west-1".to_string(), ACCT.to_string(), status), ("us-east-1".into(), ACCT.into(), status)]
+        };
+        let cases: Vec<(&str, Evaluator, Vec<EventRule>, Status)> = vec![
+            ("health", health_events, vec![health.clone()], Status::Pass),
+            ("health absent", health_events, vec![config.clone()], Status::Fail),
+            ("config", config_compliance, vec![config.clone()], Status::Pass),
+            ("config compliant only", config_compliance, vec![config_compliant], Status::Fail),
+            ("pipeline all changes", codepipeline_failures, vec![pipeline_all], Status::Pass),
+            ("pipeline successes only", codepipeline_failures, vec![pipeline_ok], Status::Fail),
+        ];
+        for (name, f, rules, want) in cases {
+            assert_eq!(places(&run(f, &with_rules(rules))), both(want), "{name}");
+        }
+        // A region whose rules could not be listed is unknown; the other is still judged.
+        let half = snap(|name, r| {
+            r.monitoring.eventbridge = if name == "eu-west-1" {
+                Collected::Error { error: denied("events:ListRules") }
+            } else {
+                Collected::ok(EventBridgeData { rules: vec![health.clone()] })
+            }
+        });
+        assert_eq!(
+            places(&run(health_events, &half)),
+            vec![("eu-west-1".into(), ACCT.into(), Status::Unknown), ("us-east-1".into(), ACCT.into(), Status::Pass)]
+        );
+    }
+
+    #[test]
+    fn trusted_advisor_is_judged_in_us_east_1_only() {
+        let ta = rule("ta", json!({"source": ["aws.trustedadvisor"]}), &[SNS]);
+        let out = run(trusted_advisor, &with_rules(vec![ta.clone()]));
+        assert_eq!(places(&out), vec![("us-east-1".into(), ACCT.into(), Status::Pass)]);
+        let eu_only = snap(|name, r| {
+            let rules = if name == "eu-west-1" { vec![ta.clone()] } else { vec![] };
+            r.monitoring.eventbridge = Collected::ok(EventBridgeData { rules });
+        });
+        let out = run(trusted_advisor, &eu_only);
+        assert_eq!(places(&out), vec![("us-east-1".into(), ACCT.into(), Status::Fail)]);
+        let denied_bus = snap(|_, r| r.monitoring.eventbridge = Collected::Error { error: denied("events:ListRules") });
+        assert_eq!(
+            places(&run(trusted_advisor, &denied_bus)),
+            vec![("us-east-1".into(), ACCT.into(), Status::Unknown)]
+        );
+    }
+
+    // ---- CloudWatch Logs ----
+
+    fn group(name: &str, retention: Option<i32>, subscriptions: &[&str]) -> LogGroup {
+        LogGroup {
+            name: name.into(),
+            arn: format!("arn:aws:logs:us-east-1:{ACCT}:log-group:{name}"),
+            retention_in_days: retention,
+            stored_bytes: Some(1024),
+            subscription_filters: Collected::ok(
+                subscriptions
+                    .iter()
+                    .map(|d| SubscriptionFilter { name: "central".into(), destination_arn: d.to_string() })
+                    .collect(),
+            ),
+            ..Default::default()
+        }
+    }
+
+    fn trail_to(name: &str, group_arn: Option<String>) -> Trail {
+        Trail {
+            name: name.into(),
+            arn: format!("arn:aws:cloudtrail:us-east-1:{ACCT}:trail/{name}"),
+            home_region: "us-east-1".into(),
+            s3_bucket_name: None,
+            s3_key_prefix: None,
+            is_multi_region: true,
+            is_organization_trail: false,
+            include_global_service_events: true,
+            log_file_validation_enabled: true,
+            kms_key_id: None,
+            cloud_watch_logs_log_group_arn: group_arn,
+            cloud_watch_logs_role_arn: None,
+            status: Collected::NotCollected,
+            event_selectors: Collected::NotCollected,
+            integrity: Collected::NotCollected,
+        }
+    }
+
+    /// us-east-1 only: these log groups and filters, these trails, these alarms.
+    fn logs_snap(
+        groups: Vec<LogGroup>,
+        filters: Collected<Vec<MetricFilter>>,
+        trails: Collected<CloudTrailData>,
+        alarms: Collected<Vec<MetricAlarm>>,
+    ) -> Snapshot {
+        let mut r = region("us-east-1");
+        r.monitoring.logs = Collected::ok(LogsData { log_groups: groups, metric_filters: filters });
+        r.cloudtrail = trails;
+        r.monitoring.cloudwatch = Collected::ok(CloudWatchData { alarms, metric_streams: Collected::ok(vec![]) });
+        snapshot(vec![account(ACCT, None, vec![r])])
+    }
+
+    fn group_arn(name: &str) -> String {
+        format!("arn:aws:logs:us-east-1:{ACCT}:log-group:{name}")
+    }
+
+    fn trails(list: Vec<Trail>) -> Collected<CloudTrailData> {
+        Collected::ok(CloudTrailData { trails: list, buckets: vec![] })
+    }
+
+    #[test]
+    fn log_retention_cases() {
+        let s = logs_snap(
+            vec![group("/app/kept", Some(30), &[]), group("/app/forever", None, &[])],
+            Collected::ok(vec![]),
+            trails(vec![]),
+            Collected::ok(vec![]),
+        );
+        let out = run(log_retention, &s);
+        assert_eq!(
+            places(&out),
+            vec![
+                ("us-east-1".into(), group_arn("/app/forever"), Status::Fail),
+                ("us-east-1".into(), group_arn("/app/kept"), Status::Pass),
+            ]
+        );
+        let forever = out.iter().find(|o| o.status == Status::Fail).map(|o| &o.evidence);
+        assert_eq!(forever.map(|e| e["retention_in_days"].is_null()), Some(true));
+
+        let mut denied_logs = s.clone();
+        denied_logs.accounts[0].regions[0].monitoring.logs =
+            Collected::Error { error: denied("logs:DescribeLogGroups") };
+        let out = run(log_retention, &denied_logs);
+        assert_eq!(places(&out), vec![("us-east-1".into(), ACCT.into(), Status::Unknown)]);
+    }
+
+    #[test]
+    fn subscription_cases() {
+        let central = "arn:aws:logs:us-east-1:999999999999:destination:central-audit";
+        let org_trail = Trail {
+            is_organization_trail: true,
+            ..trail_to("org", Some(format!("arn:aws:logs:us-east-1:{MGMT}:log-group:org-trail:*")))
+        };
+        let denied_filters = LogGroup {
+            subscription_filters: Collected::Error { error: denied("logs:DescribeSubscriptionFilters") },
+            ..group("audit-denied", Some(365), &[])
+        };
+        let s = logs_snap(
+            vec![
+                group("audit-streamed", Some(365), &[central]),
+                group("aws-cloudtrail-logs-local", None, &[]),
+                group("/app/orders", None, &[]),
+                denied_filters,
+            ],
+            Collected::ok(vec![]),
+            trails(vec![
+                trail_to("main", Some(format!("{}:*", group_arn("audit-streamed")))),
+                trail_to("second", Some(group_arn("audit-denied"))),
+                trail_to("gone", Some(format!("{}:*", group_arn("deleted-group")))),
+                org_trail,
+            ]),
+            Collected::ok(vec![]),
+        );
+        let out = run(log_subscriptions, &s);
+        // The member's view of the organization trail (a group in another account) and /app/orders are not judged.
+        assert_eq!(
+            places(&out),
+            vec![
+                ("us-east-1".into(), group_arn("audit-denied"), Status::Unknown),
+                ("us-east-1".into(), group_arn("audit-streamed"), Status::Pass),
+                ("us-east-1".into(), group_arn("aws-cloudtrail-logs-local"), Status::Fail),
+                ("us-east-1".into(), group_arn("deleted-group"), Status::Fail),
+            ]
+        );
+        let by = |arn: String| out.iter().find(|o| o.resource == arn).map(|o| o.message.clone()).unwrap_or_default();
+        assert!(by(group_arn("audit-streamed")).contains(central));
+        assert!(by(group_arn("deleted-group"))
+            .contains("trail gone delivers to log group deleted-group, which does not exist"));
+        assert!(by(group_arn("audit-denied")).contains("logs:DescribeSubscriptionFilters"));
+
+        // Without the trails, named groups are still judged; with none named, the trails' error is the answer.
+        let s = logs_snap(
+            vec![group("aws-cloudtrail-logs-local", Some(90), &[central])],
+            Collected::ok(vec![]),
+            Collected::Error { error: denied("cloudtrail:DescribeTrails") },
+            Collected::ok(vec![]),
+        );
+        assert_eq!(
+            places(&run(log_subscriptions, &s)),
+            vec![("us-east-1".into(), group_arn("aws-cloudtrail-logs-local"), Status::Pass)]
+        );
+        let s = logs_snap(
+            vec![group("/app/orders", Some(90), &[])],
+            Collected::ok(vec![]),
+            Collected::Error { error: denied("cloudtrail:DescribeTrails") },
+            Collected::ok(vec![]),
+        );
+        let out = run(log_subscriptions, &s);
+        assert_eq!(places(&out), vec![("us-east-1".into(), ACCT.into(), Status::Unknown)]);
+        assert!(out[0].message.contains("cloudtrail:DescribeTrails"));
+    }
+
+    fn filter(name: &str, group: &str, pattern: &str, metric: &str) -> MetricFilter {
+        MetricFilter {
+            name: name.into(),
+            log_group_name: group.into(),
+            pattern: pattern.into(),
+            metrics: vec![MetricName { namespace: "CISBenchmark".into(), name: metric.into() }],
+        }
+    }
+
+    fn alarm(name: &str, namespace: &str, metric: &str, dims: &[(&str, &str)], actions: bool) -> MetricAlarm {
+        MetricAlarm {
+            name: name.into(),
+            arn: format!("arn:aws:cloudwatch:us-east-1:{ACCT}:alarm:{name}"),
+            state: Some("OK".into()),
+            actions_enabled: true,
+            alarm_actions: if actions { vec![SNS.into()] } else { vec![] },
+            metrics: vec![WatchedMetric {
+                namespace: namespace.into(),
+                name: metric.into(),
+                dimensions: dims.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+            }],
+        }
+    }
+
+    fn cis_filters(group: &str) -> Vec<MetricFilter> {
+        vec![
+            filter(
+                "root",
+                group,
+                r#"{ $.userIdentity.type = "Root" && $.userIdentity.invokedBy NOT EXISTS && $.eventType != "AwsServiceEvent" }"#,
+                "RootUsage",
+            ),
+            filter(
+                "signin",
+                group,
+                r#"{ ($.eventName = ConsoleLogin) && ($.errorMessage = "Failed authentication") }"#,
+                "ConsoleSigninFailures",
+            ),
+            filter(
+                "denied",
+                group,
+                r#"{ ($.errorCode = "*UnauthorizedOperation") || ($.errorCode = "AccessDenied*") }"#,
+                "UnauthorizedAPICalls",
+            ),
+        ]
+    }
+
+    fn cis_alarms() -> Vec<MetricAlarm> {
+        ["RootUsage", "ConsoleSigninFailures", "UnauthorizedAPICalls"]
+            .iter()
+            .map(|m| alarm(&format!("{m}-alarm"), "CISBenchmark", m, &[], true))
+            .collect()
+    }
+
+    #[test]
+    fn cloudtrail_alarm_cases() {
+        let trail = || trails(vec![trail_to("main", Some(format!("{}:*", group_arn("ct"))))]);
+        let groups = || vec![group("ct", Some(365), &[])];
+        let check = |filters: Collected<Vec<MetricFilter>>, alarms: Collected<Vec<MetricAlarm>>| {
+            let out = run(cloudtrail_alarms, &logs_snap(groups(), filters, trail(), alarms));
+            assert_eq!(out.len(), 1, "{out:?}");
+            assert_eq!(out[0].resource, group_arn("ct"));
+            out.into_iter().next().map(|o| (o.status, o.message, o.evidence))
+        };
+
+        let (status, message, evidence) = check(Collected::ok(cis_filters("ct")), Collected::ok(cis_alarms())).unwrap();
+        assert_eq!(status, Status::Pass, "{message}");
+        assert_eq!(evidence["root_account_usage"], json!("metric filter root → alarm RootUsage-alarm"));
+
+        // A filter on another group does not count; the missing ones are named.
+        let mut filters = cis_filters("ct");
+        filters[0].log_group_name = "/app/orders".into();
+        let (status, message, evidence) = check(Collected::ok(filters), Collected::ok(cis_alarms())).unwrap();
+        assert_eq!(status, Status::Fail);
+        assert_eq!(message, "CloudTrail log group ct: no metric filter for root account usage");
+        assert_eq!(evidence["root_account_usage"], json!("missing: no metric filter"));
+
+        let mut alarms = cis_alarms();
+        alarms[1].alarm_actions.clear();
+        alarms.remove(2);
+        let (status, message, _) = check(Collected::ok(cis_filters("ct")), Collected::ok(alarms)).unwrap();
+        assert_eq!(status, Status::Fail);
+        assert!(
+            message.contains("alarm ConsoleSigninFailures-alarm on console sign-in failures has no actions"),
+            "{message}"
+        );
+        assert!(
+            message.contains("no alarm on the unauthorized API calls metric CISBenchmark/UnauthorizedAPICalls"),
+            "{message}"
+        );
+
+        // Alarms unread: unknown when every filter is there, a fail when one is missing anyway.
+        let denied_alarms = || Collected::Error { error: denied("cloudwatch:DescribeAlarms") };
+        let (status, message, _) = check(Collected::ok(cis_filters("ct")), denied_alarms()).unwrap();
+        assert_eq!(status, Status::Unknown);
+        assert!(message.contains("missing permission cloudwatch:DescribeAlarms"), "{message}");
+        let (status, _, _) = check(Collected::ok(cis_filters("ct")[..2].to_vec()), denied_alarms()).unwrap();
+        assert_eq!(status, Status::Fail);
+
+        let (status, message, _) =
+            check(Collected::Error { error: denied("logs:DescribeMetricFilters") }, Collected::ok(cis_alarms()))
+                .unwrap();
+        assert_eq!(status, Status::Unknown);
+        assert!(message.contains("logs:DescribeMetricFilters"), "{message}");
+    }
+
+    #[test]
+    fn metric_stream_cases() {
+        let stream = |name: &str, state: &str| MetricStream {
+            name: name.into(),
+            arn: format!("arn:aws:cloudwatch:us-east-1:{ACCT}:metric-stream/{name}"),
+            state: state.into(),
+            firehose_arn: Some("arn:aws:firehose:us-east-1:111111111111:deliverystream/metrics".into()),
+            output_format: Some("json".into()),
+        };
+        let s = snap(|name, r| {
+            let metric_streams = if name == "us-east-1" {
+                Collected::ok(vec![stream("lake", "running"), stream("partner", "stopped")])
+            } else {
+                Collected::Error { error: denied("cloudwatch:ListMetricStreams") }
+            };
+            r.monitoring.cloudwatch = Collected::ok(CloudWatchData { alarms: Collected::ok(vec![]), metric_streams });
+        });
+        let out = run(metric_streams, &s);
+        assert_eq!(
+            places(&out),
+            vec![
+                ("eu-west-1".into(), ACCT.into(), Status::Unknown),
+                ("us-east-1".into(), format!("arn:aws:cloudwatch:us-east-1:{ACCT}:metric-stream/lake"), Status::Pass),
+                (
+                    "us-east-1".into(),
+                    format!("arn:aws:cloudwatch:us-east-1:{ACCT}:metric-stream/partner"),
+                    Status::Fail
+                ),
+            ]
+        );
+    }
+
+    // ---- SQS ----
+
+    fn queue(name: &str, retention: u32, redrive_to: Option<&str>) -> Queue {
+        Queue {
+            name: name.into(),
+            url: format!("https://sqs.us-east-1.amazonaws.com/{ACCT}/{name}"),
+            arn: qarn(name),
+            attributes: Collected::ok(QueueAttributes {
+                fifo: name.ends_with(".fifo"),
+                message_retention_seconds: Some(retention),
+                redrive_policy: redrive_to
+                    .map(|t| RedrivePolicy { dead_letter_target_arn: Some(qarn(t)), max_receive_count: Some(5) }),
+                redrive_permission: None,
+            }),
+        }
+    }
+
+    fn qarn(name: &str) -> String {
+        format!("arn:aws:sqs:us-east-1:{ACCT}:{name}")
+    }
+
+    fn sqs_snap(queues: Vec<Queue>, alarms: Collected<Vec<MetricAlarm>>) -> Snapshot {
+        let mut r = region("us-east-1");
+        r.monitoring.sqs = Collected::ok(SqsData { queues });
+        r.monitoring.cloudwatch = Collected::ok(CloudWatchData { alarms, metric_streams: Collected::ok(vec![]) });
+        snapshot(vec![account(ACCT, None, vec![r])])
+    }
+
+    const DAY: u32 = 86_400;
+
+    fn sqs_fleet() -> Vec<Queue> {
+        let denied_attrs = Queue {
+            attributes: Collected::Error { error: denied("sqs:GetQueueAttributes") },
+            ..queue("secret", DAY, None)
+        };
+        vec![
+            queue("orders", 4 * DAY, Some("orders-dlq")),
+            queue("orders-dlq", 14 * DAY, None),
+            queue("billing", 14 * DAY, Some("billing-failed")),
+            queue("billing-failed", 14 * DAY, None),
+            queue("legacy", 4 * DAY, None),
+            queue("payments-dlq", 14 * DAY, None),
+            queue("broken", 4 * DAY, Some("deleted-queue")),
+            queue("events.fifo", 4 * DAY, Some("events-dlq.fifo")),
+            queue("events-dlq.fifo", 4 * DAY, None),
+            denied_attrs,
+        ]
+    }
+
+    #[test]
+    fn dead_letter_queue_cases() {
+        let out = run(dead_letter_queue, &sqs_snap(sqs_fleet(), Collected::ok(vec![])));
+        let got: BTreeMap<String, Status> =
+            out.iter().map(|o| (o.resource.rsplit(':').next().unwrap_or_default().to_string(), o.status)).collect();
+        let want: BTreeMap<String, Status> = [
+            ("orders", Status::Pass),
+            ("orders-dlq", Status::Skipped),
+            ("billing", Status::Pass),
+            ("billing-failed", Status::Skipped),
+            ("legacy", Status::Fail),
+            ("payments-dlq", Status::Skipped),
+            ("broken", Status::Fail),
+            ("events.fifo", Status::Pass),
+            ("events-dlq.fifo", Status::Skipped),
+            ("secret", Status::Unknown),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
+        assert_eq!(got, want);
+        let message =
+            |name: &str| out.iter().find(|o| o.resource == qarn(name)).map(|o| o.message.clone()).unwrap_or_default();
+        assert!(message("broken").contains("which does not exist"), "{}", message("broken"));
+        assert!(message("legacy").contains("has no redrive policy"));
+        assert!(message("orders").ends_with("after 5 receives"), "{}", message("orders"));
+        assert!(message("billing-failed").contains("dead-letter queue of billing"));
+
+        let denied_sqs = {
+            let mut s = sqs_snap(vec![], Collected::ok(vec![]));
+            s.accounts[0].regions[0].monitoring.sqs = Collected::Error { error: denied("sqs:ListQueues") };
+            s
+        };
+        assert_eq!(
+            places(&run(dead_letter_queue, &denied_sqs)),
+            vec![("us-east-1".into(), ACCT.into(), Status::Unknown)]
+        );
+    }
+
+    #[test]
+    fn dlq_alarm_cases() {
+        let alarms = vec![
+            alarm(
+                "orders-dlq-visible",
+                "AWS/SQS",
+                "ApproximateNumberOfMessagesVisible",
+                &[("QueueName", "orders-dlq")],
+                true,
+            ),
+            alarm("billing-sent", "AWS/SQS", "NumberOfMessagesSent", &[("QueueName", "billing-failed")], true),
+            alarm("wrong-queue", "AWS/SQS", "ApproximateNumberOfMessagesVisible", &[("QueueName", "orders")], true),
+            alarm(
+                "fifo-silent",
+                "AWS/SQS",
+                "ApproximateAgeOfOldestMessage",
+                &[("QueueName", "events-dlq.fifo")],
+                false,
+            ),
+        ];
+        let out = run(dlq_alarm, &sqs_snap(sqs_fleet(), Collected::ok(alarms)));
+        assert_eq!(
+            places(&out),
+            vec![
+                ("us-east-1".into(), qarn("billing-failed"), Status::Fail),
+                ("us-east-1".into(), qarn("events-dlq.fifo"), Status::Fail),
+                ("us-east-1".into(), qarn("orders-dlq"), Status::Pass),
+            ],
+            "only queues something redrives to are judged"
+        );
+        let message =
+            |name: &str| out.iter().find(|o| o.resource == qarn(name)).map(|o| o.message.clone()).unwrap_or_default();
+        assert!(
+            message("billing-failed").contains("NumberOfMessagesSent, which does not count"),
+            "{}",
+            message("billing-failed")
+        );
+        assert!(message("events-dlq.fifo").contains("has no actions"));
+
+        let out = run(dlq_alarm, &sqs_snap(sqs_fleet(), Collected::ok(vec![])));
+        assert!(out.iter().all(|o| o.status == Status::Fail));
+        assert!(out.iter().any(|o| o.message.contains("failed messages from orders pile up")));
+
+        let out =
+            run(dlq_alarm, &sqs_snap(sqs_fleet(), Collected::Error { error: denied("cloudwatch:DescribeAlarms") }));
+        assert_eq!(out.len(), 3);
+        assert!(out.iter().all(|o| o.status == Status::Unknown && o.message.contains("cloudwatch:DescribeAlarms")));
+    }
+
+    #[test]
+    fn dlq_retention_cases() {
+        let mut fleet = sqs_fleet();
+        // billing-failed keeps 14 days like billing: not longer.
+        fleet.push(Queue {
+            attributes: Collected::Error { error: denied("sqs:GetQueueAttributes") },
+            ..queue("audit-dlq", DAY, None)
+        });
+        fleet.push(queue("audit", DAY, Some("audit-dlq")));
+        let out = run(dlq_retention, &sqs_snap(fleet, Collected::ok(vec![])));
+        assert_eq!(
+            places(&out),
+            vec![
+                ("us-east-1".into(), qarn("audit-dlq"), Status::Unknown),
+                ("us-east-1".into(), qarn("billing-failed"), Status::Fail),
+                ("us-east-1".into(), qarn("events-dlq.fifo"), Status::Skipped),
+                ("us-east-1".into(), qarn("orders-dlq"), Status::Pass),
+            ]
+        );
+        let orders = out.iter().find(|o| o.resource == qarn("orders-dlq"));
+        assert_eq!(
+            orders.map(|o| o.message.as_str()),
+            Some("dead-letter queue orders-dlq keeps messages 14 days, longer than orders (4 days)")
+        );
+        assert_eq!(orders.map(|o| o.evidence["source_retention_seconds"]["orders"].clone()), Some(json!(4 * DAY)));
+    }
+}

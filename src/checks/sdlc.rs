@@ -1,0 +1,1665 @@
+//! Software-delivery checks (study sections 2 CodePipeline, 3 CodeBuild, 4 CodeDeploy and 14 ECR).
+//!
+//! Each check judges one resource per outcome (a pipeline, a build project, a deployment group, a
+//! repository) in the region it lives in. A region whose service could not be listed gives one
+//! not-evaluated outcome; a resource whose own read failed gives its own.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::{json, Map, Value};
+
+use super::{per_region, At, Ctx, Evaluator, Outcome};
+use crate::snapshot::{
+    looks_secret, AccountSnapshot, BuildProject, CodeDeployData, DeployApplication, DeploymentConfig, DeploymentGroup,
+    DeploymentGroupDetail, EcrData, EcrRepository, Pipeline, PipelineAction, PipelineDeclaration,
+};
+
+/// The sdlc checks, by id.
+pub static CHECKS: &[(&str, Evaluator)] = &[
+    ("codepipeline-manual-approval", manual_approval),
+    ("codepipeline-artifact-store-encryption", artifact_store_encryption),
+    ("codebuild-artifact-encryption", build_artifact_encryption),
+    ("codebuild-privileged-mode", privileged_mode),
+    ("codebuild-plaintext-secrets", plaintext_secrets),
+    ("codebuild-shared-service-role", shared_service_role),
+    ("codedeploy-automatic-rollback", automatic_rollback),
+    ("codedeploy-alarm-rollback", alarm_rollback),
+    ("codedeploy-deployment-config", deployment_config),
+    ("ecr-scan-on-push", scan_on_push),
+    ("ecr-kms-encryption", ecr_kms_encryption),
+    ("ecr-repository-policy", repository_policy),
+    ("ecr-tag-immutability", tag_immutability),
+];
+
+// ---- CodePipeline -----------------------------------------------------------------------------------
+
+/// Calls `judge` on each pipeline whose structure was read; a pipeline whose `GetPipeline` failed is not evaluated.
+fn per_pipeline(ctx: &Ctx<'_>, judge: impl Fn(At, &Pipeline, &PipelineDeclaration) -> Outcome) -> Vec<Outcome> {
+    per_region(
+        ctx,
+        |r| &r.sdlc.codepipeline,
+        |account, region, data, out| {
+            for p in &data.pipelines {
+                let at = At::new(&account.account_id, &region.region, p.arn.clone());
+                out.push(match p.declaration.get() {
+                    Ok(d) => judge(at, p, d),
+                    Err(e) => at.not_evaluated(&e),
+                });
+            }
+        },
+    )
+}
+
+/// The words of a name, lowercased: split at anything but letters and digits, between letters and digits,
+/// and where a lowercase letter meets an uppercase one (`DeployToProd` → deploy, to, prod).
+fn words(name: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut current = String::new();
+    let mut previous: Option<char> = None;
+    for c in name.chars() {
+        let boundary = match previous {
+            _ if !c.is_alphanumeric() => true,
+            Some(p) => (p.is_lowercase() && c.is_uppercase()) || (p.is_alphabetic() != c.is_alphabetic()),
+            None => false,
+        };
+        if boundary && !current.is_empty() {
+            words.push(std::mem::take(&mut current));
+        }
+        if c.is_alphanumeric() {
+            current.extend(c.to_lowercase());
+        }
+        previous = c.is_alphanumeric().then_some(c);
+    }
+    if !current.is_empty() {
+        words.push(current);
+    }
+    words
+}
+
+/// A stage named for production: a word `prod`, `production` or `live`, not preceded by `pre` or `non`.
+fn is_production_stage(name: &str) -> bool {
+    let words = words(name);
+    words.iter().enumerate().any(|(i, w)| {
+        matches!(w.as_str(), "prod" | "production" | "live")
+            && !(i > 0 && matches!(words[i - 1].as_str(), "pre" | "non"))
+    })
+}
+
+fn is_manual_approval(a: &PipelineAction) -> bool {
+    a.category == "Approval" && a.provider == "Manual"
+}
+
+pub fn manual_approval(ctx: &Ctx<'_>) -> Vec<Outcome> {
+    per_pipeline(ctx, |at, p, d| {
+        let approvals: Vec<String> = d
+            .stages
+            .iter()
+            .flat_map(|s| {
+                s.actions
+                    .iter()
+                    .filter(|a| is_manual_approval(a))
+                    .map(move |a| format!("{}/{} (run order {})", s.name, a.name, a.run_order))
+            })
+            .collect();
+        // Each production stage with its first deploy action (the lowest run order).
+        let production: Vec<(usize, &str, &PipelineAction)> = d
+            .stages
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| is_production_stage(&s.name))
+            .filter_map(|(i, s)| {
+                let deploy = s.actions.iter().filter(|a| a.category == "Deploy").min_by_key(|a| a.run_order)?;
+                Some((i, s.name.as_str(), deploy))
+            })
+            .collect();
+        let mut evidence = json!({
+            "production_stages": production.iter().map(|(_, s, _)| s).collect::<Vec<_>>(),
+            "manual_approvals": approvals,
+        });
+        if production.is_empty() {
+            return at.skipped(
+                format!(
+                    "not applicable: pipeline {} has no production stage (a stage named prod, production or live \
+                     with a Deploy action)",
+                    p.name
+                ),
+                evidence,
+            );
+        }
+        let ungated = production.iter().find(|(i, _, deploy)| {
+            let earlier = d.stages[..*i].iter().flat_map(|s| &s.actions).any(is_manual_approval);
+            let before = d.stages[*i].actions.iter().any(|a| is_manual_approval(a) && a.run_order < deploy.run_order);
+            !(earlier || before)
+        });
+        let Some((i, stage, deploy)) = ungated else {
+            let stages: Vec<&str> = production.iter().map(|(_, s, _)| *s).collect();
+            return at.pass(
+                format!("pipeline {} waits for a manual approval before deploying in {}", p.name, stages.join(", ")),
+                evidence,
+            );
+        };
+        evidence["ungated_stage"] = json!(stage);
+        evidence["deploy_action"] =
+            json!(format!("{} ({}, run order {})", deploy.name, deploy.provider, deploy.run_order));
+        let parallel = d.stages[*i].actions.iter().find(|a| is_manual_approval(a) && a.run_order == deploy.run_order);
+        let message = match parallel {
+            Some(a) => format!(
+                "pipeline {} deploys in stage {stage} with {} in parallel with its approval {}: both have run order \
+                 {}, so the deploy does not wait",
+                p.name, deploy.name, a.name, deploy.run_order
+            ),
+            None => format!(
+                "pipeline {} deploys to production in stage {stage} ({}) with no manual approval before it",
+                p.name, deploy.name
+            ),
+        };
+        at.fail(message, evidence)
+    })
+}
+
+/// The AWS managed key for S3, which no other account can be granted.
+fn is_aws_managed_s3_key(key: &str) -> bool {
+    key == "alias/aws/s3" || key.ends_with(":alias/aws/s3")
+}
+
+pub fn artifact_store_encryption(ctx: &Ctx<'_>) -> Vec<Outcome> {
+    per_pipeline(ctx, |at, p, d| {
+        let stores: Map<String, Value> = d
+            .artifact_stores
+            .iter()
+            .map(|(region, s)| (region.clone(), json!({ "bucket": s.location, "encryption_key": s.encryption_key_id })))
+            .collect();
+        let evidence = json!({ "artifact_stores": stores });
+        if d.artifact_stores.is_empty() {
+            return at.unknown(format!("pipeline {} declares no artifact store to judge", p.name), evidence);
+        }
+        let weak: Vec<String> = d
+            .artifact_stores
+            .iter()
+            .filter(|(_, s)| s.encryption_key_id.as_deref().is_none_or(is_aws_managed_s3_key))
+            .map(|(region, s)| format!("{} ({region})", s.location))
+            .collect();
+        if weak.is_empty() {
+            at.pass(format!("pipeline {} encrypts its artifacts with a customer managed KMS key", p.name), evidence)
+        } else {
+            at.fail(
+                format!(
+                    "pipeline {} encrypts artifacts in {} with the AWS managed S3 key, which cannot be shared with \
+                     other accounts",
+                    p.name,
+                    weak.join(", ")
+                ),
+                evidence,
+            )
+        }
+    })
+}
+
+// ---- CodeBuild --------------------------------------------------------------------------------------
+
+/// Calls `judge` on each build project of each region whose projects were read.
+fn per_project(ctx: &Ctx<'_>, judge: impl Fn(At, &AccountSnapshot, &BuildProject) -> Outcome) -> Vec<Outcome> {
+    per_region(
+        ctx,
+        |r| &r.sdlc.codebuild,
+        |account, region, data, out| {
+            for p in &data.projects {
+                out.push(judge(At::new(&account.account_id, &region.region, p.arn.clone()), account, p));
+            }
+        },
+    )
+}
+
+pub fn build_artifact_encryption(ctx: &Ctx<'_>) -> Vec<Outcome> {
+    per_project(ctx, |at, _, p| {
+        let secondary: Map<String, Value> = p
+            .secondary_artifacts
+            .iter()
+            .map(|a| {
+                (
+                    a.identifier.clone().unwrap_or_default(),
+                    json!({ "type": a.artifacts_type, "encryption_disabled": a.encryption_disabled }),
+                )
+            })
+            .collect();
+        let mut evidence = json!({
+            "encryption_key": p.encryption_key,
+            "artifacts_type": p.artifacts.artifacts_type,
+            "artifacts_encryption_disabled": p.artifacts.encryption_disabled,
+            "cache_type": p.cache_type,
+        });
+        if !secondary.is_empty() {
+            evidence["secondary_artifacts"] = Value::Object(secondary);
+        }
+        let s3_outputs: Vec<_> =
+            std::iter::once(&p.artifacts).chain(&p.secondary_artifacts).filter(|a| a.artifacts_type == "S3").collect();
+        if s3_outputs.is_empty() && p.cache_type != "S3" {
+            return at.skipped(
+                format!(
+                    "not applicable: project {} writes no artifacts or cache to S3 (output type {})",
+                    p.name, p.artifacts.artifacts_type
+                ),
+                evidence,
+            );
+        }
+        let disabled: Vec<&str> = s3_outputs
+            .iter()
+            .filter(|a| a.encryption_disabled)
+            .map(|a| a.identifier.as_deref().unwrap_or("primary artifacts"))
+            .collect();
+        if !disabled.is_empty() {
+            return at
+                .fail(format!("project {} has encryption turned off for {}", p.name, disabled.join(", ")), evidence);
+        }
+        match p.encryption_key.as_deref() {
+            Some(key) if !is_aws_managed_s3_key(key) => {
+                at.pass(format!("project {} encrypts its build output with KMS key {key}", p.name), evidence)
+            }
+            _ => at.fail(
+                format!(
+                    "project {} encrypts its build output with the AWS managed key aws/s3, not a customer managed \
+                     KMS key",
+                    p.name
+                ),
+                evidence,
+            ),
+        }
+    })
+}
+
+pub fn privileged_mode(ctx: &Ctx<'_>) -> Vec<Outcome> {
+    per_project(ctx, |at, _, p| {
+        let env = &p.environment;
+        let evidence = json!({
+            "image": env.image,
+            "environment_type": env.environment_type,
+            "privileged_mode": env.privileged_mode,
+            "inline_buildspec_builds_images": p.inline_buildspec_builds_images,
+        });
+        match (env.privileged_mode, p.inline_buildspec_builds_images) {
+            (false, _) => at.pass(format!("project {} builds without privileged mode", p.name), evidence),
+            (true, Some(true)) => at.pass(
+                format!(
+                    "project {} runs privileged, which its inline buildspec needs to build container images",
+                    p.name
+                ),
+                evidence,
+            ),
+            (true, Some(false)) => at.fail(
+                format!("project {} runs privileged although its inline buildspec builds no container image", p.name),
+                evidence,
+            ),
+            (true, None) => at.fail(
+                format!(
+                    "project {} runs privileged (image {}): unless its buildspec builds Docker images, turn it off",
+                    p.name, env.image
+                ),
+                evidence,
+            ),
+        }
+    })
+}
+
+pub fn plaintext_secrets(ctx: &Ctx<'_>) -> Vec<Outcome> {
+    per_project(ctx, |at, _, p| {
+        let variables: Map<String, Value> =
+            p.environment.variables.iter().map(|v| (v.name.clone(), json!(v.variable_type))).collect();
+        let exposed: Vec<&str> = p
+            .environment
+            .variables
+            .iter()
+            .filter(|v| v.variable_type == "PLAINTEXT" && looks_secret(&v.name))
+            .map(|v| v.name.as_str())
+            .collect();
+        let evidence = json!({ "plaintext_secret_like_variables": exposed, "variable_types": variables });
+        if exposed.is_empty() {
+            at.pass(format!("project {} keeps no secret-looking variable in plaintext", p.name), evidence)
+        } else {
+            at.fail(
+                format!(
+                    "project {} holds {} secret-looking variable(s) in plaintext, readable by anyone who can view \
+                     the project: {}",
+                    p.name,
+                    exposed.len(),
+                    exposed.join(", ")
+                ),
+                evidence,
+            )
+        }
+    })
+}
+
+/// Every project of the account by service role, across the regions whose projects were read, and the
+/// regions whose projects were not.
+fn projects_by_role(account: &AccountSnapshot) -> (BTreeMap<&str, Vec<&BuildProject>>, Vec<&str>) {
+    let mut by_role: BTreeMap<&str, Vec<&BuildProject>> = BTreeMap::new();
+    let mut unread = Vec::new();
+    for region in &account.regions {
+        match region.sdlc.codebuild.get() {
+            Ok(data) => {
+                for p in &data.projects {
+                    if let Some(role) = &p.service_role {
+                        by_role.entry(role).or_default().push(p);
+                    }
+                }
+            }
+            Err(_) => unread.push(region.region.as_str()),
+        }
+    }
+    (by_role, unread)
+}
+
+pub fn shared_service_role(ctx: &Ctx<'_>) -> Vec<Outcome> {
+    per_project(ctx, |at, account, p| {
+        let Some(role) = &p.service_role else {
+            return at.unknown(format!("project {} reports no service role", p.name), json!({ "service_role": null }));
+        };
+        let (by_role, unread) = projects_by_role(account);
+        let others: Vec<&str> = by_role
+            .get(role.as_str())
+            .into_iter()
+            .flatten()
+            .filter(|o| o.arn != p.arn)
+            .map(|o| o.arn.as_str())
+            .collect();
+        let mut evidence = json!({ "service_role": role, "shared_with": others });
+        if !unread.is_empty() {
+            evidence["regions_not_read"] = json!(unread);
+        }
+        if others.is_empty() {
+            at.pass(format!("project {} is the only project using service role {role}", p.name), evidence)
+        } else {
+            at.fail(
+                format!(
+                    "project {} shares service role {role} with {} other project(s): each gets the permissions all \
+                     of them need",
+                    p.name,
+                    others.len()
+                ),
+                evidence,
+            )
+        }
+    })
+}
+
+// ---- CodeDeploy -------------------------------------------------------------------------------------
+
+/// Calls `judge` on each deployment group that was read; an application whose groups could not be listed,
+/// or a group that could not be read, is not evaluated.
+fn per_group(
+    ctx: &Ctx<'_>,
+    judge: impl Fn(At, &DeployApplication, &DeploymentGroup, &DeploymentGroupDetail, &CodeDeployData) -> Outcome,
+) -> Vec<Outcome> {
+    per_region(
+        ctx,
+        |r| &r.sdlc.codedeploy,
+        |account, region, data, out| {
+            for app in &data.applications {
+                let groups = match app.groups.get() {
+                    Ok(groups) => groups,
+                    Err(e) => {
+                        out.push(At::new(&account.account_id, &region.region, app.arn.clone()).not_evaluated(&e));
+                        continue;
+                    }
+                };
+                for g in groups {
+                    let at = At::new(&account.account_id, &region.region, g.arn.clone());
+                    out.push(match g.detail.get() {
+                        Ok(d) => judge(at, app, g, d, data),
+                        Err(e) => at.not_evaluated(&e),
+                    });
+                }
+            }
+        },
+    )
+}
+
+fn rolls_back_on(d: &DeploymentGroupDetail, event: &str) -> bool {
+    d.auto_rollback_enabled && d.auto_rollback_events.iter().any(|e| e == event)
+}
+
+pub fn automatic_rollback(ctx: &Ctx<'_>) -> Vec<Outcome> {
+    per_group(ctx, |at, app, g, d, _| {
+        let evidence = json!({
+            "auto_rollback_enabled": d.auto_rollback_enabled,
+            "rollback_events": d.auto_rollback_events,
+        });
+        let name = format!("{}/{}", app.name, g.name);
+        if rolls_back_on(d, "DEPLOYMENT_FAILURE") {
+            at.pass(format!("deployment group {name} rolls back automatically when a deployment fails"), evidence)
+        } else if d.auto_rollback_enabled {
+            at.fail(
+                format!("deployment group {name} has automatic rollback on, but not for failed deployments"),
+                evidence,
+            )
+        } else {
+            at.fail(
+                format!(
+                    "deployment group {name} has automatic rollback off: a failed deployment leaves the broken \
+                     revision in place"
+                ),
+                evidence,
+            )
+        }
+    })
+}
+
+pub fn alarm_rollback(ctx: &Ctx<'_>) -> Vec<Outcome> {
+    per_group(ctx, |at, app, g, d, _| {
+        let evidence = json!({
+            "alarms_enabled": d.alarms_enabled,
+            "alarms": d.alarms,
+            "auto_rollback_enabled": d.auto_rollback_enabled,
+            "rollback_events": d.auto_rollback_events,
+            "ignore_poll_alarm_failure": d.ignore_poll_alarm_failure,
+        });
+        let name = format!("{}/{}", app.name, g.name);
+        let mut gaps = Vec::new();
+        if d.alarms.is_empty() {
+            gaps.push("no CloudWatch alarm is attached");
+        } else if !d.alarms_enabled {
+            gaps.push("its alarms are not enabled");
+        }
+        if !rolls_back_on(d, "DEPLOYMENT_STOP_ON_ALARM") {
+            gaps.push("it does not roll back when an alarm stops a deployment");
+        }
+        if gaps.is_empty() {
+            at.pass(
+                format!("deployment group {name} rolls back when one of its alarms goes off ({})", d.alarms.join(", ")),
+                evidence,
+            )
+        } else {
+            at.fail(format!("deployment group {name}: {}", gaps.join(", and ")), evidence)
+        }
+    })
+}
+
+/// The predefined configurations that deploy to every target, or shift all traffic, at once.
+const ALL_AT_ONCE: [&str; 3] =
+    ["CodeDeployDefault.AllAtOnce", "CodeDeployDefault.LambdaAllAtOnce", "CodeDeployDefault.ECSAllAtOnce"];
+
+/// A custom configuration that leaves no host healthy, or shifts all traffic in one step.
+fn custom_all_at_once(c: &DeploymentConfig) -> bool {
+    c.traffic_routing_type.as_deref() == Some("AllAtOnce") || c.minimum_healthy_hosts_value == Some(0)
+}
+
+pub fn deployment_config(ctx: &Ctx<'_>) -> Vec<Outcome> {
+    per_group(ctx, |at, app, g, d, data| {
+        let platform = d.compute_platform.as_deref().unwrap_or("Server");
+        // Lambda and ECS deployments always shift traffic between two versions.
+        let deployment_type = match (platform, d.deployment_type.as_deref()) {
+            ("Lambda" | "ECS", _) => "BLUE_GREEN",
+            (_, Some(t)) => t,
+            (_, None) => "IN_PLACE",
+        };
+        let mut evidence = json!({
+            "deployment_config_name": d.deployment_config_name,
+            "compute_platform": platform,
+            "deployment_type": deployment_type,
+        });
+        let name = format!("{}/{}", app.name, g.name);
+        let Some(config) = d.deployment_config_name.as_deref() else {
+            return at.unknown(format!("deployment group {name} reports no deployment configuration"), evidence);
+        };
+        let all_at_once = if ALL_AT_ONCE.contains(&config) {
+            true
+        } else if config.starts_with("CodeDeployDefault.") {
+            false
+        } else {
+            let custom = match data.custom_configs.get(config).map(|c| c.get()) {
+                Some(Ok(c)) => c,
+                Some(Err(e)) => return at.not_evaluated(&e),
+                None => {
+                    return at.unknown(
+                        format!("deployment group {name} uses custom configuration {config}, which was not read"),
+                        evidence,
+                    )
+                }
+            };
+            evidence["custom_config"] = json!(custom);
+            custom_all_at_once(custom)
+        };
+        if !all_at_once {
+            return at.pass(
+                format!("deployment group {name} deploys gradually with {config} ({deployment_type})"),
+                evidence,
+            );
+        }
+        let effect = match (platform, deployment_type) {
+            ("Lambda" | "ECS", _) => {
+                "shifts all traffic to the new version in one step, with no canary or linear \
+                                      stage to catch errors first"
+            }
+            (_, "BLUE_GREEN") => {
+                "moves all traffic to the replacement instances at once: the original fleet stays \
+                                  for rollback, but every user meets the new revision together"
+            }
+            _ => "takes every instance out of service together: a bad revision takes the whole fleet down",
+        };
+        at.fail(format!("deployment group {name} uses {config}, which {effect}"), evidence)
+    })
+}
+
+// ---- ECR --------------------------------------------------------------------------------------------
+
+/// Calls `judge` on each repository of each region whose repositories were read.
+fn per_repository(ctx: &Ctx<'_>, judge: impl Fn(At, &EcrRepository, &EcrData) -> Outcome) -> Vec<Outcome> {
+    per_region(
+        ctx,
+        |r| &r.sdlc.ecr,
+        |account, region, data, out| {
+            for repo in &data.repositories {
+                out.push(judge(At::new(&account.account_id, &region.region, repo.arn.clone()), repo, data));
+            }
+        },
+    )
+}
+
+/// ECR's repository filter: with a `*`, a wildcard pattern over the whole name (`*` is any run of
+/// characters); without one, a match on any name that contains the filter.
+fn filter_matches(filter: &str, name: &str) -> bool {
+    if !filter.contains('*') {
+        return name.contains(filter);
+    }
+    let parts: Vec<&str> = filter.split('*').collect();
+    let (first, last) = (parts[0], parts[parts.len() - 1]);
+    if name.len() < first.len() + last.len() || !name.starts_with(first) || !name.ends_with(last) {
+        return false;
+    }
+    let mut rest = &name[first.len()..name.len() - last.len()];
+    for part in &parts[1..parts.len() - 1] {
+        match rest.find(part) {
+            Some(at) => rest = &rest[at + part.len()..],
+            None => return false,
+        }
+    }
+    true
+}
+
+pub fn scan_on_push(ctx: &Ctx<'_>) -> Vec<Outcome> {
+    per_repository(ctx, |at, repo, data| {
+        let registry = match data.registry_scanning.get() {
+            Ok(r) => r,
+            Err(e) => return at.not_evaluated(&e),
+        };
+        let enhanced = registry.scan_type == "ENHANCED";
+        let on_push = |freq: &str| freq == "SCAN_ON_PUSH" || (enhanced && freq == "CONTINUOUS_SCAN");
+        let rule = registry.rules.iter().filter(|r| on_push(&r.scan_frequency)).find_map(|r| {
+            let filter = r.filters.iter().find(|f| filter_matches(f, &repo.name))?;
+            Some(format!("{filter} ({})", r.scan_frequency))
+        });
+        let evidence = json!({
+            "registry_scan_type": registry.scan_type,
+            "matching_registry_rule": rule,
+            "repository_scan_on_push": repo.scan_on_push,
+        });
+        match (rule, enhanced, repo.scan_on_push) {
+            (Some(rule), _, _) => at.pass(
+                format!(
+                    "repository {} is scanned on push by the registry's {} scanning rule {rule}",
+                    repo.name,
+                    registry.scan_type.to_lowercase()
+                ),
+                evidence,
+            ),
+            (None, false, true) => at.pass(
+                format!(
+                    "repository {} is scanned on push by its own (deprecated) repository setting; a registry rule \
+                     is the lasting place for it",
+                    repo.name
+                ),
+                evidence,
+            ),
+            (None, true, _) => at.fail(
+                format!(
+                    "repository {} matches no enhanced scanning rule of the registry: its images are not scanned",
+                    repo.name
+                ),
+                evidence,
+            ),
+            (None, false, false) => at.fail(
+                format!(
+                    "repository {} is not scanned on push: neither a registry rule nor the repository turns it on",
+                    repo.name
+                ),
+                evidence,
+            ),
+        }
+    })
+}
+
+pub fn ecr_kms_encryption(ctx: &Ctx<'_>) -> Vec<Outcome> {
+    per_repository(ctx, |at, repo, _| {
+        let evidence = json!({ "encryption_type": repo.encryption_type, "kms_key": repo.kms_key });
+        if repo.encryption_type.starts_with("KMS") {
+            let key = repo.kms_key.as_deref().unwrap_or("the AWS managed key aws/ecr");
+            at.pass(format!("repository {} is encrypted with KMS ({key})", repo.name), evidence)
+        } else {
+            at.fail(
+                format!(
+                    "repository {} is encrypted with {} (Amazon S3-managed keys), not KMS; encryption is set only \
+                     when a repository is created",
+                    repo.name, repo.encryption_type
+                ),
+                evidence,
+            )
+        }
+    })
+}
+
+/// A policy element that may be one string or a list of them, as strings.
+fn strings(v: &Value) -> Vec<&str> {
+    match v {
+        Value::String(s) => vec![s.as_str()],
+        Value::Array(items) => items.iter().filter_map(Value::as_str).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// The account of an AWS principal (`123456789012` or an ARN in it), when it names one.
+fn principal_account(principal: &str) -> Option<&str> {
+    let account = if principal.starts_with("arn:") { principal.split(':').nth(4)? } else { principal };
+    (account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit())).then_some(account)
+}
+
+/// What one repository policy allows: the statements open to everyone without a condition (by Sid or
+/// position), the actions they allow, and the other accounts it names.
+struct PolicyView {
+    open_statements: Vec<String>,
+    open_actions: BTreeSet<String>,
+    conditioned_wildcards: Vec<String>,
+    other_accounts: BTreeSet<String>,
+}
+
+fn read_policy(text: &str, owner: &str) -> Option<PolicyView> {
+    let doc: Value = serde_json::from_str(text).ok()?;
+    let statements = match &doc["Statement"] {
+        Value::Array(items) => items.clone(),
+        s @ Value::Object(_) => vec![s.clone()],
+        _ => return None,
+    };
+    let mut view = PolicyView {
+        open_statements: Vec::new(),
+        open_actions: BTreeSet::new(),
+        conditioned_wildcards: Vec::new(),
+        other_accounts: BTreeSet::new(),
+    };
+    for (i, s) in statements.iter().enumerate() {
+        if s["Effect"] != "Allow" {
+            continue;
+        }
+        let label = s["Sid"].as_str().filter(|sid| !sid.is_empty()).map_or(format!("#{}", i + 1), str::to_string);
+        let aws: Vec<&str> = match &s["Principal"] {
+            Value::Object(p) => p.get("AWS").map(strings).unwrap_or_default(),
+            other => strings(other),
+        };
+        let wildcard = aws.contains(&"*") || !s["NotPrincipal"].is_null();
+        let conditioned = s["Condition"].as_object().is_some_and(|c| !c.is_empty());
+        if wildcard && conditioned {
+            view.conditioned_wildcards.push(label);
+        } else if wildcard {
+            view.open_actions.extend(strings(&s["Action"]).into_iter().map(str::to_string));
+            view.open_statements.push(label);
+        }
+        view.other_accounts
+            .extend(aws.iter().filter_map(|p| principal_account(p)).filter(|a| *a != owner).map(str::to_string));
+    }
+    Some(view)
+}
+
+pub fn repository_policy(ctx: &Ctx<'_>) -> Vec<Outcome> {
+    per_repository(ctx, |at, repo, _| {
+        let policy = match repo.policy.get() {
+            Ok(p) => p,
+            Err(e) => return at.not_evaluated(&e),
+        };
+        let Some(text) = policy else {
+            return at.pass(
+                format!(
+                    "repository {} has no repository policy: only principals of its own account, through IAM, can \
+                     use it",
+                    repo.name
+                ),
+                json!({ "has_policy": false }),
+            );
+        };
+        let Some(view) = read_policy(text, &repo.registry_id) else {
+            return at.unknown(
+                format!("repository {}'s policy could not be read as a policy document", repo.name),
+                json!({ "has_policy": true }),
+            );
+        };
+        let evidence = json!({
+            "has_policy": true,
+            "open_statements": view.open_statements,
+            "open_actions": view.open_actions,
+            "wildcard_statements_with_condition": view.conditioned_wildcards,
+            "cross_account_principals": view.other_accounts,
+        });
+        if !view.open_statements.is_empty() {
+            let actions: Vec<&str> = view.open_actions.iter().map(String::as_str).collect();
+            return at.fail(
+                format!(
+                    "repository {}'s policy allows any AWS principal ({}) with no condition, in statement {}",
+                    repo.name,
+                    actions.join(", "),
+                    view.open_statements.join(", ")
+                ),
+                evidence,
+            );
+        }
+        let others = if view.other_accounts.is_empty() {
+            String::new()
+        } else {
+            let accounts: Vec<&str> = view.other_accounts.iter().map(String::as_str).collect();
+            format!("; it grants accounts {}", accounts.join(", "))
+        };
+        at.pass(
+            format!("repository {}'s policy opens nothing to every principal without a condition{others}", repo.name),
+            evidence,
+        )
+    })
+}
+
+pub fn tag_immutability(ctx: &Ctx<'_>) -> Vec<Outcome> {
+    per_repository(ctx, |at, repo, _| {
+        let evidence = json!({
+            "tag_mutability": repo.tag_mutability,
+            "mutability_exclusions": repo.tag_mutability_exclusions,
+        });
+        let exclusions = repo.tag_mutability_exclusions.join(", ");
+        match repo.tag_mutability.as_str() {
+            "IMMUTABLE" => at.pass(format!("repository {} has immutable tags", repo.name), evidence),
+            "IMMUTABLE_WITH_EXCLUSION" => at.pass(
+                format!("repository {} has immutable tags, except tags matching {exclusions}", repo.name),
+                evidence,
+            ),
+            "MUTABLE_WITH_EXCLUSION" => at.fail(
+                format!("repository {} lets tags be overwritten, except those matching {exclusions}", repo.name),
+                evidence,
+            ),
+            other => at.fail(
+                format!(
+                    "repository {} has {} tags: pushing again under an existing tag silently replaces the image \
+                     deployments refer to",
+                    repo.name,
+                    other.to_lowercase()
+                ),
+                evidence,
+            ),
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::fixtures::*;
+    use super::*;
+    use crate::report::Status;
+    use crate::snapshot::{
+        ArtifactStore, BuildArtifacts, BuildEnvironment, BuildVariable, CodeBuildData, CodePipelineData, Collected,
+        PipelineStage, RegionSnapshot, RegistryScanning, ScanningRule, SdlcSections,
+    };
+
+    const EAST: &str = "us-east-1";
+    const WEST: &str = "eu-west-1";
+
+    /// A region whose sdlc sections are set by `set`; everything else not collected.
+    fn region_with(name: &str, set: impl FnOnce(&mut SdlcSections)) -> RegionSnapshot {
+        let mut r = region(name);
+        set(&mut r.sdlc);
+        r
+    }
+
+    fn run(check: Evaluator, regions: Vec<RegionSnapshot>) -> Vec<Outcome> {
+        check(&Ctx::new(&snapshot(vec![account(ACCT, None, regions)])))
+    }
+
+    /// The only outcome of `check` over one region set by `set`.
+    #[track_caller]
+    fn one(check: Evaluator, set: impl FnOnce(&mut SdlcSections)) -> Outcome {
+        let mut outcomes = run(check, vec![region_with(EAST, set)]);
+        assert_eq!(outcomes.len(), 1, "{outcomes:#?}");
+        outcomes.remove(0)
+    }
+
+    #[track_caller]
+    fn assert_case(case: &str, o: &Outcome, status: Status, message_part: &str) {
+        assert_eq!(o.status, status, "{case}: {o:#?}");
+        assert!(o.message.contains(message_part), "{case}: {:?} lacks {message_part:?}", o.message);
+    }
+
+    // ---- CodePipeline ----
+
+    fn action(name: &str, category: &str, provider: &str, run_order: i32) -> PipelineAction {
+        PipelineAction {
+            name: name.into(),
+            category: category.into(),
+            owner: "AWS".into(),
+            provider: provider.into(),
+            run_order,
+        }
+    }
+
+    fn approval(name: &str, run_order: i32) -> PipelineAction {
+        action(name, "Approval", "Manual", run_order)
+    }
+
+    fn deploy(name: &str, run_order: i32) -> PipelineAction {
+        action(name, "Deploy", "CodeDeploy", run_order)
+    }
+
+    fn stage(name: &str, actions: Vec<PipelineAction>) -> PipelineStage {
+        PipelineStage { name: name.into(), actions }
+    }
+
+    fn source() -> PipelineStage {
+        stage("Source", vec![action("Checkout", "Source", "CodeStarSourceConnection", 1)])
+    }
+
+    fn store(key: Option<&str>) -> ArtifactStore {
+        ArtifactStore { location: "artifacts-bucket".into(), encryption_key_id: key.map(str::to_string) }
+    }
+
+    fn pipeline(stages: Vec<PipelineStage>) -> Pipeline {
+        Pipeline {
+            name: "release".into(),
+            arn: format!("arn:aws:codepipeline:{EAST}:{ACCT}:release"),
+            pipeline_type: Some("V2".into()),
+            declaration: Collected::ok(PipelineDeclaration {
+                role_arn: Some(format!("arn:aws:iam::{ACCT}:role/pipeline")),
+                artifact_stores: [(EAST.to_string(), store(Some("arn:aws:kms:us-east-1:111111111111:key/k")))].into(),
+                stages,
+            }),
+        }
+    }
+
+    fn pipelines(p: Pipeline) -> impl FnOnce(&mut SdlcSections) {
+        move |s| s.codepipeline = Collected::ok(CodePipelineData { pipelines: vec![p] })
+    }
+
+    #[test]
+    fn production_stages_are_told_by_their_words() {
+        for (name, production) in [
+            ("Prod", true),
+            ("Deploy-Production", true),
+            ("DeployToPROD", true),
+            ("GoLive", true),
+            ("live", true),
+            ("prod_eu_2", true),
+            ("PreProd", false),
+            ("pre-prod", false),
+            ("preprod", false),
+            ("NonProd", false),
+            ("Staging", false),
+            ("Delivery", false),
+            ("Products", false),
+        ] {
+            assert_eq!(is_production_stage(name), production, "{name}: words {:?}", words(name));
+        }
+    }
+
+    #[test]
+    fn manual_approval_cases() {
+        let cases: Vec<(&str, Vec<PipelineStage>, Status, &str)> = vec![
+            (
+                "approval in an earlier stage",
+                vec![
+                    source(),
+                    stage("Staging", vec![deploy("DeployStaging", 1), approval("Approve", 2)]),
+                    stage("Prod", vec![deploy("DeployProd", 1)]),
+                ],
+                Status::Pass,
+                "waits for a manual approval before deploying in Prod",
+            ),
+            (
+                "approval before the deploy in the same stage",
+                vec![source(), stage("Production", vec![approval("Approve", 1), deploy("Deploy", 2)])],
+                Status::Pass,
+                "in Production",
+            ),
+            (
+                "approval in parallel with the deploy",
+                vec![source(), stage("Production", vec![approval("Approve", 1), deploy("Deploy", 1)])],
+                Status::Fail,
+                "in parallel with its approval Approve: both have run order 1",
+            ),
+            (
+                "approval after the deploy",
+                vec![source(), stage("Prod", vec![deploy("Deploy", 1), approval("Approve", 2)])],
+                Status::Fail,
+                "deploys to production in stage Prod (Deploy) with no manual approval before it",
+            ),
+            (
+                "no approval at all",
+                vec![
+                    source(),
+                    stage("Staging", vec![deploy("DeployStaging", 1)]),
+                    stage("Live", vec![deploy("Go", 1)]),
+                ],
+                Status::Fail,
+                "in stage Live (Go)",
+            ),
+            (
+                "the second production stage is ungated",
+                vec![
+                    source(),
+                    stage("ApproveProd", vec![approval("Approve", 1)]),
+                    stage("Prod-us", vec![deploy("DeployUs", 1)]),
+                ],
+                Status::Pass,
+                "Prod-us",
+            ),
+            (
+                "only pre-production stages",
+                vec![source(), stage("PreProd", vec![deploy("Deploy", 1)])],
+                Status::Skipped,
+                "has no production stage",
+            ),
+            (
+                "a production-named stage without a deploy action",
+                vec![source(), stage("Prod", vec![action("Smoke", "Test", "CodeBuild", 1)])],
+                Status::Skipped,
+                "not applicable",
+            ),
+        ];
+        for (case, stages, status, message) in cases {
+            let o = one(manual_approval, pipelines(pipeline(stages)));
+            assert_case(case, &o, status, message);
+            assert_eq!(o.resource, format!("arn:aws:codepipeline:{EAST}:{ACCT}:release"), "{case}");
+            assert_eq!((o.account.as_str(), o.region.as_str()), (ACCT, EAST), "{case}");
+        }
+        let o = one(
+            manual_approval,
+            pipelines(pipeline(vec![source(), stage("Prod", vec![deploy("Deploy", 2), approval("Late", 3)])])),
+        );
+        assert_eq!(o.evidence["ungated_stage"], "Prod");
+        assert_eq!(o.evidence["deploy_action"], "Deploy (CodeDeploy, run order 2)");
+        assert_eq!(o.evidence["manual_approvals"], json!(["Prod/Late (run order 3)"]));
+    }
+
+    #[test]
+    fn pipeline_read_errors_are_unknown_where_they_happened() {
+        let denied_pipeline = Pipeline {
+            declaration: Collected::Error { error: denied("codepipeline:GetPipeline") },
+            ..pipeline(vec![])
+        };
+        for check in [manual_approval as Evaluator, artifact_store_encryption] {
+            let o = one(check, pipelines(denied_pipeline.clone()));
+            assert_case("GetPipeline denied", &o, Status::Unknown, "codepipeline:GetPipeline");
+            assert!(o.resource.ends_with(":release"), "{o:?}");
+            let o = one(check, |s| s.codepipeline = Collected::Error { error: denied("codepipeline:ListPipelines") });
+            assert_case("ListPipelines denied", &o, Status::Unknown, "codepipeline:ListPipelines");
+            assert_eq!(o.resource, ACCT, "the region itself");
+        }
+    }
+
+    #[test]
+    fn artifact_store_encryption_cases() {
+        let with_stores = |stores: Vec<(&str, Option<&str>)>| {
+            let mut p = pipeline(vec![source()]);
+            if let Collected::Ok { data } = &mut p.declaration {
+                data.artifact_stores = stores.into_iter().map(|(r, k)| (r.to_string(), store(k))).collect();
+            }
+            p
+        };
+        let cmk = Some("arn:aws:kms:us-east-1:111111111111:key/1234");
+        type Stores<'a> = Vec<(&'a str, Option<&'a str>)>;
+        let cases: Vec<(&str, Stores, Status, &str)> = vec![
+            ("customer managed key", vec![(EAST, cmk)], Status::Pass, "customer managed KMS key"),
+            ("no key", vec![(EAST, None)], Status::Fail, "artifacts-bucket (us-east-1) with the AWS managed S3 key"),
+            ("the AWS managed key named", vec![(EAST, Some("alias/aws/s3"))], Status::Fail, "AWS managed S3 key"),
+            (
+                "the AWS managed key by ARN",
+                vec![(EAST, Some("arn:aws:kms:us-east-1:111111111111:alias/aws/s3"))],
+                Status::Fail,
+                "cannot be shared",
+            ),
+            ("one region of two without a key", vec![(EAST, cmk), (WEST, None)], Status::Fail, "(eu-west-1)"),
+            ("no store at all", vec![], Status::Unknown, "declares no artifact store"),
+        ];
+        for (case, stores, status, message) in cases {
+            let o = one(artifact_store_encryption, pipelines(with_stores(stores)));
+            assert_case(case, &o, status, message);
+        }
+        let o = one(artifact_store_encryption, pipelines(with_stores(vec![(WEST, None)])));
+        assert_eq!(
+            o.evidence,
+            json!({"artifact_stores": {"eu-west-1": {"bucket": "artifacts-bucket", "encryption_key": null}}})
+        );
+    }
+
+    // ---- CodeBuild ----
+
+    fn project(name: &str) -> BuildProject {
+        BuildProject {
+            name: name.into(),
+            arn: format!("arn:aws:codebuild:{EAST}:{ACCT}:project/{name}"),
+            service_role: Some(format!("arn:aws:iam::{ACCT}:role/codebuild-{name}")),
+            encryption_key: Some(format!("arn:aws:kms:{EAST}:{ACCT}:key/build")),
+            environment: BuildEnvironment {
+                environment_type: "LINUX_CONTAINER".into(),
+                image: "aws/codebuild/standard:7.0".into(),
+                privileged_mode: false,
+                variables: vec![],
+            },
+            artifacts: BuildArtifacts { identifier: None, artifacts_type: "S3".into(), encryption_disabled: false },
+            secondary_artifacts: vec![],
+            cache_type: "NO_CACHE".into(),
+            inline_buildspec_builds_images: None,
+        }
+    }
+
+    fn projects(list: Vec<BuildProject>) -> impl FnOnce(&mut SdlcSections) {
+        move |s| s.codebuild = Collected::ok(CodeBuildData { projects: list })
+    }
+
+    fn list_denied(s: &mut SdlcSections) {
+        s.codebuild = Collected::Error { error: denied("codebuild:BatchGetProjects") };
+    }
+
+    #[test]
+    fn build_artifact_encryption_cases() {
+        let aws_key = BuildProject {
+            encryption_key: Some(format!("arn:aws:kms:{EAST}:{ACCT}:alias/aws/s3")),
+            ..project("default-key")
+        };
+        let disabled = BuildProject {
+            secondary_artifacts: vec![BuildArtifacts {
+                identifier: Some("reports".into()),
+                artifacts_type: "S3".into(),
+                encryption_disabled: true,
+            }],
+            ..project("open-reports")
+        };
+        let nothing = BuildProject {
+            artifacts: BuildArtifacts { artifacts_type: "NO_ARTIFACTS".into(), ..project("x").artifacts },
+            encryption_key: None,
+            ..project("lint")
+        };
+        let pipeline_with_cache = BuildProject {
+            artifacts: BuildArtifacts { artifacts_type: "CODEPIPELINE".into(), ..project("x").artifacts },
+            cache_type: "S3".into(),
+            ..project("cached")
+        };
+        let cases = vec![
+            ("customer managed key", project("app"), Status::Pass, "with KMS key arn:aws:kms"),
+            ("AWS managed key", aws_key, Status::Fail, "AWS managed key aws/s3"),
+            ("no key reported", BuildProject { encryption_key: None, ..project("bare") }, Status::Fail, "aws/s3"),
+            ("encryption disabled", disabled, Status::Fail, "encryption turned off for reports"),
+            ("no S3 output", nothing, Status::Skipped, "writes no artifacts or cache to S3"),
+            ("pipeline output with an S3 cache", pipeline_with_cache, Status::Pass, "project cached"),
+        ];
+        for (case, p, status, message) in cases {
+            assert_case(case, &one(build_artifact_encryption, projects(vec![p])), status, message);
+        }
+        let o = one(build_artifact_encryption, list_denied);
+        assert_case("denied", &o, Status::Unknown, "codebuild:BatchGetProjects");
+    }
+
+    #[test]
+    fn privileged_mode_cases() {
+        let privileged = |builds: Option<bool>| {
+            let mut p = project("images");
+            p.environment.privileged_mode = true;
+            p.inline_buildspec_builds_images = builds;
+            p
+        };
+        let cases = vec![
+            ("not privileged", project("app"), Status::Pass, "without privileged mode"),
+            ("privileged to build images", privileged(Some(true)), Status::Pass, "needs to build container images"),
+            ("privileged for nothing", privileged(Some(false)), Status::Fail, "builds no container image"),
+            ("privileged, buildspec in the source", privileged(None), Status::Fail, "unless its buildspec builds"),
+        ];
+        for (case, p, status, message) in cases {
+            assert_case(case, &one(privileged_mode, projects(vec![p])), status, message);
+        }
+        let o = one(privileged_mode, projects(vec![privileged(None)]));
+        assert_eq!(o.evidence["privileged_mode"], true);
+        assert_eq!(o.evidence["image"], "aws/codebuild/standard:7.0");
+        assert_case("denied", &one(privileged_mode, list_denied), Status::Unknown, "codebuild:BatchGetProjects");
+    }
+
+    #[test]
+    fn plaintext_secrets_cases() {
+        let with_vars = |vars: &[(&str, &str)]| {
+            let mut p = project("app");
+            p.environment.variables =
+                vars.iter().map(|(n, t)| BuildVariable { name: n.to_string(), variable_type: t.to_string() }).collect();
+            p
+        };
+        let cases = vec![
+            (
+                "plaintext password",
+                with_vars(&[("DB_PASSWORD", "PLAINTEXT"), ("STAGE", "PLAINTEXT")]),
+                Status::Fail,
+                "1 secret-looking variable(s) in plaintext, readable by anyone who can view the project: DB_PASSWORD",
+            ),
+            (
+                "secret from Secrets Manager",
+                with_vars(&[("DB_PASSWORD", "SECRETS_MANAGER")]),
+                Status::Pass,
+                "keeps no secret-looking variable in plaintext",
+            ),
+            ("the name of a secret", with_vars(&[("API_TOKEN_ARN", "PLAINTEXT")]), Status::Pass, "keeps no"),
+            ("no variables", project("bare"), Status::Pass, "keeps no"),
+        ];
+        for (case, p, status, message) in cases {
+            assert_case(case, &one(plaintext_secrets, projects(vec![p])), status, message);
+        }
+        let o = one(
+            plaintext_secrets,
+            projects(vec![with_vars(&[("GITHUB_TOKEN", "PLAINTEXT"), ("NPM_TOKEN", "PARAMETER_STORE")])]),
+        );
+        assert_eq!(o.evidence["plaintext_secret_like_variables"], json!(["GITHUB_TOKEN"]));
+        assert_eq!(o.evidence["variable_types"], json!({"GITHUB_TOKEN": "PLAINTEXT", "NPM_TOKEN": "PARAMETER_STORE"}));
+        assert_case("denied", &one(plaintext_secrets, list_denied), Status::Unknown, "codebuild:BatchGetProjects");
+    }
+
+    #[test]
+    fn shared_service_role_looks_across_regions() {
+        let shared = format!("arn:aws:iam::{ACCT}:role/codebuild-admin");
+        let east = vec![BuildProject { service_role: Some(shared.clone()), ..project("api") }, project("web")];
+        let mut west_project = BuildProject { service_role: Some(shared.clone()), ..project("worker") };
+        west_project.arn = format!("arn:aws:codebuild:{WEST}:{ACCT}:project/worker");
+        let outcomes = run(
+            shared_service_role,
+            vec![region_with(EAST, projects(east)), region_with(WEST, projects(vec![west_project]))],
+        );
+        let by_name: BTreeMap<&str, &Outcome> =
+            outcomes.iter().map(|o| (o.resource.rsplit('/').next().unwrap_or_default(), o)).collect();
+        assert_eq!(by_name.len(), 3, "{outcomes:#?}");
+        assert_case(
+            "api",
+            by_name["api"],
+            Status::Fail,
+            "shares service role arn:aws:iam::111111111111:role/codebuild-admin with 1 other project(s)",
+        );
+        assert_eq!(
+            by_name["api"].evidence["shared_with"],
+            json!([format!("arn:aws:codebuild:{WEST}:{ACCT}:project/worker")])
+        );
+        assert_case("worker", by_name["worker"], Status::Fail, "with 1 other");
+        assert_eq!(by_name["worker"].region, WEST);
+        assert_case("web", by_name["web"], Status::Pass, "the only project using service role");
+
+        // A region that could not be read: its own outcome is unknown, the others say what was not compared.
+        let outcomes = run(
+            shared_service_role,
+            vec![region_with(EAST, projects(vec![project("web")])), region_with(WEST, list_denied)],
+        );
+        assert_eq!(outcomes.len(), 2);
+        assert_case("web", &outcomes[0], Status::Pass, "the only project");
+        assert_eq!(outcomes[0].evidence["regions_not_read"], json!([WEST]));
+        assert_case("denied region", &outcomes[1], Status::Unknown, "codebuild:BatchGetProjects");
+    }
+
+    // ---- CodeDeploy ----
+
+    fn group_detail() -> DeploymentGroupDetail {
+        DeploymentGroupDetail {
+            compute_platform: Some("Server".into()),
+            deployment_config_name: Some("CodeDeployDefault.OneAtATime".into()),
+            deployment_type: Some("IN_PLACE".into()),
+            auto_rollback_enabled: true,
+            auto_rollback_events: vec!["DEPLOYMENT_FAILURE".into(), "DEPLOYMENT_STOP_ON_ALARM".into()],
+            alarms_enabled: true,
+            alarms: vec!["api-5xx".into()],
+            ignore_poll_alarm_failure: false,
+        }
+    }
+
+    fn group_arn(name: &str) -> String {
+        format!("arn:aws:codedeploy:{EAST}:{ACCT}:deploymentgroup:shop/{name}")
+    }
+
+    fn app_with(groups: Collected<Vec<DeploymentGroup>>) -> DeployApplication {
+        DeployApplication {
+            name: "shop".into(),
+            arn: format!("arn:aws:codedeploy:{EAST}:{ACCT}:application:shop"),
+            groups,
+        }
+    }
+
+    fn groups(details: Vec<(&str, Collected<DeploymentGroupDetail>)>) -> impl FnOnce(&mut SdlcSections) {
+        let groups = details
+            .into_iter()
+            .map(|(name, detail)| DeploymentGroup { name: name.into(), arn: group_arn(name), detail })
+            .collect();
+        move |s| {
+            s.codedeploy = Collected::ok(CodeDeployData {
+                applications: vec![app_with(Collected::ok(groups))],
+                ..Default::default()
+            })
+        }
+    }
+
+    fn group(detail: DeploymentGroupDetail) -> impl FnOnce(&mut SdlcSections) {
+        groups(vec![("prod", Collected::ok(detail))])
+    }
+
+    #[test]
+    fn codedeploy_read_errors_are_unknown_where_they_happened() {
+        for check in [automatic_rollback as Evaluator, alarm_rollback, deployment_config] {
+            let o =
+                one(check, groups(vec![("prod", Collected::Error { error: denied("codedeploy:GetDeploymentGroup") })]));
+            assert_case("group denied", &o, Status::Unknown, "codedeploy:GetDeploymentGroup");
+            assert_eq!(o.resource, group_arn("prod"));
+            let o = one(check, |s| {
+                s.codedeploy = Collected::ok(CodeDeployData {
+                    applications: vec![app_with(Collected::Error { error: denied("codedeploy:ListDeploymentGroups") })],
+                    ..Default::default()
+                })
+            });
+            assert_case("groups denied", &o, Status::Unknown, "codedeploy:ListDeploymentGroups");
+            assert!(o.resource.ends_with(":application:shop"), "{o:?}");
+            let o = one(check, |s| s.codedeploy = Collected::Error { error: denied("codedeploy:ListApplications") });
+            assert_case("applications denied", &o, Status::Unknown, "codedeploy:ListApplications");
+        }
+    }
+
+    #[test]
+    fn automatic_rollback_cases() {
+        let cases = vec![
+            ("rolls back on failure", group_detail(), Status::Pass, "rolls back automatically when a deployment fails"),
+            (
+                "only on alarms",
+                DeploymentGroupDetail {
+                    auto_rollback_events: vec!["DEPLOYMENT_STOP_ON_ALARM".into()],
+                    ..group_detail()
+                },
+                Status::Fail,
+                "not for failed deployments",
+            ),
+            (
+                "off",
+                DeploymentGroupDetail { auto_rollback_enabled: false, ..group_detail() },
+                Status::Fail,
+                "automatic rollback off",
+            ),
+        ];
+        for (case, d, status, message) in cases {
+            let o = one(automatic_rollback, group(d));
+            assert_case(case, &o, status, message);
+            assert!(o.message.contains("shop/prod"), "{case}: {}", o.message);
+        }
+        let o =
+            one(automatic_rollback, group(DeploymentGroupDetail { auto_rollback_enabled: false, ..group_detail() }));
+        assert_eq!(o.evidence["auto_rollback_enabled"], false);
+    }
+
+    #[test]
+    fn alarm_rollback_cases() {
+        let cases = vec![
+            (
+                "alarm and rollback",
+                group_detail(),
+                Status::Pass,
+                "rolls back when one of its alarms goes off (api-5xx)",
+            ),
+            (
+                "no alarm",
+                DeploymentGroupDetail { alarms: vec![], ..group_detail() },
+                Status::Fail,
+                "no CloudWatch alarm is attached",
+            ),
+            (
+                "alarms disabled",
+                DeploymentGroupDetail { alarms_enabled: false, ..group_detail() },
+                Status::Fail,
+                "its alarms are not enabled",
+            ),
+            (
+                "no rollback on alarm",
+                DeploymentGroupDetail { auto_rollback_events: vec!["DEPLOYMENT_FAILURE".into()], ..group_detail() },
+                Status::Fail,
+                "does not roll back when an alarm stops a deployment",
+            ),
+            (
+                "nothing",
+                DeploymentGroupDetail {
+                    alarms: vec![],
+                    alarms_enabled: false,
+                    auto_rollback_enabled: false,
+                    ..group_detail()
+                },
+                Status::Fail,
+                "no CloudWatch alarm is attached, and it does not roll back",
+            ),
+        ];
+        for (case, d, status, message) in cases {
+            assert_case(case, &one(alarm_rollback, group(d)), status, message);
+        }
+    }
+
+    #[test]
+    fn deployment_config_cases() {
+        let with = |platform: &str, config: &str, kind: &str| DeploymentGroupDetail {
+            compute_platform: Some(platform.into()),
+            deployment_config_name: Some(config.into()),
+            deployment_type: Some(kind.into()),
+            ..group_detail()
+        };
+        let cases = vec![
+            (
+                "one at a time",
+                with("Server", "CodeDeployDefault.OneAtATime", "IN_PLACE"),
+                Status::Pass,
+                "deploys gradually with CodeDeployDefault.OneAtATime (IN_PLACE)",
+            ),
+            (
+                "all at once in place",
+                with("Server", "CodeDeployDefault.AllAtOnce", "IN_PLACE"),
+                Status::Fail,
+                "takes every instance out of service together",
+            ),
+            (
+                "all at once blue/green",
+                with("Server", "CodeDeployDefault.AllAtOnce", "BLUE_GREEN"),
+                Status::Fail,
+                "the original fleet stays for rollback",
+            ),
+            (
+                "lambda all at once",
+                with("Lambda", "CodeDeployDefault.LambdaAllAtOnce", "BLUE_GREEN"),
+                Status::Fail,
+                "no canary or linear",
+            ),
+            (
+                "ecs all at once",
+                with("ECS", "CodeDeployDefault.ECSAllAtOnce", "BLUE_GREEN"),
+                Status::Fail,
+                "in one step",
+            ),
+            (
+                "lambda canary",
+                with("Lambda", "CodeDeployDefault.LambdaCanary10Percent5Minutes", "BLUE_GREEN"),
+                Status::Pass,
+                "(BLUE_GREEN)",
+            ),
+            (
+                "no configuration",
+                DeploymentGroupDetail { deployment_config_name: None, ..group_detail() },
+                Status::Unknown,
+                "reports no deployment configuration",
+            ),
+        ];
+        for (case, d, status, message) in cases {
+            assert_case(case, &one(deployment_config, group(d)), status, message);
+        }
+        let o = one(
+            deployment_config,
+            group(DeploymentGroupDetail {
+                deployment_type: None,
+                ..with("Lambda", "CodeDeployDefault.LambdaAllAtOnce", "")
+            }),
+        );
+        assert_eq!(o.evidence["deployment_type"], "BLUE_GREEN", "Lambda deployments always shift traffic");
+
+        // Custom configurations are judged by what GetDeploymentConfig said.
+        let custom = |config: Collected<DeploymentConfig>| {
+            move |s: &mut SdlcSections| {
+                groups(vec![("prod", Collected::ok(with("Server", "Custom.Batch", "IN_PLACE")))])(s);
+                if let Collected::Ok { data } = &mut s.codedeploy {
+                    data.custom_configs.insert("Custom.Batch".into(), config);
+                }
+            }
+        };
+        let hosts = |kind: &str, value: i32| DeploymentConfig {
+            compute_platform: Some("Server".into()),
+            minimum_healthy_hosts_type: Some(kind.into()),
+            minimum_healthy_hosts_value: Some(value),
+            traffic_routing_type: None,
+        };
+        let o = one(deployment_config, custom(Collected::ok(hosts("FLEET_PERCENT", 75))));
+        assert_case("custom 75% healthy", &o, Status::Pass, "Custom.Batch");
+        assert_eq!(o.evidence["custom_config"]["minimum_healthy_hosts_value"], 75);
+        let o = one(deployment_config, custom(Collected::ok(hosts("HOST_COUNT", 0))));
+        assert_case("custom zero healthy", &o, Status::Fail, "takes every instance out of service");
+        let o = one(deployment_config, custom(Collected::Error { error: denied("codedeploy:GetDeploymentConfig") }));
+        assert_case("custom unread", &o, Status::Unknown, "codedeploy:GetDeploymentConfig");
+        let o =
+            one(deployment_config, groups(vec![("prod", Collected::ok(with("Server", "Custom.Batch", "IN_PLACE")))]));
+        assert_case("custom missing", &o, Status::Unknown, "which was not read");
+    }
+
+    // ---- ECR ----
+
+    fn repo(name: &str) -> EcrRepository {
+        EcrRepository {
+            name: name.into(),
+            arn: format!("arn:aws:ecr:{EAST}:{ACCT}:repository/{name}"),
+            registry_id: ACCT.into(),
+            tag_mutability: "IMMUTABLE".into(),
+            tag_mutability_exclusions: vec![],
+            scan_on_push: false,
+            encryption_type: "KMS".into(),
+            kms_key: Some(format!("arn:aws:kms:{EAST}:{ACCT}:key/ecr")),
+            policy: Collected::ok(None),
+        }
+    }
+
+    fn registry(scan_type: &str, rules: &[(&str, &[&str])]) -> RegistryScanning {
+        RegistryScanning {
+            scan_type: scan_type.into(),
+            rules: rules
+                .iter()
+                .map(|(freq, filters)| ScanningRule {
+                    scan_frequency: freq.to_string(),
+                    filters: filters.iter().map(|f| f.to_string()).collect(),
+                })
+                .collect(),
+        }
+    }
+
+    fn repos(list: Vec<EcrRepository>, scanning: Collected<RegistryScanning>) -> impl FnOnce(&mut SdlcSections) {
+        move |s| s.ecr = Collected::ok(EcrData { repositories: list, registry_scanning: scanning })
+    }
+
+    fn basic() -> Collected<RegistryScanning> {
+        Collected::ok(registry("BASIC", &[]))
+    }
+
+    fn ecr_denied(s: &mut SdlcSections) {
+        s.ecr = Collected::Error { error: denied("ecr:DescribeRepositories") };
+    }
+
+    #[test]
+    fn repository_filters_follow_the_ecr_table() {
+        // The example table of the ECR user guide ("Filters to choose which repositories are scanned").
+        let names = ["prod", "repo-prod", "prod-repo", "repo-prod-repo", "prodrepo"];
+        for (filter, matches) in [
+            ("prod", [true, true, true, true, true]),
+            ("*prod", [true, true, false, false, false]),
+            ("prod*", [true, false, true, false, true]),
+            ("*prod*", [true, true, true, true, true]),
+            ("prod*repo", [false, false, true, false, true]),
+        ] {
+            for (name, expected) in names.iter().zip(matches) {
+                assert_eq!(filter_matches(filter, name), expected, "filter {filter} on {name}");
+            }
+        }
+        assert!(filter_matches("*", "anything"));
+        assert!(filter_matches("a*b*a", "aba"), "a wildcard may stand for nothing");
+        assert!(!filter_matches("ab*ba", "aba"), "the parts may not overlap");
+    }
+
+    #[test]
+    fn scan_on_push_cases() {
+        let flagged = EcrRepository { scan_on_push: true, ..repo("legacy") };
+        let cases = vec![
+            (
+                "basic rule for all",
+                repo("app"),
+                Collected::ok(registry("BASIC", &[("SCAN_ON_PUSH", &["*"])])),
+                Status::Pass,
+                "basic scanning rule * (SCAN_ON_PUSH)",
+            ),
+            (
+                "basic rule for others",
+                repo("app"),
+                Collected::ok(registry("BASIC", &[("SCAN_ON_PUSH", &["prod-*"])])),
+                Status::Fail,
+                "neither a registry rule nor the repository",
+            ),
+            ("repository setting", flagged.clone(), basic(), Status::Pass, "its own (deprecated) repository setting"),
+            (
+                "enhanced continuous",
+                repo("app-prod"),
+                Collected::ok(registry("ENHANCED", &[("CONTINUOUS_SCAN", &["prod"])])),
+                Status::Pass,
+                "enhanced scanning rule prod (CONTINUOUS_SCAN)",
+            ),
+            (
+                "enhanced, no rule matches",
+                flagged,
+                Collected::ok(registry("ENHANCED", &[("SCAN_ON_PUSH", &["web*"])])),
+                Status::Fail,
+                "matches no enhanced scanning rule",
+            ),
+            (
+                "manual rule",
+                repo("app"),
+                Collected::ok(registry("BASIC", &[("MANUAL", &["*"])])),
+                Status::Fail,
+                "not scanned on push",
+            ),
+            (
+                "registry unread",
+                repo("app"),
+                Collected::Error { error: denied("ecr:GetRegistryScanningConfiguration") },
+                Status::Unknown,
+                "ecr:GetRegistryScanningConfiguration",
+            ),
+        ];
+        for (case, r, scanning, status, message) in cases {
+            let o = one(scan_on_push, repos(vec![r], scanning));
+            assert_case(case, &o, status, message);
+            assert!(o.resource.starts_with("arn:aws:ecr:us-east-1:111111111111:repository/"), "{case}: {o:?}");
+        }
+        let o =
+            one(scan_on_push, repos(vec![repo("app")], Collected::ok(registry("BASIC", &[("SCAN_ON_PUSH", &["*"])]))));
+        assert_eq!(
+            o.evidence,
+            json!({"registry_scan_type": "BASIC", "matching_registry_rule": "* (SCAN_ON_PUSH)", "repository_scan_on_push": false})
+        );
+        assert_case("denied", &one(scan_on_push, ecr_denied), Status::Unknown, "ecr:DescribeRepositories");
+    }
+
+    #[test]
+    fn ecr_kms_encryption_cases() {
+        let o = one(ecr_kms_encryption, repos(vec![repo("app")], basic()));
+        assert_case("kms", &o, Status::Pass, "encrypted with KMS (arn:aws:kms");
+        let aes = EcrRepository { encryption_type: "AES256".into(), kms_key: None, ..repo("old") };
+        let o = one(ecr_kms_encryption, repos(vec![aes], basic()));
+        assert_case("aes", &o, Status::Fail, "AES256");
+        assert_eq!(o.evidence, json!({"encryption_type": "AES256", "kms_key": null}));
+        let aws_key = EcrRepository { kms_key: None, ..repo("aws-key") };
+        assert_case("aws key", &one(ecr_kms_encryption, repos(vec![aws_key], basic())), Status::Pass, "aws/ecr");
+        assert_case("denied", &one(ecr_kms_encryption, ecr_denied), Status::Unknown, "ecr:DescribeRepositories");
+    }
+
+    #[test]
+    fn repository_policy_cases() {
+        let with_policy =
+            |policy: Value| EcrRepository { policy: Collected::ok(Some(policy.to_string())), ..repo("app") };
+        let pull = json!(["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]);
+        let cases = vec![
+            ("no policy", repo("app"), Status::Pass, "has no repository policy"),
+            (
+                "public pull",
+                with_policy(json!({"Statement": [{"Sid": "Public", "Effect": "Allow", "Principal": "*", "Action": pull}]})),
+                Status::Fail,
+                "allows any AWS principal (ecr:BatchGetImage, ecr:GetDownloadUrlForLayer) with no condition, in statement Public",
+            ),
+            (
+                "AWS wildcard in a list, single statement object",
+                with_policy(json!({"Statement": {"Effect": "Allow", "Principal": {"AWS": ["*"]}, "Action": "ecr:*"}})),
+                Status::Fail,
+                "(ecr:*) with no condition, in statement #1",
+            ),
+            (
+                "organization condition",
+                with_policy(json!({"Statement": [{"Effect": "Allow", "Principal": "*", "Action": pull, "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-abc"}}}]})),
+                Status::Pass,
+                "opens nothing to every principal without a condition",
+            ),
+            (
+                "a wildcard that is denied",
+                with_policy(json!({"Statement": [{"Effect": "Deny", "Principal": "*", "Action": "ecr:*"}]})),
+                Status::Pass,
+                "opens nothing",
+            ),
+            (
+                "named accounts",
+                with_policy(json!({"Statement": [{"Effect": "Allow", "Principal": {"AWS": ["arn:aws:iam::444455556666:root", "777788889999", format!("arn:aws:iam::{ACCT}:role/ci")]}, "Action": pull}]})),
+                Status::Pass,
+                "it grants accounts 444455556666, 777788889999",
+            ),
+            (
+                "not a policy",
+                EcrRepository { policy: Collected::ok(Some("{not json".into())), ..repo("app") },
+                Status::Unknown,
+                "could not be read as a policy document",
+            ),
+            (
+                "policy denied",
+                EcrRepository { policy: Collected::Error { error: denied("ecr:GetRepositoryPolicy") }, ..repo("app") },
+                Status::Unknown,
+                "ecr:GetRepositoryPolicy",
+            ),
+        ];
+        for (case, r, status, message) in cases {
+            assert_case(case, &one(repository_policy, repos(vec![r], basic())), status, message);
+        }
+        let o = one(
+            repository_policy,
+            repos(
+                vec![with_policy(
+                    json!({"Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::444455556666:root"}, "Action": pull}]}),
+                )],
+                basic(),
+            ),
+        );
+        assert_eq!(o.evidence["cross_account_principals"], json!(["444455556666"]));
+        assert_eq!(o.evidence["open_statements"], json!([]));
+        assert_case("denied", &one(repository_policy, ecr_denied), Status::Unknown, "ecr:DescribeRepositories");
+    }
+
+    #[test]
+    fn tag_immutability_cases() {
+        let with = |m: &str, exclusions: &[&str]| EcrRepository {
+            tag_mutability: m.into(),
+            tag_mutability_exclusions: exclusions.iter().map(|e| e.to_string()).collect(),
+            ..repo("app")
+        };
+        let cases = vec![
+            ("immutable", with("IMMUTABLE", &[]), Status::Pass, "has immutable tags"),
+            (
+                "immutable but latest",
+                with("IMMUTABLE_WITH_EXCLUSION", &["latest"]),
+                Status::Pass,
+                "except tags matching latest",
+            ),
+            ("mutable", with("MUTABLE", &[]), Status::Fail, "has mutable tags: pushing again"),
+            ("mutable but releases", with("MUTABLE_WITH_EXCLUSION", &["v*"]), Status::Fail, "except those matching v*"),
+        ];
+        for (case, r, status, message) in cases {
+            assert_case(case, &one(tag_immutability, repos(vec![r], basic())), status, message);
+        }
+        assert_case("denied", &one(tag_immutability, ecr_denied), Status::Unknown, "ecr:DescribeRepositories");
+    }
+
+    #[test]
+    fn regions_without_resources_give_no_outcome() {
+        let empty = |s: &mut SdlcSections| {
+            s.codepipeline = Collected::ok(CodePipelineData::default());
+            s.codebuild = Collected::ok(CodeBuildData::default());
+            s.codedeploy = Collected::ok(CodeDeployData::default());
+            s.ecr = Collected::ok(EcrData { repositories: vec![], registry_scanning: basic() });
+        };
+        for (id, check) in CHECKS {
+            assert!(run(*check, vec![region_with(EAST, empty)]).is_empty(), "{id}");
+        }
+    }
+}

@@ -1,0 +1,1493 @@
+//! Security checks: IAM's account-wide protections (sections 25 and the IAM notes), GuardDuty (28), Systems
+//! Manager (38), and the organization-level set-up of RAM (12), Control Tower (11), Firewall Manager (27),
+//! Detective (29) and Security Hub.
+//!
+//! IAM is global: its checks give one outcome per account (region `global`), or per IAM user. GuardDuty and
+//! Systems Manager are regional. The organization-level checks read the organization's tree and report once per
+//! organization, against its management account; outside an organization they are skipped.
+
+use chrono::{DateTime, Utc};
+use serde_json::{json, Value};
+
+use super::{per_account, per_region, At, Ctx, Evaluator, Outcome, GLOBAL};
+use crate::snapshot::{
+    AccountSnapshot, Collected, CollectionError, CredentialReport, CredentialUser, GuardDutyList, IamData, OrgTree,
+    PasswordPolicy, DHMC_SETTING, SESSION_PREFERENCES_DOCUMENT,
+};
+
+/// The security checks, by id.
+pub static CHECKS: &[(&str, Evaluator)] = &[
+    ("iam-root-access-keys", root_access_keys),
+    ("iam-root-mfa", root_mfa),
+    ("iam-password-policy", password_policy),
+    ("iam-unused-credentials", unused_credentials),
+    ("iam-user-mfa", user_mfa),
+    ("guardduty-enabled", guardduty_enabled),
+    ("guardduty-trusted-ip-lists", guardduty_trusted_ip_lists),
+    ("guardduty-delegated-admin", guardduty_delegated_admin),
+    ("ssm-default-host-management", ssm_default_host_management),
+    ("ssm-session-manager-logging", ssm_session_manager_logging),
+    ("ssm-managed-nodes", ssm_managed_nodes),
+    ("ram-organization-sharing", ram_organization_sharing),
+    ("control-tower-guardrails", controltower_guardrails),
+    ("firewallmanager-prerequisites", firewallmanager_prerequisites),
+    ("detective-delegated-admin", detective_delegated_admin),
+];
+
+/// Credentials not used for longer than this are "unused" (the Config rule's usual `maxCredentialUsageAge`).
+pub const UNUSED_DAYS: i64 = 90;
+/// The password policy this check asks for (CIS AWS Foundations): length, and how many old passwords are barred.
+const MIN_PASSWORD_LENGTH: i32 = 14;
+const MIN_REUSE_PREVENTION: i32 = 24;
+
+const GUARDDUTY: &str = "guardduty.amazonaws.com";
+const DETECTIVE: &str = "detective.amazonaws.com";
+const SECURITY_HUB: &str = "securityhub.amazonaws.com";
+const RAM: &str = "ram.amazonaws.com";
+const CONTROL_TOWER: &str = "controltower.amazonaws.com";
+const FIREWALL_MANAGER: &str = "fms.amazonaws.com";
+/// The prefix of the SCPs Control Tower creates for its preventive controls.
+const GUARDRAIL_PREFIX: &str = "aws-guardrails-";
+
+// ---- IAM --------------------------------------------------------------------------------------------
+
+/// Runs `judge` on one piece of every account's IAM data; an account whose piece could not be read gives one
+/// not-evaluated outcome.
+fn per_iam<'a, T: 'a>(
+    ctx: &Ctx<'a>,
+    piece: impl Fn(&'a IamData) -> &'a Collected<T>,
+    judge: impl Fn(&'a AccountSnapshot, &'a IamData, &'a T, &mut Vec<Outcome>),
+) -> Vec<Outcome> {
+    per_account(
+        ctx,
+        |a| &a.services.iam,
+        |account, iam, out| match piece(iam).get() {
+            Ok(data) => judge(account, iam, data, out),
+            Err(e) => out.push(At::account(account).not_evaluated(&e)),
+        },
+    )
+}
+
+/// The root user's row of the credential report, when a report was read.
+fn root_row(iam: &IamData) -> Option<&CredentialUser> {
+    iam.credential_report.get().ok().and_then(|r| r.root.as_ref())
+}
+
+pub fn root_access_keys(ctx: &Ctx<'_>) -> Vec<Outcome> {
+    per_iam(
+        ctx,
+        |iam| &iam.summary,
+        |account, iam, summary, out| {
+            let at = At::account(account);
+            let mut evidence = json!({"account_access_keys_present": summary.account_access_keys_present});
+            for k in root_row(iam).map(|r| r.access_keys.as_slice()).unwrap_or_default() {
+                evidence[format!("root_access_key_{}_active", k.slot)] = json!(k.active);
+                evidence[format!("root_access_key_{}_last_used", k.slot)] = json!(k.last_used);
+            }
+            out.push(match summary.account_access_keys_present {
+                Some(0) => at.pass("the root user has no access key".into(), evidence),
+                Some(_) => at.fail(
+                    "the root user has an access key: a leaked key gives unrestricted, unconditional access to the account"
+                        .into(),
+                    evidence,
+                ),
+                None => at.unknown(
+                    "could not be evaluated: GetAccountSummary did not report AccountAccessKeysPresent".into(),
+                    evidence,
+                ),
+            });
+        },
+    )
+}
+
+pub fn root_mfa(ctx: &Ctx<'_>) -> Vec<Outcome> {
+    per_iam(
+        ctx,
+        |iam| &iam.summary,
+        |account, iam, summary, out| {
+            let at = At::account(account);
+            let mut evidence = json!({"account_mfa_enabled": summary.account_mfa_enabled});
+            if let Some(root) = root_row(iam) {
+                evidence["root_password_last_used"] = json!(root.password_last_used);
+            }
+            out.push(match summary.account_mfa_enabled {
+                Some(1) => at.pass("the root user signs in with MFA".into(), evidence),
+                Some(_) => at.fail(
+                    "the root user has no MFA device: its password alone opens the whole account".into(),
+                    evidence,
+                ),
+                None => at.unknown(
+                    "could not be evaluated: GetAccountSummary did not report AccountMFAEnabled".into(),
+                    evidence,
+                ),
+            });
+        },
+    )
+}
+
+/// What a password policy lacks, one phrase per requirement.
+fn password_policy_gaps(p: &PasswordPolicy) -> Vec<String> {
+    let mut gaps = Vec::new();
+    match p.minimum_password_length {
+        Some(n) if n >= MIN_PASSWORD_LENGTH => {}
+        n => gaps.push(format!("minimum length {} (needs {MIN_PASSWORD_LENGTH})", n.unwrap_or(0))),
+    }
+    for (required, what) in [
+        (p.require_symbols, "symbols"),
+        (p.require_numbers, "numbers"),
+        (p.require_uppercase_characters, "uppercase letters"),
+        (p.require_lowercase_characters, "lowercase letters"),
+    ] {
+        if !required {
+            gaps.push(format!("{what} not required"));
+        }
+    }
+    match p.password_reuse_prevention {
+        Some(n) if n >= MIN_REUSE_PREVENTION => {}
+        n => gaps.push(format!("reuse prevention {} (needs {MIN_REUSE_PREVENTION})", n.unwrap_or(0))),
+    }
+    gaps
+}
+
+pub fn password_policy(ctx: &Ctx<'_>) -> Vec<Outcome> {
+    per_iam(
+        ctx,
+        |iam| &iam.password_policy,
+        |account, _, policy, out| {
+            let at = At::account(account);
+            let Some(p) = policy else {
+                out.push(at.fail(
+                    "no password policy: IAM's default applies (8 characters, no reuse prevention)".into(),
+                    json!({"password_policy": null}),
+                ));
+                return;
+            };
+            let gaps = password_policy_gaps(p);
+            let evidence = json!({
+                "minimum_password_length": p.minimum_password_length,
+                "require_symbols": p.require_symbols,
+                "require_numbers": p.require_numbers,
+                "require_uppercase_characters": p.require_uppercase_characters,
+                "require_lowercase_characters": p.require_lowercase_characters,
+                "password_reuse_prevention": p.password_reuse_prevention,
+                "max_password_age": p.max_password_age,
+                "shortfalls": gaps,
+            });
+            out.push(if gaps.is_empty() {
+                at.pass(
+                    format!(
+                        "the password policy asks for {} characters of all four kinds and bars the last {} passwords",
+                        p.minimum_password_length.unwrap_or(0),
+                        p.password_reuse_prevention.unwrap_or(0)
+                    ),
+                    evidence,
+                )
+            } else {
+                at.fail(format!("the password policy is weak: {}", gaps.join(", ")), evidence)
+            });
+        },
+    )
+}
+
+/// Days between `last` and the report's generation; `None` when the credential has no date at all.
+fn idle_days(report: &CredentialReport, last: Option<DateTime<Utc>>) -> Option<i64> {
+    last.map(|t| (report.generated_at - t).num_days())
+}
+
+/// The user's credentials idle for more than `UNUSED_DAYS` at the report's generation, each as a phrase. A
+/// credential never used counts from when it was set (the password's last change, the key's creation).
+fn idle_credentials(report: &CredentialReport, u: &CredentialUser) -> Vec<String> {
+    let mut idle = Vec::new();
+    let describe = |what: &str, used: Option<DateTime<Utc>>, set: Option<DateTime<Utc>>| match (used, set) {
+        (Some(_), _) => idle_days(report, used)
+            .filter(|d| *d > UNUSED_DAYS)
+            .map(|d| format!("{what} last used {d} days before the report")),
+        (None, Some(_)) => idle_days(report, set)
+            .filter(|d| *d > UNUSED_DAYS)
+            .map(|d| format!("{what} never used in the {d} days since it was set")),
+        (None, None) => Some(format!("{what} with no record of use")),
+    };
+    if u.password_enabled {
+        idle.extend(describe("console password", u.password_last_used, u.password_last_changed.or(u.created_at)));
+    }
+    for k in u.access_keys.iter().filter(|k| k.active) {
+        idle.extend(describe(&format!("access key {}", k.slot), k.last_used, k.last_rotated.or(u.created_at)));
+    }
+    idle
+}
+
+pub fn unused_credentials(ctx: &Ctx<'_>) -> Vec<Outcome> {
+    per_iam(
+        ctx,
+        |iam| &iam.credential_report,
+        |account, _, report, out| {
+            for u in &report.users {
+                let at = At::new(&account.account_id, GLOBAL, u.arn.clone());
+                let idle = idle_credentials(report, u);
+                let mut evidence = json!({
+                    "user": u.user,
+                    "password_enabled": u.password_enabled,
+                    "password_last_used": u.password_last_used,
+                });
+                for k in &u.access_keys {
+                    evidence[format!("access_key_{}_active", k.slot)] = json!(k.active);
+                    evidence[format!("access_key_{}_last_used", k.slot)] = json!(k.last_used);
+                    evidence[format!("access_key_{}_last_rotated", k.slot)] = json!(k.last_rotated);
+                }
+                evidence["unused_after_days"] = json!(UNUSED_DAYS);
+                evidence["report_generated_at"] = json!(report.generated_at);
+                evidence["idle_credentials"] = json!(idle);
+                let has_credentials = u.password_enabled || u.access_keys.iter().any(|k| k.active);
+                out.push(if !idle.is_empty() {
+                    at.fail(format!("user {}: {}", u.user, idle.join("; ")), evidence)
+                } else if has_credentials {
+                    at.pass(
+                        format!("user {}: every credential was used within {UNUSED_DAYS} days of the report", u.user),
+                        evidence,
+                    )
+                } else {
+                    at.pass(format!("user {} has no console password and no active access key", u.user), evidence)
+                });
+            }
+        },
+    )
+}
+
+pub fn user_mfa(ctx: &Ctx<'_>) -> Vec<Outcome> {
+    per_iam(
+        ctx,
+        |iam| &iam.credential_report,
+        |account, _, report, out| {
+            for u in report.users.iter().filter(|u| u.password_enabled) {
+                let at = At::new(&account.account_id, GLOBAL, u.arn.clone());
+                let evidence = json!({
+                    "user": u.user,
+                    "password_enabled": true,
+                    "mfa_active": u.mfa_active,
+                    "password_last_used": u.password_last_used,
+                    "report_generated_at": report.generated_at,
+                });
+                out.push(if u.mfa_active {
+                    at.pass(format!("console user {} has an MFA device", u.user), evidence)
+                } else {
+                    at.fail(format!("console user {} signs in with a password only, no MFA device", u.user), evidence)
+                });
+            }
+        },
+    )
+}
+
+// ---- GuardDuty --------------------------------------------------------------------------------------
+
+pub fn guardduty_enabled(ctx: &Ctx<'_>) -> Vec<Outcome> {
+    per_region(
+        ctx,
+        |r| &r.security.guardduty,
+        |account, region, data, out| {
+            if data.detectors.is_empty() {
+                out.push(At::region(account, region).fail(
+                    format!("GuardDuty is not enabled in {}: no detector", region.region),
+                    json!({"detectors": []}),
+                ));
+            }
+            for d in &data.detectors {
+                let at = At::new(&account.account_id, &region.region, d.id.clone());
+                let details = match d.details.get() {
+                    Ok(details) => details,
+                    Err(e) => {
+                        out.push(at.not_evaluated(&e));
+                        continue;
+                    }
+                };
+                let evidence = json!({
+                    "detector": d.id,
+                    "status": details.status,
+                    "finding_publishing_frequency": details.finding_publishing_frequency,
+                    "features": details.features.iter().map(|f| format!("{}: {}", f.name, f.status)).collect::<Vec<_>>(),
+                });
+                out.push(if details.status == "ENABLED" {
+                    at.pass(format!("GuardDuty detector {} is enabled", d.id), evidence)
+                } else {
+                    at.fail(format!("GuardDuty detector {} is {}: it analyses nothing", d.id, details.status), evidence)
+                });
+            }
+        },
+    )
+}
+
+/// A detector's lists as evidence, one line each (`name: STATUS (location)`), or why they could not be read.
+fn lists_evidence(lists: &Collected<Vec<GuardDutyList>>) -> Value {
+    match lists.get() {
+        Ok(lists) => json!(lists
+            .iter()
+            .map(|l| match l.details.get() {
+                Ok(d) => format!("{}: {} ({})", d.name, d.status, d.location.as_deref().unwrap_or("no location")),
+                Err(e) => format!("{}: unread, {}", l.id, e.brief()),
+            })
+            .collect::<Vec<_>>()),
+        Err(e) => json!(format!("unread: {}", e.brief())),
+    }
+}
+
+pub fn guardduty_trusted_ip_lists(ctx: &Ctx<'_>) -> Vec<Outcome> {
+    per_region(
+        ctx,
+        |r| &r.security.guardduty,
+        |account, region, data, out| {
+            if data.detectors.is_empty() {
+                out.push(At::region(account, region).skipped(
+                    "not applicable: no GuardDuty detector, hence no trusted IP list".into(),
+                    json!({"detectors": []}),
+                ));
+            }
+            for d in &data.detectors {
+                let at = At::new(&account.account_id, &region.region, d.id.clone());
+                let lists = match d.ip_sets.get() {
+                    Ok(lists) => lists,
+                    Err(e) => {
+                        out.push(at.not_evaluated(&e));
+                        continue;
+                    }
+                };
+                let evidence = json!({
+                    "detector": d.id,
+                    "trusted_ip_lists": lists_evidence(&d.ip_sets),
+                    "threat_intel_sets": lists_evidence(&d.threat_intel_sets),
+                });
+                if lists.is_empty() {
+                    out.push(at.skipped("not applicable: the detector has no trusted IP list".into(), evidence));
+                    continue;
+                }
+                let inactive: Vec<String> = lists
+                    .iter()
+                    .filter_map(|l| l.details.get().ok().filter(|d| d.status != "ACTIVE"))
+                    .map(|d| format!("{} ({})", d.name, d.status))
+                    .collect();
+                let unread: Vec<(&str, CollectionError)> =
+                    lists.iter().filter_map(|l| l.details.get().err().map(|e| (l.id.as_str(), e))).collect();
+                out.push(if !inactive.is_empty() {
+                    at.fail(
+                        format!(
+                            "trusted IP list {} is not active: the addresses it names still raise findings",
+                            inactive.join(", ")
+                        ),
+                        evidence,
+                    )
+                } else if let Some((id, e)) = unread.first() {
+                    at.unknown(format!("could not be evaluated: trusted IP list {id}: {}", e.brief()), evidence)
+                } else {
+                    let names: Vec<&str> =
+                        lists.iter().filter_map(|l| l.details.get().ok().map(|d| d.name.as_str())).collect();
+                    at.pass(format!("trusted IP list {} is active", names.join(", ")), evidence)
+                });
+            }
+        },
+    )
+}
+
+// ---- Organization-level -----------------------------------------------------------------------------
+
+/// Runs `judge` once for the organization, against its management account; an unreadable tree (or no
+/// organization, which is `skipped`) is reported against each audited account instead.
+fn per_organization(ctx: &Ctx<'_>, judge: impl Fn(At, &OrgTree) -> Outcome) -> Vec<Outcome> {
+    match ctx.snapshot.organization.get() {
+        Ok(tree) => vec![judge(At::new(&tree.management_account_id, GLOBAL, tree.id.clone()), tree)],
+        Err(e) => ctx.accounts().map(|a| At::account(a).not_evaluated(&e)).collect(),
+    }
+}
+
+/// The accounts registered as delegated administrator for `principal`, and the errors of the administrators
+/// whose services could not be listed; `Err` when the administrators could not be listed at all.
+fn admins_for<'a>(tree: &'a OrgTree, principal: &str) -> Result<(Vec<&'a str>, Vec<CollectionError>), CollectionError> {
+    let admins = tree.delegated_administrators.get()?;
+    let mut found = Vec::new();
+    let mut unread = Vec::new();
+    for a in admins {
+        match a.services.get() {
+            Ok(services) if services.iter().any(|s| s == principal) => found.push(a.account_id.as_str()),
+            Ok(_) => {}
+            Err(e) => unread.push(e),
+        }
+    }
+    Ok((found, unread))
+}
+
+/// Whether the service principal has trusted access; `None` when the list could not be read.
+fn trusted(tree: &OrgTree, principal: &str) -> Option<bool> {
+    tree.trusted_services.get().ok().map(|s| s.iter().any(|p| p == principal))
+}
+
+/// Judges "a delegated administrator other than the management account is registered for `principal`".
+fn judge_delegated_admin(at: At, tree: &OrgTree, principal: &str, service: &str, extra: Value) -> Outcome {
+    let (admins, unread) = match admins_for(tree, principal) {
+        Ok(found) => found,
+        Err(e) => return at.not_evaluated(&e),
+    };
+    let mut evidence = json!({
+        "service_principal": principal,
+        "delegated_administrators": admins,
+        "trusted_access": trusted(tree, principal),
+        "management_account": tree.management_account_id,
+    });
+    if let (Value::Object(map), Value::Object(more)) = (&mut evidence, extra) {
+        map.extend(more);
+    }
+    if let Some(admin) = admins.iter().find(|a| **a != tree.management_account_id) {
+        return at.pass(format!("account {admin} is the delegated {service} administrator"), evidence);
+    }
+    if !admins.is_empty() {
+        return at.fail(
+            format!("{service} is administered from the management account, which should run no workloads or tools"),
+            evidence,
+        );
+    }
+    if let Some(e) = unread.first() {
+        return at.unknown(
+            format!("could not be evaluated: the services of a delegated administrator are unread: {}", e.brief()),
+            evidence,
+        );
+    }
+    at.fail(
+        format!("no delegated {service} administrator: no member account manages {service} for the organization"),
+        evidence,
+    )
+}
+
+pub fn guardduty_delegated_admin(ctx: &Ctx<'_>) -> Vec<Outcome> {
+    per_organization(ctx, |at, tree| judge_delegated_admin(at, tree, GUARDDUTY, "GuardDuty", json!({})))
+}
+
+/// Whether GuardDuty is in use: an enabled detector in an audited region, or the organization integration.
+fn guardduty_in_use(ctx: &Ctx<'_>, tree: &OrgTree) -> bool {
+    let detector_on = ctx.accounts().flat_map(|a| &a.regions).any(|r| {
+        r.security
+            .guardduty
+            .get()
+            .is_ok_and(|g| g.detectors.iter().any(|d| d.details.get().is_ok_and(|d| d.status == "ENABLED")))
+    });
+    detector_on
+        || trusted(tree, GUARDDUTY) == Some(true)
+        || admins_for(tree, GUARDDUTY).is_ok_and(|(found, _)| !found.is_empty())
+}
+
+/// Detective's delegated administrator, where GuardDuty is in use. The evidence also names the GuardDuty and
+/// Security Hub administrators: AWS recommends one account for all three (Security Hub has no check of its own,
+/// dopaudit reading only its organization registration).
+pub fn detective_delegated_admin(ctx: &Ctx<'_>) -> Vec<Outcome> {
+    per_organization(ctx, |at, tree| {
+        if !guardduty_in_use(ctx, tree) {
+            return at.skipped(
+                "not applicable: GuardDuty is not in use, so Detective has no findings to investigate".into(),
+                json!({"guardduty_in_use": false}),
+            );
+        }
+        let admins = |principal| admins_for(tree, principal).map(|(found, _)| found).unwrap_or_default();
+        let (guardduty_admins, securityhub_admins) = (admins(GUARDDUTY), admins(SECURITY_HUB));
+        let mut outcome = judge_delegated_admin(
+            at,
+            tree,
+            DETECTIVE,
+            "Detective",
+            json!({
+                "guardduty_in_use": true,
+                "guardduty_administrators": guardduty_admins,
+                "securityhub_administrators": securityhub_admins,
+            }),
+        );
+        let detective_admins = admins(DETECTIVE);
+        let elsewhere: std::collections::BTreeSet<&str> = guardduty_admins
+            .iter()
+            .chain(&securityhub_admins)
+            .filter(|a| !detective_admins.contains(a))
+            .copied()
+            .collect();
+        if outcome.status == crate::report::Status::Pass && !elsewhere.is_empty() {
+            outcome.message.push_str(&format!(
+                "; GuardDuty or Security Hub is administered by {} instead (one account for all three is recommended)",
+                elsewhere.into_iter().collect::<Vec<_>>().join(", ")
+            ));
+        }
+        outcome
+    })
+}
+
+pub fn ram_organization_sharing(ctx: &Ctx<'_>) -> Vec<Outcome> {
+    per_organization(ctx, |at, tree| {
+        let services = match tree.trusted_services.get() {
+            Ok(s) => s,
+            Err(e) => return at.not_evaluated(&e),
+        };
+        let enabled = services.iter().any(|s| s == RAM);
+        let evidence = json!({"service_principal": RAM, "trusted_access": enabled});
+        if enabled {
+            at.pass("resource sharing with the organization is enabled (RAM has trusted access)".into(), evidence)
+        } else {
+            at.fail(
+                "RAM has no trusted access: resources can be shared only account by account, through invitations"
+                    .into(),
+                evidence,
+            )
+        }
+    })
+}
+
+pub fn controltower_guardrails(ctx: &Ctx<'_>) -> Vec<Outcome> {
+    per_organization(ctx, |at, tree| {
+        let services = match tree.trusted_services.get() {
+            Ok(s) => s,
+            Err(e) => return at.not_evaluated(&e),
+        };
+        if !services.iter().any(|s| s == CONTROL_TOWER) {
+            return at.skipped(
+                "not applicable: Control Tower is not in use (no trusted access for controltower.amazonaws.com)".into(),
+                json!({"control_tower_trusted_access": false}),
+            );
+        }
+        let guardrails: Vec<_> = tree.policies.iter().filter(|p| p.name.starts_with(GUARDRAIL_PREFIX)).collect();
+        let evidence = json!({
+            "control_tower_trusted_access": true,
+            "guardrail_policies": guardrails.iter().map(|p| match p.targets.get() {
+                Ok(t) if t.is_empty() => format!("{} ({}): attached nowhere", p.name, p.id),
+                Ok(t) => format!("{} ({}): attached to {}", p.name, p.id, t.join(", ")),
+                Err(e) => format!("{} ({}): targets unread, {}", p.name, p.id, e.brief()),
+            }).collect::<Vec<_>>(),
+        });
+        let attached: Vec<&str> = guardrails
+            .iter()
+            .filter(|p| p.targets.get().is_ok_and(|t| !t.is_empty()))
+            .map(|p| p.name.as_str())
+            .collect();
+        if !attached.is_empty() {
+            return at
+                .pass(format!("Control Tower's preventive controls are attached: {}", attached.join(", ")), evidence);
+        }
+        if let Some(e) = guardrails.iter().find_map(|p| p.targets.get().err()) {
+            return at.unknown(
+                format!("could not be evaluated: the targets of a guardrail SCP are unread: {}", e.brief()),
+                evidence,
+            );
+        }
+        at.fail(
+            format!(
+                "Control Tower is in use but no {GUARDRAIL_PREFIX}* SCP is attached: its preventive controls protect nothing"
+            ),
+            evidence,
+        )
+    })
+}
+
+pub fn firewallmanager_prerequisites(ctx: &Ctx<'_>) -> Vec<Outcome> {
+    per_organization(ctx, |at, tree| {
+        let trusted_access = trusted(tree, FIREWALL_MANAGER);
+        let admins = admins_for(tree, FIREWALL_MANAGER);
+        let in_use = trusted_access == Some(true) || admins.as_ref().is_ok_and(|(found, _)| !found.is_empty());
+        if !in_use {
+            return match tree.trusted_services.get().err().or_else(|| admins.as_ref().err().cloned()) {
+                Some(e) => at.not_evaluated(&e),
+                None => at.skipped(
+                    "not applicable: Firewall Manager is not in use (no trusted access, no administrator)".into(),
+                    json!({"fms_trusted_access": trusted_access}),
+                ),
+            };
+        }
+        let mut not_recording = Vec::new();
+        let mut unread = Vec::new();
+        let mut checked = 0;
+        for account in ctx.accounts() {
+            for region in &account.regions {
+                let place = format!("{}/{}", account.account_id, region.region);
+                let config = match region.config.get() {
+                    Ok(c) => c,
+                    // A disabled Region holds no resources for Firewall Manager to protect.
+                    Err(e) if e.kind.means_not_applicable() => continue,
+                    Err(e) => {
+                        checked += 1;
+                        unread.push(format!("{place}: {}", e.brief()));
+                        continue;
+                    }
+                };
+                checked += 1;
+                if config.recorders.is_empty() {
+                    not_recording.push(place);
+                    continue;
+                }
+                match config.recorder_statuses.get() {
+                    Ok(statuses) if statuses.iter().any(|s| s.recording) => {}
+                    Ok(_) => not_recording.push(place),
+                    Err(e) => unread.push(format!("{place}: {}", e.brief())),
+                }
+            }
+        }
+        let evidence = json!({
+            "fms_trusted_access": trusted_access,
+            "fms_administrators": admins.as_ref().map(|(found, _)| found.clone()).unwrap_or_default(),
+            "regions_checked": checked,
+            "config_not_recording": not_recording,
+            "config_unread": unread,
+        });
+        if !not_recording.is_empty() {
+            at.fail(
+                format!(
+                    "Firewall Manager is in use but AWS Config is not recording in {}: its policies cannot see resources there",
+                    not_recording.join(", ")
+                ),
+                evidence,
+            )
+        } else if !unread.is_empty() {
+            at.unknown(
+                format!("could not be evaluated: AWS Config could not be read in {}", unread.join(", ")),
+                evidence,
+            )
+        } else {
+            at.pass(
+                format!("AWS Config is recording in all {checked} audited account regions Firewall Manager relies on"),
+                evidence,
+            )
+        }
+    })
+}
+
+// ---- Systems Manager --------------------------------------------------------------------------------
+
+pub fn ssm_default_host_management(ctx: &Ctx<'_>) -> Vec<Outcome> {
+    per_region(
+        ctx,
+        |r| &r.security.ssm,
+        |account, region, ssm, out| {
+            let at = At::region(account, region);
+            let setting = match ssm.default_host_management.get() {
+                Ok(s) => s,
+                Err(e) => return out.push(at.not_evaluated(&e)),
+            };
+            let evidence = json!({
+                "setting_id": DHMC_SETTING,
+                "setting_value": setting.value,
+                "setting_status": setting.status,
+                "last_modified": setting.last_modified,
+            });
+            out.push(match setting.configured_value() {
+                Some(role) => at.pass(
+                    format!("Default Host Management is on in {}: EC2 instances are managed with role {role}", region.region),
+                    evidence,
+                ),
+                None => at.fail(
+                    format!(
+                        "Default Host Management is off in {}: an instance is managed only if it has an SSM instance profile",
+                        region.region
+                    ),
+                    evidence,
+                ),
+            });
+        },
+    )
+}
+
+pub fn ssm_session_manager_logging(ctx: &Ctx<'_>) -> Vec<Outcome> {
+    per_region(
+        ctx,
+        |r| &r.security.ssm,
+        |account, region, ssm, out| {
+            let at = At::region(account, region);
+            let prefs = match ssm.session_preferences.get() {
+                Ok(p) => p,
+                Err(e) => return out.push(at.not_evaluated(&e)),
+            };
+            let Some(p) = prefs else {
+                return out.push(at.fail(
+                    format!("no Session Manager preferences ({SESSION_PREFERENCES_DOCUMENT}): session activity is not logged"),
+                    json!({"document": SESSION_PREFERENCES_DOCUMENT, "exists": false}),
+                ));
+            };
+            let evidence = json!({
+                "document": SESSION_PREFERENCES_DOCUMENT,
+                "s3_bucket_name": p.s3_bucket_name,
+                "s3_key_prefix": p.s3_key_prefix,
+                "s3_encryption_enabled": p.s3_encryption_enabled,
+                "cloudwatch_log_group_name": p.cloudwatch_log_group_name,
+                "cloudwatch_encryption_enabled": p.cloudwatch_encryption_enabled,
+                "cloudwatch_streaming_enabled": p.cloudwatch_streaming_enabled,
+                "kms_key_id": p.kms_key_id,
+            });
+            let destinations: Vec<String> = p
+                .s3_bucket_name
+                .iter()
+                .map(|b| format!("s3://{b}"))
+                .chain(p.cloudwatch_log_group_name.iter().map(|g| format!("log group {g}")))
+                .collect();
+            out.push(if destinations.is_empty() {
+                at.fail(
+                    "the Session Manager preferences name neither an S3 bucket nor a log group: sessions are not logged"
+                        .into(),
+                    evidence,
+                )
+            } else {
+                at.pass(format!("Session Manager logs sessions to {}", destinations.join(" and ")), evidence)
+            });
+        },
+    )
+}
+
+pub fn ssm_managed_nodes(ctx: &Ctx<'_>) -> Vec<Outcome> {
+    per_region(
+        ctx,
+        |r| &r.security.ssm,
+        |account, region, ssm, out| {
+            let nodes = match ssm.managed_nodes.get() {
+                Ok(n) => n,
+                Err(e) => return out.push(At::region(account, region).not_evaluated(&e)),
+            };
+            for n in nodes {
+                let at = At::new(&account.account_id, &region.region, n.instance_id.clone());
+                let evidence = json!({
+                    "ping_status": n.ping_status,
+                    "last_ping": n.last_ping,
+                    "agent_version": n.agent_version,
+                    "agent_is_latest": n.is_latest_version,
+                    "platform": n.platform_name.as_ref().or(n.platform_type.as_ref()),
+                    "resource_type": n.resource_type,
+                    "computer_name": n.computer_name,
+                });
+                let agent = n.agent_version.as_deref().unwrap_or("unknown version");
+                let outdated = if n.is_latest_version == Some(false) { ", not the latest release" } else { "" };
+                out.push(match n.ping_status.as_str() {
+                    "Online" => at.pass(format!("node {} is online (agent {agent}{outdated})", n.instance_id), evidence),
+                    status => {
+                        let since = n.last_ping.map(|t| format!(" since {}", t.format("%Y-%m-%d %H:%M UTC"))).unwrap_or_default();
+                        at.fail(
+                            format!(
+                                "node {} is {status}{since}: it cannot be patched, commanded or reached by Session Manager",
+                                n.instance_id
+                            ),
+                            evidence,
+                        )
+                    }
+                });
+            }
+        },
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::fixtures::*;
+    use super::*;
+    use crate::report::Status;
+    use crate::snapshot::*;
+
+    fn run(f: Evaluator, snap: &Snapshot) -> Vec<Outcome> {
+        f(&Ctx::new(snap))
+    }
+
+    fn statuses(outcomes: &[Outcome]) -> Vec<Status> {
+        outcomes.iter().map(|o| o.status).collect()
+    }
+
+    fn date(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    /// One account (no organization) in us-east-1, with the given IAM data.
+    fn with_iam(iam: Collected<IamData>) -> Snapshot {
+        let mut acct = account(ACCT, None, vec![region("us-east-1")]);
+        acct.services.iam = iam;
+        snapshot(vec![acct])
+    }
+
+    fn summary(mfa: Option<i32>, keys: Option<i32>) -> Collected<IamData> {
+        Collected::ok(IamData {
+            summary: Collected::ok(AccountSummary {
+                account_mfa_enabled: mfa,
+                account_access_keys_present: keys,
+                users: Some(3),
+                mfa_devices_in_use: Some(1),
+            }),
+            ..Default::default()
+        })
+    }
+
+    fn iam_with(f: impl FnOnce(&mut IamData)) -> Collected<IamData> {
+        let mut iam = IamData::default();
+        f(&mut iam);
+        Collected::ok(iam)
+    }
+
+    #[test]
+    fn root_checks_read_the_account_summary() {
+        let denied_summary = iam_with(|i| i.summary = Collected::Error { error: denied("iam:GetAccountSummary") });
+        let cases: Vec<(Evaluator, Collected<IamData>, Status, &str)> = vec![
+            (root_access_keys, summary(Some(1), Some(0)), Status::Pass, "no access key"),
+            (root_access_keys, summary(Some(1), Some(1)), Status::Fail, "has an access key"),
+            (root_access_keys, summary(Some(1), None), Status::Unknown, "AccountAccessKeysPresent"),
+            (root_access_keys, denied_summary.clone(), Status::Unknown, "iam:GetAccountSummary"),
+            (root_mfa, summary(Some(1), Some(0)), Status::Pass, "with MFA"),
+            (root_mfa, summary(Some(0), Some(0)), Status::Fail, "no MFA device"),
+            (root_mfa, denied_summary, Status::Unknown, "iam:GetAccountSummary"),
+            (root_mfa, Collected::NotCollected, Status::Unknown, "NotCollected"),
+        ];
+        for (i, (f, iam, want, text)) in cases.into_iter().enumerate() {
+            let out = run(f, &with_iam(iam));
+            assert_eq!(statuses(&out), vec![want], "case {i}");
+            assert!(out[0].message.contains(text), "case {i}: {}", out[0].message);
+            assert_eq!((out[0].region.as_str(), out[0].resource.as_str()), (GLOBAL, ACCT));
+        }
+    }
+
+    #[test]
+    fn root_evidence_shows_the_reports_root_row() {
+        let iam = iam_with(|i| {
+            i.summary = Collected::ok(AccountSummary { account_access_keys_present: Some(1), ..Default::default() });
+            i.credential_report = Collected::ok(CredentialReport {
+                generated_at: date("2026-11-20T08:00:00Z"),
+                root: Some(CredentialUser {
+                    user: "<root_account>".into(),
+                    access_keys: vec![AccessKeyUsage {
+                        slot: 1,
+                        active: true,
+                        last_rotated: None,
+                        last_used: Some(date("2026-11-19T08:00:00Z")),
+                    }],
+                    ..Default::default()
+                }),
+                users: vec![],
+            });
+        });
+        let out = run(root_access_keys, &with_iam(iam));
+        assert_eq!(out[0].status, Status::Fail);
+        assert_eq!(out[0].evidence["root_access_key_1_active"], true);
+        assert_eq!(out[0].evidence["root_access_key_1_last_used"], "2026-11-19T08:00:00Z");
+    }
+
+    fn strong_policy() -> PasswordPolicy {
+        PasswordPolicy {
+            minimum_password_length: Some(14),
+            require_symbols: true,
+            require_numbers: true,
+            require_uppercase_characters: true,
+            require_lowercase_characters: true,
+            allow_users_to_change_password: true,
+            max_password_age: Some(90),
+            password_reuse_prevention: Some(24),
+            hard_expiry: None,
+        }
+    }
+
+    #[test]
+    fn password_policy_cases() {
+        let weak = PasswordPolicy {
+            minimum_password_length: Some(8),
+            require_symbols: false,
+            password_reuse_prevention: None,
+            ..strong_policy()
+        };
+        let cases: Vec<(Collected<Option<PasswordPolicy>>, Status, &str)> = vec![
+            (Collected::ok(Some(strong_policy())), Status::Pass, "14 characters"),
+            (
+                Collected::ok(Some(weak)),
+                Status::Fail,
+                "minimum length 8 (needs 14), symbols not required, reuse prevention 0",
+            ),
+            (Collected::ok(None), Status::Fail, "no password policy"),
+            (
+                Collected::Error { error: denied("iam:GetAccountPasswordPolicy") },
+                Status::Unknown,
+                "iam:GetAccountPasswordPolicy",
+            ),
+        ];
+        for (policy, want, text) in cases {
+            let out = run(password_policy, &with_iam(iam_with(|i| i.password_policy = policy)));
+            assert_eq!(statuses(&out), vec![want], "{text}");
+            assert!(out[0].message.contains(text), "{}", out[0].message);
+        }
+        let out =
+            run(password_policy, &with_iam(iam_with(|i| i.password_policy = Collected::ok(Some(strong_policy())))));
+        assert_eq!(out[0].evidence["minimum_password_length"], 14);
+        assert_eq!(out[0].evidence["shortfalls"], json!([]));
+    }
+
+    fn user(name: &str) -> CredentialUser {
+        CredentialUser {
+            user: name.into(),
+            arn: format!("arn:aws:iam::{ACCT}:user/{name}"),
+            created_at: Some(date("2024-01-01T00:00:00Z")),
+            ..Default::default()
+        }
+    }
+
+    fn key(slot: u8, active: bool, used: Option<&str>) -> AccessKeyUsage {
+        AccessKeyUsage { slot, active, last_rotated: Some(date("2024-01-01T00:00:00Z")), last_used: used.map(date) }
+    }
+
+    fn report(users: Vec<CredentialUser>) -> Collected<IamData> {
+        iam_with(|i| {
+            i.credential_report =
+                Collected::ok(CredentialReport { generated_at: date("2026-11-20T00:00:00Z"), root: None, users })
+        })
+    }
+
+    #[test]
+    fn unused_credentials_count_days_before_the_report() {
+        let recent_console = CredentialUser {
+            password_enabled: true,
+            password_last_used: Some(date("2026-11-01T00:00:00Z")),
+            mfa_active: true,
+            ..user("alice")
+        };
+        let stale_key = CredentialUser {
+            access_keys: vec![key(1, true, Some("2026-11-19T00:00:00Z")), key(2, true, Some("2026-01-01T00:00:00Z"))],
+            ..user("deploy")
+        };
+        let never_logged_in = CredentialUser {
+            password_enabled: true,
+            password_last_changed: Some(date("2026-05-01T00:00:00Z")),
+            ..user("bob")
+        };
+        let new_user = CredentialUser {
+            password_enabled: true,
+            password_last_changed: Some(date("2026-11-10T00:00:00Z")),
+            ..user("carol")
+        };
+        let inactive_old_key =
+            CredentialUser { access_keys: vec![key(1, false, Some("2025-01-01T00:00:00Z"))], ..user("old") };
+        let out = run(
+            unused_credentials,
+            &with_iam(report(vec![recent_console, stale_key, never_logged_in, new_user, inactive_old_key])),
+        );
+        assert_eq!(statuses(&out), vec![Status::Pass, Status::Fail, Status::Fail, Status::Pass, Status::Pass]);
+        assert_eq!(out[1].resource, format!("arn:aws:iam::{ACCT}:user/deploy"));
+        assert!(out[1].message.contains("access key 2 last used 323 days"), "{}", out[1].message);
+        assert!(!out[1].message.contains("access key 1"), "{}", out[1].message);
+        assert!(out[2].message.contains("console password never used in the 203 days"), "{}", out[2].message);
+        assert!(out[4].message.contains("no console password and no active access key"), "{}", out[4].message);
+        assert_eq!(out[1].evidence["unused_after_days"], 90);
+        assert_eq!(out[1].evidence["access_key_2_last_used"], "2026-01-01T00:00:00Z");
+        assert_eq!(out[1].evidence["access_key_1_active"], true);
+    }
+
+    #[test]
+    fn without_a_report_the_user_checks_are_unknown_and_name_the_flag() {
+        let missing = CollectionError {
+            kind: ErrorKind::NotCollected,
+            code: "ReportNotPresent".into(),
+            message: "IAM holds no credential report for this account; run the audit with --credential-report".into(),
+            permission: Some("iam:GetCredentialReport".into()),
+        };
+        for f in [unused_credentials as Evaluator, user_mfa] {
+            let iam = iam_with(|i| i.credential_report = Collected::Error { error: missing.clone() });
+            let out = run(f, &with_iam(iam));
+            assert_eq!(statuses(&out), vec![Status::Unknown]);
+            assert!(out[0].message.contains("--credential-report"), "{}", out[0].message);
+            let denied_report =
+                iam_with(|i| i.credential_report = Collected::Error { error: denied("iam:GetCredentialReport") });
+            let out = run(f, &with_iam(denied_report));
+            assert_eq!(statuses(&out), vec![Status::Unknown]);
+            assert!(out[0].message.contains("iam:GetCredentialReport"), "{}", out[0].message);
+        }
+    }
+
+    #[test]
+    fn user_mfa_judges_console_users_only() {
+        let with_mfa = CredentialUser { password_enabled: true, mfa_active: true, ..user("alice") };
+        let without = CredentialUser { password_enabled: true, mfa_active: false, ..user("bob") };
+        let api_only = CredentialUser { access_keys: vec![key(1, true, None)], ..user("ci") };
+        let out = run(user_mfa, &with_iam(report(vec![with_mfa, without, api_only])));
+        assert_eq!(statuses(&out), vec![Status::Pass, Status::Fail]);
+        assert!(out[1].message.contains("bob"), "{}", out[1].message);
+        assert_eq!(out[1].evidence["mfa_active"], false);
+    }
+
+    // -- GuardDuty --
+
+    fn detector(id: &str, status: &str) -> GuardDutyDetector {
+        GuardDutyDetector {
+            id: id.into(),
+            details: Collected::ok(DetectorDetails { status: status.into(), ..Default::default() }),
+            ip_sets: Collected::ok(vec![]),
+            threat_intel_sets: Collected::ok(vec![]),
+        }
+    }
+
+    fn list(id: &str, name: &str, status: &str) -> GuardDutyList {
+        GuardDutyList {
+            id: id.into(),
+            details: Collected::ok(GuardDutyListDetails {
+                name: name.into(),
+                format: Some("TXT".into()),
+                location: Some(format!("s3://lists/{name}.txt")),
+                status: status.into(),
+            }),
+        }
+    }
+
+    fn with_guardduty(sections: Vec<Collected<GuardDutyData>>) -> Snapshot {
+        let regions = sections
+            .into_iter()
+            .zip(["us-east-1", "eu-west-1", "us-west-2", "ap-south-1"])
+            .map(|(g, name)| {
+                let mut r = region(name);
+                r.security.guardduty = g;
+                r
+            })
+            .collect();
+        snapshot(vec![account(ACCT, None, regions)])
+    }
+
+    fn detectors(d: Vec<GuardDutyDetector>) -> Collected<GuardDutyData> {
+        Collected::ok(GuardDutyData { detectors: d })
+    }
+
+    #[test]
+    fn guardduty_enabled_per_region() {
+        let unread = GuardDutyDetector {
+            details: Collected::Error { error: denied("guardduty:GetDetector") },
+            ..detector("d4", "ENABLED")
+        };
+        let snap = with_guardduty(vec![
+            detectors(vec![detector("d1", "ENABLED")]),
+            detectors(vec![detector("d2", "DISABLED")]),
+            detectors(vec![]),
+            detectors(vec![unread]),
+        ]);
+        let out = run(guardduty_enabled, &snap);
+        assert_eq!(statuses(&out), vec![Status::Pass, Status::Fail, Status::Fail, Status::Unknown]);
+        assert_eq!(out[0].resource, "d1");
+        assert_eq!(out[1].evidence["status"], "DISABLED");
+        assert!(out[2].message.contains("no detector") && out[2].resource == ACCT, "{:?}", out[2]);
+        assert!(out[3].message.contains("guardduty:GetDetector"), "{}", out[3].message);
+        let denied_list = with_guardduty(vec![Collected::Error { error: denied("guardduty:ListDetectors") }]);
+        let out = run(guardduty_enabled, &denied_list);
+        assert_eq!(statuses(&out), vec![Status::Unknown]);
+        assert!(out[0].message.contains("guardduty:ListDetectors"));
+    }
+
+    #[test]
+    fn trusted_ip_lists_must_be_active() {
+        let with_lists = |ip: Collected<Vec<GuardDutyList>>| {
+            let mut d = detector("d1", "ENABLED");
+            d.ip_sets = ip;
+            d.threat_intel_sets = Collected::ok(vec![list("t1", "feed", "ACTIVE")]);
+            detectors(vec![d])
+        };
+        let snap = with_guardduty(vec![
+            with_lists(Collected::ok(vec![list("i1", "office", "ACTIVE")])),
+            with_lists(Collected::ok(vec![list("i2", "vpn", "INACTIVE")])),
+            with_lists(Collected::ok(vec![])),
+            with_lists(Collected::Error { error: denied("guardduty:ListIPSets") }),
+        ]);
+        let out = run(guardduty_trusted_ip_lists, &snap);
+        assert_eq!(statuses(&out), vec![Status::Pass, Status::Fail, Status::Skipped, Status::Unknown]);
+        assert!(out[1].message.contains("vpn (INACTIVE)"), "{}", out[1].message);
+        assert_eq!(out[0].evidence["trusted_ip_lists"], json!(["office: ACTIVE (s3://lists/office.txt)"]));
+        assert_eq!(out[0].evidence["threat_intel_sets"], json!(["feed: ACTIVE (s3://lists/feed.txt)"]));
+        assert!(out[3].message.contains("guardduty:ListIPSets"), "{}", out[3].message);
+        let none = run(guardduty_trusted_ip_lists, &with_guardduty(vec![detectors(vec![])]));
+        assert_eq!(statuses(&none), vec![Status::Skipped]);
+        let unread_one =
+            GuardDutyList { id: "i9".into(), details: Collected::Error { error: denied("guardduty:GetIPSet") } };
+        let out = run(guardduty_trusted_ip_lists, &with_guardduty(vec![with_lists(Collected::ok(vec![unread_one]))]));
+        assert_eq!(statuses(&out), vec![Status::Unknown]);
+        assert!(out[0].message.contains("guardduty:GetIPSet"), "{}", out[0].message);
+    }
+
+    // -- Organization --
+
+    fn admin(account: &str, services: &[&str]) -> DelegatedAdmin {
+        DelegatedAdmin {
+            account_id: account.into(),
+            services: Collected::ok(services.iter().map(|s| s.to_string()).collect()),
+        }
+    }
+
+    fn tree(trusted: &[&str], admins: Vec<DelegatedAdmin>) -> OrgTree {
+        OrgTree {
+            id: "o-example".into(),
+            management_account_id: MGMT.into(),
+            feature_set: "ALL".into(),
+            trusted_services: Collected::ok(trusted.iter().map(|s| s.to_string()).collect()),
+            delegated_administrators: Collected::ok(admins),
+            ..Default::default()
+        }
+    }
+
+    fn org_snapshot(org: Collected<OrgTree>, regions: Vec<RegionSnapshot>) -> Snapshot {
+        let mut snap = snapshot(vec![account(MGMT, Some(MGMT), regions)]);
+        snap.organization = org;
+        snap
+    }
+
+    fn not_in_org() -> Collected<OrgTree> {
+        Collected::Error {
+            error: CollectionError {
+                kind: ErrorKind::NotSubscribed,
+                code: "AWSOrganizationsNotInUseException".into(),
+                message: "the account is not in an organization".into(),
+                permission: Some("organizations:DescribeOrganization".into()),
+            },
+        }
+    }
+
+    #[test]
+    fn delegated_admin_checks() {
+        let unread_admin = DelegatedAdmin {
+            account_id: ACCT.into(),
+            services: Collected::Error { error: denied("organizations:ListDelegatedServicesForAccount") },
+        };
+        let denied_admins = OrgTree {
+            delegated_administrators: Collected::Error { error: denied("organizations:ListDelegatedAdministrators") },
+            ..tree(&[], vec![])
+        };
+        let cases: Vec<(Evaluator, Collected<OrgTree>, Status, &str)> = vec![
+            (
+                guardduty_delegated_admin,
+                Collected::ok(tree(&[GUARDDUTY], vec![admin(ACCT, &[GUARDDUTY])])),
+                Status::Pass,
+                "111111111111 is the delegated GuardDuty",
+            ),
+            (
+                guardduty_delegated_admin,
+                Collected::ok(tree(&[GUARDDUTY], vec![admin(ACCT, &[DETECTIVE])])),
+                Status::Fail,
+                "no delegated GuardDuty",
+            ),
+            (
+                guardduty_delegated_admin,
+                Collected::ok(tree(&[], vec![admin(MGMT, &[GUARDDUTY])])),
+                Status::Fail,
+                "management account",
+            ),
+            (
+                guardduty_delegated_admin,
+                Collected::ok(tree(&[], vec![unread_admin])),
+                Status::Unknown,
+                "ListDelegatedServicesForAccount",
+            ),
+            (
+                guardduty_delegated_admin,
+                Collected::ok(denied_admins),
+                Status::Unknown,
+                "organizations:ListDelegatedAdministrators",
+            ),
+            (guardduty_delegated_admin, not_in_org(), Status::Skipped, "not applicable"),
+            (
+                guardduty_delegated_admin,
+                Collected::Error { error: denied("organizations:ListRoots") },
+                Status::Unknown,
+                "organizations:ListRoots",
+            ),
+        ];
+        for (i, (f, org, want, text)) in cases.into_iter().enumerate() {
+            let out = run(f, &org_snapshot(org, vec![region("us-east-1")]));
+            assert_eq!(statuses(&out), vec![want], "case {i}: {:?}", out);
+            assert!(out[0].message.contains(text), "case {i}: {}", out[0].message);
+            assert_eq!((out[0].account.as_str(), out[0].region.as_str()), (MGMT, GLOBAL), "case {i}");
+        }
+        let out = run(
+            guardduty_delegated_admin,
+            &org_snapshot(Collected::ok(tree(&[GUARDDUTY], vec![admin(ACCT, &[GUARDDUTY])])), vec![]),
+        );
+        assert_eq!(out[0].resource, "o-example");
+        assert_eq!(out[0].evidence["delegated_administrators"], json!([ACCT]));
+        assert_eq!(out[0].evidence["trusted_access"], true);
+    }
+
+    #[test]
+    fn detective_is_judged_only_where_guardduty_runs() {
+        let mut with_detector = region("us-east-1");
+        with_detector.security.guardduty = detectors(vec![detector("d1", "ENABLED")]);
+        let mut suspended = region("us-east-1");
+        suspended.security.guardduty = detectors(vec![detector("d1", "DISABLED")]);
+        let cases: Vec<(Collected<OrgTree>, Vec<RegionSnapshot>, Status, &str)> = vec![
+            (Collected::ok(tree(&[], vec![])), vec![suspended], Status::Skipped, "GuardDuty is not in use"),
+            (Collected::ok(tree(&[], vec![])), vec![with_detector.clone()], Status::Fail, "no delegated Detective"),
+            (Collected::ok(tree(&[GUARDDUTY], vec![])), vec![], Status::Fail, "no delegated Detective"),
+            (
+                Collected::ok(tree(&[], vec![admin(ACCT, &[GUARDDUTY, DETECTIVE])])),
+                vec![],
+                Status::Pass,
+                "delegated Detective administrator",
+            ),
+            (
+                Collected::Error { error: denied("organizations:ListRoots") },
+                vec![with_detector],
+                Status::Unknown,
+                "organizations:ListRoots",
+            ),
+        ];
+        for (i, (org, regions, want, text)) in cases.into_iter().enumerate() {
+            let out = run(detective_delegated_admin, &org_snapshot(org, regions));
+            assert_eq!(statuses(&out), vec![want], "case {i}");
+            assert!(out[0].message.contains(text), "case {i}: {}", out[0].message);
+        }
+        let out = run(
+            detective_delegated_admin,
+            &org_snapshot(Collected::ok(tree(&[], vec![admin(ACCT, &[GUARDDUTY, DETECTIVE])])), vec![]),
+        );
+        assert_eq!(out[0].evidence["guardduty_administrators"], json!([ACCT]));
+        assert!(!out[0].message.contains("instead"), "{}", out[0].message);
+        // Detective administered apart from GuardDuty and Security Hub: still a pass, with the advice.
+        let split = tree(&[], vec![admin(ACCT, &[DETECTIVE]), admin("444444444444", &[GUARDDUTY, SECURITY_HUB])]);
+        let out = run(detective_delegated_admin, &org_snapshot(Collected::ok(split), vec![]));
+        assert_eq!(statuses(&out), vec![Status::Pass]);
+        assert!(out[0].message.contains("administered by 444444444444"), "{}", out[0].message);
+        assert_eq!(out[0].evidence["securityhub_administrators"], json!(["444444444444"]));
+    }
+
+    #[test]
+    fn ram_sharing_needs_trusted_access() {
+        let denied_trusted = OrgTree {
+            trusted_services: Collected::Error { error: denied("organizations:ListAWSServiceAccessForOrganization") },
+            ..tree(&[], vec![])
+        };
+        let cases: Vec<(Collected<OrgTree>, Status, &str)> = vec![
+            (Collected::ok(tree(&[RAM], vec![])), Status::Pass, "enabled"),
+            (Collected::ok(tree(&[GUARDDUTY], vec![])), Status::Fail, "no trusted access"),
+            (Collected::ok(denied_trusted), Status::Unknown, "ListAWSServiceAccessForOrganization"),
+            (not_in_org(), Status::Skipped, "not applicable"),
+        ];
+        for (org, want, text) in cases {
+            let out = run(ram_organization_sharing, &org_snapshot(org, vec![]));
+            assert_eq!(statuses(&out), vec![want], "{text}");
+            assert!(out[0].message.contains(text), "{}", out[0].message);
+        }
+    }
+
+    fn policy(id: &str, name: &str, targets: Collected<Vec<String>>) -> OrgPolicy {
+        OrgPolicy { id: id.into(), name: name.into(), aws_managed: false, content: Collected::ok("{}".into()), targets }
+    }
+
+    #[test]
+    fn control_tower_guardrails_must_be_attached() {
+        let with_policies =
+            |trusted: &[&str], policies: Vec<OrgPolicy>| Collected::ok(OrgTree { policies, ..tree(trusted, vec![]) });
+        let attached = policy("p-1", "aws-guardrails-AbCdEf", Collected::ok(vec!["ou-1".into()]));
+        let detached = policy("p-2", "aws-guardrails-GhIjKl", Collected::ok(vec![]));
+        let unread = policy(
+            "p-3",
+            "aws-guardrails-MnOpQr",
+            Collected::Error { error: denied("organizations:ListTargetsForPolicy") },
+        );
+        let other = policy("p-4", "deny-leave", Collected::ok(vec!["r-1".into()]));
+        let cases: Vec<(Collected<OrgTree>, Status, &str)> = vec![
+            (with_policies(&[CONTROL_TOWER], vec![attached, detached.clone()]), Status::Pass, "aws-guardrails-AbCdEf"),
+            (
+                with_policies(&[CONTROL_TOWER], vec![detached.clone(), other.clone()]),
+                Status::Fail,
+                "no aws-guardrails-* SCP",
+            ),
+            (with_policies(&[CONTROL_TOWER], vec![detached, unread]), Status::Unknown, "ListTargetsForPolicy"),
+            (with_policies(&[RAM], vec![other]), Status::Skipped, "not in use"),
+            (Collected::Error { error: denied("organizations:ListRoots") }, Status::Unknown, "organizations:ListRoots"),
+        ];
+        for (org, want, text) in cases {
+            let out = run(controltower_guardrails, &org_snapshot(org, vec![]));
+            assert_eq!(statuses(&out), vec![want], "{text}");
+            assert!(out[0].message.contains(text), "{}", out[0].message);
+        }
+    }
+
+    fn config_region(name: &str, recording: Option<bool>) -> RegionSnapshot {
+        let mut r = region(name);
+        r.config = Collected::ok(ConfigData {
+            recorders: recording
+                .map(|_| ConfigRecorder {
+                    name: "default".into(),
+                    role_arn: None,
+                    all_supported: true,
+                    include_global_resource_types: false,
+                    resource_types: vec![],
+                    excluded_resource_types: vec![],
+                })
+                .into_iter()
+                .collect(),
+            recorder_statuses: Collected::ok(
+                recording
+                    .map(|on| RecorderStatus {
+                        name: "default".into(),
+                        recording: on,
+                        last_status: None,
+                        last_error_code: None,
+                    })
+                    .into_iter()
+                    .collect(),
+            ),
+            delivery_channels: Collected::ok(vec![]),
+            rules: Collected::ok(vec![]),
+            compliance_by_rule: Collected::ok(vec![]),
+            aggregators: Collected::ok(vec![]),
+            delivery_channel_statuses: Collected::ok(vec![]),
+            rule_evaluation_statuses: Collected::ok(vec![]),
+            conformance_packs: Collected::ok(vec![]),
+            remediations: Collected::ok(vec![]),
+            organization_rules: Collected::ok(vec![]),
+        });
+        r
+    }
+
+    #[test]
+    fn firewall_manager_needs_config_everywhere() {
+        let fms = || Collected::ok(tree(&[FIREWALL_MANAGER], vec![]));
+        let mut unread = region("eu-west-1");
+        unread.config = Collected::Error { error: denied("config:DescribeConfigurationRecorders") };
+        let mut disabled = region("ap-east-1");
+        disabled.config = Collected::Error {
+            error: CollectionError {
+                kind: ErrorKind::RegionDisabled,
+                code: "RegionNotEnabled".into(),
+                message: "ap-east-1 is not enabled".into(),
+                permission: None,
+            },
+        };
+        let cases: Vec<(Collected<OrgTree>, Vec<RegionSnapshot>, Status, &str)> = vec![
+            (
+                fms(),
+                vec![config_region("us-east-1", Some(true)), config_region("eu-west-1", Some(true))],
+                Status::Pass,
+                "all 2",
+            ),
+            (fms(), vec![config_region("us-east-1", Some(true)), disabled], Status::Pass, "all 1 audited"),
+            (
+                fms(),
+                vec![config_region("us-east-1", Some(true)), config_region("eu-west-1", Some(false))],
+                Status::Fail,
+                "999999999999/eu-west-1",
+            ),
+            (fms(), vec![config_region("us-east-1", None), unread.clone()], Status::Fail, "999999999999/us-east-1"),
+            (
+                fms(),
+                vec![config_region("us-east-1", Some(true)), unread],
+                Status::Unknown,
+                "config:DescribeConfigurationRecorders",
+            ),
+            (
+                Collected::ok(tree(&[], vec![admin(ACCT, &[FIREWALL_MANAGER])])),
+                vec![config_region("us-east-1", Some(false))],
+                Status::Fail,
+                "not recording",
+            ),
+            (
+                Collected::ok(tree(&[RAM], vec![])),
+                vec![config_region("us-east-1", Some(false))],
+                Status::Skipped,
+                "not in use",
+            ),
+            (not_in_org(), vec![], Status::Skipped, "not applicable"),
+        ];
+        for (org, regions, want, text) in cases {
+            let out = run(firewallmanager_prerequisites, &org_snapshot(org, regions));
+            assert_eq!(statuses(&out), vec![want], "{text}");
+            assert!(out[0].message.contains(text), "{}", out[0].message);
+        }
+    }
+
+    // -- Systems Manager --
+
+    fn with_ssm(sections: Vec<Collected<SsmData>>) -> Snapshot {
+        let regions = sections
+            .into_iter()
+            .zip(["us-east-1", "eu-west-1", "us-west-2", "ap-south-1"])
+            .map(|(s, name)| {
+                let mut r = region(name);
+                r.security.ssm = s;
+                r
+            })
+            .collect();
+        snapshot(vec![account(ACCT, None, regions)])
+    }
+
+    fn ssm_with(f: impl FnOnce(&mut SsmData)) -> Collected<SsmData> {
+        let mut s = SsmData {
+            default_host_management: Collected::ok(ServiceSetting::default()),
+            session_preferences: Collected::ok(None),
+            managed_nodes: Collected::ok(vec![]),
+        };
+        f(&mut s);
+        Collected::ok(s)
+    }
+
+    #[test]
+    fn default_host_management_needs_a_role() {
+        let setting = |v: &str| {
+            Collected::ok(ServiceSetting {
+                value: Some(v.into()),
+                status: Some("Customized".into()),
+                last_modified: None,
+            })
+        };
+        let snap = with_ssm(vec![
+            ssm_with(|s| {
+                s.default_host_management = setting("service-role/AWSSystemsManagerDefaultEC2InstanceManagementRole")
+            }),
+            ssm_with(|s| s.default_host_management = setting("$None")),
+            ssm_with(|s| s.default_host_management = Collected::Error { error: denied("ssm:GetServiceSetting") }),
+            Collected::Error { error: denied("ssm:DescribeInstanceInformation") },
+        ]);
+        let out = run(ssm_default_host_management, &snap);
+        assert_eq!(statuses(&out), vec![Status::Pass, Status::Fail, Status::Unknown, Status::Unknown]);
+        assert!(out[0].message.contains("AWSSystemsManagerDefaultEC2InstanceManagementRole"), "{}", out[0].message);
+        assert_eq!(out[1].evidence["setting_value"], "$None");
+        assert!(out[2].message.contains("ssm:GetServiceSetting"), "{}", out[2].message);
+        assert_eq!(out[0].resource, ACCT);
+    }
+
+    #[test]
+    fn session_logging_needs_a_destination() {
+        let prefs = |bucket: Option<&str>, group: Option<&str>| {
+            Collected::ok(Some(SessionPreferences {
+                s3_bucket_name: bucket.map(str::to_string),
+                cloudwatch_log_group_name: group.map(str::to_string),
+                ..Default::default()
+            }))
+        };
+        let snap = with_ssm(vec![
+            ssm_with(|s| s.session_preferences = prefs(Some("session-logs"), Some("/ssm/sessions"))),
+            ssm_with(|s| s.session_preferences = prefs(None, None)),
+            ssm_with(|s| s.session_preferences = Collected::ok(None)),
+            ssm_with(|s| s.session_preferences = Collected::Error { error: denied("ssm:GetDocument") }),
+        ]);
+        let out = run(ssm_session_manager_logging, &snap);
+        assert_eq!(statuses(&out), vec![Status::Pass, Status::Fail, Status::Fail, Status::Unknown]);
+        assert!(out[0].message.contains("s3://session-logs and log group /ssm/sessions"), "{}", out[0].message);
+        assert!(out[2].message.contains("no Session Manager preferences"), "{}", out[2].message);
+        assert_eq!(out[2].evidence["exists"], false);
+        assert!(out[3].message.contains("ssm:GetDocument"), "{}", out[3].message);
+    }
+
+    #[test]
+    fn managed_nodes_must_be_online() {
+        let node = |id: &str, ping: &str, latest: Option<bool>| ManagedNode {
+            instance_id: id.into(),
+            ping_status: ping.into(),
+            last_ping: Some(date("2026-11-01T10:00:00Z")),
+            agent_version: Some("3.3.987.0".into()),
+            is_latest_version: latest,
+            platform_type: Some("Linux".into()),
+            ..Default::default()
+        };
+        let snap = with_ssm(vec![
+            ssm_with(|s| {
+                s.managed_nodes = Collected::ok(vec![
+                    node("i-online", "Online", Some(true)),
+                    node("i-old-agent", "Online", Some(false)),
+                    node("i-lost", "ConnectionLost", None),
+                    node("mi-gone", "Inactive", None),
+                ])
+            }),
+            ssm_with(|_| {}),
+            ssm_with(|s| s.managed_nodes = Collected::Error { error: denied("ssm:DescribeInstanceInformation") }),
+        ]);
+        let out = run(ssm_managed_nodes, &snap);
+        assert_eq!(statuses(&out), vec![Status::Pass, Status::Pass, Status::Fail, Status::Fail, Status::Unknown]);
+        assert!(out[1].message.contains("not the latest release"), "{}", out[1].message);
+        assert!(out[2].message.contains("ConnectionLost since 2026-11-01 10:00 UTC"), "{}", out[2].message);
+        assert_eq!(out[3].resource, "mi-gone");
+        assert_eq!(out[2].evidence["ping_status"], "ConnectionLost");
+        assert!(out[4].message.contains("ssm:DescribeInstanceInformation"), "{}", out[4].message);
+    }
+
+    #[test]
+    fn every_check_is_in_the_catalogue() {
+        let cat = crate::notes::Catalogue::embedded().unwrap();
+        for (id, _) in CHECKS {
+            assert!(cat.check(id).is_some(), "{id} has no catalogue entry");
+        }
+    }
+}

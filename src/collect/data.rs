@@ -1,0 +1,499 @@
+//! The data services' collector: RDS, DynamoDB, ElastiCache and EFS in one (account, region).
+//!
+//! The four services are read side by side. Under each list call, the per-resource reads (a table's backup
+//! and expiry settings, a file system's access points and policies, a parameter group's one parameter) run as
+//! tasks, at most [`PER_RESOURCE`] at a time per service, and each lands in its own `Collected`.
+
+use std::collections::BTreeSet;
+use std::future::Future;
+
+use aws_sdk_dynamodb::types as ddb;
+use aws_sdk_elasticache::types as ec;
+use aws_sdk_rds::types as rds;
+use tokio::task::JoinSet;
+
+use super::to_chrono;
+use crate::aws::{classify, AccountAws};
+use crate::snapshot::{
+    AccessPoint, BlueGreenDeployment, CacheCluster, Collected, DataSections, DbCluster, DbClusterMember, DbInstance,
+    DbParameterGroupRef, DbParameterValue, DbStatusInfo, DynamoDbData, DynamoDbTable, EfsData, ElastiCacheData,
+    FileSystem, NodeGroup, PointInTimeRecovery, RdsData, ReplicationGroup, TableDescription, TimeToLive,
+    RDS_LOGICAL_REPLICATION,
+};
+
+/// How many per-resource calls of one service may be in flight at once in one (account, region).
+const PER_RESOURCE: usize = 8;
+
+/// The error code EFS answers when a file system has no policy of the kind asked for.
+const EFS_POLICY_NOT_FOUND: &str = "PolicyNotFound";
+
+/// Everything the data checks read in one (account, region).
+pub async fn collect(aws: &AccountAws, region: &str) -> DataSections {
+    let (rds, dynamodb, elasticache, efs) = tokio::join!(
+        collect_rds(aws, region),
+        collect_dynamodb(aws, region),
+        collect_elasticache(aws, region),
+        collect_efs(aws, region)
+    );
+    DataSections { rds, dynamodb, elasticache, efs }
+}
+
+// ---- RDS ----------------------------------------------------------------------------------------------
+
+async fn collect_rds(aws: &AccountAws, region: &str) -> Collected<RdsData> {
+    let client = aws.rds(region);
+    let (instances, clusters, blue_green) = tokio::join!(
+        client.describe_db_instances().into_paginator().items().send().try_collect(),
+        client.describe_db_clusters().into_paginator().items().send().try_collect(),
+        client.describe_blue_green_deployments().into_paginator().items().send().try_collect(),
+    );
+    let instances: Vec<DbInstance> = match instances {
+        Ok(list) => list.iter().map(convert_instance).collect(),
+        Err(e) => return Collected::Error { error: classify(&e, "rds:DescribeDBInstances") },
+    };
+    let clusters = match clusters {
+        Ok(list) => Collected::ok(list.iter().map(convert_cluster).collect()),
+        Err(e) => Collected::Error { error: classify(&e, "rds:DescribeDBClusters") },
+    };
+    let blue_green_deployments = match blue_green {
+        Ok(list) => Collected::ok(list.iter().map(convert_blue_green).collect()),
+        Err(e) => Collected::Error { error: classify(&e, "rds:DescribeBlueGreenDeployments") },
+    };
+    // Blue/green needs logical replication on PostgreSQL: read that one parameter of each group in use.
+    let groups: BTreeSet<String> = instances
+        .iter()
+        .filter(|i| i.engine == "postgres" && i.is_standalone_primary())
+        .flat_map(|i| i.parameter_groups.iter().map(|g| g.name.clone()))
+        .collect();
+    let parameters = bounded(groups, |group| {
+        let client = client.clone();
+        async move {
+            let value = parameter_value(&client, &group, RDS_LOGICAL_REPLICATION).await;
+            DbParameterValue { group, parameter: RDS_LOGICAL_REPLICATION.to_string(), value }
+        }
+    })
+    .await;
+    Collected::ok(RdsData { instances, clusters, blue_green_deployments, parameters })
+}
+
+fn convert_instance(i: &rds::DbInstance) -> DbInstance {
+    DbInstance {
+        identifier: i.db_instance_identifier().unwrap_or_default().to_string(),
+        arn: i.db_instance_arn().unwrap_or_default().to_string(),
+        engine: i.engine().unwrap_or_default().to_string(),
+        engine_version: i.engine_version().unwrap_or_default().to_string(),
+        status: i.db_instance_status().unwrap_or_default().to_string(),
+        multi_az: i.multi_az().unwrap_or(false),
+        backup_retention_period: i.backup_retention_period().unwrap_or(0),
+        availability_zone: text(i.availability_zone()),
+        secondary_availability_zone: text(i.secondary_availability_zone()),
+        cluster_identifier: text(i.db_cluster_identifier()),
+        read_replica_source: text(i.read_replica_source_db_instance_identifier()),
+        read_replicas: i.read_replica_db_instance_identifiers().to_vec(),
+        status_infos: i
+            .status_infos()
+            .iter()
+            .map(|s| DbStatusInfo {
+                status_type: s.status_type().unwrap_or_default().to_string(),
+                status: s.status().unwrap_or_default().to_string(),
+                normal: s.normal().unwrap_or(true),
+                message: text(s.message()),
+            })
+            .collect(),
+        parameter_groups: i
+            .db_parameter_groups()
+            .iter()
+            .filter_map(|g| {
+                Some(DbParameterGroupRef {
+                    name: text(g.db_parameter_group_name())?,
+                    apply_status: g.parameter_apply_status().unwrap_or_default().to_string(),
+                })
+            })
+            .collect(),
+        deletion_protection: i.deletion_protection().unwrap_or(false),
+    }
+}
+
+fn convert_cluster(c: &rds::DbCluster) -> DbCluster {
+    DbCluster {
+        identifier: c.db_cluster_identifier().unwrap_or_default().to_string(),
+        arn: c.db_cluster_arn().unwrap_or_default().to_string(),
+        engine: c.engine().unwrap_or_default().to_string(),
+        engine_version: c.engine_version().unwrap_or_default().to_string(),
+        engine_mode: text(c.engine_mode()),
+        status: c.status().unwrap_or_default().to_string(),
+        multi_az: c.multi_az().unwrap_or(false),
+        backup_retention_period: c.backup_retention_period().unwrap_or(0),
+        cluster_instance_class: text(c.db_cluster_instance_class()),
+        members: c
+            .db_cluster_members()
+            .iter()
+            .map(|m| DbClusterMember {
+                instance_identifier: m.db_instance_identifier().unwrap_or_default().to_string(),
+                is_writer: m.is_cluster_writer().unwrap_or(false),
+            })
+            .collect(),
+    }
+}
+
+fn convert_blue_green(b: &rds::BlueGreenDeployment) -> BlueGreenDeployment {
+    BlueGreenDeployment {
+        identifier: b.blue_green_deployment_identifier().unwrap_or_default().to_string(),
+        name: text(b.blue_green_deployment_name()),
+        source: text(b.source()),
+        target: text(b.target()),
+        status: b.status().unwrap_or_default().to_string(),
+        status_details: text(b.status_details()),
+    }
+}
+
+/// One parameter of a DB parameter group, asked for by name so the answer is one short page, not hundreds.
+async fn parameter_value(client: &aws_sdk_rds::Client, group: &str, name: &str) -> Collected<Option<String>> {
+    let filter = rds::Filter::builder().name("parameter-name").values(name).build();
+    let result = client
+        .describe_db_parameters()
+        .db_parameter_group_name(group)
+        .filters(filter)
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await;
+    match result {
+        // Matched by name here too: an endpoint that ignores the filter answers with every parameter.
+        Ok(parameters) => Collected::ok(
+            parameters.iter().find(|p| p.parameter_name() == Some(name)).and_then(|p| text(p.parameter_value())),
+        ),
+        Err(e) => Collected::Error { error: classify(&e, "rds:DescribeDBParameters") },
+    }
+}
+
+// ---- DynamoDB -----------------------------------------------------------------------------------------
+
+async fn collect_dynamodb(aws: &AccountAws, region: &str) -> Collected<DynamoDbData> {
+    let client = aws.dynamodb(region);
+    let names: Vec<String> = match client.list_tables().into_paginator().items().send().try_collect().await {
+        Ok(names) => names,
+        Err(e) => return Collected::Error { error: classify(&e, "dynamodb:ListTables") },
+    };
+    let tables = bounded(names, |name| {
+        let client = client.clone();
+        async move {
+            let (description, point_in_time_recovery, time_to_live) = tokio::join!(
+                describe_table(&client, &name),
+                continuous_backups(&client, &name),
+                time_to_live(&client, &name),
+            );
+            DynamoDbTable { name, description, point_in_time_recovery, time_to_live }
+        }
+    })
+    .await;
+    Collected::ok(DynamoDbData { tables })
+}
+
+async fn describe_table(client: &aws_sdk_dynamodb::Client, name: &str) -> Collected<TableDescription> {
+    match client.describe_table().table_name(name).send().await {
+        Ok(out) => match out.table() {
+            Some(t) => Collected::ok(convert_table(t)),
+            None => Collected::ok(TableDescription::default()),
+        },
+        Err(e) => Collected::Error { error: classify(&e, "dynamodb:DescribeTable") },
+    }
+}
+
+fn convert_table(t: &ddb::TableDescription) -> TableDescription {
+    let stream = t.stream_specification();
+    TableDescription {
+        arn: t.table_arn().unwrap_or_default().to_string(),
+        status: t.table_status().map(|s| s.as_str().to_string()).unwrap_or_default(),
+        billing_mode: t.billing_mode_summary().and_then(|b| b.billing_mode()).map(|m| m.as_str().to_string()),
+        stream_enabled: stream.is_some_and(|s| s.stream_enabled()),
+        stream_view_type: stream
+            .filter(|s| s.stream_enabled())
+            .and_then(|s| s.stream_view_type())
+            .map(|v| v.as_str().to_string()),
+        latest_stream_arn: text(t.latest_stream_arn()),
+        deletion_protection: t.deletion_protection_enabled().unwrap_or(false),
+        replica_regions: t.replicas().iter().filter_map(|r| text(r.region_name())).collect(),
+    }
+}
+
+async fn continuous_backups(client: &aws_sdk_dynamodb::Client, name: &str) -> Collected<PointInTimeRecovery> {
+    match client.describe_continuous_backups().table_name(name).send().await {
+        Ok(out) => {
+            let pitr = out.continuous_backups_description().and_then(|c| c.point_in_time_recovery_description());
+            Collected::ok(PointInTimeRecovery {
+                status: pitr
+                    .and_then(|p| p.point_in_time_recovery_status())
+                    .map_or("DISABLED", |s| s.as_str())
+                    .to_string(),
+                recovery_period_in_days: pitr.and_then(|p| p.recovery_period_in_days()),
+                earliest_restorable: pitr.and_then(|p| p.earliest_restorable_date_time()).and_then(to_chrono),
+                latest_restorable: pitr.and_then(|p| p.latest_restorable_date_time()).and_then(to_chrono),
+            })
+        }
+        Err(e) => Collected::Error { error: classify(&e, "dynamodb:DescribeContinuousBackups") },
+    }
+}
+
+async fn time_to_live(client: &aws_sdk_dynamodb::Client, name: &str) -> Collected<TimeToLive> {
+    match client.describe_time_to_live().table_name(name).send().await {
+        Ok(out) => {
+            let ttl = out.time_to_live_description();
+            Collected::ok(TimeToLive {
+                status: ttl.and_then(|t| t.time_to_live_status()).map_or("DISABLED", |s| s.as_str()).to_string(),
+                attribute_name: ttl.and_then(|t| text(t.attribute_name())),
+            })
+        }
+        Err(e) => Collected::Error { error: classify(&e, "dynamodb:DescribeTimeToLive") },
+    }
+}
+
+// ---- ElastiCache --------------------------------------------------------------------------------------
+
+async fn collect_elasticache(aws: &AccountAws, region: &str) -> Collected<ElastiCacheData> {
+    let client = aws.elasticache(region);
+    let (groups, clusters) = tokio::join!(
+        client.describe_replication_groups().into_paginator().items().send().try_collect(),
+        client.describe_cache_clusters().into_paginator().items().send().try_collect(),
+    );
+    let replication_groups = match groups {
+        Ok(list) => list.iter().map(convert_replication_group).collect(),
+        Err(e) => return Collected::Error { error: classify(&e, "elasticache:DescribeReplicationGroups") },
+    };
+    let standalone_clusters = match clusters {
+        Ok(list) => Collected::ok(
+            list.iter().filter(|c| text(c.replication_group_id()).is_none()).map(convert_cache_cluster).collect(),
+        ),
+        Err(e) => Collected::Error { error: classify(&e, "elasticache:DescribeCacheClusters") },
+    };
+    Collected::ok(ElastiCacheData { replication_groups, standalone_clusters })
+}
+
+fn convert_replication_group(g: &ec::ReplicationGroup) -> ReplicationGroup {
+    ReplicationGroup {
+        id: g.replication_group_id().unwrap_or_default().to_string(),
+        arn: g.arn().unwrap_or_default().to_string(),
+        engine: text(g.engine()),
+        status: g.status().unwrap_or_default().to_string(),
+        cluster_enabled: g.cluster_enabled().unwrap_or(false),
+        cluster_mode: g.cluster_mode().map(|m| m.as_str().to_string()),
+        automatic_failover: g.automatic_failover().map_or("disabled", |a| a.as_str()).to_string(),
+        multi_az: g.multi_az().map_or("disabled", |m| m.as_str()).to_string(),
+        configuration_endpoint: endpoint(g.configuration_endpoint()),
+        node_groups: g
+            .node_groups()
+            .iter()
+            .map(|n| NodeGroup {
+                id: n.node_group_id().unwrap_or_default().to_string(),
+                nodes: n.node_group_members().len(),
+                availability_zones: n
+                    .node_group_members()
+                    .iter()
+                    .filter_map(|m| text(m.preferred_availability_zone()))
+                    .collect(),
+                primary_endpoint: endpoint(n.primary_endpoint()),
+                reader_endpoint: endpoint(n.reader_endpoint()),
+            })
+            .collect(),
+    }
+}
+
+fn convert_cache_cluster(c: &ec::CacheCluster) -> CacheCluster {
+    CacheCluster {
+        id: c.cache_cluster_id().unwrap_or_default().to_string(),
+        arn: c.arn().unwrap_or_default().to_string(),
+        engine: c.engine().unwrap_or_default().to_string(),
+        status: c.cache_cluster_status().unwrap_or_default().to_string(),
+        nodes: c.num_cache_nodes().unwrap_or(0),
+        availability_zone: text(c.preferred_availability_zone()),
+    }
+}
+
+fn endpoint(e: Option<&ec::Endpoint>) -> Option<String> {
+    let e = e?;
+    let address = text(e.address())?;
+    Some(match e.port() {
+        Some(port) => format!("{address}:{port}"),
+        None => address,
+    })
+}
+
+// ---- EFS ----------------------------------------------------------------------------------------------
+
+async fn collect_efs(aws: &AccountAws, region: &str) -> Collected<EfsData> {
+    let client = aws.efs(region);
+    let listed = match client.describe_file_systems().into_paginator().items().send().try_collect().await {
+        Ok(list) => list,
+        Err(e) => return Collected::Error { error: classify(&e, "elasticfilesystem:DescribeFileSystems") },
+    };
+    // A file system on its way out has nothing left to judge, and its per-resource reads would only fail.
+    let live: Vec<FileSystem> = listed
+        .iter()
+        .filter(|f| !matches!(f.life_cycle_state().as_str(), "deleting" | "deleted"))
+        .map(|f| FileSystem {
+            id: f.file_system_id().to_string(),
+            arn: f.file_system_arn().unwrap_or_default().to_string(),
+            name: text(f.name()),
+            state: f.life_cycle_state().as_str().to_string(),
+            availability_zone: text(f.availability_zone_name()),
+            encrypted: f.encrypted().unwrap_or(false),
+            mount_targets: f.number_of_mount_targets(),
+            access_points: Collected::NotCollected,
+            policy: Collected::NotCollected,
+            backup_policy: Collected::NotCollected,
+        })
+        .collect();
+    let file_systems = bounded(live, |mut fs| {
+        let client = client.clone();
+        async move {
+            let (access_points, policy, backup_policy) = tokio::join!(
+                access_points(&client, &fs.id),
+                file_system_policy(&client, &fs.id),
+                backup_policy(&client, &fs.id)
+            );
+            fs.access_points = access_points;
+            fs.policy = policy;
+            fs.backup_policy = backup_policy;
+            fs
+        }
+    })
+    .await;
+    Collected::ok(EfsData { file_systems })
+}
+
+async fn access_points(client: &aws_sdk_efs::Client, file_system: &str) -> Collected<Vec<AccessPoint>> {
+    let result =
+        client.describe_access_points().file_system_id(file_system).into_paginator().items().send().try_collect().await;
+    match result {
+        Ok(list) => Collected::ok(
+            list.iter()
+                .map(|a| AccessPoint {
+                    id: a.access_point_id().unwrap_or_default().to_string(),
+                    name: text(a.name()),
+                    root_directory: a.root_directory().and_then(|r| text(r.path())),
+                    posix_user: a.posix_user().map(|u| format!("{}:{}", u.uid(), u.gid())),
+                })
+                .collect(),
+        ),
+        Err(e) => Collected::Error { error: classify(&e, "elasticfilesystem:DescribeAccessPoints") },
+    }
+}
+
+async fn file_system_policy(client: &aws_sdk_efs::Client, file_system: &str) -> Collected<Option<String>> {
+    match client.describe_file_system_policy().file_system_id(file_system).send().await {
+        Ok(out) => Collected::ok(text(out.policy())),
+        Err(e) => absent_or_error(classify(&e, "elasticfilesystem:DescribeFileSystemPolicy")),
+    }
+}
+
+async fn backup_policy(client: &aws_sdk_efs::Client, file_system: &str) -> Collected<Option<String>> {
+    match client.describe_backup_policy().file_system_id(file_system).send().await {
+        Ok(out) => Collected::ok(out.backup_policy().map(|b| b.status().as_str().to_string())),
+        Err(e) => absent_or_error(classify(&e, "elasticfilesystem:DescribeBackupPolicy")),
+    }
+}
+
+/// EFS answers `PolicyNotFound` when a file system has no policy of the kind asked for: that is data (none).
+fn absent_or_error<T>(error: crate::snapshot::CollectionError) -> Collected<Option<T>> {
+    if error.code == EFS_POLICY_NOT_FOUND {
+        Collected::ok(None)
+    } else {
+        Collected::Error { error }
+    }
+}
+
+// ---- Helpers ------------------------------------------------------------------------------------------
+
+/// Runs `work` on every item as its own task, at most [`PER_RESOURCE`] at a time, and returns the results in
+/// the items' order. Every task started is awaited to its end, so no call in flight is ever cancelled.
+async fn bounded<T, R, Fut>(items: impl IntoIterator<Item = T>, work: impl Fn(T) -> Fut) -> Vec<R>
+where
+    R: Send + 'static,
+    Fut: Future<Output = R> + Send + 'static,
+{
+    let mut tasks = JoinSet::new();
+    let mut results: Vec<Option<R>> = Vec::new();
+    for (i, item) in items.into_iter().enumerate() {
+        results.push(None);
+        if tasks.len() >= PER_RESOURCE {
+            if let Some(joined) = tasks.join_next().await {
+                store(joined, &mut results);
+            }
+        }
+        let job = work(item);
+        tasks.spawn(async move { (i, job.await) });
+    }
+    while let Some(joined) = tasks.join_next().await {
+        store(joined, &mut results);
+    }
+    results.into_iter().flatten().collect()
+}
+
+fn store<R>(joined: Result<(usize, R), tokio::task::JoinError>, results: &mut [Option<R>]) {
+    match joined {
+        Ok((i, result)) => {
+            if let Some(slot) = results.get_mut(i) {
+                *slot = Some(result);
+            }
+        }
+        // A panic in a task is a bug here: let it go on up as it would have without the task.
+        Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+        // Only an aborted task ends otherwise, and nothing aborts these.
+        Err(_) => {}
+    }
+}
+
+/// Absent and empty strings both mean "not set" in the snapshot.
+fn text(s: Option<&str>) -> Option<String> {
+    s.filter(|s| !s.is_empty()).map(str::to_string)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn bounded_keeps_order_and_the_limit() {
+        let running = Arc::new(AtomicUsize::new(0));
+        let peak = Arc::new(AtomicUsize::new(0));
+        let results = bounded(0..30u64, |i| {
+            let (running, peak) = (running.clone(), peak.clone());
+            async move {
+                let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+                peak.fetch_max(now, Ordering::SeqCst);
+                // Later items finish first, so the order must come from the indexes, not completion.
+                tokio::time::sleep(Duration::from_millis(30 - i)).await;
+                running.fetch_sub(1, Ordering::SeqCst);
+                i * 2
+            }
+        })
+        .await;
+        assert_eq!(results, (0..30).map(|i| i * 2).collect::<Vec<_>>());
+        assert_eq!(peak.load(Ordering::SeqCst), PER_RESOURCE, "at most {PER_RESOURCE} in flight, and that many used");
+    }
+
+    #[test]
+    fn policy_not_found_is_no_policy() {
+        let error = |code: &str| crate::snapshot::CollectionError {
+            kind: crate::snapshot::ErrorKind::Other,
+            code: code.into(),
+            message: "m".into(),
+            permission: Some("elasticfilesystem:DescribeFileSystemPolicy".into()),
+        };
+        assert!(matches!(absent_or_error::<String>(error("PolicyNotFound")), Collected::Ok { data: None }));
+        assert!(matches!(absent_or_error::<String>(error("FileSystemNotFound")), Collected::Error { .. }));
+    }
+
+    #[test]
+    fn endpoints_read_as_host_and_port() {
+        let e = ec::Endpoint::builder().address("master.x.cache.amazonaws.com").port(6379).build();
+        assert_eq!(endpoint(Some(&e)).as_deref(), Some("master.x.cache.amazonaws.com:6379"));
+        assert_eq!(endpoint(Some(&ec::Endpoint::builder().port(6379).build())), None);
+        assert_eq!(endpoint(None), None);
+    }
+}

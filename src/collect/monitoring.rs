@@ -1,0 +1,491 @@
+//! Monitoring collector: CloudWatch Logs log groups, metric filters and subscription filters; CloudWatch metric
+//! alarms and metric streams; the rules of the default EventBridge bus with their targets; SQS queues with their
+//! attributes.
+//!
+//! The four services are read concurrently. Inside each, the listing call decides the section (when it fails, the
+//! section records that error); every other call keeps its own result. Per-resource calls (a log group's
+//! subscription filters, a rule's targets, a queue's attributes) run at most [`FAN_OUT`] at a time.
+
+use std::collections::BTreeMap;
+use std::future::Future;
+
+use aws_sdk_cloudwatch::types as cw;
+use aws_sdk_cloudwatchlogs::types as cwl;
+use aws_sdk_eventbridge::types as eb;
+use aws_sdk_sqs::types::QueueAttributeName;
+use tokio::task::JoinSet;
+
+use crate::aws::{classify, AccountAws};
+use crate::snapshot::{
+    CloudWatchData, Collected, EventBridgeData, EventRule, LogGroup, LogsData, MetricAlarm, MetricFilter, MetricName,
+    MetricStream, MonitoringSections, Queue, QueueAttributes, RedrivePolicy, RuleTarget, SqsData, SubscriptionFilter,
+    WatchedMetric,
+};
+
+/// The most per-resource calls of one service in flight at once, in one (account, region).
+const FAN_OUT: usize = 8;
+
+/// Everything the monitoring checks read in one (account, region).
+pub async fn collect(aws: &AccountAws, region: &str) -> MonitoringSections {
+    let (logs, cloudwatch, eventbridge, sqs) = tokio::join!(
+        logs(aws.logs(region)),
+        cloudwatch(aws.cloudwatch(region)),
+        eventbridge(aws.eventbridge(region)),
+        sqs(aws.sqs(region), region.to_string()),
+    );
+    MonitoringSections { logs, cloudwatch, eventbridge, sqs }
+}
+
+// ---- CloudWatch Logs --------------------------------------------------------------------------------
+
+async fn logs(client: aws_sdk_cloudwatchlogs::Client) -> Collected<LogsData> {
+    let listed = match client.describe_log_groups().into_paginator().items().send().try_collect().await {
+        Ok(groups) => groups,
+        Err(e) => return Collected::Error { error: classify(&e, "logs:DescribeLogGroups") },
+    };
+    let mut log_groups: Vec<LogGroup> = listed.iter().map(convert_log_group).collect();
+    let names: Vec<String> = log_groups.iter().map(|g| g.name.clone()).collect();
+    let (metric_filters, subscriptions) = tokio::join!(
+        metric_filters(&client),
+        bounded(names, |name| {
+            let client = client.clone();
+            async move { subscription_filters(&client, &name).await }
+        }),
+    );
+    for (i, filters) in subscriptions {
+        if let Some(group) = log_groups.get_mut(i) {
+            group.subscription_filters = filters;
+        }
+    }
+    Collected::ok(LogsData { log_groups, metric_filters })
+}
+
+fn convert_log_group(g: &cwl::LogGroup) -> LogGroup {
+    let name = g.log_group_name().unwrap_or_default().to_string();
+    let arn = g
+        .log_group_arn()
+        .map(str::to_string)
+        .or_else(|| g.arn().map(|a| a.strip_suffix(":*").unwrap_or(a).to_string()))
+        .unwrap_or_default();
+    LogGroup {
+        name,
+        arn,
+        retention_in_days: g.retention_in_days(),
+        kms_key_id: text(g.kms_key_id()),
+        stored_bytes: g.stored_bytes(),
+        subscription_filters: Collected::NotCollected,
+    }
+}
+
+async fn metric_filters(client: &aws_sdk_cloudwatchlogs::Client) -> Collected<Vec<MetricFilter>> {
+    match client.describe_metric_filters().into_paginator().items().send().try_collect().await {
+        Ok(filters) => Collected::ok(
+            filters
+                .iter()
+                .map(|f| MetricFilter {
+                    name: f.filter_name().unwrap_or_default().to_string(),
+                    log_group_name: f.log_group_name().unwrap_or_default().to_string(),
+                    pattern: f.filter_pattern().unwrap_or_default().to_string(),
+                    metrics: f
+                        .metric_transformations()
+                        .iter()
+                        .map(|t| MetricName {
+                            namespace: t.metric_namespace().to_string(),
+                            name: t.metric_name().to_string(),
+                        })
+                        .collect(),
+                })
+                .collect(),
+        ),
+        Err(e) => Collected::Error { error: classify(&e, "logs:DescribeMetricFilters") },
+    }
+}
+
+async fn subscription_filters(
+    client: &aws_sdk_cloudwatchlogs::Client,
+    group: &str,
+) -> Collected<Vec<SubscriptionFilter>> {
+    match client
+        .describe_subscription_filters()
+        .log_group_name(group)
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await
+    {
+        Ok(filters) => Collected::ok(
+            filters
+                .iter()
+                .map(|f| SubscriptionFilter {
+                    name: f.filter_name().unwrap_or_default().to_string(),
+                    destination_arn: f.destination_arn().unwrap_or_default().to_string(),
+                })
+                .collect(),
+        ),
+        Err(e) => Collected::Error { error: classify(&e, "logs:DescribeSubscriptionFilters") },
+    }
+}
+
+// ---- CloudWatch -------------------------------------------------------------------------------------
+
+async fn cloudwatch(client: aws_sdk_cloudwatch::Client) -> Collected<CloudWatchData> {
+    let (alarms, metric_streams) = tokio::join!(alarms(&client), metric_streams(&client));
+    Collected::ok(CloudWatchData { alarms, metric_streams })
+}
+
+async fn alarms(client: &aws_sdk_cloudwatch::Client) -> Collected<Vec<MetricAlarm>> {
+    match client.describe_alarms().into_paginator().send().try_collect().await {
+        Ok(pages) => Collected::ok(pages.iter().flat_map(|p| p.metric_alarms()).map(convert_alarm).collect()),
+        Err(e) => Collected::Error { error: classify(&e, "cloudwatch:DescribeAlarms") },
+    }
+}
+
+fn convert_alarm(a: &cw::MetricAlarm) -> MetricAlarm {
+    let mut metrics = Vec::new();
+    if let (Some(namespace), Some(name)) = (a.namespace(), a.metric_name()) {
+        metrics.push(WatchedMetric {
+            namespace: namespace.to_string(),
+            name: name.to_string(),
+            dimensions: dimensions(a.dimensions()),
+        });
+    }
+    // A metric-math alarm names its metrics in its queries instead.
+    for m in a.metrics().iter().filter_map(|q| q.metric_stat()).filter_map(|s| s.metric()) {
+        if let (Some(namespace), Some(name)) = (m.namespace(), m.metric_name()) {
+            metrics.push(WatchedMetric {
+                namespace: namespace.to_string(),
+                name: name.to_string(),
+                dimensions: dimensions(m.dimensions()),
+            });
+        }
+    }
+    MetricAlarm {
+        name: a.alarm_name().unwrap_or_default().to_string(),
+        arn: a.alarm_arn().unwrap_or_default().to_string(),
+        state: a.state_value().map(|s| s.as_str().to_string()),
+        actions_enabled: a.actions_enabled().unwrap_or(true),
+        alarm_actions: a.alarm_actions().to_vec(),
+        metrics,
+    }
+}
+
+fn dimensions(dims: &[cw::Dimension]) -> BTreeMap<String, String> {
+    dims.iter().filter_map(|d| Some((d.name()?.to_string(), d.value().unwrap_or_default().to_string()))).collect()
+}
+
+async fn metric_streams(client: &aws_sdk_cloudwatch::Client) -> Collected<Vec<MetricStream>> {
+    match client.list_metric_streams().into_paginator().send().try_collect().await {
+        Ok(pages) => Collected::ok(
+            pages
+                .iter()
+                .flat_map(|p| p.entries())
+                .map(|s| MetricStream {
+                    name: s.name().unwrap_or_default().to_string(),
+                    arn: s.arn().unwrap_or_default().to_string(),
+                    state: s.state().unwrap_or_default().to_string(),
+                    firehose_arn: text(s.firehose_arn()),
+                    output_format: s.output_format().map(|f| f.as_str().to_string()),
+                })
+                .collect(),
+        ),
+        Err(e) => Collected::Error { error: classify(&e, "cloudwatch:ListMetricStreams") },
+    }
+}
+
+// ---- EventBridge ------------------------------------------------------------------------------------
+
+async fn eventbridge(client: aws_sdk_eventbridge::Client) -> Collected<EventBridgeData> {
+    // ListRules has no paginator in the SDK: follow NextToken by hand.
+    let mut listed = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        match client.list_rules().set_next_token(token.take()).send().await {
+            Ok(out) => {
+                listed.extend(out.rules().iter().map(convert_rule));
+                match out.next_token() {
+                    Some(next) if !next.is_empty() => token = Some(next.to_string()),
+                    _ => break,
+                }
+            }
+            Err(e) => return Collected::Error { error: classify(&e, "events:ListRules") },
+        }
+    }
+    let names: Vec<String> = listed.iter().map(|r| r.name.clone()).collect();
+    let targets = bounded(names, |name| {
+        let client = client.clone();
+        async move { rule_targets(&client, &name).await }
+    })
+    .await;
+    for (i, found) in targets {
+        if let Some(rule) = listed.get_mut(i) {
+            rule.targets = found;
+        }
+    }
+    Collected::ok(EventBridgeData { rules: listed })
+}
+
+fn convert_rule(r: &eb::Rule) -> EventRule {
+    let event_pattern = text(r.event_pattern());
+    let summary = event_pattern.as_deref().map(summarize_pattern).unwrap_or_default();
+    EventRule {
+        name: r.name().unwrap_or_default().to_string(),
+        arn: r.arn().unwrap_or_default().to_string(),
+        state: r.state().map_or("ENABLED", |s| s.as_str()).to_string(),
+        event_pattern,
+        schedule_expression: text(r.schedule_expression()),
+        sources: summary.sources,
+        detail_types: summary.detail_types,
+        pattern_error: summary.error,
+        managed_by: text(r.managed_by()),
+        targets: Collected::NotCollected,
+    }
+}
+
+/// What a pattern lists under `source` and `detail-type` (the exact values; content filters such as
+/// `{"prefix": "aws."}` are left to the evaluators, which read the whole pattern).
+#[derive(Debug, Default, PartialEq)]
+struct PatternSummary {
+    sources: Vec<String>,
+    detail_types: Vec<String>,
+    error: Option<String>,
+}
+
+fn summarize_pattern(pattern: &str) -> PatternSummary {
+    let value: serde_json::Value = match serde_json::from_str(pattern) {
+        Ok(v) => v,
+        Err(e) => {
+            return PatternSummary { error: Some(format!("the event pattern is not JSON: {e}")), ..Default::default() }
+        }
+    };
+    if !value.is_object() {
+        return PatternSummary { error: Some("the event pattern is not a JSON object".into()), ..Default::default() };
+    }
+    let exact = |key: &str| -> Vec<String> {
+        value
+            .get(key)
+            .and_then(|v| v.as_array())
+            .map(|items| items.iter().filter_map(|i| i.as_str().map(str::to_string)).collect())
+            .unwrap_or_default()
+    };
+    PatternSummary { sources: exact("source"), detail_types: exact("detail-type"), error: None }
+}
+
+async fn rule_targets(client: &aws_sdk_eventbridge::Client, rule: &str) -> Collected<Vec<RuleTarget>> {
+    let mut targets = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        match client.list_targets_by_rule().rule(rule).set_next_token(token.take()).send().await {
+            Ok(out) => {
+                targets.extend(
+                    out.targets().iter().map(|t| RuleTarget { id: t.id().to_string(), arn: t.arn().to_string() }),
+                );
+                match out.next_token() {
+                    Some(next) if !next.is_empty() => token = Some(next.to_string()),
+                    _ => return Collected::ok(targets),
+                }
+            }
+            Err(e) => return Collected::Error { error: classify(&e, "events:ListTargetsByRule") },
+        }
+    }
+}
+
+// ---- SQS --------------------------------------------------------------------------------------------
+
+async fn sqs(client: aws_sdk_sqs::Client, region: String) -> Collected<SqsData> {
+    let urls = match client.list_queues().into_paginator().items().send().try_collect().await {
+        Ok(urls) => urls,
+        Err(e) => return Collected::Error { error: classify(&e, "sqs:ListQueues") },
+    };
+    let mut queues: Vec<Queue> = urls
+        .iter()
+        .map(|url| {
+            let name = url.rsplit('/').next().unwrap_or(url).to_string();
+            Queue { arn: queue_arn_from_url(url, &region), name, url: url.clone(), attributes: Collected::NotCollected }
+        })
+        .collect();
+    let read = bounded(urls, |url| {
+        let client = client.clone();
+        async move { queue_attributes(&client, &url).await }
+    })
+    .await;
+    for (i, (arn, attributes)) in read {
+        if let Some(queue) = queues.get_mut(i) {
+            if let Some(arn) = arn {
+                queue.arn = arn;
+            }
+            queue.attributes = attributes;
+        }
+    }
+    Collected::ok(SqsData { queues })
+}
+
+/// A queue's attributes, with its ARN as SQS reports it.
+async fn queue_attributes(client: &aws_sdk_sqs::Client, url: &str) -> (Option<String>, Collected<QueueAttributes>) {
+    let out = match client.get_queue_attributes().queue_url(url).attribute_names(QueueAttributeName::All).send().await {
+        Ok(out) => out,
+        Err(e) => return (None, Collected::Error { error: classify(&e, "sqs:GetQueueAttributes") }),
+    };
+    let empty = std::collections::HashMap::new();
+    let attrs = out.attributes().unwrap_or(&empty);
+    let get = |name: QueueAttributeName| attrs.get(&name).map(String::as_str).filter(|v| !v.is_empty());
+    let attributes = QueueAttributes {
+        fifo: get(QueueAttributeName::FifoQueue) == Some("true"),
+        message_retention_seconds: get(QueueAttributeName::MessageRetentionPeriod).and_then(|v| v.parse().ok()),
+        redrive_policy: get(QueueAttributeName::RedrivePolicy).map(parse_redrive_policy),
+        redrive_permission: get(QueueAttributeName::RedriveAllowPolicy).and_then(redrive_permission),
+    };
+    (get(QueueAttributeName::QueueArn).map(str::to_string), Collected::ok(attributes))
+}
+
+/// `{"deadLetterTargetArn": "...", "maxReceiveCount": 5}`; SQS has sent the count both as a number and as a string.
+fn parse_redrive_policy(raw: &str) -> RedrivePolicy {
+    let value: serde_json::Value = serde_json::from_str(raw).unwrap_or_default();
+    let count = &value["maxReceiveCount"];
+    RedrivePolicy {
+        dead_letter_target_arn: value["deadLetterTargetArn"].as_str().filter(|s| !s.is_empty()).map(str::to_string),
+        max_receive_count: count
+            .as_u64()
+            .and_then(|n| u32::try_from(n).ok())
+            .or_else(|| count.as_str().and_then(|s| s.parse().ok())),
+    }
+}
+
+/// `redrivePermission` of a `RedriveAllowPolicy`.
+fn redrive_permission(raw: &str) -> Option<String> {
+    let value: serde_json::Value = serde_json::from_str(raw).ok()?;
+    value["redrivePermission"].as_str().map(str::to_string)
+}
+
+/// `https://sqs.REGION.amazonaws.com/ACCOUNT/NAME` → `arn:PARTITION:sqs:REGION:ACCOUNT:NAME`.
+fn queue_arn_from_url(url: &str, region: &str) -> String {
+    let mut parts = url.rsplit('/');
+    let name = parts.next().unwrap_or_default();
+    let account = parts.next().unwrap_or_default();
+    let partition = if region.starts_with("cn-") {
+        "aws-cn"
+    } else if region.starts_with("us-gov-") {
+        "aws-us-gov"
+    } else {
+        "aws"
+    };
+    format!("arn:{partition}:sqs:{region}:{account}:{name}")
+}
+
+// ---- Helpers ----------------------------------------------------------------------------------------
+
+/// Runs `work` on every item, at most [`FAN_OUT`] at once, and returns each result with its item's index. Every
+/// started call runs to completion: nothing here aborts a task.
+async fn bounded<T, R, Fut>(items: Vec<T>, work: impl Fn(T) -> Fut) -> Vec<(usize, R)>
+where
+    R: Send + 'static,
+    Fut: Future<Output = R> + Send + 'static,
+{
+    let mut tasks = JoinSet::new();
+    let mut done = Vec::with_capacity(items.len());
+    for (i, item) in items.into_iter().enumerate() {
+        if tasks.len() >= FAN_OUT {
+            if let Some(joined) = tasks.join_next().await {
+                done.extend(finished(joined));
+            }
+        }
+        let job = work(item);
+        tasks.spawn(async move { (i, job.await) });
+    }
+    while let Some(joined) = tasks.join_next().await {
+        done.extend(finished(joined));
+    }
+    done
+}
+
+/// A joined task's result; a panic in the task goes on up as it would have without the task.
+fn finished<R>(joined: Result<R, tokio::task::JoinError>) -> Option<R> {
+    match joined {
+        Ok(r) => Some(r),
+        Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+        // Only an aborted task ends otherwise, and nothing aborts these.
+        Err(_) => None,
+    }
+}
+
+/// Absent and empty strings both mean "not set" in the snapshot.
+fn text(s: Option<&str>) -> Option<String> {
+    s.filter(|s| !s.is_empty()).map(str::to_string)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn patterns_are_summarized_and_bad_ones_kept_as_data() {
+        let s = summarize_pattern(
+            r#"{"source": ["aws.signin"], "detail-type": ["AWS Console Sign In via CloudTrail"],
+                "detail": {"responseElements": {"ConsoleLogin": ["Failure"]}}}"#,
+        );
+        assert_eq!(s.sources, ["aws.signin"]);
+        assert_eq!(s.detail_types, ["AWS Console Sign In via CloudTrail"]);
+        assert_eq!(s.error, None);
+
+        // Content filters are not exact values: they stay in the pattern for the evaluators.
+        let s = summarize_pattern(r#"{"source": [{"prefix": "aws."}, "custom.app"]}"#);
+        assert_eq!(s.sources, ["custom.app"]);
+        assert!(s.detail_types.is_empty());
+
+        let s = summarize_pattern(r#"{"source": ["aws.health""#);
+        assert!(s.error.as_deref().is_some_and(|e| e.starts_with("the event pattern is not JSON")), "{s:?}");
+        assert!(s.sources.is_empty());
+        let s = summarize_pattern(r#"["aws.health"]"#);
+        assert_eq!(s.error.as_deref(), Some("the event pattern is not a JSON object"));
+    }
+
+    #[test]
+    fn redrive_policies_read_both_count_forms() {
+        let p = parse_redrive_policy(r#"{"deadLetterTargetArn":"arn:aws:sqs:us-east-1:1:dlq","maxReceiveCount":5}"#);
+        assert_eq!(p.dead_letter_target_arn.as_deref(), Some("arn:aws:sqs:us-east-1:1:dlq"));
+        assert_eq!(p.max_receive_count, Some(5));
+        let p = parse_redrive_policy(r#"{"deadLetterTargetArn":"arn:aws:sqs:us-east-1:1:dlq","maxReceiveCount":"3"}"#);
+        assert_eq!(p.max_receive_count, Some(3));
+        let p = parse_redrive_policy("not json");
+        assert_eq!((p.dead_letter_target_arn, p.max_receive_count), (None, None));
+        assert_eq!(
+            redrive_permission(r#"{"redrivePermission":"byQueue","sourceQueueArns":["a"]}"#).as_deref(),
+            Some("byQueue")
+        );
+        assert_eq!(redrive_permission("{}"), None);
+    }
+
+    #[test]
+    fn queue_arns_are_built_from_urls() {
+        assert_eq!(
+            queue_arn_from_url("https://sqs.eu-west-1.amazonaws.com/222222222222/orders.fifo", "eu-west-1"),
+            "arn:aws:sqs:eu-west-1:222222222222:orders.fifo"
+        );
+        assert_eq!(
+            queue_arn_from_url("https://sqs.cn-north-1.amazonaws.com.cn/1/q", "cn-north-1"),
+            "arn:aws-cn:sqs:cn-north-1:1:q"
+        );
+    }
+
+    #[tokio::test]
+    async fn fan_out_keeps_every_result_with_its_index() {
+        let running = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let peak = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let out = bounded((0..30).collect(), |n: usize| {
+            let (running, peak) = (running.clone(), peak.clone());
+            async move {
+                let now = running.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+                peak.fetch_max(now, std::sync::atomic::Ordering::SeqCst);
+                tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+                running.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+                n * 10
+            }
+        })
+        .await;
+        let mut out = out;
+        out.sort();
+        assert_eq!(out, (0..30).map(|n| (n, n * 10)).collect::<Vec<_>>());
+        let peak = peak.load(std::sync::atomic::Ordering::SeqCst);
+        assert!((2..=FAN_OUT).contains(&peak), "at most {FAN_OUT} in flight, saw {peak}");
+    }
+}
