@@ -132,6 +132,17 @@ pub struct RegionSnapshot {
     pub security: SecuritySections,
 }
 
+/// The ARN partition of a region (`aws`, `aws-cn`, `aws-us-gov`), for ARNs built from a resource's name.
+pub fn partition(region: &str) -> &'static str {
+    if region.starts_with("cn-") {
+        "aws-cn"
+    } else if region.starts_with("us-gov-") {
+        "aws-us-gov"
+    } else {
+        "aws"
+    }
+}
+
 /// A piece of collected data, or why it is missing.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(tag = "status", rename_all = "snake_case")]

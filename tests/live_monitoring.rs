@@ -431,18 +431,7 @@ fn the_snapshot_keeps_what_was_read_and_every_call_is_declared() {
     }
 
     // Every operation of these services is one a monitoring check declares.
-    let checks = run(dopaudit_command(RUN_TIMEOUT).args(["checks", "--format", "json"]));
-    checks.expect_code(0);
-    let declared: BTreeSet<String> = checks
-        .json()
-        .as_array()
-        .expect("a list of checks")
-        .iter()
-        .filter(|c| PREFIXES.iter().any(|p| text(c, "id").starts_with(p)))
-        .flat_map(|c| {
-            c["permissions"].as_array().expect("permissions").iter().map(|p| p.as_str().unwrap_or_default().to_owned())
-        })
-        .collect();
+    let declared = declared_permissions(&PREFIXES);
     let made: BTreeSet<String> = snapshot["collection"]["calls"]
         .as_array()
         .expect("collection.calls")

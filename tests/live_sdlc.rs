@@ -31,7 +31,7 @@
 
 mod common;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::sync::Mutex;
 
 use aws_config::SdkConfig;
@@ -594,18 +594,7 @@ fn the_snapshot_keeps_no_secret_and_gives_the_same_findings() {
     let snapshot: Value = serde_json::from_str(&raw).expect("the snapshot is JSON");
 
     // Every call this group made is one its checks declare, and the only failing one is moto's missing operation.
-    let catalogue = run(dopaudit_command(RUN_TIMEOUT).args(["checks", "--format", "json"]));
-    catalogue.expect_code(0);
-    let declared: BTreeSet<String> = catalogue
-        .json()
-        .as_array()
-        .expect("a list of checks")
-        .iter()
-        .filter(|c| PREFIXES.iter().any(|p| text(c, "id").starts_with(p)))
-        .flat_map(|c| {
-            c["permissions"].as_array().expect("permissions").iter().map(|p| p.as_str().unwrap_or_default().to_owned())
-        })
-        .collect();
+    let declared = declared_permissions(&PREFIXES);
     let calls = snapshot["collection"]["calls"].as_array().expect("collection.calls");
     let mut made = BTreeMap::new();
     for c in calls.iter().filter(|c| ["codepipeline", "codebuild", "codedeploy", "ecr"].contains(&text(c, "service"))) {

@@ -11,7 +11,7 @@ use chrono::NaiveDate;
 use serde_json::json;
 
 use super::{per_region, At, Ctx, Evaluator, Outcome};
-use crate::snapshot::{ApiStage, LambdaData, LambdaFunction, RestApi};
+use crate::snapshot::{partition, ApiStage, LambdaData, LambdaFunction, RestApi};
 
 /// The compute checks, by id.
 pub static CHECKS: &[(&str, Evaluator)] = &[
@@ -28,17 +28,6 @@ pub static CHECKS: &[(&str, Evaluator)] = &[
     ("elasticbeanstalk-deployment-policy", elasticbeanstalk_deployment_policy),
     ("stepfunctions-logging", stepfunctions_logging),
 ];
-
-/// The partition of a region, for the ARNs built here.
-fn partition(region: &str) -> &'static str {
-    if region.starts_with("cn-") {
-        "aws-cn"
-    } else if region.starts_with("us-gov-") {
-        "aws-us-gov"
-    } else {
-        "aws"
-    }
-}
 
 /// Whether a stage or environment name says it serves production: one of its words (split on anything but
 /// letters and digits) is `prod`, `production`, `prd` or `live`.

@@ -17,8 +17,8 @@ use tokio::task::JoinSet;
 
 use crate::aws::{classify, AccountAws};
 use crate::snapshot::{
-    ArtifactStore, BuildArtifacts, BuildEnvironment, BuildProject, BuildVariable, CodeBuildData, CodeDeployData,
-    CodePipelineData, Collected, CollectionError, DeployApplication, DeploymentConfig, DeploymentGroup,
+    partition, ArtifactStore, BuildArtifacts, BuildEnvironment, BuildProject, BuildVariable, CodeBuildData,
+    CodeDeployData, CodePipelineData, Collected, CollectionError, DeployApplication, DeploymentConfig, DeploymentGroup,
     DeploymentGroupDetail, EcrData, EcrRepository, ErrorKind, Pipeline, PipelineAction, PipelineDeclaration,
     PipelineStage, RegistryScanning, ScanningRule, SdlcSections,
 };
@@ -435,17 +435,6 @@ async fn take_one<R: Send + 'static>(tasks: &mut JoinSet<(usize, R)>, results: &
         Some(Err(e)) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
         // Nothing aborts these tasks: the set is dropped, and its tasks with it, only with the collection.
         Some(Err(_)) | None => {}
-    }
-}
-
-/// The ARN partition of a region.
-fn partition(region: &str) -> &'static str {
-    if region.starts_with("cn-") {
-        "aws-cn"
-    } else if region.starts_with("us-gov-") {
-        "aws-us-gov"
-    } else {
-        "aws"
     }
 }
 

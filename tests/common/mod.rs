@@ -125,7 +125,7 @@ fn dechunk(mut data: &[u8]) -> Result<Vec<u8>, String> {
 // Added for the `live_*` acceptance tests. The binary is always run with a process timeout, so a hang fails the test
 // instead of blocking the suite; the SDK clients that seed moto use fixed dummy credentials, never the environment's.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
 use std::sync::{Mutex, MutexGuard};
 use std::time::Instant;
@@ -466,4 +466,21 @@ pub fn iam_policy(extra: &[&str]) -> Value {
     let out = run(dopaudit_command(RUN_TIMEOUT).arg("iam-policy").args(extra));
     out.expect_code(0);
     out.json()
+}
+
+/// The IAM actions `dopaudit checks` declares for the checks whose ids start with one of `prefixes`.
+#[track_caller]
+pub fn declared_permissions(prefixes: &[&str]) -> BTreeSet<String> {
+    let checks = run(dopaudit_command(RUN_TIMEOUT).args(["checks", "--format", "json"]));
+    checks.expect_code(0);
+    checks
+        .json()
+        .as_array()
+        .expect("a list of checks")
+        .iter()
+        .filter(|c| prefixes.iter().any(|p| text(c, "id").starts_with(p)))
+        .flat_map(|c| {
+            c["permissions"].as_array().expect("permissions").iter().map(|p| p.as_str().unwrap_or_default().to_owned())
+        })
+        .collect()
 }
