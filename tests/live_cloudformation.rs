@@ -264,12 +264,7 @@ fn assert_statuses(report: &Value, want: &BTreeMap<FindingKey, String>, what: &s
 /// The one finding of `check` on `resource`.
 #[track_caller]
 fn finding_at<'a>(report: &'a Value, check: &str, resource: &str) -> &'a Value {
-    let matching: Vec<&Value> =
-        findings(report).iter().filter(|f| f["check_id"] == check && f["resource"] == resource).collect();
-    match matching.as_slice() {
-        [one] => one,
-        other => panic!("expected one {check} finding on {resource}, found {}: {other:#?}", other.len()),
-    }
+    the_finding_on(findings(report), check, resource)
 }
 
 #[track_caller]

@@ -314,15 +314,9 @@ async fn seed(config: &SdkConfig) -> Seeded {
 /// The one finding of `check` on `resource`; panics when there is none or more than one.
 #[track_caller]
 fn finding<'a>(findings: &'a [Value], check: &str, resource: &str) -> &'a Value {
-    let matching: Vec<&Value> =
-        findings.iter().filter(|f| text(f, "check_id") == check && text(f, "resource") == resource).collect();
-    match matching.as_slice() {
-        [one] => {
-            assert_eq!((text(one, "account"), text(one, "region")), (ACCOUNT, REGION), "{check} on {resource}");
-            one
-        }
-        other => panic!("expected one {check} finding on {resource}, found {}: {other:#?}", other.len()),
-    }
+    let one = the_finding_on(findings, check, resource);
+    assert_eq!((text(one, "account"), text(one, "region")), (ACCOUNT, REGION), "{check} on {resource}");
+    one
 }
 
 /// Asserts the status of `check` on `resource`, and that its message contains `needle`; returns the finding.
@@ -463,14 +457,7 @@ fn every_compute_call_is_recorded_and_declared() {
         .expect_code(0);
     let snapshot: Value = serde_json::from_str(&std::fs::read_to_string(&path).expect("read snapshot")).expect("json");
 
-    let compute = ["lambda", "apigateway", "elasticbeanstalk", "states"];
-    let calls: BTreeSet<String> = snapshot["collection"]["calls"]
-        .as_array()
-        .expect("collection.calls")
-        .iter()
-        .filter(|c| compute.contains(&text(c, "service")))
-        .map(|c| dopaudit::aws::recorder::iam_action(text(c, "service"), text(c, "operation")))
-        .collect();
+    let calls = recorded_actions(&snapshot, &["lambda", "apigateway", "elasticbeanstalk", "states"]);
     let want: BTreeSet<String> = [
         "lambda:ListFunctions",
         "lambda:GetAccountSettings",

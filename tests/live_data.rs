@@ -34,7 +34,7 @@
 
 mod common;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::sync::Mutex;
 
 use aws_config::{Region, SdkConfig};
@@ -392,17 +392,6 @@ fn expected(s: &Seeded) -> BTreeMap<FindingKey, String> {
     want
 }
 
-/// The one finding of `check` on `resource`.
-#[track_caller]
-fn finding<'a>(findings: &'a [Value], check: &str, resource: &str) -> &'a Value {
-    let matching: Vec<&Value> =
-        findings.iter().filter(|f| text(f, "check_id") == check && text(f, "resource") == resource).collect();
-    match matching.as_slice() {
-        [one] => one,
-        other => panic!("expected one {check} finding on {resource}, found {}: {other:#?}", other.len()),
-    }
-}
-
 #[test]
 fn data_stores_are_judged_resource_by_resource() {
     let (_guard, moto) = exclusive_moto(&LOCK);
@@ -425,70 +414,55 @@ fn data_stores_are_judged_resource_by_resource() {
     assert_eq!(got, want, "data findings differ:\n{}", diff_statuses(&want, &got));
 
     // What the evidence shows a learner.
-    let bg = finding(all, "rds-blue-green-readiness", seeded.arn("orders-db"));
+    let bg = the_finding_on(all, "rds-blue-green-readiness", seeded.arn("orders-db"));
     assert_eq!(bg["evidence"]["blue_green_deployments"], json!(["orders-upgrade (AVAILABLE)"]), "{bg:#}");
-    let ledger = finding(all, "rds-blue-green-readiness", seeded.arn("ledger-db"));
+    let ledger = the_finding_on(all, "rds-blue-green-readiness", seeded.arn("ledger-db"));
     assert_eq!(ledger["evidence"]["logical_replication"], "1", "{ledger:#}");
     assert_eq!(ledger["evidence"]["parameter_group"], "ledger-logical", "{ledger:#}");
-    let legacy = finding(all, "rds-blue-green-readiness", seeded.arn("legacy-db"));
+    let legacy = the_finding_on(all, "rds-blue-green-readiness", seeded.arn("legacy-db"));
     for needle in ["automated backups are off", "rds.logical_replication is not set"] {
         assert!(text(legacy, "message").contains(needle), "{needle:?} not in {legacy:#}");
     }
-    let single = finding(all, "rds-multi-az", seeded.arn("legacy-db"));
+    let single = the_finding_on(all, "rds-multi-az", seeded.arn("legacy-db"));
     assert_eq!(single["evidence"]["multi_az"], false, "{single:#}");
-    let replica = finding(all, "rds-read-replica-health", seeded.arn("orders-db-replica"));
+    let replica = the_finding_on(all, "rds-read-replica-health", seeded.arn("orders-db-replica"));
     assert!(text(replica, "message").contains("no replication status"), "{replica:#}");
     assert_eq!(replica["evidence"]["source"], "orders-db", "{replica:#}");
-    let dev = finding(all, "rds-multi-az", seeded.arn("aurora-dev"));
+    let dev = the_finding_on(all, "rds-multi-az", seeded.arn("aurora-dev"));
     assert_eq!(dev["evidence"]["instances"], 1, "{dev:#}");
 
-    let orders = finding(all, "dynamodb-pitr", seeded.arn("orders"));
+    let orders = the_finding_on(all, "dynamodb-pitr", seeded.arn("orders"));
     assert_eq!(orders["evidence"]["point_in_time_recovery"], "ENABLED", "{orders:#}");
-    let ttl = finding(all, "dynamodb-ttl", seeded.arn("sessions"));
+    let ttl = the_finding_on(all, "dynamodb-ttl", seeded.arn("sessions"));
     assert_eq!(ttl["evidence"]["ttl_attribute"], "expiresAt", "{ttl:#}");
-    let keys_only = finding(all, "dynamodb-ttl-stream-archive", seeded.arn("sessions"));
+    let keys_only = the_finding_on(all, "dynamodb-ttl-stream-archive", seeded.arn("sessions"));
     assert_eq!(keys_only["evidence"]["stream_view_type"], "KEYS_ONLY", "{keys_only:#}");
 
-    let sharded = finding(all, "elasticache-cluster-mode", seeded.arn("sharded-cache"));
+    let sharded = the_finding_on(all, "elasticache-cluster-mode", seeded.arn("sharded-cache"));
     assert_eq!(sharded["evidence"]["shards"], 2, "{sharded:#}");
     assert!(
         sharded["evidence"]["configuration_endpoint"].as_str().is_some_and(|e| e.starts_with("clustercfg.")),
         "{sharded:#}"
     );
-    let failover = finding(all, "elasticache-multi-az-failover", seeded.arn("sharded-cache"));
+    let failover = the_finding_on(all, "elasticache-multi-az-failover", seeded.arn("sharded-cache"));
     assert_eq!(failover["evidence"]["multi_az"], "disabled", "{failover:#}");
     assert!(text(failover, "message").contains("Multi-AZ is disabled"), "{failover:#}");
 
-    let points = finding(all, "efs-access-points", seeded.arn("shared"));
+    let points = the_finding_on(all, "efs-access-points", seeded.arn("shared"));
     let listed = points["evidence"]["access_points"].as_array().expect("access_points list");
     assert_eq!(listed.len(), 1, "{points:#}");
     let only = listed[0].as_str().expect("access point");
     assert!(only.starts_with("fsap-") && only.ends_with(" root=/app user=1000:1000"), "{points:#}");
-    let policy = finding(all, "efs-file-system-policy", seeded.arn("shared"));
+    let policy = the_finding_on(all, "efs-file-system-policy", seeded.arn("shared"));
     assert_eq!(policy["evidence"]["denies_unencrypted_transport"], true, "{policy:#}");
-    let backup = finding(all, "efs-backup", seeded.arn("scratch"));
+    let backup = the_finding_on(all, "efs-backup", seeded.arn("scratch"));
     assert_eq!(backup["evidence"]["backup_policy"], Value::Null, "{backup:#}");
 
     // Every call the collection made to these services is declared by a check of this group, and every
     // declared action was needed.
     let snapshot: Value = serde_json::from_str(&std::fs::read_to_string(&path).expect("snapshot")).expect("JSON");
-    let services = ["rds", "dynamodb", "elasticache", "elasticfilesystem"];
-    let called: BTreeSet<String> = snapshot["collection"]["calls"]
-        .as_array()
-        .expect("collection.calls")
-        .iter()
-        .filter(|c| services.contains(&text(c, "service")))
-        .map(|c| format!("{}:{}", text(c, "service"), text(c, "operation")))
-        .collect();
-    let checks = run(dopaudit_command(RUN_TIMEOUT).args(["checks", "--format", "json"]));
-    let declared: BTreeSet<String> = checks
-        .json()
-        .as_array()
-        .expect("checks list")
-        .iter()
-        .filter(|c| CHECKS.contains(&text(c, "id")))
-        .flat_map(|c| c["permissions"].as_array().expect("permissions").iter())
-        .map(|p| p.as_str().expect("action").to_owned())
-        .collect();
+    let called = recorded_actions(&snapshot, &["rds", "dynamodb", "elasticache", "elasticfilesystem"]);
+    // Every data check's id is listed in CHECKS, so matching them as prefixes selects exactly those checks.
+    let declared = declared_permissions(&CHECKS);
     assert_eq!(called, declared, "operations called vs IAM actions the data checks declare");
 }

@@ -270,12 +270,7 @@ fn monitoring_statuses(report: &Value) -> BTreeMap<FindingKey, String> {
 /// The one finding of `check` on `resource`.
 #[track_caller]
 fn finding_on<'a>(report: &'a Value, check: &str, resource: &str) -> &'a Value {
-    let matching: Vec<&Value> =
-        findings(report).iter().filter(|f| f["check_id"] == check && f["resource"] == resource).collect();
-    match matching.as_slice() {
-        [one] => one,
-        other => panic!("expected one {check} finding on {resource}, found {}: {other:#?}", other.len()),
-    }
+    the_finding_on(findings(report), check, resource)
 }
 
 #[track_caller]
@@ -432,13 +427,7 @@ fn the_snapshot_keeps_what_was_read_and_every_call_is_declared() {
 
     // Every operation of these services is one a monitoring check declares.
     let declared = declared_permissions(&PREFIXES);
-    let made: BTreeSet<String> = snapshot["collection"]["calls"]
-        .as_array()
-        .expect("collection.calls")
-        .iter()
-        .filter(|c| ["logs", "cloudwatch", "events", "sqs"].contains(&text(c, "service")))
-        .map(|c| format!("{}:{}", text(c, "service"), text(c, "operation")))
-        .collect();
+    let made = recorded_actions(&snapshot, &["logs", "cloudwatch", "events", "sqs"]);
     let expected_calls: BTreeSet<String> = [
         "cloudwatch:DescribeAlarms",
         "cloudwatch:ListMetricStreams",

@@ -457,20 +457,9 @@ fn sdlc_statuses(findings: &[Value]) -> BTreeMap<FindingKey, String> {
         .collect()
 }
 
-/// The one finding of `check` on `resource`.
-#[track_caller]
-fn finding_at<'a>(findings: &'a [Value], check: &str, resource: &str) -> &'a Value {
-    let matching: Vec<&Value> =
-        findings.iter().filter(|f| f["check_id"] == check && f["resource"] == resource).collect();
-    match matching.as_slice() {
-        [one] => one,
-        other => panic!("expected one {check} finding on {resource}, found {}: {other:#?}", other.len()),
-    }
-}
-
 #[track_caller]
 fn assert_message(findings: &[Value], check: &str, resource: &str, needle: &str) {
-    let message = text(finding_at(findings, check, resource), "message");
+    let message = text(the_finding_on(findings, check, resource), "message");
     assert!(message.contains(needle), "{check} on {resource}: message {message:?} should contain {needle:?}");
 }
 
@@ -510,42 +499,42 @@ fn every_pipeline_project_group_and_repository_is_judged_at_its_arn() {
         &pipeline_arn("ungated"),
         "deploys to production in stage Prod (DeployProd) with no manual approval before it",
     );
-    let f = finding_at(findings, "codepipeline-manual-approval", &pipeline_arn("gated"));
+    let f = the_finding_on(findings, "codepipeline-manual-approval", &pipeline_arn("gated"));
     assert_eq!(f["evidence"]["manual_approvals"], json!(["Staging/ApproveRelease (run order 2)"]));
     assert_eq!(f["evidence"]["production_stages"], json!(["Prod"]));
     assert_message(findings, "codepipeline-manual-approval", &pipeline_arn("dev-only"), "has no production stage");
-    let f = finding_at(findings, "codepipeline-artifact-store-encryption", &pipeline_arn("gated"));
+    let f = the_finding_on(findings, "codepipeline-artifact-store-encryption", &pipeline_arn("gated"));
     assert_eq!(
         f["evidence"]["artifact_stores"][REGION],
         json!({"bucket": "gated-artifacts", "encryption_key": ARTIFACT_KEY})
     );
-    let f = finding_at(findings, "codepipeline-artifact-store-encryption", &pipeline_arn("dev-only"));
+    let f = the_finding_on(findings, "codepipeline-artifact-store-encryption", &pipeline_arn("dev-only"));
     assert_eq!(f["evidence"]["artifact_stores"][REGION]["encryption_key"], "alias/aws/s3");
 
     // CodeBuild: names and types of variables, never values; the buildspec read for docker builds only.
-    let f = finding_at(findings, "codebuild-plaintext-secrets", &project_arn("tests"));
+    let f = the_finding_on(findings, "codebuild-plaintext-secrets", &project_arn("tests"));
     assert_eq!(f["evidence"]["plaintext_secret_like_variables"], json!(["API_TOKEN"]));
     assert_eq!(f["evidence"]["variable_types"], json!({"API_TOKEN": "PLAINTEXT"}));
-    let f = finding_at(findings, "codebuild-plaintext-secrets", &project_arn("images"));
+    let f = the_finding_on(findings, "codebuild-plaintext-secrets", &project_arn("images"));
     assert_eq!(f["evidence"]["variable_types"], json!({"DB_PASSWORD": "SECRETS_MANAGER", "IMAGE_REPO": "PLAINTEXT"}));
-    let f = finding_at(findings, "codebuild-privileged-mode", &project_arn("images"));
+    let f = the_finding_on(findings, "codebuild-privileged-mode", &project_arn("images"));
     assert_eq!(f["evidence"]["inline_buildspec_builds_images"], true);
-    let f = finding_at(findings, "codebuild-privileged-mode", &project_arn("tests"));
+    let f = the_finding_on(findings, "codebuild-privileged-mode", &project_arn("tests"));
     assert_eq!(f["evidence"]["inline_buildspec_builds_images"], Value::Null, "a buildspec file is not read");
     assert_eq!(f["evidence"]["privileged_mode"], true);
-    let f = finding_at(findings, "codebuild-privileged-mode", &project_arn("lint"));
+    let f = the_finding_on(findings, "codebuild-privileged-mode", &project_arn("lint"));
     assert_eq!(f["evidence"]["inline_buildspec_builds_images"], false);
-    let f = finding_at(findings, "codebuild-shared-service-role", &project_arn("tests"));
+    let f = the_finding_on(findings, "codebuild-shared-service-role", &project_arn("tests"));
     assert_eq!(f["evidence"]["shared_with"], json!([project_arn("lint")]));
     assert_eq!(f["evidence"]["service_role"], role("codebuild-shared"));
-    let f = finding_at(findings, "codebuild-artifact-encryption", &project_arn("images"));
+    let f = the_finding_on(findings, "codebuild-artifact-encryption", &project_arn("images"));
     assert_eq!(f["evidence"]["encryption_key"], format!("arn:aws:kms:{REGION}:{ACCOUNT}:alias/aws/s3"));
 
     // CodeDeploy: rollback events, the configuration and its deployment type; the custom one could not be read.
-    let f = finding_at(findings, "codedeploy-automatic-rollback", &group_arn("shop", "prod"));
+    let f = the_finding_on(findings, "codedeploy-automatic-rollback", &group_arn("shop", "prod"));
     assert_eq!(f["evidence"]["rollback_events"], json!(["DEPLOYMENT_FAILURE", "DEPLOYMENT_STOP_ON_ALARM"]));
     assert_message(findings, "codedeploy-automatic-rollback", &group_arn("shop", "dev"), "automatic rollback off");
-    let f = finding_at(findings, "codedeploy-deployment-config", &group_arn("shop", "prod"));
+    let f = the_finding_on(findings, "codedeploy-deployment-config", &group_arn("shop", "prod"));
     assert_eq!(f["evidence"]["deployment_type"], "BLUE_GREEN");
     assert_message(
         findings,
@@ -554,7 +543,7 @@ fn every_pipeline_project_group_and_repository_is_judged_at_its_arn() {
         "uses CodeDeployDefault.AllAtOnce, which takes every instance out of service together",
     );
     assert_message(findings, "codedeploy-deployment-config", &group_arn("orders", "live"), "in one step");
-    let f = finding_at(findings, "codedeploy-deployment-config", &group_arn("shop", "batch"));
+    let f = the_finding_on(findings, "codedeploy-deployment-config", &group_arn("shop", "batch"));
     let error = &f["evidence"]["collection_error"];
     assert_eq!(error["kind"], "unsupported", "{f:#}");
     assert_eq!(error["permission"], "codedeploy:GetDeploymentConfig", "{f:#}");
@@ -566,16 +555,16 @@ fn every_pipeline_project_group_and_repository_is_judged_at_its_arn() {
     );
 
     // ECR: which rule or setting scans, the policy's open statement and the other account it names.
-    let f = finding_at(findings, "ecr-scan-on-push", &repo_arn("prod-web"));
+    let f = the_finding_on(findings, "ecr-scan-on-push", &repo_arn("prod-web"));
     assert_eq!(f["evidence"]["matching_registry_rule"], "prod-* (SCAN_ON_PUSH)");
     assert_message(findings, "ecr-scan-on-push", &repo_arn("legacy"), "its own (deprecated) repository setting");
-    let f = finding_at(findings, "ecr-repository-policy", &repo_arn("public-base"));
+    let f = the_finding_on(findings, "ecr-repository-policy", &repo_arn("public-base"));
     assert_eq!(f["evidence"]["open_statements"], json!(["AnyonePull"]));
-    let f = finding_at(findings, "ecr-repository-policy", &repo_arn("prod-web"));
+    let f = the_finding_on(findings, "ecr-repository-policy", &repo_arn("prod-web"));
     assert_eq!(f["evidence"]["cross_account_principals"], json!([OTHER_ACCOUNT]));
     assert_eq!(f["evidence"]["wildcard_statements_with_condition"], json!(["OrganizationPull"]));
-    assert_eq!(finding_at(findings, "ecr-repository-policy", &repo_arn("legacy"))["evidence"]["has_policy"], false);
-    let f = finding_at(findings, "ecr-kms-encryption", &repo_arn("legacy"));
+    assert_eq!(the_finding_on(findings, "ecr-repository-policy", &repo_arn("legacy"))["evidence"]["has_policy"], false);
+    let f = the_finding_on(findings, "ecr-kms-encryption", &repo_arn("legacy"));
     assert_eq!(f["evidence"]["encryption_type"], "AES256");
 }
 

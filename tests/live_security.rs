@@ -261,13 +261,7 @@ fn organization_audit_judges_iam_guardduty_ssm_and_the_organization() {
         .iter()
         .filter_map(Value::as_str)
         .collect();
-    let ours: Vec<String> = snapshot["collection"]["calls"]
-        .as_array()
-        .expect("collection.calls")
-        .iter()
-        .filter(|c| ["iam", "guardduty", "ssm"].iter().any(|s| c["service"] == *s))
-        .map(|c| format!("{}:{}", text(c, "service"), text(c, "operation")))
-        .collect();
+    let ours = recorded_actions(&snapshot, &["iam", "guardduty", "ssm"]);
     for action in ["guardduty:ListDetectors", "guardduty:ListIPSets", "ssm:GetDocument", "iam:GetAccountSummary"] {
         assert!(ours.iter().any(|a| a == action), "{action} was called: {ours:?}");
     }

@@ -6,7 +6,7 @@
 
 use serde_json::{json, Value};
 
-use super::{per_region, At, Ctx, Evaluator, Outcome};
+use super::{aws_principals, per_region, policy_statements, At, Ctx, Evaluator, Outcome};
 use crate::snapshot::{
     AccountSnapshot, DbCluster, DbInstance, DynamoDbTable, FileSystem, RdsData, RegionSnapshot, ReplicationGroup,
     RDS_LOGICAL_REPLICATION,
@@ -638,19 +638,9 @@ pub fn efs_access_points(ctx: &Ctx<'_>) -> Vec<Outcome> {
 
 /// Whether a policy document has a statement denying every principal any request made without TLS.
 fn denies_insecure_transport(policy: &Value) -> bool {
-    let statements = match &policy["Statement"] {
-        Value::Array(list) => list.iter().collect(),
-        one @ Value::Object(_) => vec![one],
-        _ => Vec::new(),
-    };
-    statements.into_iter().any(|s| {
-        let everyone = match &s["Principal"] {
-            Value::String(p) => p == "*",
-            Value::Object(p) => {
-                p.get("AWS").is_some_and(|a| a == "*" || a.as_array().is_some_and(|l| l.iter().any(|x| x == "*")))
-            }
-            _ => false,
-        };
+    policy_statements(policy).into_iter().any(|s| {
+        // A bare list is not a valid `Principal`: only "*" or an `AWS` entry naming "*" means everyone.
+        let everyone = !s["Principal"].is_array() && aws_principals(&s["Principal"]).contains(&"*");
         s["Effect"] == "Deny" && everyone && secure_transport_false(&s["Condition"])
     })
 }

@@ -123,6 +123,33 @@ impl<'a> Ctx<'a> {
 
 pub type Evaluator = fn(&Ctx<'_>) -> Vec<Outcome>;
 
+/// The statements of an IAM policy document: `Statement` holds one object or a list of them.
+pub fn policy_statements(doc: &Value) -> Vec<&Value> {
+    match &doc["Statement"] {
+        Value::Array(items) => items.iter().collect(),
+        one @ Value::Object(_) => vec![one],
+        _ => Vec::new(),
+    }
+}
+
+/// A policy element that may be one string or a list of them, as strings.
+pub fn policy_strings(v: &Value) -> Vec<&str> {
+    match v {
+        Value::String(s) => vec![s.as_str()],
+        Value::Array(items) => items.iter().filter_map(Value::as_str).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// The AWS principals a statement's `Principal` names: `"*"` itself, or its `AWS` entry (one or a list).
+/// Service and federated principals are not AWS accounts and are left out.
+pub fn aws_principals(principal: &Value) -> Vec<&str> {
+    match principal {
+        Value::Object(p) => p.get("AWS").map(policy_strings).unwrap_or_default(),
+        other => policy_strings(other),
+    }
+}
+
 /// Runs `judge` over one collected section of every region of every audited account. A region whose section
 /// could not be collected gives one not-evaluated outcome (`unknown`, or `skipped` where the region or the
 /// service is not in use) instead.

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{json, Map, Value};
 
-use super::{per_region, At, Ctx, Evaluator, Outcome};
+use super::{aws_principals, per_region, policy_statements, policy_strings, At, Ctx, Evaluator, Outcome};
 use crate::snapshot::{
     looks_secret, AccountSnapshot, BuildProject, CodeDeployData, DeployApplication, DeploymentConfig, DeploymentGroup,
     DeploymentGroupDetail, EcrData, EcrRepository, Pipeline, PipelineAction, PipelineDeclaration,
@@ -647,15 +647,6 @@ pub fn ecr_kms_encryption(ctx: &Ctx<'_>) -> Vec<Outcome> {
     })
 }
 
-/// A policy element that may be one string or a list of them, as strings.
-fn strings(v: &Value) -> Vec<&str> {
-    match v {
-        Value::String(s) => vec![s.as_str()],
-        Value::Array(items) => items.iter().filter_map(Value::as_str).collect(),
-        _ => Vec::new(),
-    }
-}
-
 /// The account of an AWS principal (`123456789012` or an ARN in it), when it names one.
 fn principal_account(principal: &str) -> Option<&str> {
     let account = if principal.starts_with("arn:") { principal.split(':').nth(4)? } else { principal };
@@ -673,11 +664,10 @@ struct PolicyView {
 
 fn read_policy(text: &str, owner: &str) -> Option<PolicyView> {
     let doc: Value = serde_json::from_str(text).ok()?;
-    let statements = match &doc["Statement"] {
-        Value::Array(items) => items.clone(),
-        s @ Value::Object(_) => vec![s.clone()],
-        _ => return None,
-    };
+    if !(doc["Statement"].is_array() || doc["Statement"].is_object()) {
+        return None;
+    }
+    let statements = policy_statements(&doc);
     let mut view = PolicyView {
         open_statements: Vec::new(),
         open_actions: BTreeSet::new(),
@@ -689,16 +679,13 @@ fn read_policy(text: &str, owner: &str) -> Option<PolicyView> {
             continue;
         }
         let label = s["Sid"].as_str().filter(|sid| !sid.is_empty()).map_or(format!("#{}", i + 1), str::to_string);
-        let aws: Vec<&str> = match &s["Principal"] {
-            Value::Object(p) => p.get("AWS").map(strings).unwrap_or_default(),
-            other => strings(other),
-        };
+        let aws = aws_principals(&s["Principal"]);
         let wildcard = aws.contains(&"*") || !s["NotPrincipal"].is_null();
         let conditioned = s["Condition"].as_object().is_some_and(|c| !c.is_empty());
         if wildcard && conditioned {
             view.conditioned_wildcards.push(label);
         } else if wildcard {
-            view.open_actions.extend(strings(&s["Action"]).into_iter().map(str::to_string));
+            view.open_actions.extend(policy_strings(&s["Action"]).into_iter().map(str::to_string));
             view.open_statements.push(label);
         }
         view.other_accounts

@@ -11,17 +11,15 @@
 //! pause up to a deadline. A detection that was refused, failed or outlived the deadline is recorded as such,
 //! with the reason: the checks then report the stack `unknown`, never `pass`.
 
-use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
 use aws_sdk_cloudformation::types as cfn;
 use aws_sdk_cloudformation::Client;
 use tokio::sync::Semaphore;
-use tokio::task::JoinSet;
 use tokio::time::Instant;
 
-use super::to_chrono;
+use super::{bounded, text, to_chrono};
 use crate::aws::{classify, AccountAws};
 use crate::snapshot::{
     CloudFormationData, Collected, CollectionError, DriftDetection, ErrorKind, PropertyDifference, ResourceDrift,
@@ -101,7 +99,8 @@ async fn stacks(
 ) -> Vec<Stack> {
     let detections = drift.detect.then(|| Arc::new(Semaphore::new(drift.per_region.max(1))));
     let timeout = drift.timeout;
-    spawn_all(live.iter().map(|s| convert_stack(s)), |mut stack| {
+    // No limit here: each stack's work waits on the semaphores it needs, one after another.
+    bounded(live.iter().map(|s| convert_stack(s)), usize::MAX, |mut stack| {
         let (client, reads, detections) = (client.clone(), reads.clone(), detections.clone());
         async move {
             let target = call_target(&stack).to_string();
@@ -392,7 +391,7 @@ async fn exports(client: &Client, reads: &Arc<Semaphore>) -> Collected<Vec<Stack
         Ok(listed) => listed,
         Err(e) => return Collected::Error { error: classify(&e, "cloudformation:ListExports") },
     };
-    let exports = spawn_all(listed, |export| {
+    let exports = bounded(listed, usize::MAX, |export| {
         let (client, reads) = (client.clone(), reads.clone());
         async move {
             let name = export.name().unwrap_or_default().to_string();
@@ -438,7 +437,7 @@ async fn stack_sets(client: &Client, reads: &Arc<Semaphore>) -> Collected<Vec<St
         Ok(listed) => listed,
         Err(e) => return Collected::Error { error: classify(&e, "cloudformation:ListStackSets") },
     };
-    let described = spawn_all(listed, |summary| {
+    let described = bounded(listed, usize::MAX, |summary| {
         let (client, reads) = (client.clone(), reads.clone());
         async move {
             let _permit = reads.acquire_owned().await;
@@ -508,39 +507,6 @@ async fn stack_set(client: &Client, summary: &cfn::StackSetSummary) -> Result<St
 }
 
 // ---- Helpers -----------------------------------------------------------------------------------------------
-
-/// Runs `work` on every item as its own task and returns the results in the items' order. Limits are the
-/// work's own business (the semaphores it waits on), so one task can pass through several in turn.
-async fn spawn_all<T, R, Fut>(items: impl IntoIterator<Item = T>, work: impl Fn(T) -> Fut) -> Vec<R>
-where
-    R: Send + 'static,
-    Fut: Future<Output = R> + Send + 'static,
-{
-    let mut tasks = JoinSet::new();
-    let mut count = 0;
-    for (i, item) in items.into_iter().enumerate() {
-        let job = work(item);
-        tasks.spawn(async move { (i, job.await) });
-        count = i + 1;
-    }
-    let mut results: Vec<Option<R>> = (0..count).map(|_| None).collect();
-    while let Some(joined) = tasks.join_next().await {
-        match joined {
-            Ok((i, result)) => results[i] = Some(result),
-            // A panic in a task is a bug here: let it go on up as it would have without the task.
-            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
-            // Only an aborted task ends otherwise, and nothing aborts these: the set is dropped, and its tasks
-            // with it, only when this whole collection is.
-            Err(_) => {}
-        }
-    }
-    results.into_iter().flatten().collect()
-}
-
-/// Absent and empty strings both mean "not set" in the snapshot.
-fn text(s: Option<&str>) -> Option<String> {
-    s.filter(|s| !s.is_empty()).map(str::to_string)
-}
 
 #[cfg(test)]
 mod tests {

@@ -10,7 +10,7 @@ use aws_sdk_cloudtrail::types as ct;
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
-use super::to_chrono;
+use super::{text, to_chrono};
 use crate::aws::{classify, AccountAws};
 use crate::snapshot::{
     AdvancedEventSelector, BasicEventSelector, BucketVersioning, CloudTrailData, Collected, CollectionError,
@@ -82,10 +82,10 @@ async fn trail_status(client: &aws_sdk_cloudtrail::Client, arn: &str) -> Collect
     match client.get_trail_status().name(arn).send().await {
         Ok(s) => Collected::ok(TrailStatus {
             is_logging: s.is_logging().unwrap_or(false),
-            latest_delivery_error: non_empty(s.latest_delivery_error()),
-            latest_digest_delivery_error: non_empty(s.latest_digest_delivery_error()),
-            latest_cloud_watch_logs_delivery_error: non_empty(s.latest_cloud_watch_logs_delivery_error()),
-            latest_notification_error: non_empty(s.latest_notification_error()),
+            latest_delivery_error: text(s.latest_delivery_error()),
+            latest_digest_delivery_error: text(s.latest_digest_delivery_error()),
+            latest_cloud_watch_logs_delivery_error: text(s.latest_cloud_watch_logs_delivery_error()),
+            latest_notification_error: text(s.latest_notification_error()),
             latest_delivery_time: s.latest_delivery_time().and_then(to_chrono),
             latest_digest_delivery_time: s.latest_digest_delivery_time().and_then(to_chrono),
         }),
@@ -156,10 +156,6 @@ async fn integrity(aws: &AccountAws, trail: &Trail, window: chrono::Duration) ->
             },
         },
     }
-}
-
-fn non_empty(s: Option<&str>) -> Option<String> {
-    s.filter(|s| !s.is_empty()).map(str::to_string)
 }
 
 async fn event_selectors(client: &aws_sdk_cloudtrail::Client, arn: &str) -> Collected<EventSelectors> {

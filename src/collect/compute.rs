@@ -3,13 +3,13 @@
 //! The four services are read concurrently. Inside each, the list call decides the section: when it fails the
 //! section is that error. The per-resource reads that follow (a function's concurrency and asynchronous
 //! settings, an API's stages, an environment's options, a state machine's description) run at most
-//! [`FAN_OUT`] at a time and each keeps its own result, so one denied call marks only its resource.
+//! [`PER_RESOURCE`] at a time and each keeps its own result, so one denied call marks only its resource.
 
 use std::future::Future;
 
 use aws_sdk_elasticbeanstalk::types::ConfigurationOptionSetting;
-use tokio::task::JoinSet;
 
+use super::{spawn_bounded, text, PER_RESOURCE};
 use crate::aws::{classify, AccountAws};
 use crate::snapshot::{
     ApiGatewayData, ApiStage, BeanstalkEnvironment, BeanstalkSettings, CanarySettings, Collected, CollectionError,
@@ -17,9 +17,6 @@ use crate::snapshot::{
     LambdaData, LambdaFunction, MethodSettings, ProvisionedConcurrency, RestApi, StateMachine, StateMachineLogging,
     StepFunctionsData,
 };
-
-/// The most per-resource reads in flight at once, per service.
-const FAN_OUT: usize = 8;
 
 /// Everything the compute checks read in one (account, region).
 pub async fn collect(aws: &AccountAws, region: &str) -> ComputeSections {
@@ -32,7 +29,7 @@ pub async fn collect(aws: &AccountAws, region: &str) -> ComputeSections {
     ComputeSections { lambda, apigateway, elasticbeanstalk, stepfunctions }
 }
 
-/// Runs `read` on every item, at most [`FAN_OUT`] at a time; the results keep the items' order. A task that
+/// Runs `read` on every item, at most [`PER_RESOURCE`] at a time; the results keep the items' order. A task that
 /// died (it cannot, short of a panic) gives an error in its place rather than a silently missing result.
 async fn fan_out<T, R, F, Fut>(items: Vec<T>, read: F) -> Vec<Result<R, CollectionError>>
 where
@@ -40,40 +37,7 @@ where
     Fut: Future<Output = R> + Send + 'static,
     R: Send + 'static,
 {
-    let mut results: Vec<Option<Result<R, CollectionError>>> = (0..items.len()).map(|_| None).collect();
-    let mut pending = items.into_iter().enumerate();
-    let mut running = JoinSet::new();
-    let mut ids = std::collections::HashMap::new();
-    loop {
-        while running.len() < FAN_OUT {
-            let Some((i, item)) = pending.next() else { break };
-            let read = read(item);
-            let handle = running.spawn(async move { (i, read.await) });
-            ids.insert(handle.id(), i);
-        }
-        match running.join_next_with_id().await {
-            None => break,
-            Some(Ok((_, (i, r)))) => results[i] = Some(Ok(r)),
-            Some(Err(e)) => {
-                if let Some(&i) = ids.get(&e.id()) {
-                    results[i] = Some(Err(task_failed(&e)));
-                }
-            }
-        }
-    }
-    results
-        .into_iter()
-        .map(|r| {
-            r.unwrap_or_else(|| {
-                Err(CollectionError {
-                    kind: ErrorKind::Other,
-                    code: "CollectorTaskFailed".into(),
-                    message: "the read of this resource did not finish".into(),
-                    permission: None,
-                })
-            })
-        })
-        .collect()
+    spawn_bounded(items, PER_RESOURCE, read).await.into_iter().map(|ended| ended.map_err(|e| task_failed(&e))).collect()
 }
 
 fn task_failed(e: &tokio::task::JoinError) -> CollectionError {
@@ -88,10 +52,6 @@ fn task_failed(e: &tokio::task::JoinError) -> CollectionError {
 /// A per-resource result: its own data or error, or the task's failure.
 fn flatten<T>(r: Result<Collected<T>, CollectionError>) -> Collected<T> {
     r.unwrap_or_else(|error| Collected::Error { error })
-}
-
-fn owned(s: Option<&str>) -> Option<String> {
-    s.filter(|s| !s.is_empty()).map(str::to_string)
 }
 
 // ---- Lambda -------------------------------------------------------------------------------------------
@@ -136,7 +96,7 @@ fn convert_function(f: &aws_sdk_lambda::types::FunctionConfiguration) -> LambdaF
         runtime: f.runtime().map(|r| r.as_str().to_string()).filter(|r| !r.is_empty()),
         package_type: f.package_type().map_or("Zip", |p| p.as_str()).to_string(),
         tracing_mode: f.tracing_config().and_then(|t| t.mode()).map(|m| m.as_str().to_string()),
-        dead_letter_target: owned(f.dead_letter_config().and_then(|d| d.target_arn())),
+        dead_letter_target: text(f.dead_letter_config().and_then(|d| d.target_arn())),
         reserved_concurrency: Collected::NotCollected,
         event_invoke_configs: Collected::NotCollected,
         provisioned_concurrency: Collected::NotCollected,
@@ -160,8 +120,8 @@ async fn event_source_mappings(client: &aws_sdk_lambda::Client) -> Collected<Vec
         match page {
             Ok(page) => mappings.extend(page.event_source_mappings().iter().map(|m| EventSourceMapping {
                 uuid: m.uuid().unwrap_or_default().to_string(),
-                event_source_arn: owned(m.event_source_arn()),
-                function_arn: owned(m.function_arn()),
+                event_source_arn: text(m.event_source_arn()),
+                function_arn: text(m.function_arn()),
                 state: m.state().unwrap_or("Unknown").to_string(),
             })),
             Err(e) => return Collected::Error { error: classify(&e, "lambda:ListEventSourceMappings") },
@@ -177,7 +137,7 @@ struct FunctionDetails {
     provisioned_concurrency: Collected<Vec<ProvisionedConcurrency>>,
 }
 
-/// One function's three reads, one after the other (so [`FAN_OUT`] bounds the calls in flight).
+/// One function's three reads, one after the other (so [`PER_RESOURCE`] bounds the calls in flight).
 async fn function_details(client: aws_sdk_lambda::Client, name: String) -> FunctionDetails {
     let reserved_concurrency = match client.get_function_concurrency().function_name(&name).send().await {
         Ok(out) => Collected::ok(out.reserved_concurrent_executions()),
@@ -199,8 +159,8 @@ async fn event_invoke_configs(client: &aws_sdk_lambda::Client, name: &str) -> Co
                     function_arn: c.function_arn().unwrap_or_default().to_string(),
                     maximum_retry_attempts: c.maximum_retry_attempts(),
                     maximum_event_age_in_seconds: c.maximum_event_age_in_seconds(),
-                    on_success: owned(destinations.and_then(|d| d.on_success()).and_then(|s| s.destination())),
-                    on_failure: owned(destinations.and_then(|d| d.on_failure()).and_then(|f| f.destination())),
+                    on_success: text(destinations.and_then(|d| d.on_success()).and_then(|s| s.destination())),
+                    on_failure: text(destinations.and_then(|d| d.on_failure()).and_then(|f| f.destination())),
                 }
             })),
             Err(e) => return Collected::Error { error: classify(&e, "lambda:ListFunctionEventInvokeConfigs") },
@@ -223,7 +183,7 @@ async fn provisioned_concurrency(
                 allocated: c.allocated_provisioned_concurrent_executions(),
                 available: c.available_provisioned_concurrent_executions(),
                 status: c.status().map_or("UNKNOWN", |s| s.as_str()).to_string(),
-                status_reason: owned(c.status_reason()),
+                status_reason: text(c.status_reason()),
             })),
             Err(e) => return Collected::Error { error: classify(&e, "lambda:ListProvisionedConcurrencyConfigs") },
         }
@@ -266,7 +226,7 @@ async fn stages(client: aws_sdk_apigateway::Client, api_id: String) -> Collected
 fn convert_stage(s: &aws_sdk_apigateway::types::Stage) -> ApiStage {
     ApiStage {
         name: s.stage_name().unwrap_or_default().to_string(),
-        deployment_id: owned(s.deployment_id()),
+        deployment_id: text(s.deployment_id()),
         cache_cluster_enabled: s.cache_cluster_enabled(),
         cache_cluster_size: s.cache_cluster_size().map(|c| c.as_str().to_string()),
         tracing_enabled: s.tracing_enabled(),
@@ -278,7 +238,7 @@ fn convert_stage(s: &aws_sdk_apigateway::types::Stage) -> ApiStage {
                 (
                     path.clone(),
                     MethodSettings {
-                        logging_level: owned(m.logging_level()),
+                        logging_level: text(m.logging_level()),
                         data_trace_enabled: m.data_trace_enabled(),
                         metrics_enabled: m.metrics_enabled(),
                     },
@@ -287,7 +247,7 @@ fn convert_stage(s: &aws_sdk_apigateway::types::Stage) -> ApiStage {
             .collect(),
         canary: s
             .canary_settings()
-            .map(|c| CanarySettings { percent_traffic: c.percent_traffic(), deployment_id: owned(c.deployment_id()) }),
+            .map(|c| CanarySettings { percent_traffic: c.percent_traffic(), deployment_id: text(c.deployment_id()) }),
     }
 }
 
@@ -305,13 +265,13 @@ async fn elasticbeanstalk(aws: &AccountAws, region: &str) -> Collected<ElasticBe
         environments.extend(out.environments().iter().map(|e| BeanstalkEnvironment {
             name: e.environment_name().unwrap_or_default().to_string(),
             id: e.environment_id().unwrap_or_default().to_string(),
-            arn: owned(e.environment_arn()),
+            arn: text(e.environment_arn()),
             application_name: e.application_name().unwrap_or_default().to_string(),
             status: e.status().map_or("Unknown", |s| s.as_str()).to_string(),
-            tier: owned(e.tier().and_then(|t| t.name())),
+            tier: text(e.tier().and_then(|t| t.name())),
             settings: Collected::NotCollected,
         }));
-        next_token = owned(out.next_token());
+        next_token = text(out.next_token());
         if next_token.is_none() {
             break;
         }
@@ -348,7 +308,7 @@ async fn environment_settings(
         options
             .iter()
             .find(|o| o.namespace() == Some(namespace) && o.option_name() == Some(name))
-            .and_then(|o| owned(o.value()))
+            .and_then(|o| text(o.value()))
     };
     const COMMAND: &str = "aws:elasticbeanstalk:command";
     Collected::ok(BeanstalkSettings {
@@ -395,7 +355,7 @@ async fn state_machine_logging(client: aws_sdk_sfn::Client, arn: String) -> Coll
                     .map(|l| l.destinations())
                     .unwrap_or_default()
                     .iter()
-                    .filter_map(|d| owned(d.cloud_watch_logs_log_group().and_then(|g| g.log_group_arn())))
+                    .filter_map(|d| text(d.cloud_watch_logs_log_group().and_then(|g| g.log_group_arn())))
                     .collect(),
             })
         }
@@ -430,7 +390,11 @@ mod tests {
         .await;
         let values: Vec<u64> = results.into_iter().map(|r| r.expect("no task fails")).collect();
         assert_eq!(values, (0..30).map(|i| i * 10).collect::<Vec<_>>());
-        assert_eq!(most.load(Ordering::SeqCst), FAN_OUT, "at most FAN_OUT reads at once, and that many in use");
+        assert_eq!(
+            most.load(Ordering::SeqCst),
+            PER_RESOURCE,
+            "at most PER_RESOURCE reads at once, and that many in use"
+        );
     }
 
     #[tokio::test]

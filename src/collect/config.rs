@@ -15,6 +15,7 @@ use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use chrono::{DateTime, Utc};
 
+use super::text;
 use crate::aws::errors::classify;
 use crate::snapshot::{
     Collected, ConfigAggregator, ConfigData, ConfigRecorder, ConfigRule, ConformancePack, DeliveryChannel,
@@ -298,11 +299,6 @@ async fn organization_rules(client: &Client) -> Collected<Vec<OrganizationConfig
         source_identifier: text(r.organization_managed_rule_metadata().map(|m| m.rule_identifier())),
         excluded_accounts: r.excluded_accounts().to_vec(),
     })
-}
-
-/// Absent and empty strings both mean "not set" in the snapshot.
-fn text(s: Option<&str>) -> Option<String> {
-    s.filter(|s| !s.is_empty()).map(str::to_string)
 }
 
 /// An SDK timestamp as chrono; `None` only for instants chrono cannot represent.

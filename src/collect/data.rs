@@ -5,14 +5,12 @@
 //! tasks, at most [`PER_RESOURCE`] at a time per service, and each lands in its own `Collected`.
 
 use std::collections::BTreeSet;
-use std::future::Future;
 
 use aws_sdk_dynamodb::types as ddb;
 use aws_sdk_elasticache::types as ec;
 use aws_sdk_rds::types as rds;
-use tokio::task::JoinSet;
 
-use super::to_chrono;
+use super::{bounded, text, to_chrono, PER_RESOURCE};
 use crate::aws::{classify, AccountAws};
 use crate::snapshot::{
     AccessPoint, BlueGreenDeployment, CacheCluster, Collected, DataSections, DbCluster, DbClusterMember, DbInstance,
@@ -20,9 +18,6 @@ use crate::snapshot::{
     FileSystem, NodeGroup, PointInTimeRecovery, RdsData, ReplicationGroup, TableDescription, TimeToLive,
     RDS_LOGICAL_REPLICATION,
 };
-
-/// How many per-resource calls of one service may be in flight at once in one (account, region).
-const PER_RESOURCE: usize = 8;
 
 /// The error code EFS answers when a file system has no policy of the kind asked for.
 const EFS_POLICY_NOT_FOUND: &str = "PolicyNotFound";
@@ -65,7 +60,7 @@ async fn collect_rds(aws: &AccountAws, region: &str) -> Collected<RdsData> {
         .filter(|i| i.engine == "postgres" && i.is_standalone_primary())
         .flat_map(|i| i.parameter_groups.iter().map(|g| g.name.clone()))
         .collect();
-    let parameters = bounded(groups, |group| {
+    let parameters = bounded(groups, PER_RESOURCE, |group| {
         let client = client.clone();
         async move {
             let value = parameter_value(&client, &group, RDS_LOGICAL_REPLICATION).await;
@@ -176,7 +171,7 @@ async fn collect_dynamodb(aws: &AccountAws, region: &str) -> Collected<DynamoDbD
         Ok(names) => names,
         Err(e) => return Collected::Error { error: classify(&e, "dynamodb:ListTables") },
     };
-    let tables = bounded(names, |name| {
+    let tables = bounded(names, PER_RESOURCE, |name| {
         let client = client.clone();
         async move {
             let (description, point_in_time_recovery, time_to_live) = tokio::join!(
@@ -344,7 +339,7 @@ async fn collect_efs(aws: &AccountAws, region: &str) -> Collected<EfsData> {
             backup_policy: Collected::NotCollected,
         })
         .collect();
-    let file_systems = bounded(live, |mut fs| {
+    let file_systems = bounded(live, PER_RESOURCE, |mut fs| {
         let client = client.clone();
         async move {
             let (access_points, policy, backup_policy) = tokio::join!(
@@ -405,77 +400,10 @@ fn absent_or_error<T>(error: crate::snapshot::CollectionError) -> Collected<Opti
 
 // ---- Helpers ------------------------------------------------------------------------------------------
 
-/// Runs `work` on every item as its own task, at most [`PER_RESOURCE`] at a time, and returns the results in
-/// the items' order. Every task started is awaited to its end, so no call in flight is ever cancelled.
-async fn bounded<T, R, Fut>(items: impl IntoIterator<Item = T>, work: impl Fn(T) -> Fut) -> Vec<R>
-where
-    R: Send + 'static,
-    Fut: Future<Output = R> + Send + 'static,
-{
-    let mut tasks = JoinSet::new();
-    let mut results: Vec<Option<R>> = Vec::new();
-    for (i, item) in items.into_iter().enumerate() {
-        results.push(None);
-        if tasks.len() >= PER_RESOURCE {
-            if let Some(joined) = tasks.join_next().await {
-                store(joined, &mut results);
-            }
-        }
-        let job = work(item);
-        tasks.spawn(async move { (i, job.await) });
-    }
-    while let Some(joined) = tasks.join_next().await {
-        store(joined, &mut results);
-    }
-    results.into_iter().flatten().collect()
-}
-
-fn store<R>(joined: Result<(usize, R), tokio::task::JoinError>, results: &mut [Option<R>]) {
-    match joined {
-        Ok((i, result)) => {
-            if let Some(slot) = results.get_mut(i) {
-                *slot = Some(result);
-            }
-        }
-        // A panic in a task is a bug here: let it go on up as it would have without the task.
-        Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
-        // Only an aborted task ends otherwise, and nothing aborts these.
-        Err(_) => {}
-    }
-}
-
-/// Absent and empty strings both mean "not set" in the snapshot.
-fn text(s: Option<&str>) -> Option<String> {
-    s.filter(|s| !s.is_empty()).map(str::to_string)
-}
-
 #[cfg(test)]
 mod tests {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    use std::sync::Arc;
-    use std::time::Duration;
 
     use super::*;
-
-    #[tokio::test]
-    async fn bounded_keeps_order_and_the_limit() {
-        let running = Arc::new(AtomicUsize::new(0));
-        let peak = Arc::new(AtomicUsize::new(0));
-        let results = bounded(0..30u64, |i| {
-            let (running, peak) = (running.clone(), peak.clone());
-            async move {
-                let now = running.fetch_add(1, Ordering::SeqCst) + 1;
-                peak.fetch_max(now, Ordering::SeqCst);
-                // Later items finish first, so the order must come from the indexes, not completion.
-                tokio::time::sleep(Duration::from_millis(30 - i)).await;
-                running.fetch_sub(1, Ordering::SeqCst);
-                i * 2
-            }
-        })
-        .await;
-        assert_eq!(results, (0..30).map(|i| i * 2).collect::<Vec<_>>());
-        assert_eq!(peak.load(Ordering::SeqCst), PER_RESOURCE, "at most {PER_RESOURCE} in flight, and that many used");
-    }
 
     #[test]
     fn policy_not_found_is_no_policy() {

@@ -82,6 +82,70 @@ pub enum CollectError {
     Validate(integrity::ValidateError),
 }
 
+/// The most per-resource reads (one repository's policy, one table's backups …) a collector keeps in flight for
+/// one service of one (account, region).
+pub(crate) const PER_RESOURCE: usize = 8;
+
+/// Absent and empty strings both mean "not set" in the snapshot.
+pub(crate) fn text(s: Option<&str>) -> Option<String> {
+    s.filter(|s| !s.is_empty()).map(str::to_string)
+}
+
+/// Runs `work` on every item as its own task, at most `limit` at once, and returns how each task ended, in the
+/// items' order: its result, or the panic that stopped it. Every task started is awaited, never aborted, so no
+/// call in flight is cancelled and the call recorder counts each one.
+pub(crate) async fn spawn_bounded<T, R, Fut>(
+    items: impl IntoIterator<Item = T>,
+    limit: usize,
+    work: impl Fn(T) -> Fut,
+) -> Vec<Result<R, tokio::task::JoinError>>
+where
+    R: Send + 'static,
+    Fut: std::future::Future<Output = R> + Send + 'static,
+{
+    let mut results: Vec<Option<Result<R, tokio::task::JoinError>>> = Vec::new();
+    let mut index_of = std::collections::HashMap::new();
+    let mut running = JoinSet::new();
+    // Owned before the first await: a borrowing iterator held across it would tie the future to its lifetimes.
+    let items: Vec<T> = items.into_iter().collect();
+    let mut items = items.into_iter().enumerate();
+    loop {
+        while running.len() < limit.max(1) {
+            let Some((i, item)) = items.next() else { break };
+            results.push(None);
+            index_of.insert(running.spawn(work(item)).id(), i);
+        }
+        let (id, ended) = match running.join_next_with_id().await {
+            None => break,
+            Some(Ok((id, r))) => (id, Ok(r)),
+            Some(Err(e)) => (e.id(), Err(e)),
+        };
+        if let Some(&i) = index_of.get(&id) {
+            results[i] = Some(ended);
+        }
+    }
+    // Each task spawned ends exactly once, under the id it was filed with: no slot stays empty.
+    results.into_iter().flatten().collect()
+}
+
+/// [`spawn_bounded`] for work that cannot fail as a task: a panic in one goes on up as it would have without the
+/// task (it is a bug here), and the results come back in the items' order.
+pub(crate) async fn bounded<T, R, Fut>(
+    items: impl IntoIterator<Item = T>,
+    limit: usize,
+    work: impl Fn(T) -> Fut,
+) -> Vec<R>
+where
+    R: Send + 'static,
+    Fut: std::future::Future<Output = R> + Send + 'static,
+{
+    spawn_bounded(items, limit, work)
+        .await
+        .into_iter()
+        .map(|ended| ended.unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic())))
+        .collect()
+}
+
 /// Converts an SDK timestamp; `None` when it is out of chrono's range.
 pub fn to_chrono(t: &aws_smithy_types::DateTime) -> Option<DateTime<Utc>> {
     DateTime::from_timestamp(t.secs(), t.subsec_nanos())
@@ -603,6 +667,40 @@ mod tests {
             ("af-south-1".into(), "DISABLED".into()),
             ("me-south-1".into(), "ENABLED".into()),
         ])
+    }
+
+    #[tokio::test]
+    async fn bounded_keeps_the_order_and_the_limit() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let running = Arc::new(AtomicUsize::new(0));
+        let peak = Arc::new(AtomicUsize::new(0));
+        let out = bounded(0..30u64, PER_RESOURCE, |i| {
+            let (running, peak) = (running.clone(), peak.clone());
+            async move {
+                let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+                peak.fetch_max(now, Ordering::SeqCst);
+                // Later items finish sooner, so completion order is not the items' order.
+                tokio::time::sleep(std::time::Duration::from_millis(31 - i)).await;
+                running.fetch_sub(1, Ordering::SeqCst);
+                i * 2
+            }
+        })
+        .await;
+        assert_eq!(out, (0..30u64).map(|i| i * 2).collect::<Vec<_>>());
+        assert_eq!(peak.load(Ordering::SeqCst), PER_RESOURCE, "at most {PER_RESOURCE} in flight, and that many used");
+    }
+
+    #[tokio::test]
+    async fn spawn_bounded_reports_a_panicked_task_in_its_place() {
+        let ended = spawn_bounded(vec![1, 2, 3], 2, |i| async move {
+            assert_ne!(i, 2, "simulated crash of one task");
+            i
+        })
+        .await;
+        assert_eq!(ended.len(), 3);
+        assert_eq!(ended[0].as_ref().ok(), Some(&1));
+        assert!(ended[1].as_ref().is_err_and(|e| e.is_panic()));
+        assert_eq!(ended[2].as_ref().ok(), Some(&3));
     }
 
     #[test]

@@ -4,26 +4,22 @@
 //!
 //! The four services are read concurrently. Inside each, the listing call decides the section (when it fails, the
 //! section records that error); every other call keeps its own result. Per-resource calls (a log group's
-//! subscription filters, a rule's targets, a queue's attributes) run at most [`FAN_OUT`] at a time.
+//! subscription filters, a rule's targets, a queue's attributes) run at most [`PER_RESOURCE`] at a time.
 
 use std::collections::BTreeMap;
-use std::future::Future;
 
 use aws_sdk_cloudwatch::types as cw;
 use aws_sdk_cloudwatchlogs::types as cwl;
 use aws_sdk_eventbridge::types as eb;
 use aws_sdk_sqs::types::QueueAttributeName;
-use tokio::task::JoinSet;
 
+use super::{bounded, text, PER_RESOURCE};
 use crate::aws::{classify, AccountAws};
 use crate::snapshot::{
     CloudWatchData, Collected, EventBridgeData, EventRule, LogGroup, LogsData, MetricAlarm, MetricFilter, MetricName,
     MetricStream, MonitoringSections, Queue, QueueAttributes, RedrivePolicy, RuleTarget, SqsData, SubscriptionFilter,
     WatchedMetric,
 };
-
-/// The most per-resource calls of one service in flight at once, in one (account, region).
-const FAN_OUT: usize = 8;
 
 /// Everything the monitoring checks read in one (account, region).
 pub async fn collect(aws: &AccountAws, region: &str) -> MonitoringSections {
@@ -47,15 +43,13 @@ async fn logs(client: aws_sdk_cloudwatchlogs::Client) -> Collected<LogsData> {
     let names: Vec<String> = log_groups.iter().map(|g| g.name.clone()).collect();
     let (metric_filters, subscriptions) = tokio::join!(
         metric_filters(&client),
-        bounded(names, |name| {
+        bounded(names, PER_RESOURCE, |name| {
             let client = client.clone();
             async move { subscription_filters(&client, &name).await }
         }),
     );
-    for (i, filters) in subscriptions {
-        if let Some(group) = log_groups.get_mut(i) {
-            group.subscription_filters = filters;
-        }
+    for (group, filters) in log_groups.iter_mut().zip(subscriptions) {
+        group.subscription_filters = filters;
     }
     Collected::ok(LogsData { log_groups, metric_filters })
 }
@@ -212,15 +206,13 @@ async fn eventbridge(client: aws_sdk_eventbridge::Client) -> Collected<EventBrid
         }
     }
     let names: Vec<String> = listed.iter().map(|r| r.name.clone()).collect();
-    let targets = bounded(names, |name| {
+    let targets = bounded(names, PER_RESOURCE, |name| {
         let client = client.clone();
         async move { rule_targets(&client, &name).await }
     })
     .await;
-    for (i, found) in targets {
-        if let Some(rule) = listed.get_mut(i) {
-            rule.targets = found;
-        }
+    for (rule, found) in listed.iter_mut().zip(targets) {
+        rule.targets = found;
     }
     Collected::ok(EventBridgeData { rules: listed })
 }
@@ -304,18 +296,16 @@ async fn sqs(client: aws_sdk_sqs::Client, region: String) -> Collected<SqsData> 
             Queue { arn: queue_arn_from_url(url, &region), name, url: url.clone(), attributes: Collected::NotCollected }
         })
         .collect();
-    let read = bounded(urls, |url| {
+    let read = bounded(urls, PER_RESOURCE, |url| {
         let client = client.clone();
         async move { queue_attributes(&client, &url).await }
     })
     .await;
-    for (i, (arn, attributes)) in read {
-        if let Some(queue) = queues.get_mut(i) {
-            if let Some(arn) = arn {
-                queue.arn = arn;
-            }
-            queue.attributes = attributes;
+    for (queue, (arn, attributes)) in queues.iter_mut().zip(read) {
+        if let Some(arn) = arn {
+            queue.arn = arn;
         }
+        queue.attributes = attributes;
     }
     Collected::ok(SqsData { queues })
 }
@@ -374,45 +364,6 @@ fn queue_arn_from_url(url: &str, region: &str) -> String {
 
 // ---- Helpers ----------------------------------------------------------------------------------------
 
-/// Runs `work` on every item, at most [`FAN_OUT`] at once, and returns each result with its item's index. Every
-/// started call runs to completion: nothing here aborts a task.
-async fn bounded<T, R, Fut>(items: Vec<T>, work: impl Fn(T) -> Fut) -> Vec<(usize, R)>
-where
-    R: Send + 'static,
-    Fut: Future<Output = R> + Send + 'static,
-{
-    let mut tasks = JoinSet::new();
-    let mut done = Vec::with_capacity(items.len());
-    for (i, item) in items.into_iter().enumerate() {
-        if tasks.len() >= FAN_OUT {
-            if let Some(joined) = tasks.join_next().await {
-                done.extend(finished(joined));
-            }
-        }
-        let job = work(item);
-        tasks.spawn(async move { (i, job.await) });
-    }
-    while let Some(joined) = tasks.join_next().await {
-        done.extend(finished(joined));
-    }
-    done
-}
-
-/// A joined task's result; a panic in the task goes on up as it would have without the task.
-fn finished<R>(joined: Result<R, tokio::task::JoinError>) -> Option<R> {
-    match joined {
-        Ok(r) => Some(r),
-        Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
-        // Only an aborted task ends otherwise, and nothing aborts these.
-        Err(_) => None,
-    }
-}
-
-/// Absent and empty strings both mean "not set" in the snapshot.
-fn text(s: Option<&str>) -> Option<String> {
-    s.filter(|s| !s.is_empty()).map(str::to_string)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -465,27 +416,5 @@ mod tests {
             queue_arn_from_url("https://sqs.cn-north-1.amazonaws.com.cn/1/q", "cn-north-1"),
             "arn:aws-cn:sqs:cn-north-1:1:q"
         );
-    }
-
-    #[tokio::test]
-    async fn fan_out_keeps_every_result_with_its_index() {
-        let running = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
-        let peak = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
-        let out = bounded((0..30).collect(), |n: usize| {
-            let (running, peak) = (running.clone(), peak.clone());
-            async move {
-                let now = running.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
-                peak.fetch_max(now, std::sync::atomic::Ordering::SeqCst);
-                tokio::time::sleep(std::time::Duration::from_millis(2)).await;
-                running.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
-                n * 10
-            }
-        })
-        .await;
-        let mut out = out;
-        out.sort();
-        assert_eq!(out, (0..30).map(|n| (n, n * 10)).collect::<Vec<_>>());
-        let peak = peak.load(std::sync::atomic::Ordering::SeqCst);
-        assert!((2..=FAN_OUT).contains(&peak), "at most {FAN_OUT} in flight, saw {peak}");
     }
 }

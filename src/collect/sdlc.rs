@@ -7,14 +7,13 @@
 //! `BatchGetProjects` but never stored: only names, types and whether an inline buildspec builds images.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::future::Future;
 
 use aws_sdk_codebuild::types as cb;
 use aws_sdk_codedeploy::types as cd;
 use aws_sdk_codepipeline::types as cp;
 use aws_sdk_ecr::types as ecr;
-use tokio::task::JoinSet;
 
+use super::{bounded, text, PER_RESOURCE};
 use crate::aws::{classify, AccountAws};
 use crate::snapshot::{
     partition, ArtifactStore, BuildArtifacts, BuildEnvironment, BuildProject, BuildVariable, CodeBuildData,
@@ -22,9 +21,6 @@ use crate::snapshot::{
     DeploymentGroupDetail, EcrData, EcrRepository, ErrorKind, Pipeline, PipelineAction, PipelineDeclaration,
     PipelineStage, RegistryScanning, ScanningRule, SdlcSections,
 };
-
-/// At most this many per-resource reads of one service run at once in one (account, region).
-const PER_RESOURCE: usize = 8;
 
 /// `BatchGetProjects` takes at most this many names per call.
 const PROJECTS_PER_BATCH: usize = 100;
@@ -50,7 +46,7 @@ async fn pipelines(client: &aws_sdk_codepipeline::Client, region: &str, account:
         Err(e) => return Collected::Error { error: classify(&e, "codepipeline:ListPipelines") },
     };
     let partition = partition(region);
-    let pipelines = bounded(listed, |summary| {
+    let pipelines = bounded(listed, PER_RESOURCE, |summary| {
         let client = client.clone();
         let name = summary.name().unwrap_or_default().to_string();
         let arn = format!("arn:{partition}:codepipeline:{region}:{account}:{name}");
@@ -196,7 +192,7 @@ async fn deployments(client: &aws_sdk_codedeploy::Client, region: &str, account:
     };
     let base = format!("arn:{}:codedeploy:{region}:{account}", partition(region));
     // Each application's group names, then every group of every application read under one bound.
-    let listed = bounded(names, |name| {
+    let listed = bounded(names, PER_RESOURCE, |name| {
         let client = client.clone();
         async move {
             let groups = group_names(&client, &name).await;
@@ -209,16 +205,17 @@ async fn deployments(client: &aws_sdk_codedeploy::Client, region: &str, account:
         .filter_map(|(app, groups)| Some(groups.as_ref().ok()?.iter().map(move |g| (app.clone(), g.clone()))))
         .flatten()
         .collect();
-    let mut details: BTreeMap<(String, String), Collected<DeploymentGroupDetail>> = bounded(pairs, |(app, name)| {
-        let client = client.clone();
-        async move {
-            let detail = deployment_group(&client, &app, &name).await;
-            ((app, name), detail)
-        }
-    })
-    .await
-    .into_iter()
-    .collect();
+    let mut details: BTreeMap<(String, String), Collected<DeploymentGroupDetail>> =
+        bounded(pairs, PER_RESOURCE, |(app, name)| {
+            let client = client.clone();
+            async move {
+                let detail = deployment_group(&client, &app, &name).await;
+                ((app, name), detail)
+            }
+        })
+        .await
+        .into_iter()
+        .collect();
     let applications: Vec<DeployApplication> = listed
         .into_iter()
         .map(|(app, groups)| {
@@ -245,7 +242,7 @@ async fn deployments(client: &aws_sdk_codedeploy::Client, region: &str, account:
         .filter_map(|g| g.detail.get().ok()?.deployment_config_name.clone())
         .filter(|name| !name.starts_with("CodeDeployDefault."))
         .collect();
-    let custom_configs = bounded(custom.into_iter().collect(), |name| {
+    let custom_configs = bounded(custom, PER_RESOURCE, |name| {
         let client = client.clone();
         async move {
             let config = match client.get_deployment_config().deployment_config_name(&name).send().await {
@@ -336,7 +333,7 @@ async fn repositories(client: &aws_sdk_ecr::Client) -> Collected<EcrData> {
         Ok(listed) => listed,
         Err(e) => return Collected::Error { error: classify(&e, "ecr:DescribeRepositories") },
     };
-    let repositories = bounded(listed, |r| {
+    let repositories = bounded(listed, PER_RESOURCE, |r| {
         let client = client.clone();
         async move {
             let mut repo = convert_repository(&r);
@@ -406,43 +403,6 @@ async fn registry_scanning(client: &aws_sdk_ecr::Client) -> Collected<RegistrySc
 
 // ---- Helpers ----------------------------------------------------------------------------------------
 
-/// Runs `work` on every item, at most [`PER_RESOURCE`] at a time, and returns the results in the items' order.
-async fn bounded<T, R, Fut>(items: Vec<T>, work: impl Fn(T) -> Fut) -> Vec<R>
-where
-    R: Send + 'static,
-    Fut: Future<Output = R> + Send + 'static,
-{
-    let mut results: Vec<Option<R>> = (0..items.len()).map(|_| None).collect();
-    let mut tasks = JoinSet::new();
-    for (i, item) in items.into_iter().enumerate() {
-        if tasks.len() >= PER_RESOURCE {
-            take_one(&mut tasks, &mut results).await;
-        }
-        let job = work(item);
-        tasks.spawn(async move { (i, job.await) });
-    }
-    while !tasks.is_empty() {
-        take_one(&mut tasks, &mut results).await;
-    }
-    results.into_iter().flatten().collect()
-}
-
-/// Waits for the next task of `bounded` to finish and files its result.
-async fn take_one<R: Send + 'static>(tasks: &mut JoinSet<(usize, R)>, results: &mut [Option<R>]) {
-    match tasks.join_next().await {
-        Some(Ok((i, result))) => results[i] = Some(result),
-        // A panic in a task is a bug here: let it go on up as it would have without the task.
-        Some(Err(e)) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
-        // Nothing aborts these tasks: the set is dropped, and its tasks with it, only with the collection.
-        Some(Err(_)) | None => {}
-    }
-}
-
-/// Absent and empty strings both mean "not set" in the snapshot.
-fn text(s: Option<&str>) -> Option<String> {
-    s.filter(|s| !s.is_empty()).map(str::to_string)
-}
-
 /// A successful answer that lacks the one thing it exists for.
 fn empty_answer(permission: &str, what: &str) -> CollectionError {
     CollectionError {
@@ -455,9 +415,6 @@ fn empty_answer(permission: &str, what: &str) -> CollectionError {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    use std::sync::Arc;
-    use std::time::Duration;
 
     use aws_sdk_codebuild::operation::batch_get_projects::BatchGetProjectsOutput;
     use aws_sdk_codebuild::operation::list_projects::ListProjectsOutput;
@@ -986,26 +943,6 @@ mod tests {
     }
 
     // ---- Helpers ----
-
-    #[tokio::test]
-    async fn bounded_keeps_the_order_and_the_limit() {
-        let running = Arc::new(AtomicUsize::new(0));
-        let peak = Arc::new(AtomicUsize::new(0));
-        let out = bounded((0..30u64).collect(), |i| {
-            let (running, peak) = (running.clone(), peak.clone());
-            async move {
-                let now = running.fetch_add(1, Ordering::SeqCst) + 1;
-                peak.fetch_max(now, Ordering::SeqCst);
-                // Later items finish sooner, so completion order is not the items' order.
-                tokio::time::sleep(Duration::from_millis(31 - i)).await;
-                running.fetch_sub(1, Ordering::SeqCst);
-                i * 2
-            }
-        })
-        .await;
-        assert_eq!(out, (0..30u64).map(|i| i * 2).collect::<Vec<_>>());
-        assert_eq!(peak.load(Ordering::SeqCst), PER_RESOURCE);
-    }
 
     #[test]
     fn arns_get_the_partition_of_their_region() {

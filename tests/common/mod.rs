@@ -267,6 +267,17 @@ pub fn the_finding<'a>(findings: &'a [Value], check: &str, account: &str, region
     }
 }
 
+/// The one finding of `check` on `resource`; panics when there is none or more than one.
+#[track_caller]
+pub fn the_finding_on<'a>(findings: &'a [Value], check: &str, resource: &str) -> &'a Value {
+    let matching: Vec<&Value> =
+        findings.iter().filter(|f| text(f, "check_id") == check && text(f, "resource") == resource).collect();
+    match matching.as_slice() {
+        [one] => one,
+        other => panic!("expected one {check} finding on {resource}, found {}: {other:#?}", other.len()),
+    }
+}
+
 /// Shows where two expectations differ, one line per place, for assertion messages.
 pub fn diff_statuses(want: &BTreeMap<FindingKey, String>, got: &BTreeMap<FindingKey, String>) -> String {
     let mut lines = Vec::new();
@@ -482,5 +493,18 @@ pub fn declared_permissions(prefixes: &[&str]) -> BTreeSet<String> {
         .flat_map(|c| {
             c["permissions"].as_array().expect("permissions").iter().map(|p| p.as_str().unwrap_or_default().to_owned())
         })
+        .collect()
+}
+
+/// The IAM actions (as `dopaudit iam-policy` names them) of the operations a collection recorded for `services`
+/// (IAM service prefixes such as `lambda` or `elasticfilesystem`).
+#[track_caller]
+pub fn recorded_actions(snapshot: &Value, services: &[&str]) -> BTreeSet<String> {
+    snapshot["collection"]["calls"]
+        .as_array()
+        .expect("collection.calls")
+        .iter()
+        .filter(|c| services.contains(&text(c, "service")))
+        .map(|c| dopaudit::aws::recorder::iam_action(text(c, "service"), text(c, "operation")))
         .collect()
 }
