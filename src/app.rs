@@ -3,6 +3,7 @@
 //! This is the wiring between the layers, and the only place that decides where output goes. It returns
 //! the audit's verdict; `main.rs` turns that (or an error) into the exit code.
 
+use std::collections::BTreeSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -41,13 +42,13 @@ pub fn run(cli: &Cli, streams: &mut Streams<'_>) -> Result<Verdict, Error> {
     let stdout = &mut *streams.stdout;
     match &cli.command {
         Command::Audit(args) => audit(catalogue, args, color, stdout, streams.stderr, streams.stderr_is_terminal),
-        Command::Collect(args) => collect_cmd(args, stdout, streams.stderr, streams.stderr_is_terminal),
+        Command::Collect(args) => collect_cmd(catalogue, args, stdout, streams.stderr, streams.stderr_is_terminal),
         Command::IamPolicy(args) => iam_policy(catalogue, args, stdout),
         Command::Checks(args) => checks_cmd(catalogue, args, color, stdout),
         Command::Notes(args) => notes_cmd(catalogue, args, stdout),
         Command::Explain(args) => explain(catalogue, args, stdout, streams.stderr, streams.stderr_is_terminal),
         Command::Domains(args) => domains(catalogue, args, stdout),
-        Command::Scp(ScpCommand::Simulate(args)) => scp_simulate(args, stdout, streams.stderr),
+        Command::Scp(ScpCommand::Simulate(args)) => scp_simulate(catalogue, args, stdout, streams.stderr),
         Command::Merge(args) => merge_cmd(catalogue, args, stdout, streams.stderr),
         Command::ValidateLogs(args) => validate_logs(args, stdout, streams.stderr, streams.stderr_is_terminal),
     }
@@ -75,7 +76,7 @@ pub fn build_report(catalogue: &Catalogue, snapshot: &Snapshot, source: &Source)
 }
 
 /// The collection options the AWS flags describe, checked.
-fn collect_options(aws: &AwsArgs, progress: bool) -> Result<CollectOptions, Error> {
+fn collect_options(catalogue: &Catalogue, aws: &AwsArgs, progress: bool) -> Result<CollectOptions, Error> {
     for id in &aws.accounts {
         if id.len() != 12 || !id.chars().all(|c| c.is_ascii_digit()) {
             return Err(Error::Usage(format!("--accounts: '{id}' is not a 12-digit AWS account id")));
@@ -124,6 +125,7 @@ fn collect_options(aws: &AwsArgs, progress: bool) -> Result<CollectOptions, Erro
             .transpose()
             .map_err(|_| Error::Usage("--integrity-window: too long".into()))?,
         credential_report: aws.credential_report,
+        services: selected_services(catalogue, aws)?.map(|picked| catalogue.services_read_by(&picked)),
         drift: collect::cloudformation::DriftOptions {
             detect: aws.detect_drift,
             timeout: aws.drift_timeout,
@@ -132,26 +134,36 @@ fn collect_options(aws: &AwsArgs, progress: bool) -> Result<CollectOptions, Erro
     })
 }
 
+/// `--services`, checked against the catalogue; `None` when it is not given.
+fn selected_services(catalogue: &Catalogue, aws: &AwsArgs) -> Result<Option<BTreeSet<String>>, Error> {
+    if aws.services.is_empty() {
+        return Ok(None);
+    }
+    catalogue.select_services(&aws.services).map(Some).map_err(Error::Usage)
+}
+
 /// Collects live, then prints the collection's warnings and a one-line summary to stderr.
 fn collect_live(
+    catalogue: &Catalogue,
     aws: &AwsArgs,
     quiet: bool,
     stderr: &mut dyn Write,
     stderr_is_terminal: bool,
 ) -> Result<Snapshot, Error> {
-    let opts = collect_options(aws, stderr_is_terminal && !quiet)?;
+    let opts = collect_options(catalogue, aws, stderr_is_terminal && !quiet)?;
     let snapshot = collect::collect_blocking(&opts)?;
     crate::report::write_collection_notes(&snapshot, quiet, stderr).map_err(out_err)?;
     Ok(snapshot)
 }
 
 fn collect_cmd(
+    catalogue: &Catalogue,
     args: &CollectArgs,
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
     stderr_is_terminal: bool,
 ) -> Result<Verdict, Error> {
-    let snapshot = collect_live(&args.aws, args.quiet, stderr, stderr_is_terminal)?;
+    let snapshot = collect_live(catalogue, &args.aws, args.quiet, stderr, stderr_is_terminal)?;
     let mut json = serde_json::to_vec_pretty(&snapshot).map_err(|e| out_err(e.into()))?;
     json.push(b'\n');
     if args.output.as_os_str() == "-" {
@@ -201,15 +213,21 @@ fn audit(
     let baseline = args.baseline.as_deref().map(read_report).transpose()?;
     let (snapshot, source) = match load_source(&args.source)? {
         Some(loaded) => loaded,
-        None => (collect_live(&aws, args.quiet, stderr, stderr_is_terminal)?, Source::Live),
+        None => (collect_live(catalogue, &aws, args.quiet, stderr, stderr_is_terminal)?, Source::Live),
     };
     let max_age = chrono::Duration::from_std(args.drift_max_age).unwrap_or(chrono::Duration::MAX);
     let now = Utc::now();
-    let mut findings = checks::evaluate_with(&snapshot, catalogue, checks::EvalOptions { drift_max_age: max_age });
+    let services = selected_services(catalogue, &aws)?;
+    let mut findings = checks::evaluate_with(
+        &snapshot,
+        catalogue,
+        checks::EvalOptions { drift_max_age: max_age, services: services.clone() },
+    );
     if let Some(config) = &config {
         config.apply(catalogue, &mut findings, now.date_naive());
     }
     let mut report = Report::generate(catalogue, &snapshot, &source, findings, now);
+    report.scope.services = services.into_iter().flatten().collect();
     if let Some(baseline) = &baseline {
         crate::report::baseline::apply_baseline(&mut report, baseline);
     }
@@ -381,7 +399,9 @@ fn explain(
     // The learning view: what an account shows for it, when one is given.
     let observed = match load_source(&args.source)? {
         Some((snapshot, source)) => Some((snapshot, source)),
-        None if args.live => Some((collect_live(&args.aws, false, stderr, stderr_is_terminal)?, Source::Live)),
+        None if args.live => {
+            Some((collect_live(catalogue, &args.aws, false, stderr, stderr_is_terminal)?, Source::Live))
+        }
         None => None,
     }
     .map(|(snapshot, source)| {
@@ -424,7 +444,12 @@ fn domains(catalogue: &Catalogue, args: &DomainsArgs, stdout: &mut dyn Write) ->
     Ok(Verdict::Clean)
 }
 
-fn scp_simulate(args: &SimulateArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Result<Verdict, Error> {
+fn scp_simulate(
+    catalogue: &Catalogue,
+    args: &SimulateArgs,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> Result<Verdict, Error> {
     if args.account.len() != 12 || !args.account.chars().all(|c| c.is_ascii_digit()) {
         return Err(Error::Usage(format!("--account: '{}' is not a 12-digit AWS account id", args.account)));
     }
@@ -437,7 +462,7 @@ fn scp_simulate(args: &SimulateArgs, stdout: &mut dyn Write, stderr: &mut dyn Wr
     let tree = match load_source(&args.source)? {
         Some((snapshot, _)) => snapshot.organization,
         None => {
-            let opts = collect_options(&args.aws, false)?;
+            let opts = collect_options(catalogue, &args.aws, false)?;
             let (tree, warnings) = collect::organization_blocking(&opts.aws)?;
             for w in warnings {
                 writeln!(stderr, "dopaudit: warning: {w}").map_err(out_err)?;

@@ -278,6 +278,12 @@ pub struct AwsArgs {
     #[arg(long, value_name = "IDS", value_delimiter = ',', requires = "org")]
     pub ou: Vec<String>,
 
+    /// Only the checks about these services, by IAM prefix, comma-separated (e.g. cloudtrail,config,organizations,
+    /// cloudformation; `dopaudit checks` shows each check's service). A live collection then reads only what those
+    /// checks look at. [default: every service]
+    #[arg(long, value_name = "LIST", value_delimiter = ',')]
+    pub services: Vec<String>,
+
     /// How many AWS calls may be in flight at once, across all accounts and regions.
     #[arg(long, value_name = "N", default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=512))]
     pub concurrency: u16,

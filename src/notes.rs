@@ -125,6 +125,9 @@ pub struct CheckMeta {
     pub notes: Vec<String>,
     /// IAM actions the check's data needs; `dopaudit iam-policy` is built from these.
     pub permissions: Vec<String>,
+    /// The AWS service the check is about, for `--services`: the IAM prefix of its first permission (the
+    /// catalogue requires one), e.g. `organizations` for the SCP checks, which read only the organization's policies.
+    pub service: String,
     pub rationale: String,
     pub remediation: Remediation,
     pub section: SectionRef,
@@ -259,6 +262,7 @@ impl Catalogue {
                     severity: c.severity,
                     domains: c.domains,
                     notes: c.notes,
+                    service: c.permissions.first().and_then(|p| p.split_once(':')).map_or("", |(s, _)| s).to_string(),
                     permissions: c.permissions,
                     rationale: normalise_text(&c.rationale),
                     remediation: Remediation {
@@ -325,6 +329,43 @@ impl Catalogue {
     /// The checks that cite a note.
     pub fn checks_for_note<'a>(&'a self, note_id: &'a str) -> impl Iterator<Item = &'a CheckMeta> + 'a {
         self.checks.iter().filter(move |c| c.notes.iter().any(|n| n == note_id))
+    }
+
+    /// The AWS services the checks are about, by IAM prefix (`cloudtrail`, `organizations` …), sorted: what
+    /// `--services` accepts.
+    pub fn services(&self) -> BTreeSet<&str> {
+        self.checks.iter().map(|c| c.service.as_str()).collect()
+    }
+
+    /// `--services`: the names checked against [`Catalogue::services`] (case-insensitive), or a sentence saying
+    /// which name is unknown and listing the valid ones.
+    pub fn select_services(&self, names: &[String]) -> Result<BTreeSet<String>, String> {
+        let known = self.services();
+        names
+            .iter()
+            .map(|name| {
+                let name = name.trim().to_ascii_lowercase();
+                if known.contains(name.as_str()) {
+                    Ok(name)
+                } else {
+                    let list: Vec<&str> = known.iter().copied().collect();
+                    Err(format!(
+                        "--services: '{name}' is not a service dopaudit checks; choose from {}",
+                        list.join(", ")
+                    ))
+                }
+            })
+            .collect()
+    }
+
+    /// The IAM service prefixes whose data the checks of these services read (each check's permissions), so a
+    /// collection narrowed by `--services` still reads what those checks look at in other services.
+    pub fn services_read_by(&self, services: &BTreeSet<String>) -> BTreeSet<String> {
+        self.checks
+            .iter()
+            .filter(|c| services.contains(&c.service))
+            .flat_map(|c| c.permissions.iter().filter_map(|p| p.split_once(':')).map(|(s, _)| s.to_string()))
+            .collect()
     }
 
     /// Every IAM action a live audit needs: the checks' and the collectors', sorted, once each.
@@ -400,6 +441,9 @@ impl Catalogue {
             }
             if !is_kebab(&c.id) || !c.id.contains('-') {
                 p.push(format!("check id '{}' must be kebab-case and prefixed by its service", c.id));
+            }
+            if c.permissions.is_empty() {
+                p.push(format!("check '{}' declares no permission, so it has no service for --services", c.id));
             }
             check_refs(&mut p, &format!("check '{}'", c.id), &c.domains, &domain_numbers);
             if c.notes.is_empty() {

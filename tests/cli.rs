@@ -534,3 +534,36 @@ fn explain_with_the_demo_shows_what_the_account_shows() {
     assert!(plain.get("observed").is_none());
     dopaudit().args(["explain", "cloudtrail.log-integrity", "--demo", "--live"]).assert().code(2);
 }
+
+#[test]
+fn services_narrow_the_audit_to_their_checks() {
+    let checks = json_of(&["checks", "--format", "json"]);
+    let service_of: BTreeMap<&str, &str> = checks
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["id"].as_str().unwrap(), c["service"].as_str().unwrap()))
+        .collect();
+    assert_eq!(service_of["scp-protect-cloudtrail"], "organizations");
+    assert_eq!(service_of["cloudtrail-log-file-validation"], "cloudtrail");
+    assert_eq!(service_of["efs-access-points"], "elasticfilesystem");
+
+    let full = demo_report();
+    let narrow = json_of(&["audit", "--demo", "--format", "json", "--services", "CloudTrail,config"]);
+    assert_eq!(narrow["scope"]["services"], serde_json::json!(["cloudtrail", "config"]));
+    assert!(full["scope"].get("services").is_none(), "a full audit names no services");
+    let of = |r: &Value, keep: &dyn Fn(&str) -> bool| -> Vec<Value> {
+        r["findings"].as_array().unwrap().iter().filter(|f| keep(f["check_id"].as_str().unwrap())).cloned().collect()
+    };
+    let wanted = of(&full, &|id| ["cloudtrail", "config"].contains(&service_of[id]));
+    assert!(wanted.len() > 20, "the demo has cloudtrail and config findings");
+    // The same findings as the full audit's, and nothing else.
+    let strip = |v: Vec<Value>| -> Vec<String> {
+        v.iter().map(|f| format!("{} {} {} {}", f["check_id"], f["account"], f["region"], f["resource"])).collect()
+    };
+    assert_eq!(strip(of(&narrow, &|_| true)), strip(wanted));
+
+    dopaudit().args(["audit", "--demo", "--services", "cloudtrail,s4"]).assert().code(2).stderr(
+        predicate::str::contains("--services: 's4' is not a service").and(predicate::str::contains("cloudformation")),
+    );
+}

@@ -293,3 +293,42 @@ fn operations_the_endpoint_lacks_are_not_retried() {
         assert_eq!(c["attempts"], c["calls"], "no retries against answers that are not from AWS: {c}");
     }
 }
+
+#[test]
+fn services_narrow_what_is_read_and_judged() {
+    // `--services cloudtrail,config`: only those services' calls (plus the set-up every audit makes) reach AWS,
+    // the report holds only their checks, and they judge exactly as in a full audit.
+    let (_guard, moto) = exclusive_moto(&LOCK);
+    block_on(async { seed(&sdk_config(&moto).await).await });
+    let dir = tempfile::tempdir().expect("temp dir");
+    let snap = dir.path().join("snap.json");
+    let snap_arg = snap.to_str().expect("UTF-8 temp path");
+    let narrow = ["--regions", REGIONS, "--services", "cloudtrail,config"];
+    run(dopaudit_live(&moto, &[&["collect", "-o", snap_arg][..], &narrow[..]].concat())).expect_code(0);
+    let snapshot: Value =
+        serde_json::from_str(&std::fs::read_to_string(&snap).expect("snapshot written")).expect("the snapshot is JSON");
+    let services: std::collections::BTreeSet<String> = snapshot["collection"]["calls"]
+        .as_array()
+        .expect("calls recorded")
+        .iter()
+        .map(|c| c["service"].as_str().expect("a service").to_ascii_lowercase())
+        .collect();
+    let allowed = ["cloudtrail", "config", "s3", "sts", "account", "organizations"];
+    let stray: Vec<&String> = services.iter().filter(|s| !allowed.contains(&s.as_str())).collect();
+    assert!(stray.is_empty(), "calls outside cloudtrail and config: {stray:?} (all: {services:?})");
+    assert!(services.contains("cloudtrail") && services.contains("config"), "{services:?}");
+    let lambda = &snapshot["accounts"][0]["regions"][0]["lambda"];
+    assert!(lambda.to_string().contains("not_collected"), "Lambda left out: {lambda}");
+
+    let live = run(dopaudit_live(&moto, &[&["audit", "--format", "json"][..], &narrow[..]].concat())).json();
+    let got = statuses_by_place(findings(&live));
+    let want: BTreeMap<FindingKey, String> = statuses_by_place(findings(
+        &run(dopaudit_live(&moto, &["audit", "--regions", REGIONS, "--format", "json"])).json(),
+    ))
+    .into_iter()
+    .filter(|(key, _)| key.0.starts_with("cloudtrail-") || key.0.starts_with("config-"))
+    .collect();
+    assert!(!want.is_empty());
+    assert_eq!(got, want, "{}", diff_statuses(&want, &got));
+    assert_eq!(live["scope"]["services"], serde_json::json!(["cloudtrail", "config"]));
+}

@@ -977,7 +977,10 @@ mod tests {
 
         // A tighter limit from the options.
         let snapshot = snap(vec![checked("IN_SYNC", Some("2026-01-10T00:00:00Z"))]);
-        let ctx = Ctx { snapshot: &snapshot, options: EvalOptions { drift_max_age: Duration::days(1) } };
+        let ctx = Ctx {
+            snapshot: &snapshot,
+            options: EvalOptions { drift_max_age: Duration::days(1), ..EvalOptions::default() },
+        };
         let out = drift_stale(&ctx);
         assert_eq!(only(&out).0, Status::Fail);
         assert!(out[0].message.contains("longer than the allowed 1 day"), "{}", out[0].message);

@@ -99,15 +99,23 @@ pub struct Ctx<'a> {
 }
 
 /// Settings that change what a check concludes (not what was collected).
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct EvalOptions {
     /// A stack whose drift was last checked longer before the snapshot than this is stale.
     pub drift_max_age: chrono::Duration,
+    /// `--services`: only the checks about these services (`CheckMeta::service`) run; `None` runs them all.
+    pub services: Option<std::collections::BTreeSet<String>>,
 }
 
 impl Default for EvalOptions {
     fn default() -> Self {
-        EvalOptions { drift_max_age: chrono::Duration::days(7) }
+        EvalOptions { drift_max_age: chrono::Duration::days(7), services: None }
+    }
+}
+
+impl EvalOptions {
+    fn selects(&self, check: &crate::notes::CheckMeta) -> bool {
+        self.services.as_ref().is_none_or(|only| only.contains(&check.service))
     }
 }
 
@@ -245,7 +253,7 @@ pub fn evaluate_with(snapshot: &Snapshot, catalogue: &Catalogue, options: EvalOp
     let ctx = Ctx { snapshot, options };
     let mut findings = Vec::new();
     for (id, evaluator) in registry() {
-        let Some(meta) = catalogue.check(id) else { continue };
+        let Some(meta) = catalogue.check(id).filter(|meta| ctx.options.selects(meta)) else { continue };
         let unreachable =
             snapshot.accounts.iter().filter_map(|a| Some(At::account(a).not_evaluated(a.error.as_ref()?)));
         for o in evaluator(&ctx).into_iter().chain(unreachable) {

@@ -67,6 +67,20 @@ pub struct CollectOptions {
     pub integrity_window: Option<chrono::Duration>,
     /// Ask IAM to generate a fresh credential report when none is recent (`iam:GenerateCredentialReport`).
     pub credential_report: bool,
+    /// `--services`: read only the services with these IAM prefixes (`Catalogue::services_read_by`); `None`
+    /// reads everything. The sections left out stay `not_collected` in the snapshot.
+    pub services: Option<std::collections::BTreeSet<String>>,
+}
+
+impl CollectOptions {
+    fn reads(&self, service: &str) -> bool {
+        self.services.as_ref().is_none_or(|only| only.contains(service))
+    }
+
+    /// The regional collectors this collection runs.
+    fn regional(&self) -> Vec<Service> {
+        SERVICES.into_iter().filter(|s| s.iam_services().iter().any(|name| self.reads(name))).collect()
+    }
 }
 
 /// Why a collection could not start. (Failures once it runs are recorded in the snapshot instead.)
@@ -258,7 +272,7 @@ pub async fn collect(opts: &CollectOptions) -> Result<Snapshot, CollectError> {
 
     // The organization's tree and policies, read once from the caller's account, alongside everything else.
     let tree_task = match &own_org {
-        Ok(Some(org)) => {
+        Ok(Some(org)) if opts.reads("organizations") => {
             let (own, org, limit) = (own.clone(), org.clone(), limit.clone());
             Some(tokio::spawn(async move {
                 let _permit = limit.acquire_owned().await;
@@ -268,9 +282,11 @@ pub async fn collect(opts: &CollectOptions) -> Result<Snapshot, CollectError> {
         _ => None,
     };
 
+    let services = opts.regional();
+    let read_iam = opts.reads("iam");
     let progress = progress_bar(
         opts.progress,
-        targets.len() as u64 * (2 + SERVICES.len() as u64 * regions.len() as u64),
+        targets.len() as u64 * (2 + services.len() as u64 * regions.len() as u64),
         "collecting",
     );
 
@@ -311,10 +327,12 @@ pub async fn collect(opts: &CollectOptions) -> Result<Snapshot, CollectError> {
     let mut account_tasks: JoinSet<(usize, AccountServices)> = JoinSet::new();
     for (ai, setup) in entered.iter().enumerate() {
         let Ok(account) = &setup.aws else {
-            progress.inc(1 + SERVICES.len() as u64 * regions.len() as u64);
+            progress.inc(1 + services.len() as u64 * regions.len() as u64);
             continue;
         };
-        {
+        if !read_iam {
+            progress.inc(1);
+        } else {
             let (account, limit, progress, report) =
                 (account.clone(), limit.clone(), progress.clone(), opts.credential_report);
             account_tasks.spawn(async move {
@@ -327,10 +345,10 @@ pub async fn collect(opts: &CollectOptions) -> Result<Snapshot, CollectError> {
         }
         for (ri, region) in regions.iter().enumerate() {
             if setup.disabled.contains(region) {
-                progress.inc(SERVICES.len() as u64);
+                progress.inc(services.len() as u64);
                 continue;
             }
-            for service in SERVICES {
+            for &service in &services {
                 let drift = opts.drift.clone();
                 let integrity_window = opts.integrity_window;
                 let (account, region, limit, progress) =
@@ -494,6 +512,20 @@ const SERVICES: [Service; 8] = [
 ];
 
 impl Service {
+    /// The IAM prefixes of the services the collector reads.
+    fn iam_services(self) -> &'static [&'static str] {
+        match self {
+            Service::CloudTrail => &["cloudtrail"],
+            Service::Config => &["config"],
+            Service::CloudFormation => &["cloudformation"],
+            Service::Sdlc => &["codepipeline", "codebuild", "codedeploy", "ecr"],
+            Service::Compute => &["lambda", "apigateway", "elasticbeanstalk", "states"],
+            Service::Data => &["rds", "dynamodb", "elasticache", "elasticfilesystem"],
+            Service::Monitoring => &["logs", "cloudwatch", "events", "sqs"],
+            Service::Security => &["guardduty", "ssm"],
+        }
+    }
+
     fn name(self) -> &'static str {
         match self {
             Service::CloudTrail => "cloudtrail",
@@ -667,6 +699,54 @@ mod tests {
             ("af-south-1".into(), "DISABLED".into()),
             ("me-south-1".into(), "ENABLED".into()),
         ])
+    }
+
+    fn narrowed(services: &[&str]) -> CollectOptions {
+        let catalogue = crate::notes::Catalogue::embedded().unwrap();
+        let picked = catalogue.select_services(&services.iter().map(|s| s.to_string()).collect::<Vec<_>>()).unwrap();
+        CollectOptions {
+            aws: AwsOptions::default(),
+            regions: RegionChoice::Enabled,
+            org: None,
+            concurrency: 1,
+            progress: false,
+            drift: cloudformation::DriftOptions { detect: false, timeout: std::time::Duration::ZERO, per_region: 1 },
+            integrity_window: None,
+            credential_report: false,
+            services: Some(catalogue.services_read_by(&picked)),
+        }
+    }
+
+    #[test]
+    fn every_service_a_check_reads_has_a_collector() {
+        let catalogue = crate::notes::Catalogue::embedded().unwrap();
+        let all: std::collections::BTreeSet<String> = catalogue.services().into_iter().map(str::to_string).collect();
+        let read = catalogue.services_read_by(&all);
+        let collected: std::collections::BTreeSet<&str> =
+            SERVICES.iter().flat_map(|s| s.iam_services().iter().copied()).collect();
+        // iam: the account-wide task; organizations: the tree task; s3: the trail buckets, read by CloudTrail's.
+        let missing: Vec<&String> = read
+            .iter()
+            .filter(|s| !collected.contains(s.as_str()) && !["iam", "organizations", "s3"].contains(&s.as_str()))
+            .collect();
+        assert!(missing.is_empty(), "no collector reads {missing:?}");
+    }
+
+    #[test]
+    fn services_narrow_the_collectors_to_what_their_checks_read() {
+        let names = |o: &CollectOptions| o.regional().iter().map(|s| s.name()).collect::<Vec<_>>();
+        let scope = narrowed(&["cloudtrail", "config", "organizations", "cloudformation"]);
+        // Some organizations checks also read GuardDuty or Systems Manager in each region (their declared permissions).
+        assert_eq!(names(&scope), ["cloudtrail", "config", "cloudformation", "guardduty/ssm"]);
+        assert!(scope.reads("organizations") && !scope.reads("iam") && !scope.reads("lambda"));
+        // The CloudWatch Logs checks judge the trail's log group, so CloudTrail is read with them.
+        let logs = narrowed(&["logs"]);
+        assert!(names(&logs).contains(&"cloudtrail") && names(&logs).contains(&"logs/cloudwatch/events/sqs"));
+        assert!(!names(&logs).contains(&"config"));
+        assert_eq!(narrowed(&["iam"]).regional().len(), 0);
+        let all = CollectOptions { services: None, ..narrowed(&["iam"]) };
+        assert_eq!(all.regional().len(), SERVICES.len());
+        assert!(all.reads("iam") && all.reads("organizations"));
     }
 
     #[tokio::test]

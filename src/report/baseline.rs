@@ -83,6 +83,12 @@ pub fn merge(catalogue: &Catalogue, reports: &[Report], now: DateTime<Utc>) -> (
         organization_id: if orgs.len() == 1 { orgs.into_iter().next().flatten().cloned() } else { None },
         accounts: unite(&|r| &r.scope.accounts),
         regions: unite(&|r| &r.scope.regions),
+        // Narrowed only when every part was: one full report makes the whole merge full.
+        services: if reports.iter().any(|r| r.scope.services.is_empty()) {
+            Vec::new()
+        } else {
+            unite(&|r| &r.scope.services)
+        },
     };
     (Report::assemble(catalogue, scope, findings, now), duplicates)
 }

@@ -1,7 +1,7 @@
 //! Printers for the learning commands: `notes`, `checks`, `explain` and `domains`.
 //!
 //! The JSON forms are stable interfaces (DESIGN.md): notes carry `id`, `section`, `domains`, `topics`,
-//! `text`, `docs_url`; checks carry `id`, `title`, `severity`, `domains`, `notes`, `permissions`,
+//! `text`, `docs_url`; checks carry `id`, `title`, `severity`, `domains`, `notes`, `permissions`, `service`,
 //! `remediation`. Fields may be added, never renamed.
 
 use std::io::{self, Write};

@@ -180,6 +180,9 @@ pub struct Scope {
     pub organization_id: Option<String>,
     pub accounts: Vec<String>,
     pub regions: Vec<String>,
+    /// `--services`: only the checks about these services ran. Empty: every service.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub services: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -226,6 +229,7 @@ impl Report {
             organization_id,
             accounts: snapshot.accounts.iter().map(|a| a.account_id.clone()).collect(),
             regions: snapshot.regions.clone(),
+            services: Vec::new(),
         };
         Report::assemble(catalogue, scope, findings, now)
     }
@@ -501,6 +505,7 @@ mod tests {
                 organization_id: None,
                 accounts: vec![],
                 regions: vec![],
+                services: vec![],
             },
             summary: Summary { counts: StatusCounts::default(), by_severity: BTreeMap::new(), by_domain: vec![] },
             findings,
