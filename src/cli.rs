@@ -288,7 +288,7 @@ pub struct AwsArgs {
     #[arg(long, value_name = "N", default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=512))]
     pub concurrency: u16,
 
-    /// Attempts per call, the first included; throttling is retried with adaptive back-off.
+    /// Attempts per call, the first included; throttling and server errors are retried with exponential back-off.
     #[arg(long, value_name = "N", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=20))]
     pub max_attempts: u32,
 

@@ -70,10 +70,11 @@ pub struct CallCount {
     pub service: String,
     /// The API operation (`DescribeTrails`).
     pub operation: String,
+    /// Calls started; one cut short (by a timeout around it) counts as failed.
     pub calls: u64,
-    /// HTTP attempts, retries included.
+    /// HTTP requests sent, retries included.
     pub attempts: u64,
-    /// Calls that ended in an error.
+    /// Calls that ended in an error, or never ended.
     pub errors: u64,
 }
 

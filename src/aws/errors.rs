@@ -75,6 +75,8 @@ where
                         permission,
                     }
                 }
+                // A 429 needs no code to mean throttling (a proxy or load balancer in front of the service).
+                None if status == Some(429) => bare_429(err, permission),
                 // No error code: a successful status with a body the SDK could not read (an emulator's
                 // variant of the response), or an error without the AWS error shape.
                 None => CollectionError {
@@ -93,6 +95,7 @@ where
             // AWS's own errors always parse; an unreadable 404/500/501 comes from an endpoint (an emulator)
             // that does not implement the operation.
             match status_of(format!("{:?}", re.raw()).as_str()) {
+                Some(429) => bare_429(err, permission),
                 Some(status @ (404 | 405 | 500 | 501)) => CollectionError {
                     kind: ErrorKind::Unsupported,
                     code: format!("NotImplemented{status}"),
@@ -113,6 +116,16 @@ where
             message: error_chain(err),
             permission,
         },
+    }
+}
+
+/// An HTTP 429 whose body names no AWS error: throttled all the same.
+fn bare_429(err: &(dyn StdError + 'static), permission: Option<String>) -> CollectionError {
+    CollectionError {
+        kind: ErrorKind::Throttled,
+        code: "TooManyRequests429".into(),
+        message: format!("HTTP 429 Too Many Requests without an AWS error code: {}", error_chain(err)),
+        permission,
     }
 }
 
@@ -156,17 +169,23 @@ pub fn error_chain(err: &(dyn StdError + 'static)) -> String {
     parts.join(": ")
 }
 
-/// Stops retries of answers that do not come from AWS: an HTML 404, 405, 500 or 501 page is an endpoint (an
-/// emulator) without the operation, and asking again only adds the back-off to the audit's run time. AWS's
-/// own errors are never HTML, so real throttling and 5xx answers are still retried.
+/// Decides retries from the HTTP status where the SDK's own classifiers cannot read an AWS error:
+/// - an HTML 404, 405, 500 or 501 page is an endpoint (an emulator) without the operation, and asking again
+///   only adds the back-off to the audit's run time; AWS's own errors are never HTML, so real throttling and
+///   5xx answers are still retried;
+/// - a 429, with or without an AWS error code in its body, is throttling and is retried with the throttling
+///   back-off (the SDK retries a 429 only when its body names a throttling code).
 #[derive(Debug, Default)]
 pub struct NonAwsAnswerIsFinal;
 
 impl ClassifyRetry for NonAwsAnswerIsFinal {
     fn classify_retry(&self, ctx: &InterceptorContext) -> RetryAction {
         let Some(response) = ctx.response() else { return RetryAction::NoActionIndicated };
+        let status = response.status().as_u16();
         let html = response.headers().get("content-type").is_some_and(|c| c.starts_with("text/html"));
-        if html && matches!(response.status().as_u16(), 404 | 405 | 500 | 501) {
+        if status == 429 {
+            RetryAction::throttling_error()
+        } else if html && matches!(status, 404 | 405 | 500 | 501) {
             RetryAction::RetryForbidden
         } else {
             RetryAction::NoActionIndicated
@@ -200,6 +219,33 @@ mod tests {
         assert_eq!(kind_of("InternalFailure", "boom", Some(501)), ErrorKind::Unsupported);
         assert_eq!(kind_of("Forbidden", "", Some(403)), ErrorKind::AccessDenied);
         assert_eq!(kind_of("InternalError", "boom", Some(500)), ErrorKind::Other);
+    }
+
+    fn retry_verdict(status: u16, content_type: Option<&str>) -> RetryAction {
+        use aws_smithy_runtime_api::client::interceptors::context::Input;
+        use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+        use aws_smithy_runtime_api::http::StatusCode;
+        use aws_smithy_types::body::SdkBody;
+
+        let mut response = HttpResponse::new(StatusCode::try_from(status).expect("status"), SdkBody::empty());
+        if let Some(t) = content_type {
+            response.headers_mut().insert("content-type", t.to_string());
+        }
+        let mut ctx = InterceptorContext::new(Input::doesnt_matter());
+        ctx.set_response(response);
+        NonAwsAnswerIsFinal.classify_retry(&ctx)
+    }
+
+    #[test]
+    fn answers_are_retried_by_their_status() {
+        assert_eq!(retry_verdict(429, None), RetryAction::throttling_error(), "a bare 429 is throttling");
+        assert_eq!(retry_verdict(429, Some("application/json")), RetryAction::throttling_error());
+        assert_eq!(retry_verdict(500, Some("text/html; charset=utf-8")), RetryAction::RetryForbidden);
+        assert_eq!(retry_verdict(404, Some("text/html")), RetryAction::RetryForbidden);
+        // AWS's own 5xx and throttling answers are left to the SDK's classifiers.
+        assert_eq!(retry_verdict(503, Some("text/xml")), RetryAction::NoActionIndicated);
+        assert_eq!(retry_verdict(500, Some("application/x-amz-json-1.1")), RetryAction::NoActionIndicated);
+        assert_eq!(retry_verdict(200, None), RetryAction::NoActionIndicated);
     }
 
     #[test]

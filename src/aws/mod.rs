@@ -17,6 +17,9 @@ use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::provider::error::CredentialsError;
 use aws_credential_types::provider::{future, ProvideCredentials, SharedCredentialsProvider};
 use aws_credential_types::Credentials;
+use aws_sdk_sts::operation::assume_role::AssumeRoleError;
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+use aws_smithy_runtime_api::client::result::SdkError;
 
 pub use errors::classify;
 pub use recorder::Recorder;
@@ -29,7 +32,7 @@ pub struct AwsOptions {
     pub profile: Option<String>,
     pub region: Option<String>,
     pub endpoint_url: Option<String>,
-    /// Attempts per call, the first included (adaptive retry mode).
+    /// Attempts per call, the first included (standard retry mode: exponential back-off with jitter).
     pub max_attempts: u32,
     /// Limit for one HTTP attempt.
     pub timeout: Duration,
@@ -42,7 +45,7 @@ pub enum AwsError {
     NoCredentials { profile: String, detail: String },
     #[error("cannot read the caller identity (sts:GetCallerIdentity){endpoint}: {detail}")]
     Identity { endpoint: String, detail: String },
-    #[error("timed out after {0:?} resolving credentials and the caller identity; check the network, --endpoint-url and the proxy settings")]
+    #[error("timed out after {0:?} resolving credentials and reading the caller identity (sts:GetCallerIdentity); check the network, --endpoint-url and the proxy settings")]
     IdentityTimeout(Duration),
 }
 
@@ -79,7 +82,10 @@ impl Session {
             .build();
         let mut chain = DefaultCredentialsChain::builder().imds_client(imds);
         let mut loader = aws_config::defaults(BehaviorVersion::latest())
-            .retry_config(RetryConfig::adaptive().with_max_attempts(opts.max_attempts.max(1)))
+            // Standard mode, not adaptive: the adaptive mode's client-side rate limiter, shared by every account
+            // that calls one service in one region, answered a single throttled call with waits of 8-18 s
+            // (bench/faults) although AWS throttles each account on its own.
+            .retry_config(RetryConfig::standard().with_max_attempts(opts.max_attempts.max(1)))
             .timeout_config(
                 TimeoutConfig::builder()
                     .connect_timeout(Duration::from_secs(5).min(opts.timeout))
@@ -108,7 +114,10 @@ impl Session {
         let custom_endpoint = config.endpoint_url().is_some();
         let home_region = config.region().map_or(FALLBACK_REGION.to_string(), |r| r.to_string());
         let recorder = Recorder::default();
-        let limit = Duration::from_secs(30).max(opts.timeout * 2);
+        // A safety net for a credential source that never answers: long enough for every attempt the retry
+        // settings allow, each with its timeout and the longest back-off (20 s), so a call that keeps failing
+        // (throttled, say) ends with its own error instead of this limit's.
+        let limit = Duration::from_secs(30).max((opts.timeout + Duration::from_secs(20)) * opts.max_attempts.max(1));
         let caller = tokio::time::timeout(limit, caller_identity(&config, &recorder))
             .await
             .map_err(|_| AwsError::IdentityTimeout(limit))?
@@ -122,6 +131,10 @@ impl Session {
     }
 
     /// Assumes `role_name` in `account_id` and proves the credentials work.
+    ///
+    /// The role is assumed first, on its own, so a failure is told by its own cause (throttling, access denied)
+    /// within its own retries and timeouts; the credentials it gives then serve the first calls, and the
+    /// provider assumes the role again only when they near expiry.
     pub async fn assume(
         &self,
         account_id: &str,
@@ -129,28 +142,43 @@ impl Session {
         external_id: Option<&str>,
     ) -> Result<AccountAws, CollectionError> {
         let role_arn = format!("arn:{}:iam::{account_id}:role/{role_name}", partition_of(&self.caller.arn));
+        let unreachable = |code: &str, message: String| CollectionError {
+            kind: ErrorKind::AccountUnreachable,
+            code: code.into(),
+            message,
+            permission: Some("sts:AssumeRole".into()),
+        };
         let provider = RecordedAssumeRole {
             sts: sts_client(&self.config, &self.recorder),
             role_arn: role_arn.clone(),
             external_id: external_id.map(str::to_string),
+            primed: std::sync::Mutex::new(None),
         };
+        let first = match provider.assume_role().await {
+            Ok(Ok(credentials)) => credentials,
+            Ok(Err(no_credentials)) => {
+                return Err(unreachable("AssumeRoleFailed", format!("cannot assume {role_arn}: {no_credentials}")))
+            }
+            Err(e) => {
+                let cause = classify(&e, "sts:AssumeRole");
+                let message = format!("cannot assume {role_arn}: {}: {}", cause.code, cause.message);
+                return Err(unreachable("AssumeRoleFailed", message));
+            }
+        };
+        *provider.primed.lock().unwrap_or_else(|p| p.into_inner()) = Some(first);
         let config = self.config.to_builder().credentials_provider(SharedCredentialsProvider::new(provider)).build();
         match caller_identity(&config, &self.recorder).await {
             Ok(c) if c.account == account_id => {
                 Ok(AccountAws { account_id: account_id.to_string(), config, session: self.clone() })
             }
-            Ok(c) => Err(CollectionError {
-                kind: ErrorKind::AccountUnreachable,
-                code: "WrongAccount".into(),
-                message: format!("assuming {role_arn} gave credentials for account {}", c.account),
-                permission: Some("sts:AssumeRole".into()),
-            }),
-            Err(failure) => Err(CollectionError {
-                kind: ErrorKind::AccountUnreachable,
-                code: "AssumeRoleFailed".into(),
-                message: format!("cannot assume {role_arn}: {}", failure.detail()),
-                permission: Some("sts:AssumeRole".into()),
-            }),
+            Ok(c) => Err(unreachable(
+                "WrongAccount",
+                format!("assuming {role_arn} gave credentials for account {}", c.account),
+            )),
+            Err(failure) => Err(unreachable(
+                "AssumeRoleFailed",
+                format!("cannot use the credentials of {role_arn}: {}", failure.detail()),
+            )),
         }
     }
 }
@@ -238,6 +266,32 @@ struct RecordedAssumeRole {
     sts: aws_sdk_sts::Client,
     role_arn: String,
     external_id: Option<String>,
+    /// Credentials already obtained (by `Session::assume`), handed out once before the role is assumed again.
+    primed: std::sync::Mutex<Option<Credentials>>,
+}
+
+type AssumeRoleFailure = SdkError<AssumeRoleError, HttpResponse>;
+
+impl RecordedAssumeRole {
+    async fn assume_role(&self) -> Result<Result<Credentials, CredentialsError>, AssumeRoleFailure> {
+        let mut request = self.sts.assume_role().role_arn(&self.role_arn).role_session_name("dopaudit");
+        if let Some(id) = &self.external_id {
+            request = request.external_id(id);
+        }
+        let out = request.send().await?;
+        Ok(out.credentials().ok_or_else(|| CredentialsError::unhandled("AssumeRole returned no credentials")).map(
+            |c| {
+                let expiry = std::time::SystemTime::try_from(*c.expiration()).ok();
+                Credentials::new(
+                    c.access_key_id(),
+                    c.secret_access_key(),
+                    Some(c.session_token().to_string()),
+                    expiry,
+                    "dopaudit-assume-role",
+                )
+            },
+        ))
+    }
 }
 
 impl ProvideCredentials for RecordedAssumeRole {
@@ -246,24 +300,12 @@ impl ProvideCredentials for RecordedAssumeRole {
         Self: 'a,
     {
         future::ProvideCredentials::new(async move {
-            let mut request = self.sts.assume_role().role_arn(&self.role_arn).role_session_name("dopaudit");
-            if let Some(id) = &self.external_id {
-                request = request.external_id(id);
+            if let Some(primed) = self.primed.lock().unwrap_or_else(|p| p.into_inner()).take() {
+                return Ok(primed);
             }
-            let out = request
-                .send()
+            self.assume_role()
                 .await
-                .map_err(|e| CredentialsError::provider_error(one_line(&errors::error_chain(&e))))?;
-            let c =
-                out.credentials().ok_or_else(|| CredentialsError::unhandled("AssumeRole returned no credentials"))?;
-            let expiry = std::time::SystemTime::try_from(*c.expiration()).ok();
-            Ok(Credentials::new(
-                c.access_key_id(),
-                c.secret_access_key(),
-                Some(c.session_token().to_string()),
-                expiry,
-                "dopaudit-assume-role",
-            ))
+                .map_err(|e| CredentialsError::provider_error(one_line(&errors::error_chain(&e))))?
         })
     }
 }

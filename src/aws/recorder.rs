@@ -7,12 +7,12 @@ use std::sync::{Arc, Mutex};
 
 use aws_smithy_runtime_api::box_error::BoxError;
 use aws_smithy_runtime_api::client::interceptors::context::{
-    BeforeTransmitInterceptorContextRef, FinalizerInterceptorContextRef,
+    BeforeSerializationInterceptorContextRef, BeforeTransmitInterceptorContextRef, FinalizerInterceptorContextRef,
 };
 use aws_smithy_runtime_api::client::interceptors::Intercept;
 use aws_smithy_runtime_api::client::orchestrator::Metadata;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
-use aws_smithy_types::config_bag::ConfigBag;
+use aws_smithy_types::config_bag::{ConfigBag, Storable, StoreReplace};
 
 use crate::snapshot::CallCount;
 
@@ -87,12 +87,39 @@ impl RecordingInterceptor {
     }
 }
 
+/// Marks an operation as counted: its call (and, until it succeeds, its error) is already in the tally.
+#[derive(Debug, Clone, Copy)]
+struct Counted;
+
+impl Storable for Counted {
+    type Storer = StoreReplace<Self>;
+}
+
+/// Counts each operation when it starts, as a failure until it ends well. An operation whose future is dropped
+/// (an outer timeout, a cancelled task) never ends, and still counts as the failed call it was. An attempt counts
+/// when its request is about to be sent, so one that never reached the network (its credentials could not be
+/// resolved, say) does not.
 impl Intercept for RecordingInterceptor {
     fn name(&self) -> &'static str {
         "dopaudit-call-recorder"
     }
 
-    fn read_before_attempt(
+    fn read_before_serialization(
+        &self,
+        _ctx: &BeforeSerializationInterceptorContextRef<'_>,
+        _rc: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        // The operation's metadata is loaded by now (it is not yet in `read_before_execution`).
+        self.bump(cfg, |c| {
+            c.calls += 1;
+            c.errors += 1;
+        });
+        cfg.interceptor_state().store_put(Counted);
+        Ok(())
+    }
+
+    fn read_before_transmit(
         &self,
         _ctx: &BeforeTransmitInterceptorContextRef<'_>,
         _rc: &RuntimeComponents,
@@ -108,11 +135,16 @@ impl Intercept for RecordingInterceptor {
         _rc: &RuntimeComponents,
         cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
-        // Counted at the end, where the operation's metadata is always loaded.
         let failed = matches!(ctx.output_or_error(), Some(Err(_)));
-        self.bump(cfg, |c| {
-            c.calls += 1;
-            c.errors += u64::from(failed);
+        let counted = cfg.load::<Counted>().is_some();
+        self.bump(cfg, |c| match (counted, failed) {
+            (true, false) => c.errors -= 1,
+            (true, true) => {}
+            // Failed before serialization (its configuration): counted only now.
+            (false, _) => {
+                c.calls += 1;
+                c.errors += u64::from(failed);
+            }
         });
         Ok(())
     }
