@@ -10,7 +10,7 @@ use aws_sdk_cloudtrail::types as ct;
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
-use super::{text, to_chrono};
+use super::{bounded, text, to_chrono, PER_RESOURCE};
 use crate::aws::{classify, AccountAws};
 use crate::snapshot::{
     AdvancedEventSelector, BasicEventSelector, BucketVersioning, CloudTrailData, Collected, CollectionError,
@@ -29,30 +29,53 @@ pub async fn collect(
         Ok(out) => out,
         Err(e) => return Collected::Error { error: classify(&e, "cloudtrail:DescribeTrails") },
     };
-    let mut trails = Vec::new();
-    for t in listed.trail_list() {
-        let mut trail = convert_trail(t, region);
-        if trail.home_region == region {
-            trail.status = trail_status(&client, &trail.arn).await;
-            if trail.owner_account() == Some(aws.account_id.as_str()) {
-                trail.event_selectors = event_selectors(&client, &trail.arn).await;
-                if let (true, Some(window)) = (trail.log_file_validation_enabled, integrity_window) {
-                    trail.integrity = integrity(aws, &trail, window).await;
-                }
-            }
-        }
-        trails.push(trail);
-    }
-    let own_buckets: BTreeSet<&str> = trails
+    let trails: Vec<Trail> = listed.trail_list().iter().map(|t| convert_trail(t, region)).collect();
+    let own_buckets: BTreeSet<String> = trails
         .iter()
         .filter(|t| t.home_region == region && t.owner_account() == Some(aws.account_id.as_str()))
-        .filter_map(|t| t.s3_bucket_name.as_deref())
+        .filter_map(|t| t.s3_bucket_name.clone())
         .collect();
-    let mut buckets = Vec::new();
-    for name in own_buckets {
-        buckets.push(bucket(aws, name, region).await);
-    }
+    // Every trail's details and every bucket at once: under network latency the region's time is then the
+    // longest of them, not their sum.
+    let details = bounded(trails, PER_RESOURCE, |trail| {
+        let (aws, client, region) = (aws.clone(), client.clone(), region.to_string());
+        async move { trail_details(&aws, &client, &region, trail, integrity_window).await }
+    });
+    let buckets = bounded(own_buckets, PER_RESOURCE, |name| {
+        let (aws, region) = (aws.clone(), region.to_string());
+        async move { bucket(&aws, &name, &region).await }
+    });
+    let (trails, buckets) = tokio::join!(details, buckets);
     Collected::ok(CloudTrailData { trails, buckets })
+}
+
+/// A trail's status, read in its home region; its event selectors and, with a window, its integrity, read by the
+/// account that owns it. Elsewhere the same calls would repeat work or be denied by design.
+async fn trail_details(
+    aws: &AccountAws,
+    client: &aws_sdk_cloudtrail::Client,
+    region: &str,
+    mut trail: Trail,
+    integrity_window: Option<chrono::Duration>,
+) -> Trail {
+    if trail.home_region != region {
+        return trail;
+    }
+    let owned = trail.owner_account() == Some(aws.account_id.as_str());
+    let (status, selectors) = tokio::join!(trail_status(client, &trail.arn), async {
+        if owned {
+            event_selectors(client, &trail.arn).await
+        } else {
+            Collected::NotCollected
+        }
+    });
+    trail.status = status;
+    trail.event_selectors = selectors;
+    // Integrity reads the latest digest delivery from the status.
+    if let (true, true, Some(window)) = (owned, trail.log_file_validation_enabled, integrity_window) {
+        trail.integrity = integrity(aws, &trail, window).await;
+    }
+    trail
 }
 
 fn convert_trail(t: &ct::Trail, listed_in: &str) -> Trail {
@@ -208,18 +231,20 @@ async fn bucket(aws: &AccountAws, name: &str, trail_region: &str) -> TrailBucket
     let located = crate::aws::bucket_region(aws, name, trail_region).await;
     // Without the location, ask from the trail's region: most trail buckets live there.
     let s3 = aws.s3(located.as_deref().unwrap_or(trail_region));
-    let versioning = match s3.get_bucket_versioning().bucket(name).send().await {
+    let (versioning, object_lock, policy) = tokio::join!(
+        s3.get_bucket_versioning().bucket(name).send(),
+        s3.get_object_lock_configuration().bucket(name).send(),
+        s3.get_bucket_policy().bucket(name).send(),
+    );
+    let versioning = match versioning {
         Ok(v) => Collected::ok(BucketVersioning {
             status: v.status().map(|s| s.as_str().to_string()),
             mfa_delete: v.mfa_delete().map(|s| s.as_str().to_string()),
         }),
         Err(e) => Collected::Error { error: classify(&e, "s3:GetBucketVersioning") },
     };
-    let object_lock = optional(
-        s3.get_object_lock_configuration().bucket(name).send().await,
-        "s3:GetBucketObjectLockConfiguration",
-        "ObjectLockConfigurationNotFoundError",
-        |out| {
+    let object_lock =
+        optional(object_lock, "s3:GetBucketObjectLockConfiguration", "ObjectLockConfigurationNotFoundError", |out| {
             out.object_lock_configuration().map(|c| {
                 let retention = c.rule().and_then(|r| r.default_retention());
                 ObjectLock {
@@ -229,12 +254,8 @@ async fn bucket(aws: &AccountAws, name: &str, trail_region: &str) -> TrailBucket
                     years: retention.and_then(|r| r.years()),
                 }
             })
-        },
-    );
-    let policy =
-        optional(s3.get_bucket_policy().bucket(name).send().await, "s3:GetBucketPolicy", "NoSuchBucketPolicy", |out| {
-            out.policy().map(str::to_string)
         });
+    let policy = optional(policy, "s3:GetBucketPolicy", "NoSuchBucketPolicy", |out| out.policy().map(str::to_string));
     let region = match located {
         Ok(r) => Collected::ok(r),
         Err(error) => Collected::Error { error },

@@ -265,9 +265,8 @@ pub async fn collect(opts: &CollectOptions) -> Result<Snapshot, CollectError> {
     let own = session.own_account();
     let limit = Arc::new(Semaphore::new(opts.concurrency.max(1)));
 
-    let own_regions = aws::region_statuses(&own).await;
+    let (own_regions, own_org) = tokio::join!(aws::region_statuses(&own), aws::describe_organization(&own));
     let regions = resolve_regions(&opts.regions, &own_regions, &mut warnings);
-    let own_org = aws::describe_organization(&own).await;
     let targets = targets(&session, &own, &own_org, opts.org.as_ref(), &mut warnings).await?;
 
     // The organization's tree and policies, read once from the caller's account, alongside everything else.
@@ -674,7 +673,7 @@ async fn enter_account(
         Ok(account) => {
             let (organization, statuses) = match known {
                 Some(k) => k,
-                None => (aws::describe_organization(account).await, aws::region_statuses(account).await),
+                None => tokio::join!(aws::describe_organization(account), aws::region_statuses(account)),
             };
             let organization = match organization {
                 Ok(o) => Collected::ok(o),

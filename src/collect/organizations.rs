@@ -8,11 +8,15 @@
 use aws_sdk_organizations::types::{PolicyType, PolicyTypeSummary};
 use aws_sdk_organizations::Client;
 
+use super::bounded;
 use crate::aws::{classify, AccountAws};
 use crate::snapshot::{
     Collected, CollectionError, DelegatedAdmin, OrgMember, OrgPolicy, OrgRoot, OrgTree, OrgUnit, Organization,
     PolicyTypeState,
 };
+
+/// Organizations calls in flight at once within the tree's reading: its API allows only a few requests a second.
+const ORG_CONCURRENCY: usize = 4;
 
 pub async fn collect(aws: &AccountAws, org: &Organization) -> Collected<OrgTree> {
     let client = aws.organizations(aws.home_region());
@@ -34,20 +38,67 @@ async fn read_tree(client: &Client, org: &Organization) -> Result<OrgTree, Colle
         }));
     }
 
-    // Breadth-first from every root: each parent's OUs and accounts.
+    // Breadth-first from every root, a level at a time: the parents of one level are read together.
     let mut units = Vec::new();
     let mut accounts = Vec::new();
-    let mut queue: Vec<String> = roots.iter().map(|r| r.id.clone()).collect();
-    while let Some(parent) = queue.pop() {
+    let mut level: Vec<String> = roots.iter().map(|r| r.id.clone()).collect();
+    while !level.is_empty() {
+        let found = bounded(level, ORG_CONCURRENCY, |parent| {
+            let client = client.clone();
+            async move { children(&client, parent).await }
+        })
+        .await;
+        level = Vec::new();
+        for read in found {
+            let (child_units, child_accounts) = read?;
+            level.extend(child_units.iter().map(|u| u.id.clone()));
+            units.extend(child_units);
+            accounts.extend(child_accounts);
+        }
+    }
+    units.sort_by(|a, b| a.id.cmp(&b.id));
+    accounts.sort_by(|a, b| a.id.cmp(&b.id));
+
+    let (scps, resource_control_policies, trusted_services, delegated_administrators) = tokio::join!(
+        policies(client, PolicyType::ServiceControlPolicy),
+        policies(client, PolicyType::ResourceControlPolicy),
+        trusted_services(client),
+        delegated_administrators(client),
+    );
+    Ok(OrgTree {
+        id: org.id.clone(),
+        management_account_id: org.management_account_id.clone(),
+        feature_set: org.feature_set.clone(),
+        roots,
+        units,
+        accounts,
+        policies: scps?,
+        resource_control_policies: match resource_control_policies {
+            Ok(p) => Collected::ok(p),
+            Err(error) => Collected::Error { error },
+        },
+        trusted_services,
+        delegated_administrators,
+    })
+}
+
+/// One parent's OUs and accounts.
+async fn children(client: &Client, parent: String) -> Result<(Vec<OrgUnit>, Vec<OrgMember>), CollectionError> {
+    let units = async {
+        let mut units = Vec::new();
         let mut pages = client.list_organizational_units_for_parent().parent_id(&parent).into_paginator().send();
         while let Some(page) = pages.next().await {
             let page = page.map_err(|e| classify(&e, "organizations:ListOrganizationalUnitsForParent"))?;
-            for ou in page.organizational_units() {
-                let id = ou.id().unwrap_or_default().to_string();
-                queue.push(id.clone());
-                units.push(OrgUnit { id, name: ou.name().unwrap_or_default().to_string(), parent_id: parent.clone() });
-            }
+            units.extend(page.organizational_units().iter().map(|ou| OrgUnit {
+                id: ou.id().unwrap_or_default().to_string(),
+                name: ou.name().unwrap_or_default().to_string(),
+                parent_id: parent.clone(),
+            }));
         }
+        Ok::<_, CollectionError>(units)
+    };
+    let accounts = async {
+        let mut accounts = Vec::new();
         let mut pages = client.list_accounts_for_parent().parent_id(&parent).into_paginator().send();
         while let Some(page) = pages.next().await {
             let page = page.map_err(|e| classify(&e, "organizations:ListAccountsForParent"))?;
@@ -58,27 +109,10 @@ async fn read_tree(client: &Client, org: &Organization) -> Result<OrgTree, Colle
                 status: a.status().map_or("ACTIVE", |s| s.as_str()).to_string(),
             }));
         }
-    }
-    units.sort_by(|a, b| a.id.cmp(&b.id));
-    accounts.sort_by(|a, b| a.id.cmp(&b.id));
-
-    let scps = policies(client, PolicyType::ServiceControlPolicy).await?;
-    let resource_control_policies = match policies(client, PolicyType::ResourceControlPolicy).await {
-        Ok(p) => Collected::ok(p),
-        Err(error) => Collected::Error { error },
+        Ok::<_, CollectionError>(accounts)
     };
-    Ok(OrgTree {
-        id: org.id.clone(),
-        management_account_id: org.management_account_id.clone(),
-        feature_set: org.feature_set.clone(),
-        roots,
-        units,
-        accounts,
-        policies: scps,
-        resource_control_policies,
-        trusted_services: trusted_services(client).await,
-        delegated_administrators: delegated_administrators(client).await,
-    })
+    let (units, accounts) = tokio::join!(units, accounts);
+    Ok((units?, accounts?))
 }
 
 fn policy_type_state(t: &PolicyTypeSummary) -> PolicyTypeState {
@@ -96,26 +130,26 @@ async fn policies(client: &Client, kind: PolicyType) -> Result<Vec<OrgPolicy>, C
         let page = page.map_err(|e| classify(&e, "organizations:ListPolicies"))?;
         summaries.extend(page.policies().iter().cloned());
     }
-    let mut out = Vec::new();
-    for summary in summaries {
-        let id = summary.id().unwrap_or_default().to_string();
-        let content = match client.describe_policy().policy_id(&id).send().await {
-            Ok(d) => match d.policy().and_then(|p| p.content()) {
-                Some(c) => Collected::ok(c.to_string()),
-                None => Collected::ok(String::new()),
-            },
-            Err(e) => Collected::Error { error: classify(&e, "organizations:DescribePolicy") },
-        };
-        let targets = targets(client, &id).await;
-        out.push(OrgPolicy {
-            id,
-            name: summary.name().unwrap_or_default().to_string(),
-            aws_managed: summary.aws_managed(),
-            content,
-            targets,
-        });
-    }
-    Ok(out)
+    Ok(bounded(summaries, ORG_CONCURRENCY, |summary| {
+        let client = client.clone();
+        async move {
+            let id = summary.id().unwrap_or_default().to_string();
+            let (content, targets) =
+                tokio::join!(client.describe_policy().policy_id(&id).send(), targets(&client, &id));
+            let content = match content {
+                Ok(d) => Collected::ok(d.policy().and_then(|p| p.content()).unwrap_or_default().to_string()),
+                Err(e) => Collected::Error { error: classify(&e, "organizations:DescribePolicy") },
+            };
+            OrgPolicy {
+                id,
+                name: summary.name().unwrap_or_default().to_string(),
+                aws_managed: summary.aws_managed(),
+                content,
+                targets,
+            }
+        }
+    })
+    .await)
 }
 
 async fn targets(client: &Client, policy_id: &str) -> Collected<Vec<String>> {
