@@ -164,12 +164,14 @@ fn collect_cmd(
     stderr_is_terminal: bool,
 ) -> Result<Verdict, Error> {
     let snapshot = collect_live(catalogue, &args.aws, args.quiet, stderr, stderr_is_terminal)?;
-    let mut json = serde_json::to_vec_pretty(&snapshot).map_err(|e| out_err(e.into()))?;
-    json.push(b'\n');
+    let write_json = |out: &mut dyn Write| -> std::io::Result<()> {
+        serde_json::to_writer_pretty(&mut *out, &snapshot)?;
+        writeln!(out)
+    };
     if args.output.as_os_str() == "-" {
-        stdout.write_all(&json).map_err(out_err)?;
+        write_json(stdout).map_err(out_err)?;
     } else {
-        write_atomically(&args.output, &json)?;
+        write_atomically(&args.output, write_json)?;
         if !args.quiet {
             writeln!(stderr, "dopaudit: wrote {}", args.output.display()).map_err(out_err)?;
         }
@@ -240,9 +242,7 @@ fn audit(
     };
     for (path, format) in &outputs {
         let file_opts = RenderOptions { color: false, ..opts };
-        let mut buf = Vec::new();
-        render(&report, catalogue, *format, &file_opts, &mut buf).map_err(out_err)?;
-        write_atomically(path, &buf)?;
+        write_atomically(path, |out| render(&report, catalogue, *format, &file_opts, out))?;
     }
     if !args.quiet {
         render(&report, catalogue, args.format, &opts, stdout).map_err(out_err)?;
@@ -323,9 +323,7 @@ fn merge_cmd(
         width: crate::report::style::text_width(),
     };
     for (path, format) in &outputs {
-        let mut buf = Vec::new();
-        render(&report, catalogue, *format, &opts, &mut buf).map_err(out_err)?;
-        write_atomically(path, &buf)?;
+        write_atomically(path, |out| render(&report, catalogue, *format, &opts, out))?;
     }
     match (args.format, outputs.is_empty()) {
         (Some(format), _) => render(&report, catalogue, format, &opts, stdout).map_err(out_err)?,
@@ -336,7 +334,8 @@ fn merge_cmd(
 }
 
 /// Writes a whole file or nothing: into a temporary file beside it, then renamed over it.
-fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+/// The content is streamed into the temporary file, so a report of any size is never held whole in memory.
+fn write_atomically(path: &Path, write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> Result<(), Error> {
     let fail = |source| Error::Output { path: path.display().to_string(), source };
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
@@ -344,7 +343,13 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), Error> {
     };
     let name = path.file_name().ok_or_else(|| fail(std::io::Error::other("not a file name")))?;
     let tmp = dir.join(format!(".{}.dopaudit-{}.tmp", name.to_string_lossy(), std::process::id()));
-    let result = std::fs::write(&tmp, bytes).and_then(|_| std::fs::rename(&tmp, path));
+    let result = std::fs::File::create(&tmp)
+        .and_then(|file| {
+            let mut out = std::io::BufWriter::with_capacity(1 << 16, file);
+            write(&mut out)?;
+            out.into_inner().map_err(|e| e.into_error()).map(drop)
+        })
+        .and_then(|_| std::fs::rename(&tmp, path));
     if result.is_err() {
         let _ = std::fs::remove_file(&tmp);
     }

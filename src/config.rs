@@ -218,12 +218,12 @@ impl Config {
                     "resource": rule.resource, "reason": rule.reason, "expires": last,
                 }),
                 notes: check.map(|c| c.notes.clone()).unwrap_or_default(),
-                remediation: Remediation {
+                remediation: std::sync::Arc::new(Remediation {
                     text: "Fix the findings it covered, or renew the suppression with a new date and a current reason."
                         .into(),
                     cli: None,
                     cloudformation: None,
-                },
+                }),
                 suppression: None,
                 baseline: None,
             });

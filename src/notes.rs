@@ -129,7 +129,8 @@ pub struct CheckMeta {
     /// catalogue requires one), e.g. `organizations` for the SCP checks, which read only the organization's policies.
     pub service: String,
     pub rationale: String,
-    pub remediation: Remediation,
+    /// Shared with every finding of the check, so a large report holds one copy of the text.
+    pub remediation: std::sync::Arc<Remediation>,
     pub section: SectionRef,
 }
 
@@ -265,11 +266,11 @@ impl Catalogue {
                     service: c.permissions.first().and_then(|p| p.split_once(':')).map_or("", |(s, _)| s).to_string(),
                     permissions: c.permissions,
                     rationale: normalise_text(&c.rationale),
-                    remediation: Remediation {
+                    remediation: std::sync::Arc::new(Remediation {
                         text: normalise_text(&c.remediation.text),
                         cli: c.remediation.cli.map(|s| s.trim().to_string()),
                         cloudformation: c.remediation.cloudformation.map(|s| s.trim_end().to_string()),
-                    },
+                    }),
                     section: section_ref.clone(),
                 });
             }

@@ -304,15 +304,20 @@ fn services_narrow_what_is_read_and_judged() {
     let snap = dir.path().join("snap.json");
     let snap_arg = snap.to_str().expect("UTF-8 temp path");
     let narrow = ["--regions", REGIONS, "--services", "cloudtrail,config"];
-    run(dopaudit_live(&moto, &[&["collect", "-o", snap_arg][..], &narrow[..]].concat())).expect_code(0);
-    let snapshot: Value =
-        serde_json::from_str(&std::fs::read_to_string(&snap).expect("snapshot written")).expect("the snapshot is JSON");
-    let services: std::collections::BTreeSet<String> = snapshot["collection"]["calls"]
-        .as_array()
-        .expect("calls recorded")
-        .iter()
-        .map(|c| c["service"].as_str().expect("a service").to_ascii_lowercase())
-        .collect();
+    let collect = |services: &[&str]| -> (Value, std::collections::BTreeSet<String>) {
+        run(dopaudit_live(&moto, &[&["collect", "-o", snap_arg, "--regions", REGIONS][..], services].concat()))
+            .expect_code(0);
+        let snapshot: Value = serde_json::from_str(&std::fs::read_to_string(&snap).expect("snapshot written"))
+            .expect("the snapshot is JSON");
+        let read = snapshot["collection"]["calls"]
+            .as_array()
+            .expect("calls recorded")
+            .iter()
+            .map(|c| c["service"].as_str().expect("a service").to_ascii_lowercase())
+            .collect();
+        (snapshot, read)
+    };
+    let (snapshot, services) = collect(&narrow[2..]);
     let allowed = ["cloudtrail", "config", "s3", "sts", "account", "organizations"];
     let stray: Vec<&String> = services.iter().filter(|s| !allowed.contains(&s.as_str())).collect();
     assert!(stray.is_empty(), "calls outside cloudtrail and config: {stray:?} (all: {services:?})");
@@ -331,4 +336,10 @@ fn services_narrow_what_is_read_and_judged() {
     assert!(!want.is_empty());
     assert_eq!(got, want, "{}", diff_statuses(&want, &got));
     assert_eq!(live["scope"]["services"], serde_json::json!(["cloudtrail", "config"]));
+
+    // A selected check that reads one service of a collector's group (the Detective delegated-administrator check
+    // reads GuardDuty) makes the collector read that service, not the group's others (Systems Manager).
+    let (_, services) = collect(&["--services", "organizations"]);
+    assert!(services.contains("guardduty"), "{services:?}");
+    assert!(!services.contains("ssm"), "Systems Manager read for no selected check: {services:?}");
 }

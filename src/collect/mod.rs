@@ -283,6 +283,7 @@ pub async fn collect(opts: &CollectOptions) -> Result<Snapshot, CollectError> {
 
     let services = opts.regional();
     let read_iam = opts.reads("iam");
+    let (read_guardduty, read_ssm) = (opts.reads("guardduty"), opts.reads("ssm"));
     let progress = progress_bar(
         opts.progress,
         targets.len() as u64 * (2 + services.len() as u64 * regions.len() as u64),
@@ -371,7 +372,9 @@ pub async fn collect(opts: &CollectOptions) -> Result<Snapshot, CollectError> {
                         Service::Monitoring => {
                             Section::Monitoring(Box::new(monitoring::collect(&account, &region).await))
                         }
-                        Service::Security => Section::Security(Box::new(security::collect(&account, &region).await)),
+                        Service::Security => Section::Security(Box::new(
+                            security::collect(&account, &region, read_guardduty, read_ssm).await,
+                        )),
                     };
                     progress.inc(1);
                     (ai, ri, section)

@@ -29,10 +29,27 @@ const REPORT_POLL: Duration = Duration::from_secs(2);
 const REPORT_NOT_READY: [&str; 3] = ["ReportNotPresent", "ReportExpired", "ReportInProgress"];
 
 /// Everything the security checks read in one (account, region).
-pub async fn collect(aws: &AccountAws, region: &str) -> SecuritySections {
+/// `read_guardduty`, `read_ssm`: whether the checks that run need each service (`--services` may select a check
+/// that reads GuardDuty and none that reads Systems Manager); a service not needed is left not collected.
+pub async fn collect(aws: &AccountAws, region: &str, read_guardduty: bool, read_ssm: bool) -> SecuritySections {
     let guardduty_client = aws.guardduty(region);
     let ssm_client = aws.ssm(region);
-    let (guardduty, ssm) = tokio::join!(guardduty(&guardduty_client), ssm(&ssm_client));
+    let (guardduty, ssm) = tokio::join!(
+        async {
+            if read_guardduty {
+                guardduty(&guardduty_client).await
+            } else {
+                Collected::NotCollected
+            }
+        },
+        async {
+            if read_ssm {
+                ssm(&ssm_client).await
+            } else {
+                Collected::NotCollected
+            }
+        },
+    );
     SecuritySections { guardduty, ssm }
 }
 

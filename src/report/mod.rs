@@ -81,7 +81,8 @@ pub struct Finding {
     pub evidence: serde_json::Value,
     /// Study note ids; each resolves with `dopaudit explain`.
     pub notes: Vec<String>,
-    pub remediation: Remediation,
+    /// The check's remediation, shared by its findings.
+    pub remediation: std::sync::Arc<Remediation>,
     /// Why this finding is `suppressed` (a `dopaudit.toml` suppression that matched it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub suppression: Option<Suppression>,
@@ -487,7 +488,7 @@ mod tests {
             message: "m".into(),
             evidence: serde_json::json!({}),
             notes: vec![],
-            remediation: Remediation::default(),
+            remediation: Default::default(),
             suppression: None,
             baseline: None,
         }
