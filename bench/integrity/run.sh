@@ -75,16 +75,12 @@ py=$venv/bin/python
 dopaudit=$root/target/release/dopaudit
 ct_fixtures=$root/target/release/examples/ct_fixtures
 
-say() { printf 'run.sh: %s\n' "$*" >&2; }
-die() {
-    say "error: $*"
-    exit 1
-}
+# shellcheck source=bench/lib.sh
+source "$root/bench/lib.sh"
 
 # --- 1. bench/.venv: the pinned AWS CLI and moto -------------------------------------------------------------------
 
-moto_line="$(grep -E '^[[:space:]]*moto(\[[^]]*\])?[[:space:]]*==' scripts/moto-requirements.txt | head -n 1 | tr -d '[:space:]')"
-[[ -n $moto_line ]] || die "scripts/moto-requirements.txt has no moto[server]==VERSION line"
+moto_line="$(moto_requirement)"
 requirements="awscli==$AWSCLI_VERSION
 $moto_line"
 
@@ -125,10 +121,7 @@ fi
 
 # --- 3. an environment that can only reach the emulator -------------------------------------------------------------
 
-unset AWS_PROFILE AWS_DEFAULT_PROFILE AWS_SESSION_TOKEN AWS_SECURITY_TOKEN AWS_ROLE_ARN AWS_ROLE_SESSION_NAME \
-    AWS_WEB_IDENTITY_TOKEN_FILE AWS_CONTAINER_CREDENTIALS_RELATIVE_URI AWS_CONTAINER_CREDENTIALS_FULL_URI \
-    AWS_CONTAINER_AUTHORIZATION_TOKEN AWS_ENDPOINT_URL AWS_CA_BUNDLE
-while read -r var; do unset "$var"; done < <(compgen -e | grep '^AWS_ENDPOINT_URL_' || true)
+forget_aws_environment
 
 RUN_DIR=${RUN_DIR:-$here/.data/run-$(date -u +%Y%m%dT%H%M%SZ)}
 mkdir -p "$RUN_DIR"
@@ -142,61 +135,7 @@ export NO_PROXY="127.0.0.1${NO_PROXY:+,$NO_PROXY}" no_proxy="127.0.0.1${no_proxy
 
 # --- 4. moto and the shim, stopped by PID however the script ends ---------------------------------------------------
 
-moto_pid=
-shim_pid=
-
-# SIGTERM, then SIGKILL if it is still there 10 s later. Only the PIDs this script started.
-# shellcheck disable=SC2317 # reached through the EXIT trap
-stop_pid() {
-    local pid=$1 i
-    [[ -n $pid ]] || return 0
-    kill "$pid" 2>/dev/null || return 0
-    for ((i = 0; i < 100; i++)); do
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.1
-    done
-    if kill -0 "$pid" 2>/dev/null; then kill -KILL "$pid" 2>/dev/null || true; fi
-    wait "$pid" 2>/dev/null || true
-}
-# shellcheck disable=SC2317 # reached through the EXIT trap
-cleanup() {
-    local pid
-    pid=$shim_pid shim_pid=
-    stop_pid "$pid"
-    pid=$moto_pid moto_pid=
-    stop_pid "$pid"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-# Runs a command that exits when this shell dies, even by SIGKILL (PR_SET_PDEATHSIG, Linux); exec keeps the PID.
-start_bg() {
-    "$py" -c 'import ctypes, os, signal, sys
-try:
-    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)
-except (AttributeError, OSError):
-    pass
-os.execv(sys.argv[1], sys.argv[1:])' "$@" </dev/null &
-}
-
-# moto picks its own free port (-p 0) and logs it, so no other process can take it between choosing and binding.
-start_bg "$venv/bin/moto_server" -H 127.0.0.1 -p 0 >"$RUN_DIR/moto.log" 2>&1
-moto_pid=$!
-moto_port=
-for ((i = 0; i < 300; i++)); do
-    kill -0 "$moto_pid" 2>/dev/null || die "moto_server exited: $(tail -n 5 "$RUN_DIR/moto.log")"
-    moto_port="$(sed -n -E 's#.*Running on http://127\.0\.0\.1:([0-9]+).*#\1#p' "$RUN_DIR/moto.log" | head -n 1)"
-    if [[ -n $moto_port ]] && "$py" -c 'import sys, urllib.request
-urllib.request.build_opener(urllib.request.ProxyHandler({})).open(sys.argv[1], timeout=2).read()' \
-        "http://127.0.0.1:$moto_port/moto-api/" 2>/dev/null; then
-        break
-    fi
-    moto_port=
-    sleep 0.1
-done
-[[ -n $moto_port ]] || die "moto_server did not answer within 30 s; see $RUN_DIR/moto.log"
-moto_url=http://127.0.0.1:$moto_port
+start_moto "$venv/bin/moto_server"
 
 say "moto $moto_url (pid $moto_pid), outputs in $RUN_DIR"
 keys_file=$RUN_DIR/public-keys.json
@@ -204,23 +143,10 @@ shim_url=
 
 # start_shim NAME [shim.py options...]: a shim in front of moto, its files named $RUN_DIR/shim-NAME.*; one at a time.
 start_shim() {
-    local name=$1 pid i
+    local name=$1
     shift
-    pid=$shim_pid shim_pid=
-    stop_pid "$pid"
-    rm -f "$RUN_DIR/shim-$name.port"
-    start_bg "$py" "$here/shim.py" --upstream "$moto_url" --port 0 --port-file "$RUN_DIR/shim-$name.port" \
-        --latency-ms "$LATENCY_MS" --public-keys "$keys_file" --stats "$RUN_DIR/shim-$name.stats.json" \
-        ${SHIM_TRACE:+--trace "$RUN_DIR/shim-$name.trace.jsonl"} "$@" \
-        >"$RUN_DIR/shim-$name.out" 2>"$RUN_DIR/shim-$name.err"
-    shim_pid=$!
-    for ((i = 0; i < 100; i++)); do
-        [[ -s $RUN_DIR/shim-$name.port ]] && break
-        kill -0 "$shim_pid" 2>/dev/null || die "shim.py exited: $(tail -n 5 "$RUN_DIR/shim-$name.err")"
-        sleep 0.1
-    done
-    [[ -s $RUN_DIR/shim-$name.port ]] || die "shim.py did not start within 10 s"
-    shim_url=http://127.0.0.1:$(cat "$RUN_DIR/shim-$name.port")
+    launch_shim "shim-$name" --latency-ms "$LATENCY_MS" --public-keys "$keys_file" \
+        ${SHIM_TRACE:+--trace "$RUN_DIR/shim-$name.trace.jsonl"} "$@"
     say "shim $shim_url (pid $shim_pid, +${LATENCY_MS} ms per request${*:+, $*})"
 }
 

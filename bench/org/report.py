@@ -6,10 +6,11 @@
     report.py findings prowler|dopaudit FILE...  prints "results fails" counted from the tools' output files
     report.py summary SUMMARY KEY                a value from seed.py's --summary (accounts, members, regions)
     report.py table RESULTS                      the side-by-side table of run.sh's results.jsonl
+    report.py bound RESULTS LATENCY_MS CHAIN C   dopaudit's wall time against the latency lower bound
     report.py timeline DIR...                    where one Prowler run's time went (needs PROWLER_ARGS="--log-level
                                                  INFO"; DIR is RUN_DIR/prowler/ACCOUNT)
-    report.py timed OUT CMD...                   runs CMD, writes "<wall seconds> <peak RSS KiB>" to OUT (what
-                                                 `/usr/bin/time -f '%e %M' -o OUT` writes), exits with CMD's status
+    report.py timed OUT CMD...                   runs CMD, writes "<wall s> <peak RSS KiB> <user s> <system s>" to OUT
+                                                 (what `/usr/bin/time -f '%e %M %U %S' -o OUT` writes); CMD's status
 
 Findings are counted the same way for both tools: every verdict on a resource is a result; "fails" are the
 results whose status is fail. Prowler's json-ocsf file is a JSON array of OCSF findings whose status_code is PASS,
@@ -124,13 +125,20 @@ def table(path: str) -> None:
                 f"{r['requests']:>9} {r['results']:>8} {r['fails']:>6}  {r['status']}"
             )
         print()
-    print(f"{'tool':<10} {'runs':>4} {'wall s':>9} {'peak RSS MiB':>13} {'requests':>9} {'results':>8} {'fails':>6}  status")
+    print(
+        f"{'tool':<10} {'runs':>4} {'wall s':>9} {'CPU s':>8} {'emulator CPU s':>15} {'peak RSS MiB':>13} "
+        f"{'requests':>9} {'results':>8} {'fails':>6}  status"
+    )
     for r in tools:
         if r.get("status") == "skipped":
-            print(f"{r['tool']:<10} {'-':>4} {'-':>9} {'-':>13} {'-':>9} {'-':>8} {'-':>6}  skipped: {r.get('why', '')}")
+            print(
+                f"{r['tool']:<10} {'-':>4} {'-':>9} {'-':>8} {'-':>15} {'-':>13} {'-':>9} {'-':>8} {'-':>6}  "
+                f"skipped: {r.get('why', '')}"
+            )
             continue
         print(
-            f"{r['tool']:<10} {r['runs']:>4} {r['wall_s']:>9.2f} {r['rss_mib']:>13.1f} {r['requests']:>9} "
+            f"{r['tool']:<10} {r['runs']:>4} {r['wall_s']:>9.2f} {r.get('cpu_s', 0):>8.2f} "
+            f"{r.get('emulator_cpu_s', 0):>15.2f} {r['rss_mib']:>13.1f} {r['requests']:>9} "
             f"{r['results']:>8} {r['fails']:>6}  {r['status']}"
         )
     by_tool = {r["tool"]: r for r in tools}
@@ -140,11 +148,31 @@ def table(path: str) -> None:
             print("(not comparable as they stand: a run did not finish cleanly)")
         print(
             f"{'prowler/dopaudit':<16} wall {fmt_ratio(p['wall_s'], d['wall_s'])}, "
+            f"CPU {fmt_ratio(p.get('cpu_s'), d.get('cpu_s'))}, "
             f"peak RSS {fmt_ratio(p['rss_mib'], d['rss_mib'])}, requests {fmt_ratio(p['requests'], d['requests'])}, "
             f"results {fmt_ratio(p['results'], d['results'])}"
         )
     else:
         print("prowler/dopaudit: ratios need both tools (dopaudit skipped)")
+
+
+def bound(path: str, latency_ms: str, chain: str, concurrency: str) -> None:
+    """dopaudit's wall time against the latency lower bound: no client can finish sooner than its longest chain of
+    dependent calls takes (CHAIN x latency), nor sooner than its requests take when `concurrency` are in flight
+    at every moment (requests x latency / concurrency)."""
+    latency = float(latency_ms) / 1000
+    rows = [json.loads(line) for line in open(path, encoding="utf-8") if line.strip()]
+    d = next((r for r in rows if r.get("kind") == "tool" and r.get("tool") == "dopaudit" and "wall_s" in r), None)
+    if d is None:
+        raise SystemExit("no dopaudit run to compare with the bound")
+    by_chain = int(chain) * latency
+    by_volume = d["requests"] * latency / int(concurrency)
+    lower = max(by_chain, by_volume)
+    print(
+        f"latency bound: max(chain {chain} x {latency_ms} ms = {by_chain:.2f} s, {d['requests']} requests x "
+        f"{latency_ms} ms / {concurrency} in flight = {by_volume:.2f} s) = {lower:.2f} s; dopaudit took "
+        f"{d['wall_s']:.2f} s = {d['wall_s'] / lower:.2f}x the bound"
+    )
 
 
 def timed(out_path: str, command: list[str]) -> int:
@@ -167,7 +195,7 @@ def timed(out_path: str, command: list[str]) -> int:
             continue
     wall = time.monotonic() - started
     with open(out_path, "w", encoding="utf-8") as f:
-        f.write(f"{wall:.2f} {usage.ru_maxrss}\n")
+        f.write(f"{wall:.2f} {usage.ru_maxrss} {usage.ru_utime:.2f} {usage.ru_stime:.2f}\n")
     return os.waitstatus_to_exitcode(status) if os.WIFEXITED(status) else 128 + os.WTERMSIG(status)
 
 
@@ -218,6 +246,8 @@ def main(argv: list[str]) -> int:
         summary(*args)
     elif command == "table" and len(args) == 1:
         table(args[0])
+    elif command == "bound" and len(args) == 4:
+        bound(*args)
     elif command == "timeline" and args:
         timeline(args)
     elif command == "timed" and len(args) >= 2:

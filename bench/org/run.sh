@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Organization benchmark: Prowler (and, once it has --services, dopaudit) auditing the same moto-emulated AWS
+# Organization benchmark: Prowler and dopaudit auditing the same moto-emulated AWS
 # Organization through the same counting proxy (a script, not a test).
 #
 #   bench/org/run.sh
@@ -32,6 +32,8 @@
 #   WARMUP (1)              fill Kingfisher's rule cache before the measured runs; 0: the first run pays ~7 s
 #   DOPAUDIT_BIN (target/release/dopaudit), DOPAUDIT_ARGS (extra arguments), DOPAUDIT_TIMEOUT (900)
 #   SKIP_DOPAUDIT=1         do not run dopaudit even when it is there
+#   SKIP_PROWLER=1          do not run Prowler (for organizations too large to wait for it: ~25 s per account)
+#   CHAIN (10)              dopaudit's longest chain of dependent calls, for the latency bound (BENCHMARKS.md)
 #   RUN_DIR                 where everything goes (default bench/org/.data/run-<UTC time>)
 #
 # Needs python3 (3.10 to 3.12 for Prowler) with venv, and PyPI the first time. Never builds Rust.
@@ -41,17 +43,9 @@ here="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)"
 root="$(cd -- "$here/../.." && pwd -P)"
 cd "$root"
 
-case ${1:-} in
--h | --help)
-    sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'
-    exit 0
-    ;;
-"") ;;
-*)
-    printf 'usage: %s   (settings come from the environment; see --help)\n' "$0" >&2
-    exit 2
-    ;;
-esac
+# shellcheck source=bench/lib.sh
+source "$root/bench/lib.sh"
+help_or_usage "$@"
 
 ACCOUNTS=${ACCOUNTS:-3}
 REGIONS=${REGIONS:-us-east-1,eu-west-1,ap-southeast-2}
@@ -69,11 +63,6 @@ DOPAUDIT_TIMEOUT=${DOPAUDIT_TIMEOUT:-900}
 ACCESS_ROLE=OrganizationAccountAccessRole
 HOME_REGION=us-east-1
 
-say() { printf 'run.sh: %s\n' "$*" >&2; }
-die() {
-    say "error: $*"
-    exit 1
-}
 
 [[ $ACCOUNTS =~ ^[0-9]+$ ]] || die "ACCOUNTS must be a whole number, not '$ACCOUNTS'"
 [[ $LATENCY_MS =~ ^[0-9]+([.][0-9]+)?$ ]] || die "LATENCY_MS must be a number of milliseconds, not '$LATENCY_MS'"
@@ -92,8 +81,7 @@ results_file=$RUN_DIR/results.jsonl
 venv=$root/bench/.venv
 py=$venv/bin/python
 pvenv=$root/bench/.venv-prowler
-moto_line="$(grep -E '^[[:space:]]*moto(\[[^]]*\])?[[:space:]]*==' scripts/moto-requirements.txt | head -n 1 | tr -d '[:space:]')"
-[[ -n $moto_line ]] || die "scripts/moto-requirements.txt has no moto[server]==VERSION line"
+moto_line="$(moto_requirement)"
 moto_version=${moto_line##*==}
 prowler_line="prowler==$PROWLER_VERSION"
 
@@ -137,10 +125,7 @@ fi
 
 # --- 2. an environment that reaches only the emulator ---------------------------------------------------------------
 
-unset AWS_PROFILE AWS_DEFAULT_PROFILE AWS_SESSION_TOKEN AWS_SECURITY_TOKEN AWS_ROLE_ARN AWS_ROLE_SESSION_NAME \
-    AWS_WEB_IDENTITY_TOKEN_FILE AWS_CONTAINER_CREDENTIALS_RELATIVE_URI AWS_CONTAINER_CREDENTIALS_FULL_URI \
-    AWS_CONTAINER_AUTHORIZATION_TOKEN AWS_ENDPOINT_URL AWS_CA_BUNDLE
-while read -r var; do unset "$var"; done < <(compgen -e | grep '^AWS_ENDPOINT_URL_' || true)
+forget_aws_environment
 printf '[default]\nregion = %s\ns3 =\n    addressing_style = path\n' "$HOME_REGION" >"$RUN_DIR/aws-config"
 export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_REGION=$HOME_REGION AWS_DEFAULT_REGION=$HOME_REGION
 export AWS_EC2_METADATA_DISABLED=true AWS_CONFIG_FILE=$RUN_DIR/aws-config AWS_SHARED_CREDENTIALS_FILE=/dev/null
@@ -148,76 +133,8 @@ export NO_PROXY="127.0.0.1,localhost${NO_PROXY:+,$NO_PROXY}" no_proxy="127.0.0.1
 
 # --- 3. moto and the shim, stopped by PID however the script ends ---------------------------------------------------
 
-moto_pid=
-shim_pid=
-
-# SIGTERM, then SIGKILL 10 s later if it is still there. Only PIDs this script started.
-# shellcheck disable=SC2317 # reached through the EXIT trap
-stop_pid() {
-    local pid=$1 i
-    [[ -n $pid ]] || return 0
-    kill "$pid" 2>/dev/null || return 0
-    for ((i = 0; i < 100; i++)); do
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.1
-    done
-    if kill -0 "$pid" 2>/dev/null; then kill -KILL "$pid" 2>/dev/null || true; fi
-    wait "$pid" 2>/dev/null || true
-}
-# shellcheck disable=SC2317 # reached through the EXIT trap
-cleanup() {
-    local pid
-    pid=$shim_pid shim_pid=
-    stop_pid "$pid"
-    pid=$moto_pid moto_pid=
-    stop_pid "$pid"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-# Runs a command that gets SIGTERM when this shell dies, even by SIGKILL (Linux PR_SET_PDEATHSIG); exec keeps the
-# PID, so $! is the command's own.
-with_pdeathsig() {
-    "$py" -c 'import ctypes, os, signal, sys
-try:
-    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)
-except (AttributeError, OSError):
-    pass
-os.execvp(sys.argv[1], sys.argv[1:])' "$@"
-}
-
-http_ok() {
-    "$py" -c 'import sys, urllib.request
-urllib.request.build_opener(urllib.request.ProxyHandler({})).open(sys.argv[1], timeout=2).read()' "$1" 2>/dev/null
-}
-
-# moto chooses its own free port (-p 0) and logs it: nothing else can take the port between choosing and binding.
-with_pdeathsig "$venv/bin/moto_server" -H 127.0.0.1 -p 0 >"$RUN_DIR/moto.log" 2>&1 </dev/null &
-moto_pid=$!
-moto_port=
-for ((i = 0; i < 300; i++)); do
-    kill -0 "$moto_pid" 2>/dev/null || die "moto_server exited: $(tail -n 5 "$RUN_DIR/moto.log")"
-    moto_port="$(sed -n -E 's#.*Running on http://127\.0\.0\.1:([0-9]+).*#\1#p' "$RUN_DIR/moto.log" | head -n 1)"
-    [[ -n $moto_port ]] && http_ok "http://127.0.0.1:$moto_port/moto-api/" && break
-    moto_port=
-    sleep 0.1
-done
-[[ -n $moto_port ]] || die "moto_server did not answer within 30 s; see $RUN_DIR/moto.log"
-moto_url=http://127.0.0.1:$moto_port
-
-shim=$root/bench/integrity/shim.py
-[[ -f $shim ]] || die "$shim is missing (it may have moved: update \$shim in $0)"
-with_pdeathsig "$py" "$shim" --upstream "$moto_url" --port 0 --port-file "$RUN_DIR/shim.port" \
-    --latency-ms "$LATENCY_MS" --stats "$RUN_DIR/shim.stats.json" >"$RUN_DIR/shim.out" 2>"$RUN_DIR/shim.err" </dev/null &
-shim_pid=$!
-for ((i = 0; i < 100; i++)); do
-    [[ -s $RUN_DIR/shim.port ]] && break
-    kill -0 "$shim_pid" 2>/dev/null || die "shim.py exited: $(tail -n 5 "$RUN_DIR/shim.err")"
-    sleep 0.1
-done
-[[ -s $RUN_DIR/shim.port ]] || die "shim.py did not start within 10 s"
-shim_url=http://127.0.0.1:$(cat "$RUN_DIR/shim.port")
+start_moto "$venv/bin/moto_server"
+launch_shim shim --latency-ms "$LATENCY_MS"
 say "moto $moto_url (pid $moto_pid), shim $shim_url (pid $shim_pid, +$LATENCY_MS ms per request), outputs in $RUN_DIR"
 
 # --- 4. the organization --------------------------------------------------------------------------------------------
@@ -238,15 +155,16 @@ IFS=, read -r -a services <<<"$SERVICES"
 shim_stats() { "$py" "$here/report.py" stats "$shim_url" >"$1"; }
 
 # measure DIR TIMEOUT CMD...: runs CMD with stdout/stderr in DIR, stopped after TIMEOUT s (and killed 10 s later).
-# Sets m_rc, m_wall (s), m_rss_mib, m_requests (the shim's count over the run; by operation in DIR/requests.json).
+# Sets m_rc, m_wall (s), m_rss_mib, m_cpu (user + system s), m_emulator_cpu (moto's and the shim's CPU s), m_requests (the shim's count over the run; by operation in DIR/requests.json).
 measure() {
     local dir=$1 limit=$2 started ended line
     shift 2
     mkdir -p "$dir"
-    local timer=(/usr/bin/time -f '%e %M' -o "$dir/time.txt")
+    local timer=(/usr/bin/time -f '%e %M %U %S' -o "$dir/time.txt")
     [[ -x /usr/bin/time ]] || timer=("$py" "$here/report.py" timed "$dir/time.txt")
     rm -f "$dir/time.txt"
     shim_stats "$dir/shim-before.json"
+    emulator_before="$(emulator_cpu)"
     started=$EPOCHREALTIME
     set +e
     # timeout puts itself and everything under it in one process group and signals the whole group, so a run
@@ -255,25 +173,42 @@ measure() {
     m_rc=$?
     set -e
     ended=$EPOCHREALTIME
+    m_emulator_cpu="$(awk -v a="$emulator_before" -v b="$(emulator_cpu)" 'BEGIN { printf "%.2f", b - a }')"
     shim_stats "$dir/shim-after.json"
     m_requests="$("$py" "$here/report.py" delta "$dir/shim-before.json" "$dir/shim-after.json" "$dir/requests.json")"
     line="$(tail -n 1 "$dir/time.txt" 2>/dev/null || true)"
-    if [[ $line =~ ^([0-9.]+)\ ([0-9]+)$ ]]; then
+    if [[ $line =~ ^([0-9.]+)\ ([0-9]+)\ ([0-9.]+)\ ([0-9.]+)$ ]]; then
         m_wall=${BASH_REMATCH[1]}
         m_rss_mib="$(awk -v k="${BASH_REMATCH[2]}" 'BEGIN { printf "%.1f", k / 1024 }')"
+        m_cpu="$(awk -v u="${BASH_REMATCH[3]}" -v s="${BASH_REMATCH[4]}" 'BEGIN { printf "%.2f", u + s }')"
     else # stopped by timeout before time(1) could write
         m_wall="$(awk -v a="$started" -v b="$ended" 'BEGIN { printf "%.2f", b - a }')"
-        m_rss_mib=0
+        m_rss_mib=0 m_cpu=0
     fi
 }
 
-# record KIND TOOL ACCOUNT RUNS WALL RSS REQUESTS RESULTS FAILS STATUS
+# CPU seconds used so far by moto and the shim together (utime + stime, from /proc). $moto_pid and $shim_pid are
+# the subshells that started them (`with_pdeathsig ... &`), so their children count too.
+emulator_cpu() {
+    local pid total=0 ticks
+    ticks="$(getconf CLK_TCK)"
+    # shellcheck disable=SC2046 # one PID per word
+    for pid in "$moto_pid" "$shim_pid" $(pgrep -P "$moto_pid" 2>/dev/null) $(pgrep -P "$shim_pid" 2>/dev/null); do
+        [[ -r /proc/$pid/stat ]] || continue
+        # Fields 14 and 15 counted after the command name, which may hold spaces but ends with ')'.
+        total=$((total + $(sed -E 's/^.*\) //' "/proc/$pid/stat" | awk '{ print $12 + $13 }')))
+    done
+    awk -v t="$total" -v k="$ticks" 'BEGIN { printf "%.2f", t / k }'
+}
+
+# record KIND TOOL ACCOUNT RUNS WALL RSS REQUESTS RESULTS FAILS STATUS (and m_cpu, m_emulator_cpu of the run)
 record() {
     "$py" -c 'import json, sys
-k, tool, account, runs, wall, rss, req, res, fails, status = sys.argv[1:]
+k, tool, account, runs, wall, rss, req, res, fails, status, cpu, emu = sys.argv[1:]
 print(json.dumps({"kind": k, "tool": tool, "account": account, "runs": int(runs), "wall_s": float(wall),
                   "rss_mib": float(rss), "requests": int(req), "results": int(res), "fails": int(fails),
-                  "status": status}))' "$@" >>"$results_file"
+                  "status": status, "cpu_s": float(cpu), "emulator_cpu_s": float(emu)}))' "$@" \
+        "${m_cpu:-0}" "${m_emulator_cpu:-0}" >>"$results_file"
 }
 record_skipped() {
     "$py" -c 'import json, sys
@@ -296,6 +231,8 @@ prowler_env=(
     AWS_ENDPOINT_URL="$shim_url" NO_PROXY="$NO_PROXY" no_proxy="$no_proxy"
     PYTHONPATH="$here/netguard" NETGUARD_LOG="$RUN_DIR/netguard.jsonl"
 )
+# The body stays at the left margin: it holds Python programs whose indentation matters.
+run_prowler() {
 mkdir -p "$PROWLER_HOME"
 
 # Prowler's secrets checks (cloudformation_stack_outputs_find_secrets here) run Kingfisher, which compiles its
@@ -358,6 +295,8 @@ print(json.dumps({"kind": "tool", "tool": "prowler", "runs": len(parts),
                   "wall_s": round(sum(p["wall_s"] for p in parts), 2),
                   "rss_mib": max((p["rss_mib"] for p in parts), default=0),
                   "requests": sum(p["requests"] for p in parts), "results": sum(p["results"] for p in parts),
+                  "cpu_s": round(sum(p["cpu_s"] for p in parts), 2),
+                  "emulator_cpu_s": round(sum(p["emulator_cpu_s"] for p in parts), 2),
                   "fails": sum(p["fails"] for p in parts),
                   "status": "ok" if not bad else f"{len(bad)} of {len(parts)} runs: {bad[0]}"}))' "$results_file" >"$RUN_DIR/prowler-total.json"
 cat "$RUN_DIR/prowler-total.json" >>"$results_file"
@@ -366,11 +305,19 @@ if [[ -s $RUN_DIR/netguard.jsonl ]]; then
     say "WARNING: Prowler tried to reach $(wc -l <"$RUN_DIR/netguard.jsonl") non-loopback addresses (refused):"
     head -n 5 "$RUN_DIR/netguard.jsonl" >&2
 fi
+}
+
+if [[ ${SKIP_PROWLER:-} == 1 ]]; then
+    say "prowler: skipped (SKIP_PROWLER=1)"
+    record_skipped prowler "SKIP_PROWLER=1"
+else
+    run_prowler
+fi
 
 # --- 7. dopaudit ----------------------------------------------------------------------------------------------------
 
 # ==== run_dopaudit: dopaudit on the same scope, through the same shim ============================================
-# Runs when $DOPAUDIT_BIN exists and its `audit` knows --services (the flag is being added); prints "skipped"
+# Runs when $DOPAUDIT_BIN exists and its `audit` knows --services; prints "skipped"
 # otherwise. One process audits the whole organization: it starts in the management account with the same dummy
 # credentials and assumes OrganizationAccountAccessRole in each member (--org). Exit 1 (failing findings) counts as
 # a finished run. Never builds anything: build target/release/dopaudit first.
@@ -419,6 +366,15 @@ run_dopaudit() {
 
 run_dopaudit
 
+# With added latency: how close dopaudit came to the fastest any client could be with its calls, its concurrency
+# and its dependencies (BENCHMARKS.md): the larger of CHAIN x latency and requests x latency / concurrency.
+if [[ $LATENCY_MS != 0 && ${SKIP_DOPAUDIT:-} != 1 ]]; then
+    concurrency=16
+    [[ $DOPAUDIT_ARGS =~ --concurrency[=\ ]+([0-9]+) ]] && concurrency=${BASH_REMATCH[1]}
+    "$py" "$here/report.py" bound "$results_file" "$LATENCY_MS" "${CHAIN:-10}" "$concurrency" >"$RUN_DIR/bound.txt" ||
+        say "warning: no latency bound (see $RUN_DIR/bound.txt)"
+fi
+
 # --- 8. the table ---------------------------------------------------------------------------------------------------
 
 {
@@ -426,6 +382,7 @@ run_dopaudit
         "$management" "${#members[@]}" "${#regions[@]}" "$regions_csv" "$SERVICES" "$LATENCY_MS"
     printf 'Seeded: %s\n\n' "$(head -n 1 "$RUN_DIR/seed.txt")"
     "$py" "$here/report.py" table "$results_file"
+    [[ ! -s $RUN_DIR/bound.txt ]] || cat "$RUN_DIR/bound.txt"
     printf '\nresults = every verdict on a resource (pass, fail, ...); fails = those failing. Outputs: %s\n' "$RUN_DIR"
 } | tee "$RUN_DIR/table.txt"
 
