@@ -17,9 +17,6 @@ use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::provider::error::CredentialsError;
 use aws_credential_types::provider::{future, ProvideCredentials, SharedCredentialsProvider};
 use aws_credential_types::Credentials;
-use aws_sdk_sts::operation::assume_role::AssumeRoleError;
-use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
-use aws_smithy_runtime_api::client::result::SdkError;
 
 pub use errors::classify;
 pub use recorder::Recorder;
@@ -154,17 +151,10 @@ impl Session {
             external_id: external_id.map(str::to_string),
             primed: std::sync::Mutex::new(None),
         };
-        let first = match provider.assume_role().await {
-            Ok(Ok(credentials)) => credentials,
-            Ok(Err(no_credentials)) => {
-                return Err(unreachable("AssumeRoleFailed", format!("cannot assume {role_arn}: {no_credentials}")))
-            }
-            Err(e) => {
-                let cause = classify(&e, "sts:AssumeRole");
-                let message = format!("cannot assume {role_arn}: {}: {}", cause.code, cause.message);
-                return Err(unreachable("AssumeRoleFailed", message));
-            }
-        };
+        let first = provider
+            .assume_role()
+            .await
+            .map_err(|detail| unreachable("AssumeRoleFailed", format!("cannot assume {role_arn}: {detail}")))?;
         *provider.primed.lock().unwrap_or_else(|p| p.into_inner()) = Some(first);
         let config = self.config.to_builder().credentials_provider(SharedCredentialsProvider::new(provider)).build();
         match caller_identity(&config, &self.recorder).await {
@@ -270,26 +260,25 @@ struct RecordedAssumeRole {
     primed: std::sync::Mutex<Option<Credentials>>,
 }
 
-type AssumeRoleFailure = SdkError<AssumeRoleError, HttpResponse>;
-
 impl RecordedAssumeRole {
-    async fn assume_role(&self) -> Result<Result<Credentials, CredentialsError>, AssumeRoleFailure> {
+    /// Assumes the role once. The error reads `CODE: message`, as `classify` names the cause (`Throttling: …`).
+    async fn assume_role(&self) -> Result<Credentials, String> {
         let mut request = self.sts.assume_role().role_arn(&self.role_arn).role_session_name("dopaudit");
         if let Some(id) = &self.external_id {
             request = request.external_id(id);
         }
-        let out = request.send().await?;
-        Ok(out.credentials().ok_or_else(|| CredentialsError::unhandled("AssumeRole returned no credentials")).map(
-            |c| {
-                let expiry = std::time::SystemTime::try_from(*c.expiration()).ok();
-                Credentials::new(
-                    c.access_key_id(),
-                    c.secret_access_key(),
-                    Some(c.session_token().to_string()),
-                    expiry,
-                    "dopaudit-assume-role",
-                )
-            },
+        let out = request.send().await.map_err(|e| {
+            let cause = classify(&e, "sts:AssumeRole");
+            format!("{}: {}", cause.code, cause.message)
+        })?;
+        let c = out.credentials().ok_or("AssumeRole returned no credentials")?;
+        let expiry = std::time::SystemTime::try_from(*c.expiration()).ok();
+        Ok(Credentials::new(
+            c.access_key_id(),
+            c.secret_access_key(),
+            Some(c.session_token().to_string()),
+            expiry,
+            "dopaudit-assume-role",
         ))
     }
 }
@@ -303,9 +292,7 @@ impl ProvideCredentials for RecordedAssumeRole {
             if let Some(primed) = self.primed.lock().unwrap_or_else(|p| p.into_inner()).take() {
                 return Ok(primed);
             }
-            self.assume_role()
-                .await
-                .map_err(|e| CredentialsError::provider_error(one_line(&errors::error_chain(&e))))?
+            self.assume_role().await.map_err(CredentialsError::provider_error)
         })
     }
 }

@@ -160,6 +160,15 @@ where
         .collect()
 }
 
+/// The section `read` reads, or `NotCollected` without a call when no check that runs needs it.
+pub(crate) async fn only_if<T>(read: bool, collect: impl std::future::Future<Output = Collected<T>>) -> Collected<T> {
+    if read {
+        collect.await
+    } else {
+        Collected::NotCollected
+    }
+}
+
 /// Converts an SDK timestamp; `None` when it is out of chrono's range.
 pub fn to_chrono(t: &aws_smithy_types::DateTime) -> Option<DateTime<Utc>> {
     DateTime::from_timestamp(t.secs(), t.subsec_nanos())

@@ -11,7 +11,7 @@ use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use chrono::{DateTime, Utc};
 
-use super::to_chrono;
+use super::{only_if, to_chrono};
 use crate::aws::{classify, AccountAws};
 use crate::snapshot::{
     AccessKeyUsage, AccountServices, AccountSummary, Collected, CollectionError, CredentialReport, CredentialUser,
@@ -34,22 +34,8 @@ const REPORT_NOT_READY: [&str; 3] = ["ReportNotPresent", "ReportExpired", "Repor
 pub async fn collect(aws: &AccountAws, region: &str, read_guardduty: bool, read_ssm: bool) -> SecuritySections {
     let guardduty_client = aws.guardduty(region);
     let ssm_client = aws.ssm(region);
-    let (guardduty, ssm) = tokio::join!(
-        async {
-            if read_guardduty {
-                guardduty(&guardduty_client).await
-            } else {
-                Collected::NotCollected
-            }
-        },
-        async {
-            if read_ssm {
-                ssm(&ssm_client).await
-            } else {
-                Collected::NotCollected
-            }
-        },
-    );
+    let (guardduty, ssm) =
+        tokio::join!(only_if(read_guardduty, guardduty(&guardduty_client)), only_if(read_ssm, ssm(&ssm_client)));
     SecuritySections { guardduty, ssm }
 }
 
