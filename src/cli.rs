@@ -206,6 +206,16 @@ pub fn parse_time(s: &str, reference: chrono::DateTime<chrono::Utc>) -> Result<c
     Err(format!("Unable to parse date value: {s} (use 2026-11-25T00:00:00Z, 2026-11-25, or an age like 24h)"))
 }
 
+/// `--context KEY=VALUE`: a condition key (`service:Name`, optionally with a `/tag-key`) and one value.
+fn parse_context_pair(s: &str) -> Result<(String, String), String> {
+    let (key, value) = s.split_once('=').ok_or_else(|| format!("'{s}' is not KEY=VALUE"))?;
+    let valid_key = key.split_once(':').is_some_and(|(svc, name)| !svc.is_empty() && !name.is_empty());
+    if !valid_key {
+        return Err(format!("'{key}' is not a condition key like aws:RequestedRegion"));
+    }
+    Ok((key.to_string(), value.to_string()))
+}
+
 #[derive(Debug, Subcommand)]
 pub enum ScpCommand {
     /// Decide as AWS does whether an action is allowed in a member account, and which policy at which level
@@ -226,6 +236,13 @@ pub struct SimulateArgs {
     /// The resource ARN; without it, statements limited to some resources make the answer conditional.
     #[arg(long, value_name = "ARN")]
     pub resource: Option<String>,
+
+    /// A request-context key the answer may assume, e.g. `aws:RequestedRegion=eu-west-1` or
+    /// `aws:PrincipalArn=arn:aws:iam::111122223333:role/Admin`; repeat for more keys or values. Conditions on
+    /// keys given (and on the account, organization and OU path, always known) are settled; conditions on any
+    /// other key make the answer `conditional`.
+    #[arg(long = "context", value_name = "KEY=VALUE", value_parser = parse_context_pair)]
+    pub context: Vec<(String, String)>,
 
     #[arg(long, short = 'f', value_enum, default_value_t = ListFormat::Table)]
     pub format: ListFormat,

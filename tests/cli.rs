@@ -477,10 +477,43 @@ fn scp_simulate_explains_the_decision() {
     // Production's region guard makes regional actions conditional, but exempts IAM, which every level allows.
     assert_eq!(sim("222222222222", "s3:GetObject")["decision"]["verdict"], "conditional");
     assert_eq!(sim("222222222222", "iam:ListRoles")["decision"]["verdict"], "allowed");
-    // The management account is never restricted by SCPs.
+    // The management account is never restricted by SCPs, and says so in the same fields scripts read.
     let mgmt = sim("111111111111", "cloudtrail:StopLogging");
-    assert!(mgmt.get("decision").is_none(), "{mgmt:#}");
+    assert_eq!(mgmt["decision"]["verdict"], "allowed", "{mgmt:#}");
+    assert_eq!(mgmt["scp_applies"], false, "{mgmt:#}");
+    assert!(mgmt["decision"]["reason"].as_str().unwrap().contains("never apply to the management account"));
     assert!(mgmt["notes"][0].as_str().unwrap().contains("management account"), "{mgmt:#}");
+    assert_eq!(leave["scp_applies"], true, "{leave:#}");
+    // What the account itself carries is always known; a region given with --context settles the region lock.
+    assert_eq!(leave["context"]["aws:principalaccount"][0], "222222222222", "{leave:#}");
+    let in_region = json_of(&[
+        "scp",
+        "simulate",
+        "--demo",
+        "--account",
+        "333333333333",
+        "--action",
+        "iam:CreateRole",
+        "--context",
+        "aws:RequestedRegion=eu-west-1",
+        "--format",
+        "json",
+    ]);
+    assert_ne!(in_region["decision"]["verdict"], "conditional", "{in_region:#}");
+    let elsewhere = json_of(&[
+        "scp",
+        "simulate",
+        "--demo",
+        "--account",
+        "333333333333",
+        "--action",
+        "iam:CreateRole",
+        "--context",
+        "aws:RequestedRegion=us-west-2",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(elsewhere["decision"]["verdict"], "denied", "{elsewhere:#}");
     // The table names the path, root first.
     dopaudit()
         .args(["scp", "simulate", "--demo", "--account", "222222222222", "--action", "cloudtrail:StopLogging"])
@@ -494,6 +527,7 @@ fn scp_simulate_explains_the_decision() {
         (vec!["--account", "123", "--action", "s3:GetObject"], "12-digit"),
         (vec!["--account", "999999999999", "--action", "s3:GetObject"], "not in organization"),
         (vec!["--account", "222222222222", "--action", "GetObject"], "service:Action"),
+        (vec!["--account", "222222222222", "--action", "s3:GetObject", "--context", "region"], "KEY=VALUE"),
     ] {
         dopaudit()
             .args(["scp", "simulate", "--demo"])

@@ -420,10 +420,14 @@ fn a_deny_at_the_root_reaches_every_member() {
 fn the_management_account_is_never_restricted() {
     let (_guard, moto) = exclusive_moto(&LOCK);
     let s = seed(&moto);
-    // Even the actions the root denies: SCPs never apply to the management account, so there is no decision at all.
+    // Even the actions the root denies: SCPs never apply to the management account, so the decision is `allowed`
+    // with that reason, and `scp_applies` is false.
     for action in ["organizations:LeaveOrganization", "cloudtrail:StopLogging", "ec2:RunInstances"] {
         let sim = simulate(&moto, MANAGEMENT, action);
-        assert!(sim.get("decision").is_none(), "{action}: the management account gets no decision: {sim:#}");
+        assert_eq!(sim["scp_applies"], false, "{action}: {sim:#}");
+        let (verdict, reason) = verdict_and_reason(&sim);
+        assert_eq!(verdict, "allowed", "{action}: {sim:#}");
+        assert!(reason.contains("never apply to the management account"), "{action}: {reason}");
         let notes = sim["notes"].as_array().unwrap_or_else(|| panic!("no notes: {sim:#}"));
         let first = notes.first().and_then(Value::as_str).unwrap_or_default();
         assert!(first.contains("management account") && first.contains("SCPs never apply"), "{action}: {sim:#}");
@@ -505,20 +509,26 @@ fn org_audit_judges_each_account_on_its_own_path() {
     let m = message("scp-guardrails-present", c);
     assert!(m.contains("deny-leave") && !m.contains("region-guard") && !m.contains("protect-trail"), "{m}");
     let m = message("scp-deny-leave-organization", c);
-    assert!(m.contains("denied by SCP") && m.contains(&s.deny_leave), "{m}");
+    assert!(m.contains("denied to every principal by SCP") && m.contains(&s.deny_leave), "{m}");
     let m = message("scp-protect-cloudtrail", b);
-    assert!(m.contains("denied by SCP") && m.contains("denied explicitly") && m.contains(&s.protect_trail), "{m}");
+    assert!(
+        m.contains("denied to every principal by SCP")
+            && m.contains("denied explicitly")
+            && m.contains(&s.protect_trail),
+        "{m}"
+    );
     let m = message("scp-protect-cloudtrail", a);
     assert!(m.contains("cloudtrail:StopLogging") && m.contains("not reliably denied"), "{m}");
     let m = message("scp-protect-cloudtrail", c);
-    assert!(m.contains("cloudtrail:StopLogging") && m.contains("allowed: no SCP on the path"), "{m}");
+    assert!(m.contains("cloudtrail:StopLogging allowed:") && m.contains("allowed at every level"), "{m}");
     for member in [a, b] {
         let m = message("scp-region-restriction", member);
         assert!(
             m.contains(&format!("region-guard ({}) statement DenyOutsideEuWest1 at {}", s.region_guard, s.workloads)),
             "{m}"
         );
-        assert!(message("scp-region-restriction-global-services", member).contains("exempts the global services"));
+        let m = message("scp-region-restriction-global-services", member);
+        assert!(m.contains("global services keep working"), "{m}");
     }
     assert!(message("scp-region-restriction", c).contains("no SCP on the path restricts regions"));
     assert!(message("scp-region-restriction-global-services", c).contains("no region restriction on the path"));

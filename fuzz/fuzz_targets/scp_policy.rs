@@ -6,7 +6,7 @@
 
 use dopaudit::scp::{
     action_matches, evaluate, parse_policy, resource_matches, ActionClause, AttachedPolicy, Effect, Level, LevelKind,
-    Policy, Query, Verdict, FULL_AWS_ACCESS_ID,
+    Policy, Query, RequestContext, Verdict, FULL_AWS_ACCESS_ID,
 };
 use libfuzzer_sys::fuzz_target;
 
@@ -39,9 +39,17 @@ fuzz_target!(|data: &[u8]| {
     }
     let resources: Vec<Option<&str>> = vec![None, Some("arn:aws:s3:::bucket/key"), Some(subject)];
     let path = path(&policy, &full);
+    // Once knowing nothing of the request, once knowing a region and the principal's account, so conditions are
+    // both kept and settled.
+    let contexts = [
+        RequestContext::new(),
+        RequestContext::for_account("111122223333", "o-fuzz", None).with("aws:RequestedRegion", [subject]),
+    ];
     for action in actions.iter().take(16) {
         for resource in &resources {
-            check(&path, &Query { action, resource: *resource });
+            for context in &contexts {
+                check(&path, &Query { action, resource: *resource, context });
+            }
         }
     }
 });

@@ -10,21 +10,28 @@ use std::collections::BTreeMap;
 use serde_json::{json, Value};
 
 use super::{At, Ctx, Outcome, GLOBAL};
-use crate::scp::eval::{evaluate, AttachedPolicy, Level, Query, Verdict};
+use crate::scp::binding::{classify_condition, protection, Reach, TestEffect};
+use crate::scp::condition::{RequestContext, Truth};
+use crate::scp::eval::{AttachedPolicy, Level};
 use crate::scp::org::OrgView;
-use crate::scp::policy::{ActionClause, Effect, Statement};
-use crate::scp::{FULL_AWS_ACCESS_ID, SCP_MAX_CHARS, SCP_MAX_PER_TARGET};
+use crate::scp::policy::{ActionClause, Effect, ResourceClause, Statement};
+use crate::scp::{SCP_MAX_CHARS, SCP_MAX_PER_TARGET};
 use crate::snapshot::{AccountSnapshot, OrgTree};
 
+/// What an attacker would call to blind CloudTrail (Control Tower's "disallow changes to CloudTrail" set).
 const CLOUDTRAIL_ACTIONS: [&str; 4] =
     ["cloudtrail:StopLogging", "cloudtrail:DeleteTrail", "cloudtrail:UpdateTrail", "cloudtrail:PutEventSelectors"];
-const CONFIG_ACTIONS: [&str; 4] = [
+/// What would stop or dismantle AWS Config: stopping or deleting the recorder, re-pointing or deleting the
+/// delivery channel, rewriting the recorder to record nothing, deleting rules (Control Tower's Config controls).
+const CONFIG_ACTIONS: [&str; 6] = [
     "config:StopConfigurationRecorder",
     "config:DeleteConfigurationRecorder",
+    "config:PutConfigurationRecorder",
     "config:DeleteDeliveryChannel",
+    "config:PutDeliveryChannel",
     "config:DeleteConfigRule",
 ];
-/// One action of each global service a region restriction must leave alone.
+/// One action of each global service, whose requests resolve to us-east-1 whatever region the caller uses.
 const GLOBAL_SERVICE_ACTIONS: [&str; 6] = [
     "iam:CreateRole",
     "organizations:DescribeOrganization",
@@ -33,12 +40,65 @@ const GLOBAL_SERVICE_ACTIONS: [&str; 6] = [
     "cloudfront:CreateDistribution",
     "support:CreateCase",
 ];
-const REGION_KEY: &str = "aws:requestedregion";
-const PRINCIPAL_KEYS: [&str; 2] = ["aws:principalarn", "aws:principalorgpaths"];
+/// The region global services' requests carry in `aws:RequestedRegion`.
+const GLOBAL_SERVICES_REGION: &str = "us-east-1";
+/// Regional actions across compute, storage, serverless, databases, messaging, keys and IaC: a region
+/// restriction must deny all of them outside the approved regions, not one API.
+const REGIONAL_ACTIONS: [&str; 12] = [
+    "ec2:RunInstances",
+    "s3:CreateBucket",
+    "lambda:CreateFunction",
+    "rds:CreateDBInstance",
+    "dynamodb:CreateTable",
+    "ecs:CreateCluster",
+    "eks:CreateCluster",
+    "sqs:CreateQueue",
+    "sns:CreateTopic",
+    "kms:CreateKey",
+    "logs:CreateLogGroup",
+    "cloudformation:CreateStack",
+];
+/// Every commercial region, opt-in ones included: where a restriction is probed.
+const ALL_REGIONS: [&str; 33] = [
+    "us-east-1",
+    "us-east-2",
+    "us-west-1",
+    "us-west-2",
+    "ca-central-1",
+    "ca-west-1",
+    "mx-central-1",
+    "sa-east-1",
+    "eu-west-1",
+    "eu-west-2",
+    "eu-west-3",
+    "eu-central-1",
+    "eu-central-2",
+    "eu-north-1",
+    "eu-south-1",
+    "eu-south-2",
+    "il-central-1",
+    "me-south-1",
+    "me-central-1",
+    "af-south-1",
+    "ap-east-1",
+    "ap-east-2",
+    "ap-south-1",
+    "ap-south-2",
+    "ap-northeast-1",
+    "ap-northeast-2",
+    "ap-northeast-3",
+    "ap-southeast-1",
+    "ap-southeast-2",
+    "ap-southeast-3",
+    "ap-southeast-4",
+    "ap-southeast-5",
+    "ap-southeast-7",
+];
 
-/// Calls `judge` for each audited member account with its levels; the organization being unreadable, the
-/// account being the management account or its levels being unreadable are reported instead.
-fn per_member(ctx: &Ctx<'_>, judge: impl Fn(At, &[Level<'_>]) -> Outcome) -> Vec<Outcome> {
+/// Calls `judge` for each audited member account with its levels and what its requests always carry; the
+/// organization being unreadable, the account being the management account or its levels being unreadable
+/// are reported instead.
+fn per_member(ctx: &Ctx<'_>, judge: impl Fn(At, &[Level<'_>], &RequestContext) -> Outcome) -> Vec<Outcome> {
     let tree = match ctx.snapshot.organization.get() {
         Ok(tree) => tree,
         Err(e) => return ctx.accounts().map(|a| At::account(a).not_evaluated(&e)).collect(),
@@ -60,7 +120,7 @@ fn per_member(ctx: &Ctx<'_>, judge: impl Fn(At, &[Level<'_>]) -> Outcome) -> Vec
                 );
             }
             match view.levels(&account.account_id) {
-                Ok(levels) => judge(at, &levels),
+                Ok(levels) => judge(at, &levels, &view.context(&account.account_id)),
                 Err(reason) => at.unknown(format!("could not be evaluated: {reason}"), json!({})),
             }
         })
@@ -76,71 +136,153 @@ fn path_evidence(levels: &[Level<'_>]) -> Value {
         .collect::<Vec<_>>())
 }
 
-/// Whether a statement's conditions only exempt principals (`aws:PrincipalArn`, `aws:PrincipalOrgPaths` …): a
-/// Deny with such conditions still protects against everyone else, while one conditioned on anything else
-/// (a region, a tag) leaves the action open whenever that condition does not hold.
-fn exempts_principals_only(condition: Option<&Value>) -> bool {
-    let Some(Value::Object(operators)) = condition else { return false };
-    let keys: Vec<String> = operators
-        .values()
-        .filter_map(Value::as_object)
-        .flat_map(|keys| keys.keys().map(|k| k.to_ascii_lowercase()))
-        .collect();
-    !keys.is_empty() && keys.iter().all(|k| k.starts_with("aws:principal"))
+/// The resources an action is authorized against, as probes in this account: several trails for CloudTrail's
+/// trail actions, so a Deny on `trail/*` counts as covering them while one on `trail/audit` does not; `*` for
+/// actions without resource-level permissions, which a Deny protects only when it names every resource.
+/// Config's recorder actions are probed both ways, since older recorders are authorized against `*`.
+fn probe_resources(action: &str, account: &str) -> Vec<String> {
+    let names = ["organization-trail", "x"];
+    let regions = ["us-east-1", "eu-west-1", "ap-southeast-2"];
+    let arns = |service: &str, kind: &str| -> Vec<String> {
+        regions
+            .iter()
+            .flat_map(|r| names.iter().map(move |n| format!("arn:aws:{service}:{r}:{account}:{kind}/{n}")))
+            .collect()
+    };
+    let action = action.to_ascii_lowercase();
+    if action.starts_with("cloudtrail:") {
+        arns("cloudtrail", "trail")
+    } else if action.ends_with("configurationrecorder") {
+        let mut probes = arns("config", "configuration-recorder");
+        probes.push("*".into());
+        probes
+    } else {
+        vec!["*".into()]
+    }
 }
 
-/// Whether each action is denied on the path; a failure lists those still allowed, always or in some cases.
-fn judge_protected(at: At, levels: &[Level<'_>], actions: &[&str], what: &str) -> Outcome {
-    let decisions: Vec<(&str, crate::scp::eval::Decision)> =
-        actions.iter().map(|a| (*a, evaluate(levels, &Query { action: a, resource: None }))).collect();
+/// Services with one global endpoint: their requests carry `aws:RequestedRegion` us-east-1 wherever the caller
+/// is. (STS is left out: its regional endpoints carry their own region.)
+const GLOBAL_SERVICES: [&str; 6] = ["iam", "organizations", "route53", "cloudfront", "support", "budgets"];
+
+/// How `action` fares in the account across every probe resource: the worst answer wins.
+fn reach_of(levels: &[Level<'_>], rctx: &RequestContext, account: &str, action: &str) -> (Reach, String) {
+    let global =
+        action.split_once(':').is_some_and(|(svc, _)| GLOBAL_SERVICES.iter().any(|g| g.eq_ignore_ascii_case(svc)));
+    let resolved;
+    let rctx = if global && rctx.values_of("aws:RequestedRegion").is_empty() {
+        resolved = rctx.clone().with("aws:RequestedRegion", [GLOBAL_SERVICES_REGION]);
+        &resolved
+    } else {
+        rctx
+    };
+    let mut worst = Reach::Denied;
+    let mut reason = String::new();
+    for resource in probe_resources(action, account) {
+        let (reach, decision) = protection(levels, action, Some(&resource), rctx);
+        if reason.is_empty() || (!reach.is_blocked() && worst.is_blocked()) {
+            reason = decision.reason;
+        }
+        worst = worst.worst(reach);
+    }
+    (worst, reason)
+}
+
+/// Whether each action is denied to every principal of the account (or to all but narrowly exempted ones); a
+/// failure names each action still open and why the Denies on the path do not hold it.
+fn judge_protected(at: At, levels: &[Level<'_>], rctx: &RequestContext, actions: &[&str], what: &str) -> Outcome {
+    let account = rctx.values_of("aws:PrincipalAccount").first().cloned().unwrap_or_default();
+    let judged: Vec<(&str, Reach, String)> = actions
+        .iter()
+        .map(|a| {
+            let (reach, reason) = reach_of(levels, rctx, &account, a);
+            (*a, reach, reason)
+        })
+        .collect();
     let evidence = json!({
         "path": path_evidence(levels),
-        "decisions": decisions.iter().map(|(a, d)| json!({"action": a, "verdict": d.verdict, "reason": d.reason})).collect::<Vec<_>>(),
+        "decisions": judged.iter().map(|(a, r, reason)| json!({
+            "action": a,
+            "protection": match r { Reach::Denied => "denied", Reach::Exempted(_) => "denied_with_exemptions", Reach::Open(_) => "open" },
+            "exemptions": match r { Reach::Exempted(e) => e.clone(), _ => Vec::new() },
+            "why": match r { Reach::Open(why) => why.clone(), _ => reason.clone() },
+        })).collect::<Vec<_>>(),
     });
-    let allowed: Vec<&str> = decisions.iter().filter(|(_, d)| d.verdict == Verdict::Allowed).map(|(a, _)| *a).collect();
-    if !allowed.is_empty() {
-        return at
-            .fail(format!("{} allowed: no SCP on the path from the root denies {what}", allowed.join(", ")), evidence);
-    }
-    // Conditional: protected only if some deciding Deny applies to everyone but exempted principals.
-    let open_sometimes: Vec<&str> = decisions
+    let open: Vec<String> = judged
         .iter()
-        .filter(|(_, d)| d.verdict == Verdict::Conditional)
-        .filter(|(_, d)| {
-            !d.deciding
-                .iter()
-                .any(|s| s.effect == Effect::Deny && !s.partial && exempts_principals_only(s.condition.as_ref()))
-        })
-        .map(|(a, _)| *a)
+        .filter_map(|(a, r, _)| if let Reach::Open(why) = r { Some(format!("{a} {why}")) } else { None })
         .collect();
-    if !open_sometimes.is_empty() {
-        return at.fail(
-            format!(
-                "{} allowed whenever a condition of the only deny does not hold (e.g. in another region): {what} is not reliably denied",
-                open_sometimes.join(", ")
-            ),
-            evidence,
-        );
+    if !open.is_empty() {
+        return at.fail(format!("{what} is not prevented by SCP: {}", open.join(" | ")), evidence);
     }
-    if decisions.iter().any(|(_, d)| d.verdict == Verdict::Conditional) {
-        at.pass(format!("{what} denied to all but principals exempted by aws:PrincipalArn-style conditions"), evidence)
+    let mut exemptions: Vec<String> = Vec::new();
+    for (_, r, _) in &judged {
+        if let Reach::Exempted(e) = r {
+            exemptions.extend(e.iter().filter(|x| !exemptions.contains(x)).cloned().collect::<Vec<_>>());
+        }
+    }
+    if exemptions.is_empty() {
+        at.pass(format!("{what} is denied to every principal by SCP: {}", judged[0].2), evidence)
     } else {
-        at.pass(format!("{what} denied by SCP: {}", decisions[0].1.reason), evidence)
+        at.pass(
+            format!("{what} is denied by SCP to every principal except those exempted by {}", exemptions.join("; ")),
+            evidence,
+        )
     }
+}
+
+/// The SCPs on the path that restrict anything in the account: those with a Deny that can apply here, and the
+/// allow-lists of any level without an unconditional `Allow *` on every resource. A copy of FullAWSAccess
+/// (or any policy of Allows next to one) restricts nothing.
+fn restricting_policies(levels: &[Level<'_>], rctx: &RequestContext) -> Vec<String> {
+    let mut out = Vec::new();
+    for level in levels {
+        let allows_all = level.policies.iter().flat_map(|p| &p.policy.statements).any(|s| {
+            let every_resource = match &s.resource {
+                ResourceClause::All => true,
+                ResourceClause::Resource(r) => r.iter().any(|x| x == "*"),
+                ResourceClause::NotResource(_) => false,
+            };
+            s.effect == Effect::Allow
+                && matches!(&s.action, ActionClause::Action(a) if a.iter().any(|x| x == "*"))
+                && every_resource
+                && settles_true(s, rctx)
+        });
+        for p in &level.policies {
+            let denies = p.policy.statements.iter().any(|s| s.effect == Effect::Deny && !settles_false(s, rctx));
+            if denies || (!allows_all && p.policy.statements.iter().any(|s| s.effect == Effect::Allow)) {
+                out.push(format!("{} ({}) at {}", p.name, p.id, level.id));
+            }
+        }
+        if level.policies.is_empty() {
+            out.push(format!("nothing attached at {}, which denies everything there", level.id));
+        }
+    }
+    out
+}
+
+fn settles(s: &Statement, rctx: &RequestContext) -> Option<Truth> {
+    let c = s.condition.as_ref().filter(|_| s.is_conditional())?;
+    Some(crate::scp::condition::evaluate(c, rctx))
+}
+
+/// The statement has no condition, or its condition holds for every request of the account.
+fn settles_true(s: &Statement, rctx: &RequestContext) -> bool {
+    matches!(settles(s, rctx), None | Some(Truth::True))
+}
+
+/// The statement's condition is false for every request of the account (e.g. it names another account).
+fn settles_false(s: &Statement, rctx: &RequestContext) -> bool {
+    matches!(settles(s, rctx), Some(Truth::False))
 }
 
 pub fn guardrails_present(ctx: &Ctx<'_>) -> Vec<Outcome> {
-    per_member(ctx, |at, levels| {
-        let guardrails: Vec<&str> = levels
-            .iter()
-            .flat_map(|l| l.policies.iter())
-            .filter(|p| p.id != FULL_AWS_ACCESS_ID)
-            .map(|p| p.name)
-            .collect();
-        let evidence = json!({"path": path_evidence(levels)});
+    per_member(ctx, |at, levels, rctx| {
+        let guardrails = restricting_policies(levels, rctx);
+        let evidence = json!({"path": path_evidence(levels), "restricting": guardrails});
         if guardrails.is_empty() {
             at.fail(
-                "only FullAWSAccess is attached on the path: SCPs restrict nothing in this account".into(),
+                "no SCP on the path restricts anything: only FullAWSAccess, or policies that allow as much, is attached".into(),
                 evidence,
             )
         } else {
@@ -150,81 +292,150 @@ pub fn guardrails_present(ctx: &Ctx<'_>) -> Vec<Outcome> {
 }
 
 pub fn deny_leave_organization(ctx: &Ctx<'_>) -> Vec<Outcome> {
-    per_member(ctx, |at, levels| {
-        judge_protected(at, levels, &["organizations:LeaveOrganization"], "leaving the organization")
+    per_member(ctx, |at, levels, rctx| {
+        judge_protected(at, levels, rctx, &["organizations:LeaveOrganization"], "leaving the organization")
     })
 }
 
 pub fn protect_cloudtrail(ctx: &Ctx<'_>) -> Vec<Outcome> {
-    per_member(ctx, |at, levels| judge_protected(at, levels, &CLOUDTRAIL_ACTIONS, "stopping or changing CloudTrail"))
-}
-
-pub fn protect_config(ctx: &Ctx<'_>) -> Vec<Outcome> {
-    per_member(ctx, |at, levels| judge_protected(at, levels, &CONFIG_ACTIONS, "stopping or dismantling AWS Config"))
-}
-
-/// The Deny statements on the path, with where they sit.
-fn denies<'a>(
-    levels: &'a [Level<'a>],
-) -> impl Iterator<Item = (&'a Level<'a>, &'a AttachedPolicy<'a>, &'a Statement)> + 'a {
-    levels.iter().flat_map(|l| {
-        l.policies
-            .iter()
-            .flat_map(move |p| p.policy.statements.iter().filter(|s| s.effect == Effect::Deny).map(move |s| (l, p, s)))
+    per_member(ctx, |at, levels, rctx| {
+        judge_protected(at, levels, rctx, &CLOUDTRAIL_ACTIONS, "stopping or changing CloudTrail")
     })
 }
 
-fn statement_name(policy: &AttachedPolicy<'_>, s: &Statement) -> String {
-    match &s.sid {
-        Some(sid) => format!("{} ({}) statement {sid}", policy.name, policy.id),
-        None => format!("{} ({}) statement #{}", policy.name, policy.id, s.index),
+pub fn protect_config(ctx: &Ctx<'_>) -> Vec<Outcome> {
+    per_member(ctx, |at, levels, rctx| {
+        judge_protected(at, levels, rctx, &CONFIG_ACTIONS, "stopping or dismantling AWS Config")
+    })
+}
+
+/// Where each regional action is open, found by asking the engine in every region.
+struct RegionMap {
+    /// (action, regions where it is open), for the regional actions.
+    open_in: Vec<(&'static str, Vec<&'static str>)>,
+    /// Why one regional action is blocked in one region, to name what restricts.
+    example: Option<String>,
+}
+
+impl RegionMap {
+    fn probe(levels: &[Level<'_>], rctx: &RequestContext) -> Self {
+        let mut example = None;
+        let open_in = REGIONAL_ACTIONS
+            .iter()
+            .map(|action| {
+                let mut open = Vec::new();
+                for region in ALL_REGIONS {
+                    let in_region = rctx.clone().with("aws:RequestedRegion", [region]);
+                    let (reach, decision) = protection(levels, action, None, &in_region);
+                    if reach.is_blocked() {
+                        if let Some(deny) = decision.deciding.iter().find(|s| s.effect == Effect::Deny) {
+                            example.get_or_insert_with(|| crate::scp::binding::statement_name(deny));
+                        }
+                    } else {
+                        open.push(region);
+                    }
+                }
+                (*action, open)
+            })
+            .collect();
+        RegionMap { open_in, example }
+    }
+
+    /// Actions open in some regions but not all: those a region restriction holds.
+    fn restricted(&self) -> Vec<&(&'static str, Vec<&'static str>)> {
+        self.open_in.iter().filter(|(_, r)| !r.is_empty() && r.len() < ALL_REGIONS.len()).collect()
+    }
+
+    /// Actions open in every region.
+    fn unrestricted(&self) -> Vec<&'static str> {
+        self.open_in.iter().filter(|(_, r)| r.len() == ALL_REGIONS.len()).map(|(a, _)| *a).collect()
+    }
+
+    /// Regions where at least one regional action is open.
+    fn approved(&self) -> Vec<&'static str> {
+        ALL_REGIONS.iter().copied().filter(|r| self.open_in.iter().any(|(_, open)| open.contains(r))).collect()
+    }
+
+    fn evidence(&self) -> Value {
+        json!(self.open_in.iter().map(|(a, r)| json!({"action": a, "open_in": r})).collect::<Vec<_>>())
     }
 }
 
-fn region_denies<'a>(levels: &'a [Level<'a>]) -> Vec<(&'a Level<'a>, &'a AttachedPolicy<'a>, &'a Statement)> {
-    denies(levels).filter(|(_, _, s)| s.condition_keys().iter().any(|k| k == REGION_KEY)).collect()
-}
-
 pub fn region_restriction(ctx: &Ctx<'_>) -> Vec<Outcome> {
-    per_member(ctx, |at, levels| {
-        let found = region_denies(levels);
-        let evidence = json!({
-            "path": path_evidence(levels),
-            "region_denies": found.iter().map(|(l, p, s)| json!({"level": l.id, "policy": p.id, "statement": s.sid, "condition": s.condition})).collect::<Vec<_>>(),
-        });
-        match found.first() {
-            Some((l, p, s)) => {
-                at.pass(format!("regions are restricted by {} at {}", statement_name(p, s), l.id), evidence)
-            }
-            None => at.fail(
-                "no SCP on the path restricts regions (no Deny conditioned on aws:RequestedRegion)".into(),
-                evidence,
-            ),
+    per_member(ctx, |at, levels, rctx| {
+        let map = RegionMap::probe(levels, rctx);
+        let restricted = map.restricted();
+        let unrestricted = map.unrestricted();
+        let evidence = json!({"path": path_evidence(levels), "regional_actions": map.evidence(), "probed_regions": ALL_REGIONS.len()});
+        if restricted.is_empty() {
+            let open = if unrestricted.is_empty() {
+                "denied everywhere".to_string()
+            } else {
+                format!("{} allowed in every region", unrestricted.join(", "))
+            };
+            return at.fail(format!("no SCP on the path restricts regions: {open}"), evidence);
         }
+        if !unrestricted.is_empty() {
+            let held: Vec<&str> = restricted.iter().map(|(a, _)| *a).collect();
+            return at.fail(
+                format!(
+                    "the region restriction covers only some services: {} limited to some regions, but {} allowed in every region",
+                    held.join(", "),
+                    unrestricted.join(", ")
+                ),
+                evidence,
+            );
+        }
+        at.pass(
+            format!(
+                "regional actions across {} services are denied outside {}{}",
+                REGIONAL_ACTIONS.len(),
+                map.approved().join(", "),
+                map.example.as_ref().map(|e| format!(", by {e}")).unwrap_or_default()
+            ),
+            evidence,
+        )
     })
 }
 
 pub fn region_restriction_global_services(ctx: &Ctx<'_>) -> Vec<Outcome> {
-    per_member(ctx, |at, levels| {
-        let found = region_denies(levels);
-        if found.is_empty() {
+    per_member(ctx, |at, levels, rctx| {
+        let map = RegionMap::probe(levels, rctx);
+        if map.restricted().is_empty() {
             return at.skipped("not applicable: no region restriction on the path".into(), json!({}));
         }
-        let mut blocked: Vec<String> = Vec::new();
-        for (_, p, s) in &found {
-            let caught: Vec<&str> = GLOBAL_SERVICE_ACTIONS.iter().copied().filter(|a| s.mentions_action(a)).collect();
-            if !caught.is_empty() {
-                blocked.push(format!("{} also denies {}", statement_name(p, s), caught.join(", ")));
+        let approved = map.approved();
+        let in_us_east_1 = rctx.clone().with("aws:RequestedRegion", [GLOBAL_SERVICES_REGION]);
+        // Blocked by the restriction: denied in us-east-1 (where global services' requests land) yet allowed in
+        // an approved region; an action denied everywhere is a separate guardrail, not the restriction's doing.
+        let mut blocked = Vec::new();
+        let mut checked = Vec::new();
+        for action in GLOBAL_SERVICE_ACTIONS {
+            let (reach, decision) = protection(levels, action, None, &in_us_east_1);
+            let elsewhere_open = approved.iter().any(|r| {
+                let ctx = rctx.clone().with("aws:RequestedRegion", [*r]);
+                !protection(levels, action, None, &ctx).0.is_blocked()
+            });
+            checked.push(json!({"action": action, "us_east_1": if reach.is_blocked() { "blocked" } else { "open" }, "reason": decision.reason}));
+            if reach.is_blocked() && elsewhere_open {
+                blocked.push(action);
             }
         }
-        let evidence = json!({"region_denies": found.iter().map(|(l, p, s)| json!({"level": l.id, "policy": p.id, "statement": s.sid})).collect::<Vec<_>>(), "blocked": blocked});
+        let evidence = json!({"approved_regions": approved, "global_services_region": GLOBAL_SERVICES_REGION, "global_actions": checked});
         if blocked.is_empty() {
-            at.pass("the region restriction exempts the global services".into(), evidence)
+            at.pass(
+                format!(
+                    "global services keep working: their requests resolve to {GLOBAL_SERVICES_REGION}, where the region restriction lets {} through",
+                    GLOBAL_SERVICE_ACTIONS.join(", ")
+                ),
+                evidence,
+            )
         } else {
             at.fail(
                 format!(
-                    "the region restriction blocks global services outside the approved regions: {}",
-                    blocked.join("; ")
+                    "the region restriction blocks global services: {} denied in {GLOBAL_SERVICES_REGION}, where global services' requests resolve, though allowed in {}",
+                    blocked.join(", "),
+                    approved.join(", ")
                 ),
                 evidence,
             )
@@ -240,28 +451,76 @@ fn is_broad(s: &Statement) -> bool {
     }
 }
 
+/// Broad Denies must spare a named break-glass role (OrganizationAccountAccessRole, AWSControlTowerExecution or
+/// another): otherwise they lock out the roles that repair an account. An exemption counts only when it names
+/// specific principals; `role/*` spares everyone and is reported as such.
 pub fn break_glass_exemption(ctx: &Ctx<'_>) -> Vec<Outcome> {
-    per_member(ctx, |at, levels| {
-        let unexempted: Vec<String> = denies(levels)
-            .filter(|(_, _, s)| is_broad(s) && !s.condition_keys().iter().any(|k| PRINCIPAL_KEYS.contains(&k.as_str())))
-            .map(|(l, p, s)| format!("{} at {}", statement_name(p, s), l.id))
-            .collect();
-        let broad = denies(levels).filter(|(_, _, s)| is_broad(s)).count();
-        let evidence = json!({"broad_denies": broad, "without_principal_exemption": unexempted});
+    per_member(ctx, |at, levels, rctx| {
+        let mut unexempted = Vec::new();
+        let mut exempted = Vec::new();
+        let mut broad_count = 0;
+        for level in levels {
+            for p in &level.policies {
+                for s in p.policy.statements.iter().filter(|s| s.effect == Effect::Deny && is_broad(s)) {
+                    let residual = match settles(s, rctx) {
+                        Some(Truth::False) => continue,
+                        None | Some(Truth::True) => None,
+                        Some(Truth::Depends(left)) => Some(left),
+                    };
+                    broad_count += 1;
+                    let name = statement_name(p, s, level.id);
+                    let effects = residual.as_ref().map(classify_condition).unwrap_or_default();
+                    let named: Vec<String> = effects
+                        .iter()
+                        .filter_map(|e| if let TestEffect::Exempts(e) = e { Some(e.clone()) } else { None })
+                        .collect();
+                    let wide: Vec<String> = effects
+                        .iter()
+                        .filter_map(|e| if let TestEffect::ExemptsBroadly(e) = e { Some(e.clone()) } else { None })
+                        .collect();
+                    let targeted: Vec<String> = effects
+                        .iter()
+                        .filter_map(|e| if let TestEffect::BindsOnly(e) = e { Some(e.clone()) } else { None })
+                        .collect();
+                    if !wide.is_empty() {
+                        unexempted.push(format!(
+                            "{name} (its exemption {} spares a whole class of principals)",
+                            wide.join("; ")
+                        ));
+                    } else if !named.is_empty() {
+                        exempted.push(format!("{name} spares {}", named.join("; ")));
+                    } else if !targeted.is_empty() {
+                        // It binds only some principals (quarantined ones, say): it cannot lock out every role.
+                        exempted.push(format!("{name} binds only the principals where {}", targeted.join("; ")));
+                    } else {
+                        unexempted.push(name);
+                    }
+                }
+            }
+        }
+        let evidence =
+            json!({"broad_denies": broad_count, "exempted": exempted, "without_principal_exemption": unexempted});
         if !unexempted.is_empty() {
             at.fail(
                 format!(
-                    "broad denies without an exemption for OrganizationAccountAccessRole or AWSControlTowerExecution: {}",
+                    "broad denies without a named break-glass exemption (e.g. OrganizationAccountAccessRole or AWSControlTowerExecution): {}",
                     unexempted.join("; ")
                 ),
                 evidence,
             )
-        } else if broad == 0 {
-            at.pass("no broad deny on the path".into(), evidence)
+        } else if broad_count == 0 {
+            at.pass("no broad deny on the path: nothing can lock out every role".into(), evidence)
         } else {
-            at.pass(format!("all {broad} broad denies exempt principals by aws:PrincipalArn"), evidence)
+            at.pass(format!("every broad deny spares named principals: {}", exempted.join("; ")), evidence)
         }
     })
+}
+
+fn statement_name(policy: &AttachedPolicy<'_>, s: &Statement, level: &str) -> String {
+    match &s.sid {
+        Some(sid) => format!("{} ({}) statement {sid} at {level}", policy.name, policy.id),
+        None => format!("{} ({}) statement #{} at {level}", policy.name, policy.id, s.index),
+    }
 }
 
 /// The organization-level checks report against the management account; unreadable trees against each account.
@@ -418,6 +677,7 @@ mod tests {
     use super::super::fixtures::*;
     use super::*;
     use crate::report::Status;
+    use crate::scp::FULL_AWS_ACCESS_ID;
     use crate::snapshot::{Collected, OrgMember, OrgPolicy, OrgRoot, OrgUnit, PolicyTypeState, Snapshot};
 
     const FULL: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#;
@@ -475,108 +735,395 @@ mod tests {
     const REGION_GOOD: &str = r#"{"Statement":[{"Effect":"Deny","NotAction":["iam:*","organizations:*","sts:*","route53:*","cloudfront:*","support:*"],"Resource":"*","Condition":{"StringNotEquals":{"aws:RequestedRegion":["eu-west-1"]},"ArnNotLike":{"aws:PrincipalArn":"arn:aws:iam::*:role/OrganizationAccountAccessRole"}}}]}"#;
     const REGION_BAD: &str = r#"{"Statement":[{"Sid":"Lock","Effect":"Deny","Action":"*","Resource":"*","Condition":{"StringNotEquals":{"aws:RequestedRegion":["eu-west-1"]}}}]}"#;
 
-    #[test]
-    fn guardrail_checks_follow_effective_access() {
-        // (case, policies, evaluator, expected member status, text in the message)
-        type Case = (&'static str, Vec<OrgPolicy>, super::super::Evaluator, Status, &'static str);
-        let cases: Vec<Case> = vec![
-            ("only FullAWSAccess", vec![], guardrails_present, Status::Fail, "only FullAWSAccess"),
-            (
-                "deny at the root",
-                vec![policy("p-leave", DENY_LEAVE, &["r-1"])],
-                guardrails_present,
-                Status::Pass,
-                "leave",
-            ),
-            ("leave allowed", vec![], deny_leave_organization, Status::Fail, "organizations:LeaveOrganization allowed"),
-            (
-                "leave denied at root",
-                vec![policy("p-leave", DENY_LEAVE, &["r-1"])],
-                deny_leave_organization,
-                Status::Pass,
-                "p-leave",
-            ),
-            // Attached to another target: does not protect this account.
-            (
-                "deny elsewhere",
-                vec![policy("p-leave", DENY_LEAVE, &[MGMT])],
-                deny_leave_organization,
-                Status::Fail,
-                "allowed",
-            ),
-            ("trail unprotected", vec![], protect_cloudtrail, Status::Fail, "cloudtrail:StopLogging"),
-            // A deny on everything outside one region leaves StopLogging open inside it.
-            (
-                "only a region lock",
-                vec![policy("p-reg", REGION_BAD, &["ou-1"])],
-                protect_cloudtrail,
-                Status::Fail,
-                "not reliably denied",
-            ),
-            (
-                "trail protected but for exempted roles",
-                vec![policy("p-ct", PROTECT_CT_EXEMPT, &["r-1"])],
-                protect_cloudtrail,
-                Status::Pass,
-                "exempted",
-            ),
-            (
-                "trail protected at OU",
-                vec![policy("p-ct", PROTECT_CT, &["ou-1"])],
-                protect_cloudtrail,
-                Status::Pass,
-                "denied",
-            ),
-            (
-                "config unprotected",
-                vec![policy("p-ct", PROTECT_CT, &["ou-1"])],
-                protect_config,
-                Status::Fail,
-                "config:StopConfigurationRecorder",
-            ),
-            ("no region deny", vec![], region_restriction, Status::Fail, "no SCP on the path restricts regions"),
-            ("region deny", vec![policy("p-reg", REGION_GOOD, &["ou-1"])], region_restriction, Status::Pass, "p-reg"),
-            (
-                "globals exempt",
-                vec![policy("p-reg", REGION_GOOD, &["ou-1"])],
-                region_restriction_global_services,
-                Status::Pass,
-                "exempts",
-            ),
-            (
-                "globals blocked",
-                vec![policy("p-reg", REGION_BAD, &["ou-1"])],
-                region_restriction_global_services,
-                Status::Fail,
-                "iam:CreateRole",
-            ),
-            (
-                "no region deny, globals n/a",
-                vec![],
-                region_restriction_global_services,
-                Status::Skipped,
-                "no region restriction",
-            ),
-            (
-                "broad deny exempted",
-                vec![policy("p-reg", REGION_GOOD, &["ou-1"])],
-                break_glass_exemption,
-                Status::Pass,
-                "exempt",
-            ),
-            (
-                "broad deny not exempted",
-                vec![policy("p-reg", REGION_BAD, &["ou-1"])],
-                break_glass_exemption,
-                Status::Fail,
-                "statement Lock",
-            ),
-        ];
-        for (name, extra, f, want, text) in cases {
-            let (status, msg) = member_status(f, &org(extra));
-            assert_eq!(status, want, "{name}: {msg}");
-            assert!(msg.contains(text), "{name}: {msg}");
+    /// A policy with one Deny statement of the given actions, resource and condition (JSON text).
+    fn deny(actions: &str, resource: &str, condition: &str) -> String {
+        let condition = if condition.is_empty() { String::new() } else { format!(r#","Condition":{condition}"#) };
+        format!(
+            r#"{{"Statement":[{{"Sid":"Guard","Effect":"Deny","Action":{actions},"Resource":"{resource}"{condition}}}]}}"#
+        )
+    }
+
+    const CT_ACTIONS: &str = r#"["cloudtrail:StopLogging","cloudtrail:DeleteTrail","cloudtrail:UpdateTrail","cloudtrail:PutEventSelectors"]"#;
+    const EXEMPT_ROLE: &str =
+        r#"{"ArnNotLike":{"aws:PrincipalArn":"arn:aws:iam::*:role/OrganizationAccountAccessRole"}}"#;
+    const EXEMPT_ALL_ROLES: &str = r#"{"ArnNotLike":{"aws:PrincipalArn":"arn:aws:iam::*:role/*"}}"#;
+    const ONLY_CONTRACTORS: &str = r#"{"StringEquals":{"aws:PrincipalTag/team":"contractors"}}"#;
+    const OUTSIDE_EU_WEST_1: &str = r#"{"StringNotEquals":{"aws:RequestedRegion":["eu-west-1"]}}"#;
+    /// OU-level allow-list: everything, but only in eu-west-1 and us-east-1 (full IAM language in SCPs).
+    const ALLOW_IN_TWO_REGIONS: &str = r#"{"Statement":[{"Effect":"Allow","Action":"*","Resource":"*","Condition":{"StringEquals":{"aws:RequestedRegion":["eu-west-1","us-east-1"]}}}]}"#;
+    const ALLOW_IN_EU_WEST_1: &str = r#"{"Statement":[{"Effect":"Allow","Action":"*","Resource":"*","Condition":{"StringEquals":{"aws:RequestedRegion":["eu-west-1"]}}}]}"#;
+
+    /// The organization with FullAWSAccess detached from the OU and the given allow-list attached there instead.
+    fn allow_list_at_ou(allow: &str) -> Snapshot {
+        let mut snap = org(vec![policy("p-allow", allow, &["ou-1"])]);
+        if let Collected::Ok { data } = &mut snap.organization {
+            data.policies[0].targets = Collected::ok(vec!["r-1".into(), ACCT.into(), MGMT.into()]);
         }
+        snap
+    }
+
+    /// The organization as given, with one policy's targets unreadable: a partial read of the tree.
+    fn targets_unreadable(mut snap: Snapshot) -> Snapshot {
+        if let Collected::Ok { data } = &mut snap.organization {
+            data.policies.last_mut().unwrap().targets =
+                Collected::Error { error: denied("organizations:ListTargetsForPolicy") };
+        }
+        snap
+    }
+
+    fn unreadable() -> Snapshot {
+        let mut snap = org(vec![]);
+        snap.organization = Collected::Error { error: denied("organizations:ListPolicies") };
+        snap
+    }
+
+    type Row = (&'static str, Snapshot, Status, &'static str);
+
+    fn check_table(f: super::super::Evaluator, rows: Vec<Row>) {
+        for (name, snap, want, text) in rows {
+            let (status, msg) = member_status(f, &snap);
+            assert_eq!(status, want, "{name}: {msg}");
+            assert!(msg.contains(text), "{name}: {text:?} not in {msg:?}");
+        }
+    }
+
+    #[test]
+    fn deny_leave_organization_verdicts() {
+        let leave = r#""organizations:LeaveOrganization""#;
+        check_table(
+            deny_leave_organization,
+            vec![
+                ("denied at the root", org(vec![policy("p-leave", DENY_LEAVE, &["r-1"])]), Status::Pass, "every principal"),
+                ("nothing denies it", org(vec![]), Status::Fail, "organizations:LeaveOrganization allowed"),
+                // Near misses: a Deny that binds only the contractors; one attached to another account.
+                (
+                    "deny binds only some principals",
+                    org(vec![policy("p-leave", &deny(leave, "*", ONLY_CONTRACTORS), &["r-1"])]),
+                    Status::Fail,
+                    "binds only the principals where StringEquals aws:PrincipalTag/team contractors",
+                ),
+                ("deny attached elsewhere", org(vec![policy("p-leave", DENY_LEAVE, &[MGMT])]), Status::Fail, "allowed"),
+                (
+                    "exemption of every role",
+                    org(vec![policy("p-leave", &deny(leave, "*", EXEMPT_ALL_ROLES), &["r-1"])]),
+                    Status::Fail,
+                    "whole class of principals",
+                ),
+                // Alternatives: a named break-glass exemption; an allow-list that never allows leaving.
+                (
+                    "denied but for one named role",
+                    org(vec![policy("p-leave", &deny(leave, "*", EXEMPT_ROLE), &["r-1"])]),
+                    Status::Pass,
+                    "except those exempted by ArnNotLike aws:PrincipalArn arn:aws:iam::*:role/OrganizationAccountAccessRole",
+                ),
+                (
+                    "a condition on the organization itself always holds",
+                    org(vec![policy(
+                        "p-leave",
+                        &deny(leave, "*", r#"{"StringEquals":{"aws:PrincipalOrgID":"o-example"}}"#),
+                        &["r-1"],
+                    )]),
+                    Status::Pass,
+                    "every principal",
+                ),
+                // Organizations is a global service: its requests carry us-east-1, which this allow-list leaves out.
+                ("allow-list without us-east-1", allow_list_at_ou(ALLOW_IN_EU_WEST_1), Status::Pass, "every principal"),
+                (
+                    "allow-list with us-east-1",
+                    allow_list_at_ou(ALLOW_IN_TWO_REGIONS),
+                    Status::Fail,
+                    "organizations:LeaveOrganization allowed",
+                ),
+                ("organization unreadable", unreadable(), Status::Unknown, "organizations:ListPolicies"),
+                (
+                    "a policy's targets unreadable",
+                    targets_unreadable(org(vec![policy("p-leave", DENY_LEAVE, &["r-1"])])),
+                    Status::Unknown,
+                    "organizations:ListTargetsForPolicy",
+                ),
+            ],
+        );
+    }
+
+    #[test]
+    fn protect_cloudtrail_verdicts() {
+        let one = |content: String| org(vec![policy("p-ct", &content, &["ou-1"])]);
+        check_table(
+            protect_cloudtrail,
+            vec![
+                ("denied at the OU", org(vec![policy("p-ct", PROTECT_CT, &["ou-1"])]), Status::Pass, "every principal"),
+                ("nothing denies it", org(vec![]), Status::Fail, "cloudtrail:StopLogging allowed"),
+                // Near misses.
+                (
+                    "a Deny that binds only the contractors",
+                    one(deny(CT_ACTIONS, "*", ONLY_CONTRACTORS)),
+                    Status::Fail,
+                    "binds only the principals",
+                ),
+                (
+                    "a region lock is no protection inside the region",
+                    one(deny(r#""*""#, "*", OUTSIDE_EU_WEST_1)),
+                    Status::Fail,
+                    "applies only when StringNotEquals aws:RequestedRegion eu-west-1",
+                ),
+                (
+                    "only StopLogging denied",
+                    one(deny(r#""cloudtrail:StopLogging""#, "*", "")),
+                    Status::Fail,
+                    "cloudtrail:DeleteTrail allowed",
+                ),
+                (
+                    "only one trail covered",
+                    one(deny(CT_ACTIONS, "arn:aws:cloudtrail:*:*:trail/audit", "")),
+                    Status::Fail,
+                    "cloudtrail:StopLogging allowed",
+                ),
+                ("every role exempted", one(deny(CT_ACTIONS, "*", EXEMPT_ALL_ROLES)), Status::Fail, "protects nothing"),
+                (
+                    "the Deny is lifted with MFA",
+                    one(deny(CT_ACTIONS, "*", r#"{"BoolIfExists":{"aws:MultiFactorAuthPresent":"false"}}"#)),
+                    Status::Fail,
+                    "which the caller can avoid",
+                ),
+                // Alternatives: every trail by ARN pattern; a named exemption.
+                (
+                    "every trail by ARN",
+                    one(deny(CT_ACTIONS, "arn:aws:cloudtrail:*:*:trail/*", "")),
+                    Status::Pass,
+                    "every principal",
+                ),
+                (
+                    "denied but for the break-glass role",
+                    org(vec![policy("p-ct", PROTECT_CT_EXEMPT, &["r-1"])]),
+                    Status::Pass,
+                    "except those exempted",
+                ),
+                ("organization unreadable", unreadable(), Status::Unknown, "organizations:ListPolicies"),
+                (
+                    "a policy's targets unreadable",
+                    targets_unreadable(org(vec![policy("p-ct", PROTECT_CT, &["ou-1"])])),
+                    Status::Unknown,
+                    "organizations:ListTargetsForPolicy",
+                ),
+            ],
+        );
+    }
+
+    #[test]
+    fn protect_config_verdicts() {
+        let all = r#"["config:StopConfigurationRecorder","config:DeleteConfigurationRecorder","config:PutConfigurationRecorder","config:DeleteDeliveryChannel","config:PutDeliveryChannel","config:DeleteConfigRule"]"#;
+        let old_four = r#"["config:StopConfigurationRecorder","config:DeleteConfigurationRecorder","config:DeleteDeliveryChannel","config:DeleteConfigRule"]"#;
+        let one = |content: String| org(vec![policy("p-cfg", &content, &["ou-1"])]);
+        check_table(
+            protect_config,
+            vec![
+                ("every Config action denied", one(deny(all, "*", "")), Status::Pass, "every principal"),
+                ("config:* denied", one(deny(r#""config:*""#, "*", "")), Status::Pass, "every principal"),
+                (
+                    "only CloudTrail protected",
+                    one(PROTECT_CT.to_string()),
+                    Status::Fail,
+                    "config:StopConfigurationRecorder",
+                ),
+                // Near miss: the recorder can still be rewritten to record nothing, the channel re-pointed.
+                (
+                    "no Put actions",
+                    one(deny(old_four, "*", "")),
+                    Status::Fail,
+                    "config:PutConfigurationRecorder allowed",
+                ),
+                // Near miss: a recorder-ARN Deny, while older recorders are authorized against "*".
+                (
+                    "recorder ARNs only",
+                    one(deny(all, "arn:aws:config:*:*:configuration-recorder/*", "")),
+                    Status::Fail,
+                    "config:StopConfigurationRecorder allowed",
+                ),
+                ("named exemption", one(deny(all, "*", EXEMPT_ROLE)), Status::Pass, "except those exempted"),
+                ("organization unreadable", unreadable(), Status::Unknown, "organizations:ListPolicies"),
+                (
+                    "a policy's targets unreadable",
+                    targets_unreadable(one(deny(all, "*", ""))),
+                    Status::Unknown,
+                    "organizations:ListTargetsForPolicy",
+                ),
+            ],
+        );
+    }
+
+    #[test]
+    fn region_restriction_verdicts() {
+        let one = |content: String| org(vec![policy("p-reg", &content, &["ou-1"])]);
+        check_table(
+            region_restriction,
+            vec![
+                (
+                    "deny outside one region",
+                    org(vec![policy("p-reg", REGION_GOOD, &["ou-1"])]),
+                    Status::Pass,
+                    "denied outside eu-west-1",
+                ),
+                ("no restriction", org(vec![]), Status::Fail, "no SCP on the path restricts regions"),
+                // Near miss: a region condition on one API is not a region restriction.
+                (
+                    "only RunInstances outside eu-west-1",
+                    one(deny(r#""ec2:RunInstances""#, "*", OUTSIDE_EU_WEST_1)),
+                    Status::Fail,
+                    "covers only some services: ec2:RunInstances",
+                ),
+                // Near miss: region lock that binds only the contractors.
+                (
+                    "a region lock for the contractors only",
+                    one(deny(
+                        r#""*""#,
+                        "*",
+                        r#"{"StringNotEquals":{"aws:RequestedRegion":["eu-west-1"]},"StringEquals":{"aws:PrincipalTag/team":"contractors"}}"#,
+                    )),
+                    Status::Fail,
+                    "no SCP on the path restricts regions",
+                ),
+                // Alternative: an allow-list at the OU (full IAM language) with FullAWSAccess detached there.
+                (
+                    "allow-list by region",
+                    allow_list_at_ou(ALLOW_IN_TWO_REGIONS),
+                    Status::Pass,
+                    "denied outside us-east-1, eu-west-1",
+                ),
+                (
+                    "region lock with a break-glass exemption",
+                    one(deny(
+                        r#""*""#,
+                        "*",
+                        &format!(
+                            r#"{{"StringNotEquals":{{"aws:RequestedRegion":["eu-west-1"]}},{}}}"#,
+                            &EXEMPT_ROLE[1..EXEMPT_ROLE.len() - 1]
+                        ),
+                    )),
+                    Status::Pass,
+                    "denied outside eu-west-1",
+                ),
+                ("organization unreadable", unreadable(), Status::Unknown, "organizations:ListPolicies"),
+                (
+                    "a policy's targets unreadable",
+                    targets_unreadable(org(vec![policy("p-reg", REGION_GOOD, &["ou-1"])])),
+                    Status::Unknown,
+                    "organizations:ListTargetsForPolicy",
+                ),
+            ],
+        );
+    }
+
+    #[test]
+    fn region_restriction_global_services_verdicts() {
+        let one = |content: String| org(vec![policy("p-reg", &content, &["ou-1"])]);
+        check_table(
+            region_restriction_global_services,
+            vec![
+                ("globals exempt by NotAction", org(vec![policy("p-reg", REGION_GOOD, &["ou-1"])]), Status::Pass, "keep working"),
+                ("everything locked to eu-west-1", org(vec![policy("p-reg", REGION_BAD, &["ou-1"])]), Status::Fail, "iam:CreateRole"),
+                // Alternative: no NotAction at all, but us-east-1 is approved, so global services still work.
+                (
+                    "us-east-1 approved",
+                    one(deny(r#""*""#, "*", r#"{"StringNotEquals":{"aws:RequestedRegion":["eu-west-1","us-east-1"]}}"#)),
+                    Status::Pass,
+                    "keep working",
+                ),
+                ("allow-list with us-east-1", allow_list_at_ou(ALLOW_IN_TWO_REGIONS), Status::Pass, "keep working"),
+                // Near miss: no Deny statement mentions IAM, yet the allow-list leaves us-east-1 out.
+                ("allow-list without us-east-1", allow_list_at_ou(ALLOW_IN_EU_WEST_1), Status::Fail, "route53:ChangeResourceRecordSets"),
+                // Near miss: NotAction that exempts IAM but not the others.
+                (
+                    "only IAM exempted",
+                    one(r#"{"Statement":[{"Effect":"Deny","NotAction":"iam:*","Resource":"*","Condition":{"StringNotEquals":{"aws:RequestedRegion":["eu-west-1"]}}}]}"#.into()),
+                    Status::Fail,
+                    "sts:AssumeRole",
+                ),
+                ("no region restriction", org(vec![]), Status::Skipped, "no region restriction"),
+                ("organization unreadable", unreadable(), Status::Unknown, "organizations:ListPolicies"),
+                (
+                    "a policy's targets unreadable",
+                    targets_unreadable(org(vec![policy("p-reg", REGION_GOOD, &["ou-1"])])),
+                    Status::Unknown,
+                    "organizations:ListTargetsForPolicy",
+                ),
+            ],
+        );
+    }
+
+    #[test]
+    fn break_glass_exemption_verdicts() {
+        let one = |content: String| org(vec![policy("p-reg", &content, &["ou-1"])]);
+        check_table(
+            break_glass_exemption,
+            vec![
+                (
+                    "broad deny sparing a named role",
+                    org(vec![policy("p-reg", REGION_GOOD, &["ou-1"])]),
+                    Status::Pass,
+                    "arn:aws:iam::*:role/OrganizationAccountAccessRole",
+                ),
+                (
+                    "broad deny sparing nobody",
+                    org(vec![policy("p-reg", REGION_BAD, &["ou-1"])]),
+                    Status::Fail,
+                    "statement Lock",
+                ),
+                // Near miss: it has an aws:PrincipalArn exemption, but one that spares every role.
+                ("exemption of every role", one(deny(r#""*""#, "*", EXEMPT_ALL_ROLES)), Status::Fail, "whole class"),
+                // Alternatives: no broad deny at all; a broad deny aimed at quarantined principals only.
+                ("no broad deny", org(vec![policy("p-leave", DENY_LEAVE, &["r-1"])]), Status::Pass, "no broad deny"),
+                (
+                    "quarantine deny",
+                    one(deny(r#""*""#, "*", r#"{"StringEquals":{"aws:PrincipalTag/quarantine":"true"}}"#)),
+                    Status::Pass,
+                    "binds only the principals",
+                ),
+                ("organization unreadable", unreadable(), Status::Unknown, "organizations:ListPolicies"),
+                (
+                    "a policy's targets unreadable",
+                    targets_unreadable(org(vec![policy("p-reg", REGION_GOOD, &["ou-1"])])),
+                    Status::Unknown,
+                    "organizations:ListTargetsForPolicy",
+                ),
+            ],
+        );
+    }
+
+    #[test]
+    fn guardrails_present_verdicts() {
+        check_table(
+            guardrails_present,
+            vec![
+                ("a deny at the root", org(vec![policy("p-leave", DENY_LEAVE, &["r-1"])]), Status::Pass, "leave"),
+                ("only FullAWSAccess", org(vec![]), Status::Fail, "no SCP on the path restricts anything"),
+                // Near misses: a copy of FullAWSAccess; a Deny that can only bind another account's principals.
+                (
+                    "a copy of FullAWSAccess",
+                    org(vec![policy("p-copy", FULL, &["ou-1"])]),
+                    Status::Fail,
+                    "restricts anything",
+                ),
+                (
+                    "a Deny for another account",
+                    org(vec![policy(
+                        "p-other",
+                        &deny(r#""*""#, "*", r#"{"StringEquals":{"aws:PrincipalAccount":"222222222222"}}"#),
+                        &["ou-1"],
+                    )]),
+                    Status::Fail,
+                    "restricts anything",
+                ),
+                // Alternative: no Deny at all, but an allow-list in place of FullAWSAccess.
+                ("an allow-list", allow_list_at_ou(ALLOW_IN_EU_WEST_1), Status::Pass, "allow (p-allow) at ou-1"),
+                ("organization unreadable", unreadable(), Status::Unknown, "organizations:ListPolicies"),
+                (
+                    "a policy's targets unreadable",
+                    targets_unreadable(org(vec![policy("p-leave", DENY_LEAVE, &["r-1"])])),
+                    Status::Unknown,
+                    "organizations:ListTargetsForPolicy",
+                ),
+            ],
+        );
     }
 
     #[test]

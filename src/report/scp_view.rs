@@ -35,9 +35,13 @@ pub fn render_simulation(sim: &Simulation, format: ListFormat, out: &mut dyn Wri
     let name = sim.account_name.as_ref().map(|n| format!(" ({n})")).unwrap_or_default();
     let resource = sim.resource.as_ref().map(|r| format!(" on {r}")).unwrap_or_default();
     writeln!(out, "Account {}{name}, action {}{resource}", sim.account, sim.action)?;
+    if !sim.context.is_empty() {
+        let known: Vec<String> = sim.context.iter().map(|(k, v)| format!("{k}={}", v.join("|"))).collect();
+        writeln!(out, "Known of the request: {}", known.join(", "))?;
+    }
     match &sim.decision {
-        None => writeln!(out, "Verdict: NOT RESTRICTED BY SCPs")?,
-        Some(d) => {
+        d if !sim.scp_applies => writeln!(out, "Verdict: NOT RESTRICTED BY SCPs — {}", d.reason)?,
+        d => {
             let verdict = match d.verdict {
                 Verdict::Allowed => "ALLOWED",
                 Verdict::Denied => "DENIED",

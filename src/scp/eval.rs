@@ -8,6 +8,7 @@
 
 use serde_json::Value;
 
+use super::condition::{self, RequestContext, Truth};
 use super::policy::{resource_matches, Effect, Policy, ResourceClause};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -36,11 +37,23 @@ pub struct Level<'a> {
     pub policies: Vec<AttachedPolicy<'a>>,
 }
 
-/// What is asked: an action (`service:Action`) and, optionally, the ARN it acts on.
+/// What is asked: an action (`service:Action`), optionally the ARN it acts on, and what is known of the request
+/// (see [`RequestContext`]); conditions on keys it holds are settled, the others make the answer conditional.
 #[derive(Debug, Clone, Copy)]
 pub struct Query<'a> {
     pub action: &'a str,
     pub resource: Option<&'a str>,
+    pub context: &'a RequestContext,
+}
+
+/// A request context that knows nothing, for queries that ask about every principal, region and request.
+pub static NO_CONTEXT: std::sync::LazyLock<RequestContext> = std::sync::LazyLock::new(RequestContext::new);
+
+impl<'a> Query<'a> {
+    /// An action on no particular resource, with nothing known of the request.
+    pub fn action(action: &'a str) -> Self {
+        Query { action, resource: None, context: &NO_CONTEXT }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -62,7 +75,8 @@ pub struct StatementRef {
     pub statement_index: usize,
     pub sid: Option<String>,
     pub effect: Effect,
-    /// The statement's condition, present only when it tests something (see [`super::policy::Statement::is_conditional`]).
+    /// What the statement's condition still depends on once the known request context is applied (the whole
+    /// condition when nothing is known); absent when it tests nothing or everything it tests holds.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub condition: Option<Value>,
     /// The statement covers only some resources and the query named none, so whether it applies depends on
@@ -208,7 +222,15 @@ fn evaluate_level(level: &Level<'_>, query: &Query<'_>) -> LevelResult {
             if reach == Reach::None {
                 continue;
             }
-            let conditional = statement.is_conditional();
+            let residual = match &statement.condition {
+                Some(c) if statement.is_conditional() => match condition::evaluate(c, query.context) {
+                    Truth::False => continue,
+                    Truth::True => None,
+                    Truth::Depends(left) => Some(left),
+                },
+                _ => None,
+            };
+            let conditional = residual.is_some();
             let sref = StatementRef {
                 level_kind: level.kind,
                 level_id: level.id.to_owned(),
@@ -218,7 +240,7 @@ fn evaluate_level(level: &Level<'_>, query: &Query<'_>) -> LevelResult {
                 statement_index: statement.index,
                 sid: statement.sid.clone(),
                 effect: statement.effect,
-                condition: if conditional { statement.condition.clone() } else { None },
+                condition: residual,
                 partial: reach == Reach::Partial,
             };
             match (statement.effect, reach == Reach::Full && !conditional) {
@@ -765,7 +787,8 @@ mod tests {
                 },
                 Level { kind: LevelKind::Account, id: ACCOUNT, name: "prod", policies: attach(&all, case.account) },
             ];
-            let decision = evaluate(&path, &Query { action: case.action, resource: case.resource });
+            let decision =
+                evaluate(&path, &Query { action: case.action, resource: case.resource, context: &NO_CONTEXT });
             let name = case.name;
             assert_eq!(decision.verdict, case.verdict, "{name}: {}", decision.reason);
             let got: Vec<(String, String, String)> =
@@ -796,7 +819,7 @@ mod tests {
             name: "Root",
             policies: attach(&all, &["p-FullAWSAccess", "p-denyroot", "p-auditbucket"]),
         }];
-        let decision = evaluate(&path, &Query { action: "s3:DeleteBucket", resource: None });
+        let decision = evaluate(&path, &Query::action("s3:DeleteBucket"));
         assert_eq!(decision.verdict, Verdict::Conditional);
         let [root_user, bucket] = decision.deciding.as_slice() else { panic!("two deciding statements") };
         assert_eq!(
@@ -834,19 +857,23 @@ mod tests {
                 policies: vec![AttachedPolicy { id: "p-onlyaudit", name: "OnlyAudit", policy: &allow_bucket }],
             },
         ];
-        let other = evaluate(&path, &Query { action: "s3:GetObject", resource: Some("arn:aws:s3:::x") });
+        let other =
+            evaluate(&path, &Query { action: "s3:GetObject", resource: Some("arn:aws:s3:::x"), context: &NO_CONTEXT });
         assert_eq!(other.verdict, Verdict::Denied, "{}", other.reason);
         assert!(other.reason.contains("denied implicitly"), "{}", other.reason);
-        let same = evaluate(&path, &Query { action: "s3:GetObject", resource: Some("arn:aws:s3:::audit-logs") });
+        let same = evaluate(
+            &path,
+            &Query { action: "s3:GetObject", resource: Some("arn:aws:s3:::audit-logs"), context: &NO_CONTEXT },
+        );
         assert_eq!(same.verdict, Verdict::Allowed, "{}", same.reason);
-        let unknown = evaluate(&path, &Query { action: "s3:GetObject", resource: None });
+        let unknown = evaluate(&path, &Query::action("s3:GetObject"));
         assert_eq!(unknown.verdict, Verdict::Conditional, "{}", unknown.reason);
         assert!(unknown.deciding.iter().all(|s| s.partial && s.effect == Effect::Allow));
     }
 
     #[test]
     fn an_empty_path_restricts_nothing() {
-        let decision = evaluate(&[], &Query { action: "iam:CreateUser", resource: None });
+        let decision = evaluate(&[], &Query::action("iam:CreateUser"));
         assert_eq!(decision.verdict, Verdict::Allowed);
         assert!(decision.deciding.is_empty() && decision.path.is_empty());
         assert!(decision.reason.contains("no SCP level"), "{}", decision.reason);
@@ -856,10 +883,10 @@ mod tests {
     fn statements_without_sid_are_named_by_index() {
         let all = policies();
         let path = vec![Level { kind: LevelKind::Root, id: ROOT, name: "", policies: attach(&all, &["p-allowlist"]) }];
-        let decision = evaluate(&path, &Query { action: "ec2:RunInstances", resource: None });
+        let decision = evaluate(&path, &Query::action("ec2:RunInstances"));
         assert_eq!(decision.reason, "ec2:RunInstances is allowed at every level: root r-ab12 by statement \"AllowS3AndEC2\" of policy \"AllowS3AndEC2\" (p-allowlist).");
         let path = vec![Level { kind: LevelKind::Root, id: ROOT, name: "Root", policies: attach(&all, FULL) }];
-        let decision = evaluate(&path, &Query { action: "ec2:RunInstances", resource: None });
+        let decision = evaluate(&path, &Query::action("ec2:RunInstances"));
         assert!(decision.reason.contains("by Statement[0] of policy \"FullAWSAccess\""), "{}", decision.reason);
     }
 }

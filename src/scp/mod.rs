@@ -5,10 +5,13 @@
 //! and CLI can ask it questions, and so it can be tested and fuzzed on its own. [`policy`] is the language,
 //! [`eval`] the Organizations evaluation rules.
 
+pub mod binding;
+pub mod condition;
 pub mod eval;
 pub mod org;
 pub mod policy;
 
+pub use condition::RequestContext;
 pub use eval::{evaluate, AttachedPolicy, Decision, Level, LevelKind, LevelResult, Query, StatementRef, Verdict};
 pub use policy::{
     action_matches, parse_policy, resource_matches, ActionClause, Effect, Policy, PolicyError, ResourceClause,
@@ -33,9 +36,13 @@ pub struct Simulation {
     pub action: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub resource: Option<String>,
-    /// `None` for the management account, which SCPs never restrict.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub decision: Option<eval::Decision>,
+    /// Always present: for the management account, or when SCPs are disabled, an `allowed` decision whose reason
+    /// says SCPs do not apply, so scripts never meet a missing field.
+    pub decision: eval::Decision,
+    /// Whether SCPs apply to the account at all (false for the management account and when SCPs are disabled).
+    pub scp_applies: bool,
+    /// The request-context keys the answer assumed (the account's own, and those given with `--context`).
+    pub context: std::collections::BTreeMap<String, Vec<String>>,
     /// Things to keep in mind when reading the answer.
     pub notes: Vec<String>,
 }
@@ -46,6 +53,7 @@ pub fn simulate(
     account: &str,
     action: &str,
     resource: Option<&str>,
+    extra_context: &[(String, String)],
 ) -> Result<Simulation, String> {
     let member = tree
         .accounts
@@ -56,19 +64,34 @@ pub fn simulate(
         "SCPs never restrict service-linked roles; what they leave allowed must still be granted by IAM policies."
             .to_string(),
     ];
+    let view = org::OrgView::new(tree);
+    let mut context = view.context(account);
+    for (key, value) in extra_context {
+        let mut values = context.values_of(key).to_vec();
+        if !values.contains(value) {
+            values.push(value.clone());
+        }
+        context = context.with(key, values);
+    }
+    let not_applicable = |reason: &str| eval::Decision {
+        verdict: eval::Verdict::Allowed,
+        reason: reason.to_string(),
+        deciding: Vec::new(),
+        path: Vec::new(),
+    };
+    let scp_applies = account != tree.management_account_id && tree.scp_enabled() != Some(false);
     let decision = if account == tree.management_account_id {
         notes.insert(
             0,
             "This is the management account: SCPs never apply to it, so nothing here is restricted by them.".into(),
         );
-        None
+        not_applicable(&format!("{action} is allowed by SCPs: they never apply to the management account."))
     } else if tree.scp_enabled() == Some(false) {
         notes.insert(0, "Service control policies are disabled on the root: no SCP restricts any account.".into());
-        None
+        not_applicable(&format!("{action} is allowed by SCPs: the SCP policy type is disabled on the root."))
     } else {
-        let view = org::OrgView::new(tree);
         let levels = view.levels(account)?;
-        Some(eval::evaluate(&levels, &eval::Query { action, resource }))
+        eval::evaluate(&levels, &eval::Query { action, resource, context: &context })
     };
     Ok(Simulation {
         account: account.to_string(),
@@ -76,6 +99,8 @@ pub fn simulate(
         action: action.to_string(),
         resource: resource.map(str::to_string),
         decision,
+        scp_applies,
+        context: context.entries(),
         notes,
     })
 }

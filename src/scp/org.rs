@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use super::condition::RequestContext;
 use super::eval::{AttachedPolicy, Level, LevelKind};
 use super::policy::{parse_policy, Policy};
 use crate::snapshot::{OrgTree, PathKind};
@@ -32,6 +33,20 @@ impl<'a> OrgView<'a> {
     /// A policy as parsed, or why it could not be.
     pub fn parsed(&self, policy_id: &str) -> Option<&Result<Policy, String>> {
         self.parsed.get(policy_id)
+    }
+
+    /// What every request made in the account carries: its account id, the organization's id and the account's
+    /// path in it (`o-id/r-id/ou-id/…/`, as `aws:PrincipalOrgPaths` holds it), so conditions on them are settled.
+    pub fn context(&self, account_id: &str) -> RequestContext {
+        let path = self.tree.path_to(account_id).map(|steps| {
+            let mut path = format!("{}/", self.tree.id);
+            for step in steps.iter().filter(|s| !matches!(s.kind, PathKind::Account)) {
+                path.push_str(step.id);
+                path.push('/');
+            }
+            path
+        });
+        RequestContext::for_account(account_id, &self.tree.id, path)
     }
 
     /// The levels from the root to the account with the SCPs attached at each, or why they cannot be built.

@@ -273,10 +273,16 @@ pub fn resource_matches(pattern: &str, arn: &str) -> bool {
     glob(pattern, arn, Mode::Resource)
 }
 
+/// Whether a `StringLike` pattern matches a value: `*` and `?` anywhere, case-sensitively.
+pub fn glob_text(pattern: &str, text: &str) -> bool {
+    glob(pattern, text, Mode::Text)
+}
+
 #[derive(Clone, Copy)]
 enum Mode {
     Action,
     Resource,
+    Text,
 }
 
 /// Wildcard match by dynamic programming over (pattern prefix, text prefix), O(len(pattern) × len(text))
@@ -296,7 +302,7 @@ fn glob(pattern: &str, text: &str, mode: Mode) -> bool {
             '*' => {
                 // May this star cross a colon? Only in resources, and only when it ends its segment.
                 let crosses = match mode {
-                    Mode::Action => true,
+                    Mode::Action | Mode::Text => true,
                     Mode::Resource => matches!(pat.get(pi + 1), None | Some(':')),
                 };
                 let mut reachable = false;
@@ -311,10 +317,10 @@ fn glob(pattern: &str, text: &str, mode: Mode) -> bool {
             _ => {
                 for (j, &c) in txt.iter().enumerate() {
                     let ok = match (p, mode) {
-                        ('?', Mode::Action) => true,
+                        ('?', Mode::Action | Mode::Text) => true,
                         ('?', Mode::Resource) => c != ':',
                         (_, Mode::Action) => p.eq_ignore_ascii_case(&c),
-                        (_, Mode::Resource) => p == c,
+                        (_, Mode::Resource | Mode::Text) => p == c,
                     };
                     if let Some(slot) = next.get_mut(j + 1) {
                         *slot = ok && row.get(j).copied().unwrap_or(false);
