@@ -120,6 +120,7 @@ fn expected() -> BTreeMap<FindingKey, String> {
         "scp-policy-valid",
         "scp-policy-size",
         "scp-attachment-limit",
+        "scp-management-account-workloads",
     ] {
         put(check, "global", ACCOUNT, "skipped");
     }

@@ -243,6 +243,110 @@ static CORE: &[(&str, Evaluator)] = &[
     ("scp-management-account-workloads", scp::management_account_workloads),
 ];
 
+/// The checks judged resource by resource, with what they look at. An account where such a check finds nothing
+/// to look at (no pipeline, no table) gets one `skipped` finding saying so, rather than no finding at all: a
+/// check in scope never yields zero findings for an audited account. Every check not listed here must give
+/// each audited account a finding of its own (a test holds both to it), so absence cannot pass unseen.
+pub static RESOURCE_SUBJECTS: &[(&str, &str)] = &[
+    ("codepipeline-manual-approval", "CodePipeline pipelines"),
+    ("codepipeline-artifact-store-encryption", "CodePipeline pipelines"),
+    ("codebuild-artifact-encryption", "CodeBuild projects"),
+    ("codebuild-privileged-mode", "CodeBuild projects"),
+    ("codebuild-plaintext-secrets", "CodeBuild projects"),
+    ("codebuild-shared-service-role", "CodeBuild projects"),
+    ("codedeploy-automatic-rollback", "CodeDeploy deployment groups"),
+    ("codedeploy-alarm-rollback", "CodeDeploy deployment groups"),
+    ("codedeploy-deployment-config", "CodeDeploy deployment groups"),
+    ("cloudformation-stack-drift", "CloudFormation stacks"),
+    ("cloudformation-drift-stale", "CloudFormation stacks"),
+    ("cloudformation-termination-protection", "CloudFormation stacks"),
+    ("cloudformation-stack-policy", "CloudFormation stacks"),
+    ("cloudformation-service-role", "CloudFormation stacks"),
+    ("cloudformation-stack-failed-state", "CloudFormation stacks"),
+    ("cloudformation-rollback-disabled", "CloudFormation stacks"),
+    ("cloudformation-secret-parameters", "CloudFormation stacks"),
+    ("cloudformation-exports-in-use", "CloudFormation stack exports"),
+    (
+        "cloudformation-stackset-service-managed",
+        "CloudFormation stack sets (they live in the management or a delegated administrator account)",
+    ),
+    (
+        "cloudformation-stackset-auto-deployment",
+        "CloudFormation stack sets (they live in the management or a delegated administrator account)",
+    ),
+    ("cloudtrail-log-file-validation", "CloudTrail trails (cloudtrail-multi-region-trail judges their absence)"),
+    ("cloudtrail-log-integrity", "CloudTrail trails (cloudtrail-multi-region-trail judges their absence)"),
+    ("cloudtrail-kms-encryption", "CloudTrail trails (cloudtrail-multi-region-trail judges their absence)"),
+    ("cloudtrail-cloudwatch-logs", "CloudTrail trails (cloudtrail-multi-region-trail judges their absence)"),
+    ("cloudtrail-delivery-errors", "CloudTrail trails (cloudtrail-multi-region-trail judges their absence)"),
+    ("elasticbeanstalk-deployment-policy", "Elastic Beanstalk environments"),
+    ("ecr-scan-on-push", "ECR repositories"),
+    ("ecr-kms-encryption", "ECR repositories"),
+    ("ecr-repository-policy", "ECR repositories"),
+    ("ecr-tag-immutability", "ECR repositories"),
+    ("lambda-deprecated-runtime", "Lambda functions"),
+    ("lambda-reserved-concurrency", "Lambda functions"),
+    ("lambda-xray-tracing", "Lambda functions"),
+    ("lambda-failure-destination", "Lambda functions invoked asynchronously"),
+    ("lambda-provisioned-concurrency", "Lambda aliases with provisioned concurrency"),
+    ("apigateway-caching", "API Gateway REST API stages"),
+    ("apigateway-canary", "API Gateway REST API stages"),
+    ("apigateway-xray-tracing", "API Gateway REST API stages"),
+    ("apigateway-execution-logging", "API Gateway REST API stages"),
+    ("stepfunctions-logging", "Step Functions state machines"),
+    ("sqs-dead-letter-queue", "SQS queues"),
+    ("sqs-dlq-alarm", "SQS dead-letter queues"),
+    ("sqs-dlq-retention", "SQS dead-letter queues"),
+    ("cloudwatch-log-retention", "CloudWatch Logs log groups"),
+    ("cloudwatch-log-subscriptions", "CloudWatch Logs log groups"),
+    ("cloudwatch-metric-streams", "CloudWatch metric streams"),
+    ("efs-access-points", "EFS file systems"),
+    ("efs-file-system-policy", "EFS file systems"),
+    ("efs-backup", "EFS file systems"),
+    ("rds-multi-az", "RDS DB instances"),
+    ("rds-automated-backups", "RDS DB instances"),
+    ("rds-blue-green-readiness", "RDS DB instances"),
+    ("rds-read-replica-health", "RDS read replicas"),
+    ("elasticache-cluster-mode", "ElastiCache replication groups"),
+    ("elasticache-multi-az-failover", "ElastiCache replication groups"),
+    ("dynamodb-pitr", "DynamoDB tables"),
+    ("dynamodb-ttl", "DynamoDB tables"),
+    ("dynamodb-ttl-stream-archive", "DynamoDB tables with TTL"),
+    ("dynamodb-stream-readers", "DynamoDB streams"),
+    ("ssm-managed-nodes", "EC2 instances"),
+];
+
+/// The checks about the organization as a whole, reported once against its management account (or against
+/// each audited account when the organization could not be read), not per member account.
+pub static ORGANIZATION_WIDE: &[&str] = &[
+    "organizations-all-features",
+    "organizations-scp-enabled",
+    "scp-policy-valid",
+    "scp-policy-size",
+    "scp-attachment-limit",
+    "control-tower-guardrails",
+    "ram-organization-sharing",
+    "config-aggregator",
+    "firewallmanager-prerequisites",
+    "guardduty-delegated-admin",
+    "detective-delegated-admin",
+];
+
+/// One `skipped` finding for each audited account where a resource check found nothing to look at.
+fn nothing_to_look_at(ctx: &Ctx<'_>, check: &str, outcomes: &[Outcome]) -> Vec<Outcome> {
+    let Some((_, subject)) = RESOURCE_SUBJECTS.iter().find(|(id, _)| *id == check) else { return Vec::new() };
+    ctx.accounts()
+        .filter(|a| !outcomes.iter().any(|o| o.account == a.account_id))
+        .map(|a| {
+            let regions: Vec<&str> = a.regions.iter().map(|r| r.region.as_str()).collect();
+            At::account(a).skipped(
+                format!("not applicable: no {subject} in this account in the audited regions ({})", regions.join(", ")),
+                serde_json::json!({"looked_for": subject, "regions": regions}),
+            )
+        })
+        .collect()
+}
+
 /// Runs every registered check over the snapshot, with the default options.
 pub fn evaluate(snapshot: &Snapshot, catalogue: &Catalogue) -> Vec<Finding> {
     evaluate_with(snapshot, catalogue, EvalOptions::default())
@@ -256,7 +360,9 @@ pub fn evaluate_with(snapshot: &Snapshot, catalogue: &Catalogue, options: EvalOp
         let Some(meta) = catalogue.check(id).filter(|meta| ctx.options.selects(meta)) else { continue };
         let unreachable =
             snapshot.accounts.iter().filter_map(|a| Some(At::account(a).not_evaluated(a.error.as_ref()?)));
-        for o in evaluator(&ctx).into_iter().chain(unreachable) {
+        let mut outcomes = evaluator(&ctx);
+        outcomes.extend(nothing_to_look_at(&ctx, id, &outcomes));
+        for o in outcomes.into_iter().chain(unreachable) {
             findings.push(Finding {
                 check_id: meta.id.clone(),
                 title: meta.title.clone(),
@@ -358,6 +464,59 @@ mod tests {
         let findings = evaluate(&snapshot(vec![acct]), cat);
         assert_eq!(findings.len(), registry().count());
         assert!(findings.iter().all(|f| f.status == Status::Unknown && f.message.contains("sts:AssumeRole")));
+    }
+
+    /// Every check gives every audited account a finding (organization-wide ones: the organization one).
+    pub(crate) fn assert_every_check_speaks(snapshot: &Snapshot, what: &str) {
+        let cat = Catalogue::embedded().unwrap();
+        let findings = evaluate(snapshot, cat);
+        let mut silent = Vec::new();
+        for (id, _) in registry() {
+            let of_check: Vec<&Finding> = findings.iter().filter(|f| f.check_id == *id).collect();
+            if ORGANIZATION_WIDE.contains(id) {
+                if of_check.is_empty() {
+                    silent.push(format!("{id} (organization-wide): no finding at all"));
+                }
+                continue;
+            }
+            for account in snapshot.accounts.iter() {
+                if !of_check.iter().any(|f| f.account == account.account_id) {
+                    silent.push(format!("{id}: no finding for account {}", account.account_id));
+                }
+            }
+        }
+        assert!(silent.is_empty(), "{what}: checks that said nothing:\n{}", silent.join("\n"));
+    }
+
+    #[test]
+    fn on_the_demo_every_check_speaks_for_every_account() {
+        assert_every_check_speaks(&Snapshot::demo().unwrap(), "the demo");
+    }
+
+    #[test]
+    fn the_lists_of_resource_and_organization_checks_name_real_checks() {
+        let ids: Vec<&str> = registry().map(|(id, _)| *id).collect();
+        for id in RESOURCE_SUBJECTS.iter().map(|(id, _)| id).chain(ORGANIZATION_WIDE) {
+            assert!(ids.contains(id), "{id} is not a registered check");
+        }
+    }
+
+    #[test]
+    fn a_resource_check_with_nothing_to_look_at_is_skipped_with_what_it_looked_for() {
+        let cat = Catalogue::embedded().unwrap();
+        let snap = snapshot(vec![account(ACCT, None, vec![region("us-east-1")])]);
+        let out: Vec<Finding> =
+            evaluate(&snap, cat).into_iter().filter(|f| f.check_id == "codepipeline-manual-approval").collect();
+        assert!(!out.is_empty());
+        // The region's section was never collected: that is said, and no "nothing found" is added on top.
+        assert!(out.iter().all(|f| !f.message.contains("no CodePipeline pipelines")), "{out:?}");
+        let outcomes = nothing_to_look_at(&Ctx::new(&snap), "codepipeline-manual-approval", &[]);
+        assert_eq!(outcomes.len(), 1);
+        assert_eq!(outcomes[0].status, Status::Skipped);
+        assert!(outcomes[0]
+            .message
+            .contains("no CodePipeline pipelines in this account in the audited regions (us-east-1)"));
+        assert!(nothing_to_look_at(&Ctx::new(&snap), "scp-protect-cloudtrail", &[]).is_empty());
     }
 
     #[test]
