@@ -401,7 +401,17 @@ pub fn delivery_channel(ctx: &Ctx<'_>) -> Vec<Outcome> {
                 ),
                 evidence,
             ),
-            Err(e) => return unread(at, "the delivery channel's status", CHANNEL_STATUS_PERMISSION, &e),
+            Err(e) if e.kind.means_not_applicable() => return at.not_evaluated(&e),
+            Err(e) => {
+                return at.unknown(
+                    format!(
+                        "could not be evaluated: delivery channel {} names bucket {bucket}, but whether its deliveries succeed could not be read ({CHANNEL_STATUS_PERMISSION}): {}",
+                        c.name,
+                        e.brief()
+                    ),
+                    json!({ "delivery_channels": channels, "collection_error": e }),
+                )
+            }
         };
         let failures = status.failures();
         if !failures.is_empty() {
@@ -1171,7 +1181,7 @@ mod tests {
                 "status not collected",
                 with(channel(Some("b"), None), Collected::NotCollected),
                 Status::Unknown,
-                "was not read (config:DescribeDeliveryChannelStatus)",
+                "names bucket b, but whether its deliveries succeed could not be read (config:DescribeDeliveryChannelStatus)",
             ),
             (
                 "status absent for the channel",
