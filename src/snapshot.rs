@@ -791,10 +791,33 @@ pub struct DeliveryChannelStatus {
     /// `configHistoryDeliveryInfo.lastStatus`: `Success`, `Failure` or `Not_Applicable`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_history_status: Option<String>,
+    /// `configSnapshotDeliveryInfo.lastStatus`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_snapshot_status: Option<String>,
+    /// `configStreamDeliveryInfo.lastStatus`: notifications to the channel's SNS topic.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_stream_status: Option<String>,
+    /// The error of the first failing delivery (history, then snapshot, then stream).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_error_code: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_error_message: Option<String>,
+}
+
+impl DeliveryChannelStatus {
+    /// The deliveries whose last attempt failed, by name (`configuration history`, `configuration snapshot`,
+    /// `configuration stream`).
+    pub fn failures(&self) -> Vec<&'static str> {
+        [
+            ("configuration history", &self.last_history_status),
+            ("configuration snapshot", &self.last_snapshot_status),
+            ("configuration stream", &self.last_stream_status),
+        ]
+        .into_iter()
+        .filter(|(_, s)| s.as_deref().is_some_and(|s| s.eq_ignore_ascii_case("failure")))
+        .map(|(what, _)| what)
+        .collect()
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -848,14 +871,14 @@ pub struct OrganizationConfigRule {
     pub excluded_accounts: Vec<String>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct ConfigRecorder {
     pub name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role_arn: Option<String>,
-    /// `recordingGroup.allSupported`.
+    /// `recordingGroup.allSupported`, or the `ALL_SUPPORTED_RESOURCE_TYPES` strategy.
     pub all_supported: bool,
-    /// `recordingGroup.includeGlobalResourceTypes`.
+    /// `recordingGroup.includeGlobalResourceTypes` (read by AWS only with the all-supported strategy).
     pub include_global_resource_types: bool,
     /// `recordingGroup.resourceTypes`, when specific types are recorded.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -863,13 +886,73 @@ pub struct ConfigRecorder {
     /// `recordingGroup.exclusionByResourceTypes`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub excluded_resource_types: Vec<String>,
+    /// `recordingGroup.recordingStrategy.useOnly`: `ALL_SUPPORTED_RESOURCE_TYPES`, `INCLUSION_BY_RESOURCE_TYPES`
+    /// or `EXCLUSION_BY_RESOURCE_TYPES`; absent for recorders set up without one (and in older snapshots), when
+    /// the flags above decide.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recording_strategy: Option<String>,
+    /// `servicePrincipal`: set for a service-linked recorder, the AWS service it records for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_principal: Option<String>,
+    /// `recordingScope`: `PAID` for the customer-managed recorder, `INTERNAL` for a service-linked one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recording_scope: Option<String>,
+}
+
+/// The global IAM resource types, which AWS Config records once per account rather than per region.
+pub const GLOBAL_IAM_TYPES: [&str; 4] = ["AWS::IAM::User", "AWS::IAM::Group", "AWS::IAM::Role", "AWS::IAM::Policy"];
+
+/// How a recorder chooses the resource types it records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RecordingStrategy {
+    /// Every supported type, current and future (global IAM types only with `includeGlobalResourceTypes`).
+    AllSupported,
+    /// Every supported type but the listed ones, global IAM types included unless listed.
+    Exclusion,
+    /// Only the listed types.
+    Inclusion,
 }
 
 impl ConfigRecorder {
-    /// Whether this recorder captures IAM users, roles, groups and policies (the global resource types).
+    /// The strategy in force: the recorded one, else what the flags say.
+    pub fn strategy(&self) -> RecordingStrategy {
+        match self.recording_strategy.as_deref() {
+            Some("ALL_SUPPORTED_RESOURCE_TYPES") => RecordingStrategy::AllSupported,
+            Some("EXCLUSION_BY_RESOURCE_TYPES") => RecordingStrategy::Exclusion,
+            Some("INCLUSION_BY_RESOURCE_TYPES") => RecordingStrategy::Inclusion,
+            _ if self.all_supported => RecordingStrategy::AllSupported,
+            _ if !self.excluded_resource_types.is_empty() => RecordingStrategy::Exclusion,
+            _ => RecordingStrategy::Inclusion,
+        }
+    }
+
+    /// A recorder linked to an AWS service (its types chosen by that service, free of charge), as opposed to the
+    /// one customer-managed recorder of the region. AWS names every service-linked recorder
+    /// `AWSConfigurationRecorderFor…`, which also tells them apart in snapshots taken before the fields existed.
+    pub fn is_service_linked(&self) -> bool {
+        self.service_principal.is_some()
+            || self.recording_scope.as_deref() == Some("INTERNAL")
+            || self.name.starts_with("AWSConfigurationRecorderFor")
+    }
+
+    /// The global IAM types this recorder is set to record, by its strategy (whether the region can record
+    /// them at all is the evaluator's question).
+    pub fn global_iam_types(&self) -> Vec<&'static str> {
+        match self.strategy() {
+            RecordingStrategy::AllSupported if self.include_global_resource_types => GLOBAL_IAM_TYPES.to_vec(),
+            RecordingStrategy::AllSupported => Vec::new(),
+            RecordingStrategy::Exclusion => {
+                GLOBAL_IAM_TYPES.into_iter().filter(|t| !self.excluded_resource_types.iter().any(|x| x == t)).collect()
+            }
+            RecordingStrategy::Inclusion => {
+                GLOBAL_IAM_TYPES.into_iter().filter(|t| self.resource_types.iter().any(|x| x == t)).collect()
+            }
+        }
+    }
+
+    /// Whether this recorder is set to record any of the global IAM types.
     pub fn records_global_types(&self) -> bool {
-        (self.all_supported && self.include_global_resource_types)
-            || self.resource_types.iter().any(|t| t.starts_with("AWS::IAM::"))
+        !self.global_iam_types().is_empty()
     }
 }
 

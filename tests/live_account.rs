@@ -96,7 +96,8 @@ fn expected() -> BTreeMap<FindingKey, String> {
     // A region's own configuration is named by its recorder or channel when there is one, else by the account.
     put("config-recorder-all-resources", "us-east-1", "default", "pass");
     put("config-recorder-all-resources", "us-west-2", ACCOUNT, "fail");
-    put("config-delivery-channel", "us-east-1", "default", "pass");
+    // moto does not implement DescribeDeliveryChannelStatus: whether deliveries succeed is unread, hence unknown.
+    put("config-delivery-channel", "us-east-1", "default", "unknown");
     put("config-delivery-channel", "us-west-2", ACCOUNT, "fail");
     put("config-rule-cfn-drift-detection", "us-east-1", ACCOUNT, "pass");
     put("config-rule-cfn-drift-detection", "us-west-2", ACCOUNT, "fail");
@@ -169,6 +170,7 @@ fn one_account_two_regions_every_check_per_region_and_resource() {
     assert_message(findings, "config-recorder-all-resources", "us-west-2", "no configuration recorder");
     assert_message(findings, "config-delivery-channel", "us-west-2", "no delivery channel");
     assert_message(findings, "config-delivery-channel", "us-east-1", BUCKET);
+    assert_message(findings, "config-delivery-channel", "us-east-1", "config:DescribeDeliveryChannelStatus");
     assert_message(findings, "config-rule-cfn-drift-detection", "us-east-1", "rule cfn-drift");
     assert_message(
         findings,
@@ -176,7 +178,7 @@ fn one_account_two_regions_every_check_per_region_and_resource() {
         "global",
         "rule iam-unused-credentials in us-east-1",
     );
-    assert_message(findings, "config-global-resources-single-region", "global", "recorded in us-east-1 only");
+    assert_message(findings, "config-global-resources-single-region", "global", "recorded in one region: us-east-1");
     assert_message(findings, "cloudtrail-organization-trail", "global", "not in an organization");
 
     // Unread data is unknown, never a pass or a fail, and says which call could not be read.

@@ -219,7 +219,8 @@ fn expected(s: &Stacks) -> BTreeMap<FindingKey, String> {
     for (_, id) in s.all() {
         // Nothing stored (moto keeps no DriftInformation) and, with --detect-drift, nothing detected.
         put("stack-drift", id, "unknown");
-        put("drift-stale", id, "fail");
+        // No drift information means no time of a last detection either: its age cannot be told.
+        put("drift-stale", id, "unknown");
         put("stack-failed-state", id, "pass");
         // moto ignores DisableRollback: every stack rolls back.
         put("rollback-disabled", id, "pass");
@@ -397,7 +398,8 @@ fn each_stack_is_judged_at_its_id() {
     // Environment does not look like a secret and is not judged.
     assert_eq!(f["evidence"]["secret_looking_parameters"], json!([{"key": "AdminPassword", "passed_as": "plaintext"}]));
 
-    // Drift: nothing stored and nothing detected, so unknown, pointing to --detect-drift; and never checked.
+    // Drift: nothing stored and nothing detected, so unknown, pointing to --detect-drift; and, with no time of a last
+    // detection, when it was last checked is unknown too (not "never").
     for (name, id) in s.all() {
         let f = finding_at(&report, "cloudformation-stack-drift", id);
         assert_eq!(
@@ -408,7 +410,9 @@ fn each_stack_is_judged_at_its_id() {
         assert!(f["evidence"]["detection"].is_null(), "{name}: no detection without the flag: {f:#}");
         assert_eq!(
             message(&report, "cloudformation-drift-stale", id),
-            format!("drift of stack {name} has never been checked")
+            format!(
+                "the drift status of stack {name} is UNKNOWN with no time of a last detection: when drift was last checked cannot be told"
+            )
         );
     }
 
@@ -545,7 +549,9 @@ fn drift_detection_runs_only_when_asked_and_an_unread_result_is_unknown() {
             // A detection that never ran does not count as a recent check either.
             assert_eq!(
                 message(&report, "cloudformation-drift-stale", id),
-                format!("drift of stack {name} has never been checked"),
+                format!(
+                    "the drift status of stack {name} is UNKNOWN with no time of a last detection: when drift was last checked cannot be told"
+                ),
                 "{what}"
             );
         }

@@ -142,10 +142,46 @@ fn date(t: DateTime<Utc>) -> String {
 
 // ---- Drift ------------------------------------------------------------------------------------------
 
+/// Why drift cannot be detected on a stack in its status, when the stack never finished being created: there are
+/// no deployed resources to compare with the template. (CloudFormation detects drift only on stacks in
+/// CREATE_COMPLETE, UPDATE_COMPLETE, UPDATE_ROLLBACK_COMPLETE and UPDATE_ROLLBACK_FAILED; other statuses, such as an
+/// update in progress, keep the verdict of their last detection.)
+fn drift_not_applicable(s: &Stack) -> Option<&'static str> {
+    match s.status.as_str() {
+        "REVIEW_IN_PROGRESS" => {
+            Some("it was created for a change set that has not been executed, so it holds no resources yet")
+        }
+        "CREATE_IN_PROGRESS" => Some("it is still being created"),
+        "CREATE_FAILED" => Some("its creation failed"),
+        "ROLLBACK_IN_PROGRESS" => Some("its creation failed and is being rolled back"),
+        "ROLLBACK_COMPLETE" => {
+            Some("its creation failed and was rolled back: it holds no resources and can only be deleted")
+        }
+        "ROLLBACK_FAILED" => Some("its creation failed and the rollback did not finish: it can only be deleted"),
+        _ => None,
+    }
+}
+
+/// The `skipped` outcome of a drift check on a stack that cannot have drift.
+fn no_drift_to_detect(at: At, s: &Stack, why: &str) -> Outcome {
+    at.skipped(
+        format!("not applicable: drift of stack {} cannot be detected in {}: {why}", s.name, s.status),
+        json!({ "stack": s.name, "status": s.status, "stored_drift": s.drift }),
+    )
+}
+
+/// What CloudFormation's `UNKNOWN` stack drift status means (API reference, StackDriftInformation).
+const UNKNOWN_DRIFT: &str = "CloudFormation could not run drift detection for a resource in the stack";
+
 pub fn stack_drift(ctx: &Ctx<'_>) -> Vec<Outcome> {
-    per_stack(ctx, false, |at, s, _| match &s.detection {
-        Some(d) => judge_detection(at, s, d),
-        None => judge_stored_drift(at, s),
+    per_stack(ctx, false, |at, s, _| {
+        if let Some(why) = drift_not_applicable(s) {
+            return no_drift_to_detect(at, s, why);
+        }
+        match &s.detection {
+            Some(d) => judge_detection(at, s, d),
+            None => judge_stored_drift(at, s),
+        }
     })
 }
 
@@ -220,6 +256,13 @@ fn judge_stored_drift(at: At, s: &Stack) -> Outcome {
             format!("drift of stack {} has never been checked; run dopaudit with --detect-drift to check it", s.name),
             evidence,
         ),
+        "UNKNOWN" if s.drift.last_check.is_some() => at.unknown(
+            format!(
+                "drift of stack {} is unknown: the last drift detection{when} ended UNKNOWN ({UNKNOWN_DRIFT}); run dopaudit with --detect-drift to check it",
+                s.name
+            ),
+            evidence,
+        ),
         other => at.unknown(
             format!("drift of stack {} is {other}{when}; run dopaudit with --detect-drift to check it", s.name),
             evidence,
@@ -259,6 +302,9 @@ pub fn drift_stale(ctx: &Ctx<'_>) -> Vec<Outcome> {
     let now = ctx.snapshot.generated_at;
     let max_age = ctx.options.drift_max_age;
     per_stack(ctx, false, |at, s, _| {
+        if let Some(why) = drift_not_applicable(s) {
+            return no_drift_to_detect(at, s, why);
+        }
         let evidence = json!({
             "stack": s.name,
             "stored_drift": s.drift,
@@ -266,11 +312,29 @@ pub fn drift_stale(ctx: &Ctx<'_>) -> Vec<Outcome> {
             "snapshot_time": now,
             "max_age_seconds": max_age.num_seconds(),
         });
-        if s.detection.as_ref().is_some_and(|d| d.status == "DETECTION_COMPLETE") {
+        let verdict = |d: &DriftDetection| matches!(d.stack_drift_status.as_deref(), Some("IN_SYNC" | "DRIFTED"));
+        if s.detection.as_ref().is_some_and(|d| d.status == "DETECTION_COMPLETE" && verdict(d)) {
             return at.pass(format!("drift of stack {} was checked by this audit", s.name), evidence);
         }
-        match s.drift.last_check {
-            Some(t) if s.drift.status != "NOT_CHECKED" => {
+        match (s.drift.status.as_str(), s.drift.last_check) {
+            ("NOT_CHECKED", _) => at.fail(format!("drift of stack {} has never been checked", s.name), evidence),
+            // A detection was started then, but gave no verdict: it is no check to date the stack by.
+            ("UNKNOWN", Some(t)) => at.unknown(
+                format!(
+                    "the last drift detection of stack {} ({}) gave no verdict: it ended UNKNOWN ({UNKNOWN_DRIFT}); when drift was last checked cannot be told",
+                    s.name,
+                    date(t)
+                ),
+                evidence,
+            ),
+            (status, None) => at.unknown(
+                format!(
+                    "the drift status of stack {} is {status} with no time of a last detection: when drift was last checked cannot be told",
+                    s.name
+                ),
+                evidence,
+            ),
+            (_, Some(t)) => {
                 let age = now - t;
                 if age > max_age {
                     at.fail(
@@ -290,7 +354,6 @@ pub fn drift_stale(ctx: &Ctx<'_>) -> Vec<Outcome> {
                     )
                 }
             }
-            _ => at.fail(format!("drift of stack {} has never been checked", s.name), evidence),
         }
     })
 }
@@ -886,7 +949,7 @@ mod tests {
                 "matches its template",
             ),
             ("detection timed out", with("IN_SYNC", day, timed_out), Status::Unknown, "still running after 15m"),
-            ("detection failed", with("IN_SYNC", day, failed), Status::Unknown, "Failed to detect drift on resource Fn"),
+            ("detection failed", with("IN_SYNC", day, failed.clone()), Status::Unknown, "Failed to detect drift on resource Fn"),
             (
                 "detection failed, drift found anyway",
                 with("DRIFTED", day, failed_but_drifted),
@@ -907,8 +970,35 @@ mod tests {
             ),
             ("stored drifted", with("DRIFTED", day, None), Status::Fail, "--detect-drift to list the differences"),
             ("stored in sync", with("IN_SYNC", day, None), Status::Pass, "last checked 2026-01-14"),
+            // alternative: drifted at the last stored detection, put right since (this audit's detection says so)
+            (
+                "stored drifted, in sync now",
+                with("DRIFTED", day, detection("DETECTION_COMPLETE", Some("IN_SYNC"), Collected::ok(vec![]))),
+                Status::Pass,
+                "matches its template",
+            ),
             ("never checked", with("NOT_CHECKED", None, None), Status::Unknown, "--detect-drift"),
-            ("unknown stored status", with("UNKNOWN", None, None), Status::Unknown, "--detect-drift"),
+            ("unknown stored status", with("UNKNOWN", None, None), Status::Unknown, "is UNKNOWN; run dopaudit with --detect-drift"),
+            // near miss: a detection ran (it has a time) but gave no verdict
+            (
+                "unknown stored status with a time",
+                with("UNKNOWN", day, None),
+                Status::Unknown,
+                "the last drift detection (last checked 2026-01-14 00:00 UTC) ended UNKNOWN (CloudFormation could not run drift detection for a resource",
+            ),
+            // stacks with nothing deployed to drift: skipped, whatever the collection tried
+            (
+                "rolled back at creation",
+                Stack { status: "ROLLBACK_COMPLETE".into(), ..with("NOT_CHECKED", None, failed.clone()) },
+                Status::Skipped,
+                "cannot be detected in ROLLBACK_COMPLETE: its creation failed and was rolled back",
+            ),
+            (
+                "change set not executed",
+                Stack { status: "REVIEW_IN_PROGRESS".into(), ..with("NOT_CHECKED", None, None) },
+                Status::Skipped,
+                "cannot be detected in REVIEW_IN_PROGRESS: it was created for a change set that has not been executed",
+            ),
         ];
         for (name, s, want, text) in cases {
             let out = run(stack_drift, &snap(vec![s]));
@@ -917,6 +1007,14 @@ mod tests {
             assert!(msg.contains(text), "{name}: {msg}");
             assert!(msg.contains("app"), "{name}: {msg}");
             assert_eq!(out[0].resource, format!("arn:aws:cloudformation:us-east-1:{ACCT}:stack/app/0000"));
+        }
+        // unreadable: the stacks themselves could not be listed
+        let denied_stacks = snap_with(Collected::Error { error: denied("cloudformation:DescribeStacks") }, None);
+        for check in [stack_drift, drift_stale] {
+            let out = run(check, &denied_stacks);
+            let (status, msg) = only(&out);
+            assert_eq!(status, Status::Unknown);
+            assert!(msg.contains("missing permission cloudformation:DescribeStacks"), "{msg}");
         }
     }
 
@@ -966,6 +1064,42 @@ mod tests {
                 Stack { detection: timed_out, ..checked("IN_SYNC", Some("2025-12-01T00:00:00Z")) },
                 Status::Fail,
                 "45 days ago",
+            ),
+            // near misses: a recent time, but no verdict from that detection
+            (
+                "UNKNOWN a day ago",
+                checked("UNKNOWN", Some("2026-01-14T00:00:00Z")),
+                Status::Unknown,
+                "the last drift detection of stack app (2026-01-14 00:00 UTC) gave no verdict: it ended UNKNOWN",
+            ),
+            (
+                "this audit's detection completed without a verdict",
+                Stack {
+                    detection: detection("DETECTION_COMPLETE", Some("UNKNOWN"), Collected::ok(vec![])),
+                    ..checked("IN_SYNC", Some("2025-12-01T00:00:00Z"))
+                },
+                Status::Fail,
+                "45 days ago",
+            ),
+            // partial: a status without the time it was found
+            (
+                "no time recorded",
+                checked("UNKNOWN", None),
+                Status::Unknown,
+                "is UNKNOWN with no time of a last detection",
+            ),
+            // alternative: nothing was ever deployed, so there is nothing to check
+            (
+                "rolled back at creation",
+                Stack { status: "ROLLBACK_COMPLETE".into(), ..checked("NOT_CHECKED", None) },
+                Status::Skipped,
+                "holds no resources",
+            ),
+            (
+                "change set under review",
+                Stack { status: "REVIEW_IN_PROGRESS".into(), ..checked("NOT_CHECKED", None) },
+                Status::Skipped,
+                "REVIEW_IN_PROGRESS",
             ),
         ];
         for (name, s, want, text) in cases {

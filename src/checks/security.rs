@@ -1295,6 +1295,7 @@ mod tests {
                     include_global_resource_types: false,
                     resource_types: vec![],
                     excluded_resource_types: vec![],
+                    ..Default::default()
                 })
                 .into_iter()
                 .collect(),

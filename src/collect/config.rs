@@ -91,11 +91,9 @@ where
 
 fn convert_recorder(r: &cfg::ConfigurationRecorder) -> ConfigRecorder {
     let group = r.recording_group();
+    let strategy = group.and_then(|g| g.recording_strategy()).and_then(|s| s.use_only());
     // The newer recording strategy can say "everything" while the older allSupported flag stays false.
-    let all_by_strategy = group
-        .and_then(|g| g.recording_strategy())
-        .and_then(|s| s.use_only())
-        .is_some_and(|u| *u == cfg::RecordingStrategyType::AllSupportedResourceTypes);
+    let all_by_strategy = strategy.is_some_and(|u| *u == cfg::RecordingStrategyType::AllSupportedResourceTypes);
     ConfigRecorder {
         name: r.name().unwrap_or_default().to_string(),
         role_arn: text(r.role_arn()),
@@ -106,6 +104,10 @@ fn convert_recorder(r: &cfg::ConfigurationRecorder) -> ConfigRecorder {
             .and_then(|g| g.exclusion_by_resource_types())
             .map(|x| type_names(x.resource_types()))
             .unwrap_or_default(),
+        recording_strategy: strategy.map(|s| s.as_str().to_string()),
+        // The listing may hold service-linked recorders beside the customer-managed one: these say which is which.
+        service_principal: text(r.service_principal()),
+        recording_scope: r.recording_scope().map(|s| s.as_str().to_string()),
     }
 }
 
@@ -142,13 +144,25 @@ async fn delivery_channel_statuses(client: &Client) -> Collected<Vec<DeliveryCha
     gather(result, "config:DescribeDeliveryChannelStatus", |s| {
         let history = s.config_history_delivery_info();
         let snapshot = s.config_snapshot_delivery_info();
+        let stream = s.config_stream_delivery_info();
+        let failed = |status: Option<&cfg::DeliveryStatus>| status == Some(&cfg::DeliveryStatus::Failure);
+        // The error worth showing is the failing delivery's (history first: it runs continuously).
+        let (last_error_code, last_error_message) = if failed(history.and_then(|h| h.last_status())) {
+            (history.and_then(|h| h.last_error_code()), history.and_then(|h| h.last_error_message()))
+        } else if failed(snapshot.and_then(|h| h.last_status())) {
+            (snapshot.and_then(|h| h.last_error_code()), snapshot.and_then(|h| h.last_error_message()))
+        } else if failed(stream.and_then(|h| h.last_status())) {
+            (stream.and_then(|h| h.last_error_code()), stream.and_then(|h| h.last_error_message()))
+        } else {
+            (None, None)
+        };
         DeliveryChannelStatus {
             name: s.name().unwrap_or_default().to_string(),
             last_history_status: history.and_then(|h| h.last_status()).map(|l| l.as_str().to_string()),
             last_snapshot_status: snapshot.and_then(|h| h.last_status()).map(|l| l.as_str().to_string()),
-            // History delivery runs continuously, so its error is the one that says delivery is broken now.
-            last_error_code: text(history.and_then(|h| h.last_error_code()))
-                .or_else(|| text(snapshot.and_then(|h| h.last_error_code()))),
+            last_stream_status: stream.and_then(|h| h.last_status()).map(|l| l.as_str().to_string()),
+            last_error_code: text(last_error_code),
+            last_error_message: text(last_error_message),
         }
     })
 }
@@ -901,6 +915,11 @@ mod tests {
         let rec = convert_recorder(&excluding);
         assert!(!rec.all_supported);
         assert_eq!(rec.excluded_resource_types, ["AWS::EC2::Volume"]);
+        assert_eq!(rec.recording_strategy.as_deref(), Some("EXCLUSION_BY_RESOURCE_TYPES"));
+        assert_eq!(rec.strategy(), crate::snapshot::RecordingStrategy::Exclusion);
+        // AWS records the global IAM types under the exclusion strategy unless they are listed.
+        assert!(rec.records_global_types(), "an exclusion list without IAM types records them");
+        assert!(!rec.is_service_linked());
 
         let chosen = cfg::ConfigurationRecorder::builder()
             .name("default")
@@ -915,6 +934,81 @@ mod tests {
         assert!(!rec.all_supported && !rec.include_global_resource_types);
         assert_eq!(rec.resource_types, ["AWS::IAM::User", "AWS::S3::Bucket"]);
         assert!(rec.records_global_types(), "IAM types chosen one by one still count as global");
+    }
+
+    #[test]
+    fn service_linked_recorders_are_told_apart() {
+        let linked = cfg::ConfigurationRecorder::builder()
+            .name("AWSConfigurationRecorderForSecurityHub")
+            .arn(
+                "arn:aws:config:us-east-1:111111111111:configuration-recorder/AWSConfigurationRecorderForSecurityHub/x",
+            )
+            .service_principal("securityhub.amazonaws.com")
+            .recording_scope(cfg::RecordingScope::Internal)
+            .recording_group(
+                cfg::RecordingGroup::builder()
+                    .all_supported(false)
+                    .resource_types(cfg::ResourceType::Bucket)
+                    .recording_strategy(
+                        cfg::RecordingStrategy::builder()
+                            .use_only(cfg::RecordingStrategyType::InclusionByResourceTypes)
+                            .build(),
+                    )
+                    .build(),
+            )
+            .build();
+        let rec = convert_recorder(&linked);
+        assert_eq!(rec.service_principal.as_deref(), Some("securityhub.amazonaws.com"));
+        assert_eq!(rec.recording_scope.as_deref(), Some("INTERNAL"));
+        assert!(rec.is_service_linked());
+
+        let customer = cfg::ConfigurationRecorder::builder()
+            .name("default")
+            .recording_scope(cfg::RecordingScope::Paid)
+            .recording_group(cfg::RecordingGroup::builder().all_supported(true).build())
+            .build();
+        let rec = convert_recorder(&customer);
+        assert_eq!((rec.service_principal, rec.recording_scope.as_deref()), (None, Some("PAID")));
+    }
+
+    #[tokio::test]
+    async fn delivery_failures_keep_the_failing_delivery_and_its_error() {
+        let mocks = Mocks {
+            channel_status: mock!(Client::describe_delivery_channel_status).then_output(|| {
+                let info = |status, code: Option<&str>| {
+                    cfg::ConfigExportDeliveryInfo::builder()
+                        .last_status(status)
+                        .set_last_error_code(code.map(str::to_string))
+                        .set_last_error_message(code.map(|c| format!("{c} on the bucket")))
+                        .build()
+                };
+                DescribeDeliveryChannelStatusOutput::builder()
+                    .delivery_channels_status(
+                        cfg::DeliveryChannelStatus::builder()
+                            .name("default")
+                            .config_history_delivery_info(info(cfg::DeliveryStatus::Success, Some("Stale")))
+                            .config_snapshot_delivery_info(info(cfg::DeliveryStatus::NotApplicable, None))
+                            .config_stream_delivery_info(
+                                cfg::ConfigStreamDeliveryInfo::builder()
+                                    .last_status(cfg::DeliveryStatus::Failure)
+                                    .last_error_code("AuthorizationError")
+                                    .last_error_message("not allowed to publish")
+                                    .build(),
+                            )
+                            .build(),
+                    )
+                    .build()
+            }),
+            ..Mocks::happy()
+        };
+        let d = data(collect(&mocks.client()).await);
+        let s = &ok(&d.delivery_channel_statuses)[0];
+        assert_eq!(s.last_stream_status.as_deref(), Some("Failure"));
+        assert_eq!(s.last_snapshot_status.as_deref(), Some("Not_Applicable"));
+        assert_eq!(s.failures(), ["configuration stream"]);
+        // The error of the delivery that failed, not a stale one left on a delivery that now succeeds.
+        assert_eq!(s.last_error_code.as_deref(), Some("AuthorizationError"));
+        assert_eq!(s.last_error_message.as_deref(), Some("not allowed to publish"));
     }
 
     #[test]
