@@ -633,6 +633,43 @@ const REFERENCE_SUFFIXES: &[&str] = &["arn", "name", "id", "path", "length", "tt
 /// What a withheld value reads as in a snapshot.
 pub const WITHHELD: &str = "[plaintext value withheld by dopaudit]";
 
+/// Whether a value has the shape of a credential, whatever its key is called: an AWS access key id, a key
+/// that looks like an AWS secret access key, a PEM private key, a GitHub, Slack or Stripe token, a JWT, or a
+/// URL with a password in it. Only this verdict is kept in a snapshot, never the value.
+pub fn value_looks_secret(value: &str) -> bool {
+    let v = value.trim();
+    let alnum_run = |s: &str, n: usize| s.len() >= n && s.chars().take(n).all(|c| c.is_ascii_alphanumeric());
+    let access_key_id = v.match_indices(['A']).any(|(i, _)| {
+        matches!(v.get(i..i + 4), Some("AKIA" | "ASIA"))
+            && v.get(i + 4..).is_some_and(|r| {
+                r.len() >= 16 && r.chars().take(16).all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+            })
+    });
+    let secret_access_key = v.len() == 40
+        && v.chars().all(|c| c.is_ascii_alphanumeric() || c == '/' || c == '+')
+        && v.chars().any(|c| c.is_ascii_uppercase())
+        && v.chars().any(|c| c.is_ascii_lowercase())
+        && v.chars().any(|c| c.is_ascii_digit());
+    let private_key = v.contains("-----BEGIN") && v.contains("PRIVATE KEY");
+    let token =
+        ["ghp_", "gho_", "ghu_", "ghs_", "ghr_"].iter().any(|p| v.strip_prefix(p).is_some_and(|r| alnum_run(r, 36)))
+            || v.starts_with("github_pat_")
+            || ["xoxb-", "xoxp-", "xoxa-", "xoxr-", "xoxs-"].iter().any(|p| v.starts_with(p))
+            || v.starts_with("sk_live_");
+    let jwt = {
+        let parts: Vec<&str> = v.split('.').collect();
+        parts.len() == 3 && parts[0].starts_with("eyJ") && parts[1].starts_with("eyJ") && !parts[2].is_empty()
+    };
+    // scheme://user:password@host
+    let url_password = v.split_once("://").is_some_and(|(_, rest)| {
+        let authority = rest.split('/').next().unwrap_or_default();
+        authority
+            .rsplit_once('@')
+            .is_some_and(|(user_info, _)| user_info.split_once(':').is_some_and(|(_, password)| !password.is_empty()))
+    });
+    access_key_id || secret_access_key || private_key || token || jwt || url_password
+}
+
 /// Whether a stack parameter's key says it holds a secret.
 pub fn looks_secret(key: &str) -> bool {
     let k: String = key.chars().filter(|c| !matches!(c, '_' | '-' | '.')).collect::<String>().to_lowercase();
@@ -1080,6 +1117,37 @@ fn describe_json_error(e: &serde_json::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn values_shaped_like_credentials() {
+        let secret = [
+            "AKIAIOSFODNN7EXAMPLE",
+            "export ASIAIOSFODNN7EXAMPLE",
+            "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+            "-----BEGIN RSA PRIVATE KEY-----\nMIIE",
+            "ghp_0123456789abcdefghijABCDEFGHIJ012345",
+            "github_pat_11ABC",
+            "xoxb-1234-5678",
+            "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.sig",
+            "postgres://app:hunter2@db.internal:5432/app",
+        ];
+        for v in secret {
+            assert!(value_looks_secret(v), "{v}");
+        }
+        let plain = [
+            "production",
+            "us-east-1",
+            "0123456789abcdef0123456789abcdef01234567", // a git commit id: hex, one case
+            "https://example.com/path",
+            "https://user@example.com/",
+            "arn:aws:secretsmanager:us-east-1:111122223333:secret:db",
+            "AKIA-not-a-key",
+            "",
+        ];
+        for v in plain {
+            assert!(!value_looks_secret(v), "{v}");
+        }
+    }
 
     #[test]
     fn truncated_file_says_so_with_its_name() {

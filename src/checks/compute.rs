@@ -108,6 +108,29 @@ fn deprecation_date(runtime: &str) -> Option<NaiveDate> {
         .and_then(|&(_, y, m, d)| NaiveDate::from_ymd_opt(y, m, d))
 }
 
+/// A runtime id split into its family and version: `nodejs22.x` → ("nodejs", [22]), `java8.al2` → ("java",
+/// [8]) with the suffix kept in the family (`java.al2`) so `java8` and `java8.al2` stay apart.
+fn family_and_version(runtime: &str) -> (String, Vec<u32>) {
+    let start = runtime.find(|c: char| c.is_ascii_digit()).unwrap_or(runtime.len());
+    let (name, rest) = runtime.split_at(start);
+    let end = rest.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(rest.len());
+    let (number, suffix) = rest.split_at(end);
+    let version = number.split('.').filter_map(|n| n.parse().ok()).collect();
+    (format!("{name}{}", suffix.trim_start_matches('.').trim_start_matches('x')), version)
+}
+
+/// For a runtime missing from the table: whether it is newer than every runtime of its family the table knows
+/// (a release newer than this build of dopaudit), rather than an old or unknown one.
+fn newer_than_known(runtime: &str) -> Option<&'static str> {
+    let (family, version) = family_and_version(runtime);
+    let newest = RUNTIME_DEPRECATION
+        .iter()
+        .map(|(id, ..)| *id)
+        .filter(|id| family_and_version(id).0 == family)
+        .max_by(|a, b| family_and_version(a).1.cmp(&family_and_version(b).1))?;
+    (!version.is_empty() && version > family_and_version(newest).1).then_some(newest)
+}
+
 /// Each function's runtime against Lambda's deprecation dates, as of the snapshot's date.
 pub fn lambda_deprecated_runtime(ctx: &Ctx<'_>) -> Vec<Outcome> {
     let today = ctx.snapshot.generated_at.date_naive();
@@ -136,10 +159,23 @@ pub fn lambda_deprecated_runtime(ctx: &Ctx<'_>) -> Vec<Outcome> {
                 evidence,
             ),
             Some(d) => at.pass(format!("function {} runs on {runtime}, supported until {d}", f.name), evidence),
-            None => at.pass(
-                format!("function {} runs on {runtime}, which has no announced deprecation date", f.name),
-                evidence,
-            ),
+            None => match newer_than_known(runtime) {
+                Some(newest) => at.pass(
+                    format!(
+                        "function {} runs on {runtime}, newer than {newest}, the newest of its family with a known deprecation date",
+                        f.name
+                    ),
+                    evidence,
+                ),
+                // Not newer than what the table knows: an old runtime missing from it, or one never heard of.
+                None => at.unknown(
+                    format!(
+                        "function {} runs on {runtime}, which is not in dopaudit's table of Lambda runtimes: its support cannot be judged",
+                        f.name
+                    ),
+                    evidence,
+                ),
+            },
         }
     })
 }
@@ -728,7 +764,13 @@ mod tests {
                 ("java8 is not java8.al2", on("java8.al2"), Status::Pass, "supported until 2026-06-30"),
                 // Deprecated after the snapshot was taken (2025-06-01): still supported then.
                 ("nodejs18.x before its date", on("nodejs18.x"), Status::Pass, "supported until 2025-09-01"),
-                ("unknown", on("nodejs99.x"), Status::Pass, "no announced deprecation date"),
+                // Alternative: a runtime newer than the table, released after this build.
+                ("newer than the table", on("nodejs24.x"), Status::Pass, "newer than nodejs22.x"),
+                ("newer python", on("python3.14"), Status::Pass, "newer than python3.13"),
+                // Near miss: absent from the table but old; and a family never heard of.
+                ("old, not in the table", on("python3.5"), Status::Unknown, "not in dopaudit's table"),
+                ("unknown family", on("cobol1.x"), Status::Unknown, "not in dopaudit's table"),
+                ("java8.al2 is its own family", on("java9.al2"), Status::Pass, "newer than java8.al2"),
                 ("container image", image, Status::Skipped, "container image"),
                 (
                     "zip without a runtime",
@@ -742,6 +784,15 @@ mod tests {
         assert_eq!(out[0].evidence["runtime"], "python3.8");
         assert_eq!(out[0].evidence["deprecation_date"], "2024-10-14");
         assert_eq!(out[0].resource, format!("arn:aws:lambda:us-east-1:{ACCT}:function:f"));
+    }
+
+    #[test]
+    fn runtime_ids_split_into_family_and_version() {
+        assert_eq!(family_and_version("nodejs22.x"), ("nodejs".into(), vec![22]));
+        assert_eq!(family_and_version("python3.13"), ("python".into(), vec![3, 13]));
+        assert_eq!(family_and_version("java8.al2"), ("javaal2".into(), vec![8]));
+        assert_eq!(family_and_version("provided.al2023"), ("provided.al".into(), vec![2023]));
+        assert_eq!(family_and_version("go1.x"), ("go".into(), vec![1]));
     }
 
     #[test]

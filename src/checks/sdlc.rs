@@ -300,32 +300,63 @@ pub fn privileged_mode(ctx: &Ctx<'_>) -> Vec<Outcome> {
     })
 }
 
+/// Plaintext variables whose name or value says they hold a secret. Prowler's equivalent scans the values;
+/// dopaudit reads each value once, at collection, keeps only whether it looks like a credential, and judges
+/// the names as well (a `DB_PASSWORD` holding a short word is still a password).
 pub fn plaintext_secrets(ctx: &Ctx<'_>) -> Vec<Outcome> {
     per_project(ctx, |at, _, p| {
+        let plaintext: Vec<&crate::snapshot::BuildVariable> =
+            p.environment.variables.iter().filter(|v| v.variable_type == "PLAINTEXT").collect();
         let variables: Map<String, Value> =
             p.environment.variables.iter().map(|v| (v.name.clone(), json!(v.variable_type))).collect();
-        let exposed: Vec<&str> = p
-            .environment
-            .variables
+        let by_name: Vec<&str> = plaintext.iter().filter(|v| looks_secret(&v.name)).map(|v| v.name.as_str()).collect();
+        let by_value: Vec<&str> = plaintext
             .iter()
-            .filter(|v| v.variable_type == "PLAINTEXT" && looks_secret(&v.name))
+            .filter(|v| v.value_looks_secret == Some(true) && !looks_secret(&v.name))
             .map(|v| v.name.as_str())
             .collect();
-        let evidence = json!({ "plaintext_secret_like_variables": exposed, "variable_types": variables });
-        if exposed.is_empty() {
-            at.pass(format!("project {} keeps no secret-looking variable in plaintext", p.name), evidence)
-        } else {
-            at.fail(
+        let values_unseen: Vec<&str> =
+            plaintext.iter().filter(|v| v.value_looks_secret.is_none()).map(|v| v.name.as_str()).collect();
+        let evidence = json!({
+            "plaintext_secret_like_variables": by_name.iter().chain(&by_value).collect::<Vec<_>>(),
+            "credential_shaped_values": by_value,
+            "values_not_inspected": values_unseen,
+            "variable_types": variables,
+        });
+        if !by_name.is_empty() || !by_value.is_empty() {
+            let mut what = Vec::new();
+            if !by_name.is_empty() {
+                what.push(format!("named like secrets: {}", by_name.join(", ")));
+            }
+            if !by_value.is_empty() {
+                what.push(format!("with values shaped like credentials: {}", by_value.join(", ")));
+            }
+            return at.fail(
                 format!(
                     "project {} holds {} secret-looking variable(s) in plaintext, readable by anyone who can view \
-                     the project: {}",
+                     the project ({})",
                     p.name,
-                    exposed.len(),
-                    exposed.join(", ")
+                    by_name.len() + by_value.len(),
+                    what.join("; ")
                 ),
                 evidence,
-            )
+            );
         }
+        if !values_unseen.is_empty() {
+            return at.unknown(
+                format!(
+                    "project {}: no plaintext variable is named like a secret, but the values of {} were not \
+                     inspected (a snapshot from before dopaudit looked at values); collect again to judge them",
+                    p.name,
+                    values_unseen.join(", ")
+                ),
+                evidence,
+            );
+        }
+        at.pass(
+            format!("project {} keeps no secret-looking variable in plaintext, by name or by value", p.name),
+            evidence,
+        )
     })
 }
 
@@ -1109,18 +1140,41 @@ mod tests {
 
     #[test]
     fn plaintext_secrets_cases() {
-        let with_vars = |vars: &[(&str, &str)]| {
+        let with_values = |vars: &[(&str, &str, Option<bool>)]| {
             let mut p = project("app");
-            p.environment.variables =
-                vars.iter().map(|(n, t)| BuildVariable { name: n.to_string(), variable_type: t.to_string() }).collect();
+            p.environment.variables = vars
+                .iter()
+                .map(|(n, t, v)| BuildVariable {
+                    name: n.to_string(),
+                    variable_type: t.to_string(),
+                    value_looks_secret: *v,
+                })
+                .collect();
             p
         };
+        let with_vars =
+            |vars: &[(&str, &str)]| with_values(&vars.iter().map(|(n, t)| (*n, *t, Some(false))).collect::<Vec<_>>());
         let cases = vec![
             (
                 "plaintext password",
                 with_vars(&[("DB_PASSWORD", "PLAINTEXT"), ("STAGE", "PLAINTEXT")]),
                 Status::Fail,
-                "1 secret-looking variable(s) in plaintext, readable by anyone who can view the project: DB_PASSWORD",
+                "1 secret-looking variable(s) in plaintext, readable by anyone who can view the project (named like \
+                 secrets: DB_PASSWORD)",
+            ),
+            // Near miss: an innocent name holding an access key.
+            (
+                "access key in an innocent name",
+                with_values(&[("DEPLOY_USER_KEY", "PLAINTEXT", Some(true))]),
+                Status::Fail,
+                "with values shaped like credentials: DEPLOY_USER_KEY",
+            ),
+            // Partial read: a snapshot that never looked at values cannot pass on names alone.
+            (
+                "values not inspected",
+                with_values(&[("STAGE", "PLAINTEXT", None)]),
+                Status::Unknown,
+                "values of STAGE were not inspected",
             ),
             (
                 "secret from Secrets Manager",
@@ -1130,6 +1184,13 @@ mod tests {
             ),
             ("the name of a secret", with_vars(&[("API_TOKEN_ARN", "PLAINTEXT")]), Status::Pass, "keeps no"),
             ("no variables", project("bare"), Status::Pass, "keeps no"),
+            // Alternative: a secret-looking value kept in Parameter Store is a reference, not the secret.
+            (
+                "secret by reference",
+                with_values(&[("DB_PASSWORD", "PARAMETER_STORE", Some(false))]),
+                Status::Pass,
+                "by name or by value",
+            ),
         ];
         for (case, p, status, message) in cases {
             assert_case(case, &one(plaintext_secrets, projects(vec![p])), status, message);

@@ -137,9 +137,12 @@ fn convert_project(p: &cb::Project) -> BuildProject {
                 .map(|e| e.environment_variables())
                 .unwrap_or_default()
                 .iter()
-                .map(|v| BuildVariable {
-                    name: v.name().to_string(),
-                    variable_type: v.r#type().map_or("PLAINTEXT", |t| t.as_str()).to_string(),
+                .map(|v| {
+                    let variable_type = v.r#type().map_or("PLAINTEXT", |t| t.as_str()).to_string();
+                    // Only a plaintext value can be a secret itself; the others name where the secret is.
+                    let value_looks_secret =
+                        Some(variable_type == "PLAINTEXT" && crate::snapshot::value_looks_secret(v.value()));
+                    BuildVariable { name: v.name().to_string(), variable_type, value_looks_secret }
                 })
                 .collect(),
         },

@@ -154,6 +154,11 @@ pub struct BuildVariable {
     pub name: String,
     /// `PLAINTEXT`, `PARAMETER_STORE` or `SECRETS_MANAGER`.
     pub variable_type: String,
+    /// For a plaintext variable, whether its value has the shape of a credential (see
+    /// [`crate::snapshot::value_looks_secret`]); the value itself is never kept. Absent in snapshots taken
+    /// before dopaudit looked at values: then only the name can be judged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value_looks_secret: Option<bool>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
