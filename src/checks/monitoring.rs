@@ -490,8 +490,12 @@ fn watches_filter(alarm: &MetricAlarm, filter: &MetricFilter) -> bool {
     alarm.metrics.iter().any(|m| filter.metrics.iter().any(|f| f.namespace == m.namespace && f.name == m.name))
 }
 
+/// The CIS metric filters and alarms, judged on each CloudTrail log group of the account. An account none of whose
+/// regions holds such a group still gets one finding: a fail when no trail it can see delivers to CloudWatch Logs
+/// (the filters cannot exist, as Prowler's `cloudwatch_log_metric_filter_*` checks report it), or a pointer to the
+/// group its trail delivers to in another account or region.
 pub fn cloudtrail_alarms(ctx: &Ctx<'_>) -> Vec<Outcome> {
-    per_region(
+    let mut out = per_region(
         ctx,
         |r| &r.monitoring.logs,
         |account, region, logs, out| {
@@ -502,7 +506,64 @@ pub fn cloudtrail_alarms(ctx: &Ctx<'_>) -> Vec<Outcome> {
             let alarms = region.monitoring.cloudwatch.get().and_then(|c| c.alarms.get());
             judge_trail_groups(account, region, logs, out, |at, tg, _| alarm_verdict(at, tg, filters, &alarms))
         },
-    )
+    );
+    for account in ctx.accounts() {
+        if !out.iter().any(|o| o.account == account.account_id) {
+            out.push(no_trail_group(ctx, account));
+        }
+    }
+    out
+}
+
+/// The finding of an account with no CloudTrail log group in any audited region. Every region's logs and trails
+/// were read (a region that could not be read already gave its own finding).
+fn no_trail_group(ctx: &Ctx<'_>, account: &AccountSnapshot) -> Outcome {
+    let at = At::new(&account.account_id, super::GLOBAL, account.account_id.clone());
+    if account.regions.is_empty() {
+        return at.skipped("not evaluated: no region of this account was audited".into(), json!({}));
+    }
+    let mut delivering: BTreeMap<&str, &str> = BTreeMap::new();
+    for region in &account.regions {
+        let Ok(data) = region.cloudtrail.get() else { continue };
+        for t in &data.trails {
+            if let Some(group) = t.cloud_watch_logs_log_group_arn.as_deref() {
+                delivering.entry(t.name.as_str()).or_insert(group);
+            }
+        }
+    }
+    let evidence = json!({
+        "trails_delivering_to_cloudwatch_logs": delivering,
+        "audited_regions": account.regions.iter().map(|r| r.region.as_str()).collect::<Vec<_>>(),
+    });
+    let Some((trail, group)) = delivering.iter().next() else {
+        return at.fail(
+            "no trail this account can see delivers to CloudWatch Logs: the metric filters and alarms on root account usage, console sign-in failures and unauthorized API calls cannot exist".into(),
+            evidence,
+        );
+    };
+    let Some((region, owner, name)) = parse_log_group_arn(group) else {
+        return at.unknown(format!("trail {trail} names log group {group}, which is not a log group ARN"), evidence);
+    };
+    let judged_there = ctx
+        .snapshot
+        .accounts
+        .iter()
+        .any(|a| a.account_id == owner && a.error.is_none() && a.regions.iter().any(|r| r.region == region));
+    if judged_there {
+        at.skipped(
+            format!(
+                "not applicable here: trail {trail} delivers to log group {name} in account {owner} ({region}), where its metric filters and alarms are judged"
+            ),
+            evidence,
+        )
+    } else {
+        at.unknown(
+            format!(
+                "trail {trail} delivers to log group {name} in account {owner} ({region}), which this audit did not cover: its metric filters and alarms could not be read (logs:DescribeMetricFilters, cloudwatch:DescribeAlarms there)"
+            ),
+            evidence,
+        )
+    }
 }
 
 fn alarm_verdict(
@@ -1343,6 +1404,108 @@ mod tests {
                 .unwrap();
         assert_eq!(status, Status::Unknown);
         assert!(message.contains("logs:DescribeMetricFilters"), "{message}");
+    }
+
+    /// The verdict table of `cloudwatch-cloudtrail-alarms` at account level: what an account with no CloudTrail log
+    /// group of its own gets (before, nothing at all).
+    #[test]
+    fn cloudtrail_alarms_account_cases() {
+        let org_group = format!("arn:aws:logs:us-east-1:{MGMT}:log-group:org-trail:*");
+        let org_trail = || Trail { is_organization_trail: true, ..trail_to("org", Some(org_group.clone())) };
+        let alt_filters = vec![
+            filter("root", "ct", r#"{$.userIdentity.type="Root"}"#, "RootUsage"),
+            filter(
+                "signin",
+                "ct",
+                r#"{ $.eventName = "ConsoleLogin" && $.responseElements.ConsoleLogin = "Failure" }"#,
+                "ConsoleSigninFailures",
+            ),
+            filter("denied", "ct", r#"{ $.errorCode = "AccessDenied*" }"#, "UnauthorizedAPICalls"),
+        ];
+        let own = || trails(vec![trail_to("main", Some(format!("{}:*", group_arn("ct"))))]);
+        let ct_group = || vec![group("ct", Some(365), &[])];
+        let cases: Vec<(&str, Snapshot, Status, &str)> = vec![
+            (
+                "compliant: CIS filters with alarms",
+                logs_snap(ct_group(), Collected::ok(cis_filters("ct")), own(), Collected::ok(cis_alarms())),
+                Status::Pass,
+                "alarms on root account usage",
+            ),
+            (
+                "non-compliant: no trail delivers to CloudWatch Logs",
+                logs_snap(
+                    vec![group("/app/orders", None, &[])],
+                    Collected::ok(vec![]),
+                    trails(vec![trail_to("main", None)]),
+                    Collected::ok(vec![]),
+                ),
+                Status::Fail,
+                "no trail this account can see delivers to CloudWatch Logs",
+            ),
+            (
+                "non-compliant: no trail at all",
+                logs_snap(vec![], Collected::ok(vec![]), trails(vec![]), Collected::ok(vec![])),
+                Status::Fail,
+                "metric filters and alarms on root account usage",
+            ),
+            (
+                "near miss: filters on another log group",
+                logs_snap(ct_group(), Collected::ok(cis_filters("/app/orders")), own(), Collected::ok(cis_alarms())),
+                Status::Fail,
+                "no metric filter for root account usage",
+            ),
+            (
+                "alternative: other spellings of the filters",
+                logs_snap(ct_group(), Collected::ok(alt_filters), own(), Collected::ok(cis_alarms())),
+                Status::Pass,
+                "console sign-in failures",
+            ),
+            (
+                "alternative: the organization trail's group, judged in the management account",
+                {
+                    let mut s =
+                        logs_snap(vec![], Collected::ok(vec![]), trails(vec![org_trail()]), Collected::ok(vec![]));
+                    s.accounts.push(account(MGMT, Some(MGMT), vec![region("us-east-1")]));
+                    s
+                },
+                Status::Skipped,
+                "where its metric filters and alarms are judged",
+            ),
+            (
+                "unreadable: trails denied",
+                logs_snap(
+                    vec![],
+                    Collected::ok(vec![]),
+                    Collected::Error { error: denied("cloudtrail:DescribeTrails") },
+                    Collected::ok(vec![]),
+                ),
+                Status::Unknown,
+                "cloudtrail:DescribeTrails",
+            ),
+            (
+                "unreadable: metric filters denied",
+                logs_snap(
+                    ct_group(),
+                    Collected::Error { error: denied("logs:DescribeMetricFilters") },
+                    own(),
+                    Collected::ok(cis_alarms()),
+                ),
+                Status::Unknown,
+                "logs:DescribeMetricFilters",
+            ),
+            (
+                "partial: the organization trail's group lives in an account not audited",
+                logs_snap(vec![], Collected::ok(vec![]), trails(vec![org_trail()]), Collected::ok(vec![])),
+                Status::Unknown,
+                "which this audit did not cover",
+            ),
+        ];
+        for (name, snap, want, text) in cases {
+            let out: Vec<Outcome> = run(cloudtrail_alarms, &snap).into_iter().filter(|o| o.account == ACCT).collect();
+            assert_eq!(out.len(), 1, "{name}: {out:?}");
+            assert_eq!(out[0].status, want, "{name}: {}", out[0].message);
+            assert!(out[0].message.contains(text), "{name}: {}", out[0].message);
+        }
     }
 
     #[test]
