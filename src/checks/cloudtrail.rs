@@ -872,7 +872,8 @@ mod tests {
         let with_status = |status: Collected<TrailStatus>| Trail { status, ..org_trail.clone() };
         // A delegated CloudTrail administrator (another member) may own the organization trail.
         let delegated = Trail { is_organization_trail: true, ..trail("org", "222222222222", "us-east-1") };
-        let cases: Vec<(&str, Vec<Trail>, Option<&str>, Status, &str)> = vec![
+        type Case<'a> = (&'a str, Vec<Trail>, Option<&'a str>, Status, &'a str);
+        let cases: Vec<Case> = vec![
             ("not in an organization", vec![], None, Status::Skipped, "not in an organization"),
             (
                 "compliant: member covered",
