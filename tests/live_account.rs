@@ -46,6 +46,12 @@ async fn seed(config: &SdkConfig) {
         .await
         .expect("create trail main");
     east.start_logging().name("main").send().await.expect("start logging main");
+    // AWS gives a new trail the selector below; moto gives it none, which the check reads as no management events.
+    let all = aws_sdk_cloudtrail::types::EventSelector::builder()
+        .read_write_type(aws_sdk_cloudtrail::types::ReadWriteType::All)
+        .include_management_events(true)
+        .build();
+    east.put_event_selectors().trail_name("main").event_selectors(all).send().await.expect("selectors of main");
 
     let west = cloudtrail_client(config, "us-west-2");
     west.create_trail()

@@ -6,10 +6,12 @@
 
 use std::collections::BTreeMap;
 
-use serde_json::json;
+use serde_json::{json, Value};
 
 use super::{At, Ctx, Outcome};
-use crate::snapshot::{AccountSnapshot, CollectionError, Snapshot, Trail, TrailStatus};
+use crate::snapshot::{
+    AccountSnapshot, Collected, CollectionError, ErrorKind, EventSelectors, Snapshot, Trail, TrailStatus,
+};
 
 /// Calls `judge` on each trail in its home region, in the account that owns it; a region whose trails
 /// could not be listed gives one not-evaluated outcome.
@@ -35,23 +37,49 @@ fn per_home_trail(ctx: &Ctx<'_>, judge: impl Fn(At, &Trail) -> Outcome) -> Vec<O
 
 /// The status of a trail, read in its home region by whichever audited account could read it.
 fn trail_status<'a>(snapshot: &'a Snapshot, arn: &str) -> Result<&'a TrailStatus, CollectionError> {
-    let mut last_err = None;
+    home_read(snapshot, arn, |t| &t.status, "status", "cloudtrail:GetTrailStatus")
+}
+
+/// The event selectors of a trail, read in its home region by the audited account that owns it.
+fn trail_selectors<'a>(snapshot: &'a Snapshot, arn: &str) -> Result<&'a EventSelectors, CollectionError> {
+    home_read(snapshot, arn, |t| &t.event_selectors, "event selectors", "cloudtrail:GetEventSelectors")
+}
+
+/// A per-trail read made in the trail's home region, found in whichever audited account holds it. A real error
+/// (a denied call) wins over a copy that was never read; with neither, the error says which account owns the trail.
+fn home_read<'a, T>(
+    snapshot: &'a Snapshot,
+    arn: &str,
+    field: impl Fn(&'a Trail) -> &'a Collected<T>,
+    what: &str,
+    permission: &str,
+) -> Result<&'a T, CollectionError> {
+    let mut last_err: Option<CollectionError> = None;
     for account in &snapshot.accounts {
         for region in &account.regions {
             let Ok(data) = region.cloudtrail.get() else { continue };
             for t in data.trails.iter().filter(|t| t.arn == arn && t.home_region == region.region) {
-                match t.status.get() {
+                match field(t).get() {
                     Ok(s) => return Ok(s),
+                    Err(e) if e.kind == ErrorKind::NotCollected => {}
                     Err(e) => last_err = Some(e),
                 }
             }
         }
     }
-    Err(last_err.unwrap_or_else(|| CollectionError {
-        kind: crate::snapshot::ErrorKind::NotCollected,
-        code: "NotCollected".into(),
-        message: format!("the status of {arn} was not read in its home region"),
-        permission: Some("cloudtrail:GetTrailStatus".into()),
+    Err(last_err.unwrap_or_else(|| {
+        let (region, owner) = {
+            let mut parts = arn.split(':').skip(3);
+            (parts.next().unwrap_or("?").to_string(), parts.next().unwrap_or("?").to_string())
+        };
+        CollectionError {
+            kind: ErrorKind::NotCollected,
+            code: "NotCollected".into(),
+            message: format!(
+                "no {what} read for {arn} (read in its home region {region} by its owner {owner}, which this snapshot does not cover there)"
+            ),
+            permission: Some(permission.into()),
+        }
     }))
 }
 
@@ -80,6 +108,132 @@ fn visible_trails(account: &AccountSnapshot) -> Result<Vec<&Trail>, CollectionEr
     }
 }
 
+/// The services whose management events stand for "all of them" when judging selectors.
+const CORE_SOURCES: [&str; 4] =
+    ["ec2.amazonaws.com", "iam.amazonaws.com", "s3.amazonaws.com", "cloudtrail.amazonaws.com"];
+/// The event sources CloudTrail lets a trail leave out of its management events (high-volume KMS and RDS Data API
+/// calls); leaving them out is reported, not failed.
+const EXCLUDABLE_SOURCES: [&str; 2] = ["kms.amazonaws.com", "rdsdata.amazonaws.com"];
+
+/// Whether a trail's event selectors record one management event: a read (`read_only`) or a write, from `source`.
+/// Classic selectors: `IncludeManagementEvents` with a `ReadWriteType` that admits it and the source not excluded.
+/// Advanced selectors: every field selector admits the event's `eventCategory` (`Management`), `readOnly` and
+/// `eventSource`; a selector on any other field is about other events and records none of these.
+fn records_management(selectors: &EventSelectors, read_only: bool, source: &str) -> bool {
+    let basic = selectors.basic.iter().any(|s| {
+        s.include_management_events
+            && match s.read_write_type.as_str() {
+                "All" => true,
+                "ReadOnly" => read_only,
+                "WriteOnly" => !read_only,
+                _ => false,
+            }
+            && !s.exclude_management_event_sources.iter().any(|e| e == source)
+    });
+    let advanced = selectors.advanced.iter().any(|a| {
+        !a.field_selectors.is_empty()
+            && a.field_selectors.iter().all(|f| {
+                let value = match f.field.as_str() {
+                    "eventCategory" => "Management",
+                    "readOnly" => {
+                        if read_only {
+                            "true"
+                        } else {
+                            "false"
+                        }
+                    }
+                    "eventSource" => source,
+                    _ => return false,
+                };
+                field_admits(f, value)
+            })
+    });
+    basic || advanced
+}
+
+/// One advanced field selector against one value: each operator given is a condition (all must hold); the values of
+/// a positive operator are alternatives, those of a negative operator are all excluded.
+fn field_admits(f: &crate::snapshot::FieldSelector, value: &str) -> bool {
+    let eq = |v: &String| v == value;
+    (f.equals.is_empty() || f.equals.iter().any(eq))
+        && (f.starts_with.is_empty() || f.starts_with.iter().any(|p| value.starts_with(p.as_str())))
+        && (f.ends_with.is_empty() || f.ends_with.iter().any(|p| value.ends_with(p.as_str())))
+        && !f.not_equals.iter().any(eq)
+        && !f.not_starts_with.iter().any(|p| value.starts_with(p.as_str()))
+        && !f.not_ends_with.iter().any(|p| value.ends_with(p.as_str()))
+}
+
+/// The management events a trail's selectors record: `Ok` with the left-out sources when reads and writes of every
+/// service are recorded, or `Err` with what is missing.
+fn management_events(selectors: &EventSelectors) -> Result<Vec<&'static str>, String> {
+    let all = |read_only: bool| CORE_SOURCES.iter().all(|s| records_management(selectors, read_only, s));
+    let any = |read_only: bool| CORE_SOURCES.iter().any(|s| records_management(selectors, read_only, s));
+    if all(true) && all(false) {
+        return Ok(EXCLUDABLE_SOURCES
+            .into_iter()
+            .filter(|s| !(records_management(selectors, true, s) && records_management(selectors, false, s)))
+            .collect());
+    }
+    let data_events = selectors.basic.iter().any(|s| !s.data_resources.is_empty())
+        || selectors.advanced.iter().any(|a| {
+            a.field_selectors.iter().any(|f| f.field == "eventCategory" && f.equals.iter().any(|v| v != "Management"))
+        });
+    Err(match (any(true), any(false)) {
+        (false, false) if data_events => "records data events only, no management events".to_string(),
+        (false, false) => "records no management events".to_string(),
+        (true, false) if all(true) => "records read-only management events only: write calls are not recorded".into(),
+        (false, true) if all(false) => "records write-only management events: read calls are not recorded".into(),
+        _ => "records the management events of only some services or of one side (read or write)".into(),
+    })
+}
+
+/// Whether a multi-region trail records what the check needs: logging, with management events read and write.
+enum TrailVerdict {
+    /// The sources it leaves out, if any.
+    Good(Vec<&'static str>),
+    Bad(Vec<String>),
+    Undecided(CollectionError),
+}
+
+fn judge_multi_region(snapshot: &Snapshot, t: &Trail) -> (TrailVerdict, Value) {
+    let status = trail_status(snapshot, &t.arn);
+    let selectors = trail_selectors(snapshot, &t.arn);
+    let management = selectors.as_ref().ok().map(|s| management_events(s));
+    let errors: Vec<&CollectionError> =
+        [status.as_ref().err(), selectors.as_ref().err()].into_iter().flatten().collect();
+    let evidence = json!({
+        "arn": t.arn,
+        "is_logging": status.as_ref().ok().map(|s| s.is_logging),
+        "management_events": match &management {
+            Some(Ok(excluded)) if excluded.is_empty() => json!("read and write"),
+            Some(Ok(excluded)) => json!(format!("read and write, except {}", excluded.join(", "))),
+            Some(Err(why)) => json!(why),
+            None => Value::Null,
+        },
+        "event_selectors": selectors.as_ref().ok(),
+        "collection_errors": errors,
+    });
+    let mut problems = Vec::new();
+    if let Ok(s) = &status {
+        if !s.is_logging {
+            problems.push("logging is stopped".to_string());
+        }
+    }
+    if let Some(Err(why)) = &management {
+        problems.push(why.clone());
+    }
+    let verdict = match (&status, &selectors) {
+        _ if !problems.is_empty() => TrailVerdict::Bad(problems),
+        (Err(e), _) | (_, Err(e)) => TrailVerdict::Undecided(e.clone()),
+        // No problem found: the selectors record management events both ways.
+        (Ok(_), Ok(s)) => TrailVerdict::Good(management_events(s).unwrap_or_default()),
+    };
+    (verdict, evidence)
+}
+
+/// An account counts as covered when some multi-region trail it can see is logging and records management events,
+/// read and write (classic or advanced selectors), as CIS 3.1 and Prowler's
+/// `cloudtrail_multi_region_enabled_logging_management_events` require.
 pub fn multi_region_trail(ctx: &Ctx<'_>) -> Vec<Outcome> {
     ctx.accounts()
         .map(|account| {
@@ -88,35 +242,60 @@ pub fn multi_region_trail(ctx: &Ctx<'_>) -> Vec<Outcome> {
                 Ok(t) => t,
                 Err(e) => return at.not_evaluated(&e),
             };
-            let multi: Vec<(&Trail, Result<&TrailStatus, CollectionError>)> = trails
+            let judged: Vec<(&Trail, TrailVerdict, Value)> = trails
                 .into_iter()
                 .filter(|t| t.is_multi_region)
-                .map(|t| (t, trail_status(ctx.snapshot, &t.arn)))
+                .map(|t| {
+                    let (verdict, evidence) = judge_multi_region(ctx.snapshot, t);
+                    (t, verdict, evidence)
+                })
                 .collect();
             let evidence = json!({
-                "multi_region_trails": multi.iter().map(|(t, s)| json!({
-                    "arn": t.arn,
-                    "is_logging": s.as_ref().ok().map(|s| s.is_logging),
-                })).collect::<Vec<_>>(),
+                "multi_region_trails": judged.iter().map(|(_, _, e)| e).collect::<Vec<_>>(),
             });
-            if let Some((t, _)) = multi.iter().find(|(_, s)| s.as_ref().is_ok_and(|s| s.is_logging)) {
-                return at.pass(format!("multi-region trail {} is logging", t.name), evidence);
+            if let Some((t, TrailVerdict::Good(excluded), _)) =
+                judged.iter().find(|(_, v, _)| matches!(v, TrailVerdict::Good(_)))
+            {
+                let except = if excluded.is_empty() {
+                    String::new()
+                } else {
+                    format!(" (it leaves out the events of {})", excluded.join(" and "))
+                };
+                return at.pass(
+                    format!("multi-region trail {} is logging management events, read and write{except}", t.name),
+                    evidence,
+                );
             }
-            if multi.is_empty() {
+            if judged.is_empty() {
                 return at.fail(
                     "no multi-region trail: API activity in regions without a trail of their own is not recorded"
                         .into(),
                     evidence,
                 );
             }
-            if let Some((t, Err(e))) = multi.iter().find(|(_, s)| s.is_err()) {
+            if let Some((t, TrailVerdict::Undecided(e), _)) =
+                judged.iter().find(|(_, v, _)| matches!(v, TrailVerdict::Undecided(_)))
+            {
                 return at.unknown(
-                    format!("could not read whether multi-region trail {} is logging: {}", t.name, e.brief()),
+                    format!(
+                        "could not read whether multi-region trail {} is logging management events: {}",
+                        t.name,
+                        e.brief()
+                    ),
                     evidence,
                 );
             }
-            let names: Vec<&str> = multi.iter().map(|(t, _)| t.name.as_str()).collect();
-            at.fail(format!("multi-region trail {} exists but logging is stopped", names.join(", ")), evidence)
+            let reasons: Vec<String> = judged
+                .iter()
+                .map(|(t, v, _)| match v {
+                    TrailVerdict::Bad(problems) => format!("{} {}", t.name, problems.join(" and ")),
+                    _ => t.name.clone(),
+                })
+                .collect();
+            at.fail(
+                format!("no multi-region trail records management events in every region: {}", reasons.join("; ")),
+                evidence,
+            )
         })
         .collect()
 }
@@ -149,7 +328,7 @@ pub fn log_integrity(ctx: &Ctx<'_>) -> Vec<Outcome> {
         }
         let s = match t.integrity.get() {
             Ok(s) => s,
-            Err(e) if e.kind == crate::snapshot::ErrorKind::NotCollected => {
+            Err(e) if e.kind == ErrorKind::NotCollected => {
                 return at.skipped(
                     format!(
                         "trail {}: digests not verified (--integrity-window 0, or a snapshot without them)",
@@ -263,23 +442,41 @@ pub fn organization_trail(ctx: &Ctx<'_>) -> Vec<Outcome> {
                 Ok(t) => t,
                 Err(e) => return at.not_evaluated(&e),
             };
-            let org_trails: Vec<(&Trail, Option<bool>)> = trails
+            let org_trails: Vec<(&Trail, Result<&TrailStatus, CollectionError>)> = trails
                 .into_iter()
                 .filter(|t| t.is_organization_trail)
-                .map(|t| (t, trail_status(ctx.snapshot, &t.arn).ok().map(|s| s.is_logging)))
+                .map(|t| (t, trail_status(ctx.snapshot, &t.arn)))
                 .collect();
             let evidence = json!({
                 "organization_id": org.id,
-                "organization_trails": org_trails.iter().map(|(t, logging)| json!({"arn": t.arn, "is_logging": logging})).collect::<Vec<_>>(),
+                "organization_trails": org_trails.iter().map(|(t, s)| json!({
+                    "arn": t.arn,
+                    "is_logging": s.as_ref().ok().map(|s| s.is_logging),
+                    "status_error": s.as_ref().err(),
+                })).collect::<Vec<_>>(),
             });
-            match org_trails.iter().find(|(_, logging)| *logging != Some(false)) {
-                Some((t, _)) => at.pass(format!("organization trail {} covers this account", t.name), evidence),
-                None if org_trails.is_empty() => at.fail(
+            // Only a status read as logging covers the account; an unread status decides nothing.
+            if let Some((t, _)) = org_trails.iter().find(|(_, s)| s.as_ref().is_ok_and(|s| s.is_logging)) {
+                return at.pass(format!("organization trail {} covers this account and is logging", t.name), evidence);
+            }
+            if org_trails.is_empty() {
+                return at.fail(
                     format!("no organization trail covers this account of {}: each account must keep its own trail, and members can stop it", org.id),
                     evidence,
-                ),
-                None => at.fail(format!("the organization trail of {} exists but logging is stopped", org.id), evidence),
+                );
             }
+            if let Some((t, Err(e))) = org_trails.iter().find(|(_, s)| s.is_err()) {
+                return at.unknown(
+                    format!(
+                        "organization trail {} (owned by {}) is visible, but whether it is logging could not be read: {}",
+                        t.name,
+                        t.owner_account().unwrap_or("another account"),
+                        e.brief()
+                    ),
+                    evidence,
+                );
+            }
+            at.fail(format!("the organization trail of {} exists but logging is stopped", org.id), evidence)
         })
         .collect()
 }
@@ -289,7 +486,7 @@ mod tests {
     use super::super::fixtures::*;
     use super::*;
     use crate::report::Status;
-    use crate::snapshot::{CloudTrailData, Collected};
+    use crate::snapshot::{AdvancedEventSelector, BasicEventSelector, CloudTrailData, DataResource, FieldSelector};
 
     fn trail(name: &str, owner: &str, home: &str) -> Trail {
         Trail {
@@ -306,8 +503,46 @@ mod tests {
             cloud_watch_logs_log_group_arn: Some("arn:aws:logs:us-east-1:111111111111:log-group:ct".into()),
             cloud_watch_logs_role_arn: Some("arn:aws:iam::111111111111:role/ct".into()),
             status: Collected::ok(TrailStatus { is_logging: true, ..Default::default() }),
-            event_selectors: Collected::NotCollected,
+            event_selectors: Collected::ok(basic(&[("All", true)])),
             integrity: Collected::NotCollected,
+        }
+    }
+
+    /// Classic selectors: (ReadWriteType, IncludeManagementEvents) each.
+    fn basic(selectors: &[(&str, bool)]) -> EventSelectors {
+        EventSelectors {
+            basic: selectors
+                .iter()
+                .map(|(rw, management)| BasicEventSelector {
+                    read_write_type: rw.to_string(),
+                    include_management_events: *management,
+                    exclude_management_event_sources: vec![],
+                    data_resources: vec![],
+                })
+                .collect(),
+            advanced: vec![],
+        }
+    }
+
+    /// Advanced selectors, each a list of (field, operator, values).
+    fn advanced(selectors: &[&[(&str, &str, &[&str])]]) -> EventSelectors {
+        let field = |(name, op, values): &(&str, &str, &[&str])| {
+            let values: Vec<String> = values.iter().map(|v| v.to_string()).collect();
+            let mut f = FieldSelector { field: name.to_string(), ..Default::default() };
+            match *op {
+                "Equals" => f.equals = values,
+                "NotEquals" => f.not_equals = values,
+                "StartsWith" => f.starts_with = values,
+                other => panic!("operator {other}"),
+            }
+            f
+        };
+        EventSelectors {
+            basic: vec![],
+            advanced: selectors
+                .iter()
+                .map(|fields| AdvancedEventSelector { name: None, field_selectors: fields.iter().map(field).collect() })
+                .collect(),
         }
     }
 
@@ -333,29 +568,180 @@ mod tests {
         f(&Ctx::new(snap))
     }
 
+    /// The verdict table of `cloudtrail-multi-region-trail`: a logging multi-region trail that records management
+    /// events, read and write, through classic or advanced selectors.
     #[test]
     fn multi_region_trail_cases() {
-        let stopped = Trail {
-            status: Collected::ok(TrailStatus { is_logging: false, ..Default::default() }),
-            ..trail("t", ACCT, "us-east-1")
-        };
-        let single = Trail { is_multi_region: false, ..trail("t", ACCT, "us-east-1") };
-        let denied_status = Trail {
-            status: Collected::Error { error: denied("cloudtrail:GetTrailStatus") },
-            ..trail("t", ACCT, "us-east-1")
+        let t = || trail("t", ACCT, "us-east-1");
+        let with_selectors = |s: EventSelectors| Trail { event_selectors: Collected::ok(s), ..t() };
+        let stopped = Trail { status: Collected::ok(TrailStatus { is_logging: false, ..Default::default() }), ..t() };
+        let data_only = with_selectors(EventSelectors {
+            basic: vec![BasicEventSelector {
+                read_write_type: "All".into(),
+                include_management_events: false,
+                exclude_management_event_sources: vec![],
+                data_resources: vec![DataResource {
+                    resource_type: "AWS::S3::Object".into(),
+                    values: vec!["arn:aws:s3".into()],
+                }],
+            }],
+            advanced: vec![],
+        });
+        let management: &[(&str, &str, &[&str])] = &[("eventCategory", "Equals", &["Management"])];
+        let reads: &[(&str, &str, &[&str])] =
+            &[("eventCategory", "Equals", &["Management"]), ("readOnly", "Equals", &["true"])];
+        let writes: &[(&str, &str, &[&str])] =
+            &[("eventCategory", "Equals", &["Management"]), ("readOnly", "Equals", &["false"])];
+        let no_kms: &[(&str, &str, &[&str])] =
+            &[("eventCategory", "Equals", &["Management"]), ("eventSource", "NotEquals", &["kms.amazonaws.com"])];
+        let only_ec2: &[(&str, &str, &[&str])] =
+            &[("eventCategory", "Equals", &["Management"]), ("eventSource", "Equals", &["ec2.amazonaws.com"])];
+        let s3_data: &[(&str, &str, &[&str])] =
+            &[("eventCategory", "Equals", &["Data"]), ("resources.type", "Equals", &["AWS::S3::Object"])];
+        let denied_status = Trail { status: Collected::Error { error: denied("cloudtrail:GetTrailStatus") }, ..t() };
+        let denied_selectors =
+            Trail { event_selectors: Collected::Error { error: denied("cloudtrail:GetEventSelectors") }, ..t() };
+        // The organization trail as a member sees it: its owner (not audited here) reads the selectors.
+        let org_unread = Trail {
+            is_organization_trail: true,
+            event_selectors: Collected::NotCollected,
+            ..trail("org", MGMT, "us-east-1")
         };
         let cases: Vec<(&str, Vec<Trail>, Status, &str)> = vec![
-            ("logging", vec![trail("t", ACCT, "us-east-1")], Status::Pass, "is logging"),
-            ("stopped", vec![stopped], Status::Fail, "logging is stopped"),
-            ("single-region only", vec![single], Status::Fail, "no multi-region trail"),
-            ("none", vec![], Status::Fail, "no multi-region trail"),
-            ("status denied", vec![denied_status], Status::Unknown, "cloudtrail:GetTrailStatus"),
+            (
+                "compliant: logging, classic All",
+                vec![t()],
+                Status::Pass,
+                "is logging management events, read and write",
+            ),
+            ("non-compliant: stopped", vec![stopped], Status::Fail, "t logging is stopped"),
+            (
+                "non-compliant: single-region only",
+                vec![Trail { is_multi_region: false, ..t() }],
+                Status::Fail,
+                "no multi-region trail",
+            ),
+            ("non-compliant: no trail", vec![], Status::Fail, "no multi-region trail"),
+            ("near miss: data events only", vec![data_only], Status::Fail, "records data events only"),
+            (
+                "near miss: advanced data selector only",
+                vec![with_selectors(advanced(&[s3_data]))],
+                Status::Fail,
+                "records data events only",
+            ),
+            (
+                "near miss: classic ReadOnly",
+                vec![with_selectors(basic(&[("ReadOnly", true)]))],
+                Status::Fail,
+                "read-only management events only",
+            ),
+            (
+                "near miss: classic WriteOnly",
+                vec![with_selectors(basic(&[("WriteOnly", true)]))],
+                Status::Fail,
+                "write-only management events",
+            ),
+            (
+                "near miss: advanced readOnly true",
+                vec![with_selectors(advanced(&[reads]))],
+                Status::Fail,
+                "read-only management events only",
+            ),
+            (
+                "near miss: advanced one service",
+                vec![with_selectors(advanced(&[only_ec2]))],
+                Status::Fail,
+                "only some services",
+            ),
+            (
+                "near miss: management excluded",
+                vec![with_selectors(basic(&[("All", false)]))],
+                Status::Fail,
+                "records no management events",
+            ),
+            (
+                "alternative: advanced management",
+                vec![with_selectors(advanced(&[management, s3_data]))],
+                Status::Pass,
+                "read and write",
+            ),
+            (
+                "alternative: advanced reads + writes",
+                vec![with_selectors(advanced(&[reads, writes]))],
+                Status::Pass,
+                "read and write",
+            ),
+            (
+                "alternative: classic ReadOnly + WriteOnly",
+                vec![with_selectors(basic(&[("ReadOnly", true), ("WriteOnly", true)]))],
+                Status::Pass,
+                "read and write",
+            ),
+            (
+                "alternative: KMS left out",
+                vec![with_selectors(advanced(&[no_kms]))],
+                Status::Pass,
+                "leaves out the events of kms.amazonaws.com",
+            ),
+            (
+                "alternative: a good trail beside a stopped one",
+                vec![stopped_named("old"), t()],
+                Status::Pass,
+                "multi-region trail t is logging",
+            ),
+            ("unreadable: status denied", vec![denied_status], Status::Unknown, "cloudtrail:GetTrailStatus"),
+            (
+                "unreadable: selectors denied",
+                vec![denied_selectors.clone()],
+                Status::Unknown,
+                "missing permission cloudtrail:GetEventSelectors",
+            ),
+            (
+                "partial: owner's selectors not in the snapshot",
+                vec![org_unread],
+                Status::Unknown,
+                "cloudtrail:GetEventSelectors",
+            ),
+            (
+                "partial: one bad, one unread",
+                vec![stopped_named("old"), denied_selectors],
+                Status::Unknown,
+                "cloudtrail:GetEventSelectors",
+            ),
         ];
         for (name, trails, want, text) in cases {
             let out = run(multi_region_trail, &with_trails(trails, None));
-            assert_eq!(statuses(&out), vec![want], "{name}");
+            assert_eq!(statuses(&out), vec![want], "{name}: {}", out[0].message);
             assert!(out[0].message.contains(text), "{name}: {}", out[0].message);
             assert_eq!(out[0].region, super::super::GLOBAL);
+        }
+    }
+
+    fn stopped_named(name: &str) -> Trail {
+        Trail {
+            status: Collected::ok(TrailStatus { is_logging: false, ..Default::default() }),
+            ..trail(name, ACCT, "us-east-1")
+        }
+    }
+
+    /// A member covered by the management account's organization trail: the selectors read by the owner count.
+    #[test]
+    fn multi_region_trail_reads_the_owners_selectors() {
+        let org = Trail { is_organization_trail: true, ..trail("org", MGMT, "us-east-1") };
+        let member_copy = Trail { event_selectors: Collected::NotCollected, ..org.clone() };
+        let region_with = |t: Trail| {
+            let mut r = region("us-east-1");
+            r.cloudtrail = Collected::ok(CloudTrailData { trails: vec![t], buckets: vec![] });
+            r
+        };
+        let read_only = Trail { event_selectors: Collected::ok(basic(&[("ReadOnly", true)])), ..org.clone() };
+        for (owner_copy, want) in [(org, Status::Pass), (read_only, Status::Fail)] {
+            let snap = snapshot(vec![
+                account(MGMT, Some(MGMT), vec![region_with(owner_copy)]),
+                account(ACCT, Some(MGMT), vec![region_with(member_copy.clone())]),
+            ]);
+            let out = run(multi_region_trail, &snap);
+            assert_eq!(statuses(&out), vec![want, want], "{out:?}");
         }
     }
 
@@ -478,22 +864,65 @@ mod tests {
         assert_eq!(statuses(&out), vec![Status::Unknown]);
     }
 
+    /// The verdict table of `cloudtrail-organization-trail`: an organization trail that is logging covers a member;
+    /// a status that could not be read is unknown, never "covers".
     #[test]
     fn organization_trail_cases() {
         let org_trail = Trail { is_organization_trail: true, ..trail("org", MGMT, "us-east-1") };
-        let cases: Vec<(&str, Vec<Trail>, Option<&str>, Status)> = vec![
-            ("not in an organization", vec![], None, Status::Skipped),
-            ("member covered", vec![org_trail.clone()], Some(MGMT), Status::Pass),
-            ("member not covered", vec![trail("own", ACCT, "us-east-1")], Some(MGMT), Status::Fail),
+        let with_status = |status: Collected<TrailStatus>| Trail { status, ..org_trail.clone() };
+        // A delegated CloudTrail administrator (another member) may own the organization trail.
+        let delegated = Trail { is_organization_trail: true, ..trail("org", "222222222222", "us-east-1") };
+        type Case<'a> = (&'a str, Vec<Trail>, Option<&'a str>, Status, &'a str);
+        let cases: Vec<Case> = vec![
+            ("not in an organization", vec![], None, Status::Skipped, "not in an organization"),
+            (
+                "compliant: member covered",
+                vec![org_trail.clone()],
+                Some(MGMT),
+                Status::Pass,
+                "organization trail org covers this account and is logging",
+            ),
+            (
+                "non-compliant: own trail only",
+                vec![trail("own", ACCT, "us-east-1")],
+                Some(MGMT),
+                Status::Fail,
+                "no organization trail covers",
+            ),
+            (
+                "near miss: organization trail stopped",
+                vec![with_status(Collected::ok(TrailStatus::default()))],
+                Some(MGMT),
+                Status::Fail,
+                "logging is stopped",
+            ),
+            (
+                "alternative: trail of a delegated administrator",
+                vec![delegated],
+                Some(MGMT),
+                Status::Pass,
+                "covers this account",
+            ),
+            (
+                "unreadable: status denied",
+                vec![with_status(Collected::Error { error: denied("cloudtrail:GetTrailStatus") })],
+                Some(MGMT),
+                Status::Unknown,
+                "missing permission cloudtrail:GetTrailStatus",
+            ),
+            (
+                "partial: status never read (owner not audited)",
+                vec![with_status(Collected::NotCollected)],
+                Some(MGMT),
+                Status::Unknown,
+                "cloudtrail:GetTrailStatus",
+            ),
         ];
-        for (name, trails, org, want) in cases {
+        for (name, trails, org, want, text) in cases {
             let out = run(organization_trail, &with_trails(trails, org));
-            assert_eq!(statuses(&out), vec![want], "{name}");
+            assert_eq!(statuses(&out), vec![want], "{name}: {}", out[0].message);
+            assert!(out[0].message.contains(text), "{name}: {}", out[0].message);
         }
-        let stopped = Trail { status: Collected::ok(TrailStatus::default()), ..org_trail };
-        let out = run(organization_trail, &with_trails(vec![stopped], Some(MGMT)));
-        assert_eq!(statuses(&out), vec![Status::Fail]);
-        assert!(out[0].message.contains("logging is stopped"));
 
         let mut snap = with_trails(vec![], Some(MGMT));
         snap.accounts[0].organization = Collected::Error { error: denied("organizations:DescribeOrganization") };

@@ -3,8 +3,9 @@
 //! retention, streaming and CloudTrail alarms (section 22), and SQS dead-letter queues (section 18).
 //!
 //! An EventBridge rule counts for a check only when it is enabled, its pattern admits the event, and it has a
-//! target (of the right service, where that matters). Patterns are matched the way EventBridge matches them:
-//! every field the pattern names must admit the event's value; fields the event sample leaves out may hold anything.
+//! target (of the right service, where that matters). Patterns are matched the way EventBridge matches them, against
+//! whole representative events (a root, an IAM-user and a federated failed sign-in; Health events of several services
+//! and categories …): a pattern narrowed by a field that excludes one of them does not count for it.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -32,131 +33,417 @@ pub static CHECKS: &[(&str, Evaluator)] = &[
     ("sqs-dlq-retention", dlq_retention),
 ];
 
-/// Where console sign-in and Trusted Advisor events are delivered.
+/// Where root sign-ins, global Health events and Trusted Advisor events are delivered.
 const US_EAST_1: &str = "us-east-1";
+
+/// The Regions that record console sign-ins whatever Regions an account uses, and why (CloudTrail user guide, "AWS
+/// Management Console sign-in events"). Every other Region records the sign-ins made through its own Regional
+/// sign-in endpoint.
+const SIGN_IN_REGIONS: [(&str, &str); 4] = [
+    (
+        US_EAST_1,
+        "root user sign-ins, and IAM-user sign-ins through the global endpoint without an account-alias cookie, are recorded in us-east-1",
+    ),
+    ("us-east-2", ALIAS_COOKIE),
+    ("eu-north-1", ALIAS_COOKIE),
+    ("ap-southeast-2", ALIAS_COOKIE),
+];
+const ALIAS_COOKIE: &str = "IAM-user sign-ins through the global endpoint with an account-alias cookie are recorded in us-east-2, eu-north-1 or ap-southeast-2, whichever answers the user fastest";
 
 // ---- EventBridge ------------------------------------------------------------------------------------
 
+/// One representative event a rule must route.
+struct Sample {
+    /// What it stands for, in messages ("root user").
+    label: &'static str,
+    /// The event as EventBridge delivers it on the default bus.
+    event: Value,
+}
+
 /// Events that some enabled rule must send somewhere.
 struct Route {
-    /// The events, for messages ("AWS Health events").
-    what: &'static str,
-    /// A sample of the event: each field a value or an array of acceptable values. A rule must admit it.
-    event: Value,
+    /// The events, for messages ("failed console sign-ins recorded in eu-west-1 …").
+    what: String,
+    /// Representative events. Each must reach a counted target, unless `any_sample` (alternatives: routing one of
+    /// them is enough, as with a pipeline's, stage's or action's failure).
+    samples: Vec<Sample>,
+    any_sample: bool,
     /// The service every counted target must belong to (`sns`), when not any target will do.
     target_service: Option<&'static str>,
 }
 
-fn console_login_route() -> Route {
-    Route {
-        what: "failed console sign-ins",
-        event: json!({
-            "source": "aws.signin",
-            "detail-type": "AWS Console Sign In via CloudTrail",
-            "detail": {
-                "eventSource": "signin.amazonaws.com",
-                "eventName": "ConsoleLogin",
-                "responseElements": {"ConsoleLogin": "Failure"},
-            },
-        }),
-        target_service: Some("sns"),
-    }
-}
-
-/// A rule for failed console sign-ins with an SNS target, judged once per account in us-east-1.
-pub fn console_login_failures(ctx: &Ctx<'_>) -> Vec<Outcome> {
-    let route = console_login_route();
-    in_us_east_1(ctx, &route, |at, data| {
-        let mut outcome = route_outcome(at, data, &route);
-        // Say whether the counted rule is narrowed to failures or alerts on every sign-in.
-        if let Some(rule) = counted_rule(data, &route) {
-            let narrowed = parse_pattern(rule)
-                .is_some_and(|p| p.pointer("/detail/responseElements/ConsoleLogin").is_some_and(|f| !f.is_null()));
-            if let Some(map) = outcome.evidence.as_object_mut() {
-                map.insert("filters_on_failure".into(), json!(narrowed));
-            }
-            if !narrowed {
-                outcome.message.push_str(" (it matches every console sign-in, successful ones too)");
-            }
-        }
-        outcome
+/// An event on the default bus of `account` in `region`.
+fn envelope(account: &str, region: &str, source: &str, detail_type: &str, resources: &[&str], detail: Value) -> Value {
+    json!({
+        "version": "0",
+        "id": "6f1e2d3c-4b5a-4978-8a1b-2c3d4e5f6a7b",
+        "detail-type": detail_type,
+        "source": source,
+        "account": account,
+        "time": "2026-11-20T09:00:00Z",
+        "region": region,
+        "resources": resources,
+        "detail": detail,
     })
 }
 
-pub fn health_events(ctx: &Ctx<'_>) -> Vec<Outcome> {
-    let route = Route {
-        what: "AWS Health events",
-        event: json!({"source": "aws.health", "detail-type": "AWS Health Event"}),
-        target_service: None,
-    };
-    in_every_region(ctx, &route)
+/// A console sign-in as CloudTrail sends it to EventBridge; `failed` adds the failure response and error message.
+fn sign_in_event(account: &str, region: &str, identity: Value, failed: bool) -> Value {
+    let mut detail = json!({
+        "eventVersion": "1.08",
+        "userIdentity": identity,
+        "eventTime": "2026-11-20T09:00:00Z",
+        "eventSource": "signin.amazonaws.com",
+        "eventName": "ConsoleLogin",
+        "awsRegion": region,
+        "sourceIPAddress": "203.0.113.10",
+        "userAgent": "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0",
+        "requestParameters": null,
+        "responseElements": {"ConsoleLogin": if failed { "Failure" } else { "Success" }},
+        "additionalEventData": {
+            "LoginTo": "https://console.aws.amazon.com/console/home",
+            "MobileVersion": "No",
+            "MFAUsed": "No",
+        },
+        "eventID": "3f9d2948-d3bf-4594-b408-9bc2849945fc",
+        "readOnly": false,
+        "eventType": "AwsConsoleSignIn",
+        "managementEvent": true,
+        "recipientAccountId": account,
+        "eventCategory": "Management",
+    });
+    if failed {
+        detail["errorMessage"] = json!("Failed authentication");
+    }
+    envelope(account, region, "aws.signin", "AWS Console Sign In via CloudTrail", &[], detail)
 }
 
-pub fn config_compliance(ctx: &Ctx<'_>) -> Vec<Outcome> {
-    let route = Route {
-        what: "AWS Config compliance changes",
-        event: json!({
-            "source": "aws.config",
-            "detail-type": "Config Rules Compliance Change",
-            "detail": {
-                "messageType": "ComplianceChangeNotification",
-                "newEvaluationResult": {"complianceType": "NON_COMPLIANT"},
+fn root_identity(account: &str) -> Value {
+    json!({"type": "Root", "principalId": account, "arn": format!("arn:aws:iam::{account}:root"), "accountId": account})
+}
+
+fn iam_user_identity(account: &str) -> Value {
+    json!({
+        "type": "IAMUser",
+        "principalId": "AIDACKCEVSQ6C2EXAMPLE",
+        "arn": format!("arn:aws:iam::{account}:user/alice"),
+        "accountId": account,
+        "userName": "alice",
+    })
+}
+
+fn federated_identity(account: &str) -> Value {
+    json!({
+        "type": "AssumedRole",
+        "principalId": "AROACKCEVSQ6C2EXAMPLE:alice@example.com",
+        "arn": format!("arn:aws:sts::{account}:assumed-role/AWSReservedSSO_Admin_0123456789abcdef/alice@example.com"),
+        "accountId": account,
+        "sessionContext": {
+            "sessionIssuer": {
+                "type": "Role",
+                "principalId": "AROACKCEVSQ6C2EXAMPLE",
+                "arn": format!("arn:aws:iam::{account}:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_Admin_0123456789abcdef"),
+                "accountId": account,
+                "userName": "AWSReservedSSO_Admin_0123456789abcdef",
             },
-        }),
-        target_service: None,
-    };
-    in_every_region(ctx, &route)
+        },
+    })
 }
 
-pub fn codepipeline_failures(ctx: &Ctx<'_>) -> Vec<Outcome> {
-    let route = Route {
-        what: "failed CodePipeline executions",
-        event: json!({
-            "source": "aws.codepipeline",
-            "detail-type": [
-                "CodePipeline Pipeline Execution State Change",
-                "CodePipeline Stage Execution State Change",
-                "CodePipeline Action Execution State Change",
-            ],
-            "detail": {"state": "FAILED"},
-        }),
-        target_service: None,
+/// Failed console sign-ins as `region` records them: root ones only in us-east-1; IAM-user and federated ones in the
+/// Region of the sign-in endpoint used, so in any Region.
+fn console_login_route(account: &str, region: &str) -> Route {
+    let mut samples = Vec::new();
+    if region == US_EAST_1 {
+        samples
+            .push(Sample { label: "root user", event: sign_in_event(account, region, root_identity(account), true) });
+    }
+    samples.push(Sample { label: "IAM user", event: sign_in_event(account, region, iam_user_identity(account), true) });
+    samples
+        .push(Sample { label: "federated", event: sign_in_event(account, region, federated_identity(account), true) });
+    let what = if region == US_EAST_1 {
+        format!("failed console sign-ins recorded in {region} (root user, IAM user and federated)")
+    } else {
+        format!(
+            "failed console sign-ins recorded in {region} (IAM user and federated; root sign-ins are recorded only in us-east-1)"
+        )
     };
-    in_every_region(ctx, &route)
+    Route { what, samples, any_sample: false, target_service: Some("sns") }
 }
 
-pub fn trusted_advisor(ctx: &Ctx<'_>) -> Vec<Outcome> {
-    let route = Route {
-        what: "Trusted Advisor check changes",
-        event: json!({"source": "aws.trustedadvisor", "detail-type": "Trusted Advisor Check Item Refresh Notification"}),
-        target_service: None,
-    };
-    in_us_east_1(ctx, &route, |at, data| route_outcome(at, data, &route))
+/// Failed console sign-ins, judged in every audited Region with the sign-ins that Region records, plus a skipped
+/// finding for each Region that records sign-ins whatever the account uses (us-east-1 and the three Regions of the
+/// global endpoint) when the audit did not cover it. Compliant means: in that Region an enabled rule on the default
+/// bus, with an SNS target, matches every representative failed sign-in recorded there (one rule, or several
+/// together).
+pub fn console_login_failures(ctx: &Ctx<'_>) -> Vec<Outcome> {
+    let mut out = per_region(
+        ctx,
+        |r| &r.monitoring.eventbridge,
+        |account, region, data, out| {
+            let route = console_login_route(&account.account_id, &region.region);
+            let mut outcome = route_outcome(At::region(account, region), data, &route);
+            if outcome.status == crate::report::Status::Pass {
+                // Say whether the rules that count also alert on successful sign-ins.
+                let success =
+                    sign_in_event(&account.account_id, &region.region, iam_user_identity(&account.account_id), false);
+                let noisy = route
+                    .samples
+                    .iter()
+                    .filter_map(|s| counted_rule(data, &route, &s.event))
+                    .any(|r| rule_admits(r, &success));
+                if let Some(map) = outcome.evidence.as_object_mut() {
+                    map.insert("filters_on_failure".into(), json!(!noisy));
+                }
+                if noisy {
+                    outcome.message.push_str(" (it matches every console sign-in, successful ones too)");
+                }
+            }
+            out.push(outcome);
+        },
+    );
+    for account in ctx.accounts() {
+        for (landing, why) in SIGN_IN_REGIONS {
+            if account.regions.iter().any(|r| r.region == landing) {
+                continue;
+            }
+            let audited: Vec<&str> = account.regions.iter().map(|r| r.region.as_str()).collect();
+            out.push(At::new(&account.account_id, landing, account.account_id.clone()).skipped(
+                format!("not evaluated: {why}, and this audit did not cover {landing}"),
+                json!({ "audited_regions": audited }),
+            ));
+        }
+    }
+    out
 }
 
-/// The route judged in every audited region, the region being the resource.
-fn in_every_region(ctx: &Ctx<'_>, route: &Route) -> Vec<Outcome> {
+/// An AWS Health event of `service` in `event_region` (`global` for the events of global services).
+fn health_event(
+    account: &str,
+    region: &str,
+    service: &str,
+    code: &str,
+    category: &str,
+    scope: &str,
+    event_region: &str,
+) -> Value {
+    let specific = scope == "ACCOUNT_SPECIFIC";
+    let mut detail = json!({
+        "eventArn": format!("arn:aws:health:{event_region}::event/{service}/{code}/{code}_0123456789"),
+        "service": service,
+        "eventTypeCode": code,
+        "eventTypeCategory": category,
+        "eventScopeCode": scope,
+        "communicationId": "a76afee0829c473703943fe5e2edd04cb91c6051-1",
+        "startTime": "Thu, 20 Nov 2026 09:00:00 GMT",
+        "lastUpdatedTime": "Thu, 20 Nov 2026 09:00:00 GMT",
+        "statusCode": if category == "scheduledChange" { "upcoming" } else { "open" },
+        "eventRegion": event_region,
+        "eventDescription": [{"language": "en_US", "latestDescription": "A representative event."}],
+    });
+    let mut resources = Vec::new();
+    if specific {
+        detail["affectedAccount"] = json!(account);
+        detail["affectedEntities"] = json!([{"entityValue": "i-0abcd1234example"}]);
+        resources.push("i-0abcd1234example");
+    }
+    envelope(account, region, "aws.health", "AWS Health Event", &resources, detail)
+}
+
+/// Health events delivered to `region`: several services and event categories, and in us-east-1 the events of
+/// global services (IAM), which AWS Health delivers there.
+fn health_route(account: &str, region: &str) -> Route {
+    let event = |service, code, category, scope| health_event(account, region, service, code, category, scope, region);
+    let mut samples = vec![
+        Sample { label: "EC2 issue", event: event("EC2", "AWS_EC2_OPERATIONAL_ISSUE", "issue", "PUBLIC") },
+        Sample {
+            label: "EC2 scheduled change",
+            event: event("EC2", "AWS_EC2_INSTANCE_RETIREMENT_SCHEDULED", "scheduledChange", "ACCOUNT_SPECIFIC"),
+        },
+        Sample {
+            label: "RDS scheduled change",
+            event: event("RDS", "AWS_RDS_MAINTENANCE_SCHEDULED", "scheduledChange", "ACCOUNT_SPECIFIC"),
+        },
+        Sample {
+            label: "Lambda account notification",
+            event: event("LAMBDA", "AWS_LAMBDA_OPERATIONAL_NOTIFICATION", "accountNotification", "ACCOUNT_SPECIFIC"),
+        },
+    ];
+    let mut what =
+        format!("AWS Health events of {region} (issues, scheduled changes and account notifications of every service)");
+    if region == US_EAST_1 {
+        samples.push(Sample {
+            label: "global IAM event",
+            event: health_event(account, region, "IAM", "AWS_IAM_OPERATIONAL_ISSUE", "issue", "PUBLIC", "global"),
+        });
+        what = format!("AWS Health events of {region} and of global services such as IAM (issues, scheduled changes and account notifications of every service)");
+    }
+    Route { what, samples, any_sample: false, target_service: None }
+}
+
+/// Health events are delivered to the Region they concern (global ones to us-east-1): judged in every audited Region.
+pub fn health_events(ctx: &Ctx<'_>) -> Vec<Outcome> {
     per_region(
         ctx,
         |r| &r.monitoring.eventbridge,
-        |account, region, data, out| out.push(route_outcome(At::region(account, region), data, route)),
+        |account, region, data, out| {
+            out.push(route_outcome(
+                At::region(account, region),
+                data,
+                &health_route(&account.account_id, &region.region),
+            ))
+        },
     )
 }
 
+fn config_event(account: &str, region: &str, rule: &str, resource_type: &str, resource: &str) -> Value {
+    let result = json!({
+        "evaluationResultIdentifier": {
+            "evaluationResultQualifier": {"configRuleName": rule, "resourceType": resource_type, "resourceId": resource},
+            "orderingTimestamp": "2026-11-20T09:00:00.000Z",
+        },
+        "complianceType": "NON_COMPLIANT",
+        "resultRecordedTime": "2026-11-20T09:00:01.000Z",
+        "configRuleInvokedTime": "2026-11-20T09:00:00.500Z",
+    });
+    let detail = json!({
+        "resourceId": resource,
+        "awsRegion": region,
+        "awsAccountId": account,
+        "configRuleName": rule,
+        "recordVersion": "1.0",
+        "configRuleARN": format!("arn:aws:config:{region}:{account}:config-rule/config-rule-abc123"),
+        "messageType": "ComplianceChangeNotification",
+        "newEvaluationResult": result,
+        "oldEvaluationResult": {"complianceType": "COMPLIANT"},
+        "notificationCreationTime": "2026-11-20T09:00:02.000Z",
+        "resourceType": resource_type,
+    });
+    envelope(account, region, "aws.config", "Config Rules Compliance Change", &[], detail)
+}
+
+pub fn config_compliance(ctx: &Ctx<'_>) -> Vec<Outcome> {
+    per_region(
+        ctx,
+        |r| &r.monitoring.eventbridge,
+        |account, region, data, out| {
+            let (a, r) = (account.account_id.as_str(), region.region.as_str());
+            let route = Route {
+                what: "AWS Config compliance changes to NON_COMPLIANT (of every rule)".into(),
+                samples: vec![
+                    Sample {
+                        label: "S3 bucket rule",
+                        event: config_event(a, r, "s3-bucket-versioning-enabled", "AWS::S3::Bucket", "audit-logs"),
+                    },
+                    Sample {
+                        label: "security group rule",
+                        event: config_event(a, r, "restricted-ssh", "AWS::EC2::SecurityGroup", "sg-0abcd1234example"),
+                    },
+                ],
+                any_sample: false,
+                target_service: None,
+            };
+            out.push(route_outcome(At::region(account, region), data, &route));
+        },
+    )
+}
+
+pub fn codepipeline_failures(ctx: &Ctx<'_>) -> Vec<Outcome> {
+    per_region(
+        ctx,
+        |r| &r.monitoring.eventbridge,
+        |account, region, data, out| {
+            let (a, r) = (account.account_id.as_str(), region.region.as_str());
+            let arn = format!("arn:aws:codepipeline:{r}:{a}:orders");
+            let event =
+                |detail_type: &str, detail: Value| envelope(a, r, "aws.codepipeline", detail_type, &[&arn], detail);
+            let base =
+                json!({"pipeline": "orders", "execution-id": "01234567-0123-0123-0123-012345678901", "version": 3.0});
+            let with = |extra: Value| {
+                let mut d = base.clone();
+                if let (Some(d), Some(extra)) = (d.as_object_mut(), extra.as_object()) {
+                    d.extend(extra.clone());
+                }
+                d
+            };
+            let route = Route {
+                what: "failed CodePipeline executions".into(),
+                samples: vec![
+                    Sample {
+                        label: "pipeline execution",
+                        event: event("CodePipeline Pipeline Execution State Change", with(json!({"state": "FAILED"}))),
+                    },
+                    Sample {
+                        label: "stage execution",
+                        event: event(
+                            "CodePipeline Stage Execution State Change",
+                            with(json!({"stage": "Deploy", "state": "FAILED"})),
+                        ),
+                    },
+                    Sample {
+                        label: "action execution",
+                        event: event(
+                            "CodePipeline Action Execution State Change",
+                            with(json!({
+                                "stage": "Deploy", "action": "deploy", "state": "FAILED", "region": r,
+                                "type": {"owner": "AWS", "category": "Deploy", "provider": "CodeDeploy", "version": "1"},
+                            })),
+                        ),
+                    },
+                ],
+                any_sample: true,
+                target_service: None,
+            };
+            out.push(route_outcome(At::region(account, region), data, &route));
+        },
+    )
+}
+
+pub fn trusted_advisor(ctx: &Ctx<'_>) -> Vec<Outcome> {
+    in_us_east_1(ctx, "Trusted Advisor check changes", |at, account, data| {
+        let event = |check: &str, status: &str| {
+            envelope(
+                account,
+                US_EAST_1,
+                "aws.trustedadvisor",
+                "Trusted Advisor Check Item Refresh Notification",
+                &[],
+                json!({
+                    "check-name": check,
+                    "check-item-detail": {"Status": "Red", "Region": "eu-west-1"},
+                    "status": status,
+                    "resource_id": "arn:aws:ec2:eu-west-1:111111111111:security-group/sg-0abcd1234example",
+                    "uuid": "aa12345f-55c7-498e-b7ac-123456781234",
+                }),
+            )
+        };
+        let route = Route {
+            what: "Trusted Advisor check changes to ERROR and WARN".into(),
+            samples: vec![
+                Sample { label: "ERROR", event: event("Exposed Access Keys", "ERROR") },
+                Sample { label: "WARN", event: event("Security Groups - Specific Ports Unrestricted", "WARN") },
+            ],
+            any_sample: false,
+            target_service: None,
+        };
+        route_outcome(at, data, &route)
+    })
+}
+
 /// The route judged once per account, in us-east-1 where its events land; skipped when us-east-1 was not audited.
-fn in_us_east_1(ctx: &Ctx<'_>, route: &Route, judge: impl Fn(At, &EventBridgeData) -> Outcome) -> Vec<Outcome> {
+fn in_us_east_1(ctx: &Ctx<'_>, what: &str, judge: impl Fn(At, &str, &EventBridgeData) -> Outcome) -> Vec<Outcome> {
     ctx.accounts()
         .map(|account| {
             let Some(region) = account.regions.iter().find(|r| r.region == US_EAST_1) else {
                 let audited: Vec<&str> = account.regions.iter().map(|r| r.region.as_str()).collect();
                 return At::new(&account.account_id, US_EAST_1, account.account_id.clone()).skipped(
-                    format!("not evaluated: {} are delivered in us-east-1, which this audit did not cover", route.what),
+                    format!("not evaluated: {what} are delivered in us-east-1, which this audit did not cover"),
                     json!({ "audited_regions": audited }),
                 );
             };
             let at = At::region(account, region);
             match region.monitoring.eventbridge.get() {
-                Ok(data) => judge(at, data),
+                Ok(data) => judge(at, &account.account_id, data),
                 Err(e) => at.not_evaluated(&e),
             }
         })
@@ -173,13 +460,31 @@ fn counted_targets<'a>(rule: &'a EventRule, route: &Route) -> Vec<&'a str> {
         .collect()
 }
 
-/// The first enabled rule that admits the route's event and sends it to a counted target.
-fn counted_rule<'a>(data: &'a EventBridgeData, route: &Route) -> Option<&'a EventRule> {
-    data.rules.iter().find(|r| r.enabled() && rule_admits(r, &route.event) && !counted_targets(r, route).is_empty())
+/// The first enabled rule that admits the event and sends it to a counted target.
+fn counted_rule<'a>(data: &'a EventBridgeData, route: &Route, event: &Value) -> Option<&'a EventRule> {
+    data.rules.iter().find(|r| r.enabled() && rule_admits(r, event) && !counted_targets(r, route).is_empty())
+}
+
+/// Why no rule routes one sample: the reason, or the error that keeps it from being known.
+fn unrouted_reason(data: &EventBridgeData, route: &Route, event: &Value) -> Result<String, CollectionError> {
+    let matching: Vec<&EventRule> = data.rules.iter().filter(|r| rule_admits(r, event)).collect();
+    let enabled: Vec<&EventRule> = matching.iter().copied().filter(|r| r.enabled()).collect();
+    for r in &enabled {
+        r.targets.get()?;
+    }
+    let names = |rules: &[&EventRule]| rules.iter().map(|r| r.name.as_str()).collect::<Vec<_>>().join(", ");
+    Ok(if matching.is_empty() {
+        "no rule matches".to_string()
+    } else if enabled.is_empty() {
+        format!("rule {} matches but is disabled", names(&matching))
+    } else if let Some(service) = route.target_service.filter(|_| enabled.iter().any(|r| has_targets(r))) {
+        format!("rule {} matches but sends to no {} target", names(&enabled), service.to_uppercase())
+    } else {
+        format!("rule {} matches but has no target", names(&enabled))
+    })
 }
 
 fn route_outcome(at: At, data: &EventBridgeData, route: &Route) -> Outcome {
-    let matching: Vec<&EventRule> = data.rules.iter().filter(|r| rule_admits(r, &route.event)).collect();
     // "name (STATE) → target, target", so a learner sees where each matching rule sends the events.
     let describe = |r: &EventRule| match r.targets.get() {
         Ok(t) if t.is_empty() => format!("{} ({}) → no target", r.name, r.state),
@@ -188,38 +493,88 @@ fn route_outcome(at: At, data: &EventBridgeData, route: &Route) -> Outcome {
         }
         Err(_) => format!("{} ({}) → targets not read", r.name, r.state),
     };
-    let counted = counted_rule(data, route);
-    let evidence = json!({
-        "rules_on_default_bus": data.rules.len(),
-        "matching_rules": matching.iter().map(|r| describe(r)).collect::<Vec<_>>(),
-        "counted_rule": counted.map(|r| r.name.as_str()),
-        "targets": counted.map(|r| counted_targets(r, route)).unwrap_or_default(),
-    });
-    if let Some(rule) = counted {
-        let targets = counted_targets(rule, route).join(", ");
-        return at.pass(format!("rule {} sends {} to {targets}", rule.name, route.what), evidence);
-    }
-    let enabled: Vec<&&EventRule> = matching.iter().filter(|r| r.enabled()).collect();
-    for r in &enabled {
-        if let Err(e) = r.targets.get() {
-            return at.not_evaluated(&e);
+    let matching: Vec<&EventRule> =
+        data.rules.iter().filter(|r| route.samples.iter().any(|s| rule_admits(r, &s.event))).collect();
+    let routed: Vec<(&Sample, Option<&EventRule>)> =
+        route.samples.iter().map(|s| (s, counted_rule(data, route, &s.event))).collect();
+    let counted: Vec<&EventRule> = {
+        let mut seen: Vec<&EventRule> = Vec::new();
+        for r in routed.iter().filter_map(|(_, r)| *r) {
+            if !seen.iter().any(|s| s.name == r.name) {
+                seen.push(r);
+            }
+        }
+        seen
+    };
+    let mut targets: Vec<&str> = Vec::new();
+    for t in counted.iter().flat_map(|r| counted_targets(r, route)) {
+        if !targets.contains(&t) {
+            targets.push(t);
         }
     }
-    let names = |rules: &[&&EventRule]| rules.iter().map(|r| r.name.as_str()).collect::<Vec<_>>().join(", ");
-    let message = if matching.is_empty() {
-        format!("no rule on the default event bus matches {}: they reach no one", route.what)
-    } else if enabled.is_empty() {
-        let all: Vec<&&EventRule> = matching.iter().collect();
-        format!("rule {} matches {} but is disabled", names(&all), route.what)
-    } else if let Some(service) = route.target_service.filter(|_| enabled.iter().any(|r| has_targets(r))) {
-        format!(
-            "rule {} matches {} but sends them to no {} target",
-            names(&enabled),
-            route.what,
-            service.to_uppercase()
-        )
+    let mut evidence = json!({
+        "rules_on_default_bus": data.rules.len(),
+        "matching_rules": matching.iter().map(|r| describe(r)).collect::<Vec<_>>(),
+        "counted_rule": counted.first().map(|r| r.name.as_str()),
+        "targets": targets,
+        "representative_events": routed.iter().map(|(s, r)| (s.label, r.map(|r| r.name.as_str()))).collect::<BTreeMap<_, _>>(),
+    });
+    let all_routed = routed.iter().all(|(_, r)| r.is_some());
+    let any_routed = routed.iter().any(|(_, r)| r.is_some());
+    if all_routed || (route.any_sample && any_routed) {
+        let rules = if counted.len() == 1 {
+            format!("rule {} sends", counted[0].name)
+        } else {
+            let parts: Vec<String> = counted
+                .iter()
+                .map(|c| {
+                    let labels: Vec<&str> = routed
+                        .iter()
+                        .filter(|(_, r)| r.is_some_and(|r| r.name == c.name))
+                        .map(|(s, _)| s.label)
+                        .collect();
+                    format!("{} ({})", c.name, labels.join(", "))
+                })
+                .collect();
+            format!("rules {} send", parts.join(", "))
+        };
+        return at.pass(format!("{rules} {} to {}", route.what, targets.join(", ")), evidence);
+    }
+    // What keeps each unrouted sample from its target; an unread target list makes the verdict unknown.
+    let mut reasons: Vec<(&str, String)> = Vec::new();
+    for (s, _) in routed.iter().filter(|(_, r)| r.is_none()) {
+        match unrouted_reason(data, route, &s.event) {
+            Ok(reason) => reasons.push((s.label, reason)),
+            Err(e) => return at.not_evaluated(&e),
+        }
+    }
+    // Alternatives: the events some rule matches tell what is wrong; those no rule matches add nothing.
+    if route.any_sample && reasons.iter().any(|(_, r)| r != "no rule matches") {
+        reasons.retain(|(_, r)| r != "no rule matches");
+    }
+    if let Some(map) = evidence.as_object_mut() {
+        map.insert("unrouted".into(), json!(reasons.iter().map(|(l, r)| (*l, r.as_str())).collect::<BTreeMap<_, _>>()));
+    }
+    let uniform = reasons.iter().all(|(_, r)| *r == reasons[0].1);
+    let message = if !any_routed && uniform {
+        // One reason for every event: say it of the events as a whole.
+        let reason = &reasons[0].1;
+        if reason == "no rule matches" {
+            format!("no rule on the default event bus matches {}: they reach no one", route.what)
+        } else {
+            let (rule, why) = reason.split_once(" matches but ").unwrap_or((reason, ""));
+            let why = why.replace("sends to", "sends them to");
+            format!("{rule} matches {} but {why}", route.what)
+        }
     } else {
-        format!("rule {} matches {} but has no target", names(&enabled), route.what)
+        let parts: Vec<String> = reasons.iter().map(|(label, reason)| format!("{label}: {reason}")).collect();
+        let routed_by: Vec<String> = counted.iter().map(|r| r.name.clone()).collect();
+        let covered = if routed_by.is_empty() {
+            String::new()
+        } else {
+            format!(" (rule {} routes the others)", routed_by.join(", "))
+        };
+        format!("not all {} reach a target: {}{covered}", route.what, parts.join("; "))
     };
     at.fail(message, evidence)
 }
@@ -232,56 +587,103 @@ fn parse_pattern(rule: &EventRule) -> Option<Value> {
     serde_json::from_str(rule.event_pattern.as_deref()?).ok()
 }
 
-/// Whether the rule's pattern admits the event sample (a scheduled rule, or an unreadable pattern, admits nothing).
+/// Whether the rule's pattern matches the event (a scheduled rule, or an unreadable pattern, matches nothing).
 fn rule_admits(rule: &EventRule, event: &Value) -> bool {
-    parse_pattern(rule).is_some_and(|p| pattern_admits(&p, event))
+    parse_pattern(rule).is_some_and(|p| pattern_matches(&p, event))
 }
 
-/// EventBridge matching of a pattern object against an event sample. A field the sample does not give may hold
-/// anything, so it does not exclude the event; `$or` holds when one of its alternatives does.
-fn pattern_admits(pattern: &Value, event: &Value) -> bool {
+/// EventBridge matching of a pattern against a whole event: every field the pattern names must match the event's
+/// value there, and a field the event does not have matches only `{"exists": false}`. A nested object matches a
+/// nested object; an array lists alternatives; an array in the event matches when one of its values does; `$or`
+/// holds when one of its alternatives does.
+fn pattern_matches(pattern: &Value, event: &Value) -> bool {
     let Some(fields) = pattern.as_object() else { return false };
     fields.iter().all(|(key, rule)| {
         if key == "$or" {
-            return rule.as_array().is_some_and(|alternatives| alternatives.iter().any(|a| pattern_admits(a, event)));
+            return rule.as_array().is_some_and(|alternatives| alternatives.iter().any(|a| pattern_matches(a, event)));
         }
-        match event.get(key) {
-            None => true,
-            Some(nested @ Value::Object(_)) => pattern_admits(rule, nested),
-            Some(Value::Array(choices)) => choices.iter().any(|v| value_admitted(rule, v)),
-            Some(v) => value_admitted(rule, v),
+        let value = event.get(key);
+        match rule {
+            Value::Object(_) => value.is_some_and(|v| v.is_object() && pattern_matches(rule, v)),
+            Value::Array(items) => leaf_matches(items, value),
+            _ => false,
         }
     })
 }
 
-/// A leaf of a pattern (an array of values and content filters) against one string value of the event.
-fn value_admitted(rule: &Value, value: &Value) -> bool {
-    let (Some(items), Some(value)) = (rule.as_array(), value.as_str()) else { return false };
+/// A leaf of a pattern (exact values and content filters, any of which may match) against the event's value there.
+fn leaf_matches(items: &[Value], value: Option<&Value>) -> bool {
+    if value.is_some_and(Value::is_object) {
+        return false;
+    }
+    let values: Vec<&Value> = match value {
+        Some(Value::Array(values)) => values.iter().collect(),
+        Some(v) => vec![v],
+        None => Vec::new(),
+    };
     items.iter().any(|item| match item {
-        Value::String(s) => s == value,
-        Value::Object(filter) => !filter.is_empty() && filter.iter().all(|(op, arg)| content_filter(op, arg, value)),
-        _ => false,
+        Value::Object(filter) => {
+            !filter.is_empty()
+                && filter.iter().all(|(op, arg)| match (op.as_str(), arg) {
+                    ("exists", Value::Bool(exists)) => *exists == value.is_some(),
+                    _ => values.iter().any(|v| content_filter(op, arg, v)),
+                })
+        }
+        literal => values.contains(&literal),
     })
 }
 
-fn content_filter(op: &str, arg: &Value, value: &str) -> bool {
+/// One content filter against one value of the event.
+fn content_filter(op: &str, arg: &Value, value: &Value) -> bool {
+    let text = value.as_str();
     match (op, arg) {
-        ("prefix", Value::String(p)) => value.starts_with(p.as_str()),
-        ("suffix", Value::String(s)) => value.ends_with(s.as_str()),
-        ("equals-ignore-case", Value::String(s)) => value.eq_ignore_ascii_case(s),
-        ("wildcard", Value::String(w)) => wildcard(w, value),
-        ("exists", Value::Bool(exists)) => *exists,
-        ("anything-but", Value::String(s)) => value != s,
-        ("anything-but", Value::Array(items)) => !items.iter().any(|i| i.as_str() == Some(value)),
-        ("anything-but", Value::Object(filter)) => !filter.iter().all(|(op, arg)| content_filter(op, arg, value)),
-        ("anything-but", _) => true,
+        ("prefix", Value::String(p)) => text.is_some_and(|t| t.starts_with(p.as_str())),
+        ("prefix", Value::Object(o)) => match o.get("equals-ignore-case") {
+            Some(Value::String(p)) => text.is_some_and(|t| t.to_lowercase().starts_with(&p.to_lowercase())),
+            _ => false,
+        },
+        ("suffix", Value::String(s)) => text.is_some_and(|t| t.ends_with(s.as_str())),
+        ("suffix", Value::Object(o)) => match o.get("equals-ignore-case") {
+            Some(Value::String(s)) => text.is_some_and(|t| t.to_lowercase().ends_with(&s.to_lowercase())),
+            _ => false,
+        },
+        ("equals-ignore-case", Value::String(s)) => text.is_some_and(|t| t.to_lowercase() == s.to_lowercase()),
+        ("wildcard", Value::String(w)) => text.is_some_and(|t| wildcard(w, t)),
+        ("numeric", Value::Array(conditions)) => value.as_f64().is_some_and(|n| numeric(conditions, n)),
+        ("anything-but", Value::Array(items)) => !items.iter().any(|i| i == value),
+        ("anything-but", Value::Object(filter)) => {
+            // The negation of a content filter, or of a list of them (`{"prefix": …}`, `{"equals-ignore-case": [...]}`).
+            filter.iter().all(|(op, arg)| match arg {
+                Value::Array(args) => !args.iter().any(|a| content_filter(op, a, value)),
+                arg => text.is_some() && !content_filter(op, arg, value),
+            })
+        }
+        ("anything-but", single) => single != value,
         _ => false,
     }
 }
 
-/// `*` globbing, as EventBridge's `wildcard` filter does it.
+/// `{"numeric": [">", 0, "<=", 5]}`: every comparison holds.
+fn numeric(conditions: &[Value], n: f64) -> bool {
+    conditions.len().is_multiple_of(2)
+        && !conditions.is_empty()
+        && conditions.chunks(2).all(|pair| match (pair[0].as_str(), pair[1].as_f64()) {
+            (Some("="), Some(x)) => n == x,
+            (Some("<"), Some(x)) => n < x,
+            (Some("<="), Some(x)) => n <= x,
+            (Some(">"), Some(x)) => n > x,
+            (Some(">="), Some(x)) => n >= x,
+            _ => false,
+        })
+}
+
+/// `*` globbing, as EventBridge's `wildcard` filter does it (`\*` is a literal star).
 fn wildcard(pattern: &str, value: &str) -> bool {
-    let parts: Vec<&str> = pattern.split('*').collect();
+    const STAR: char = '\u{0}';
+    let pattern = pattern.replace("\\*", "\u{1}");
+    let pattern: String = pattern.chars().map(|c| if c == '*' { STAR } else { c }).collect();
+    let pattern = pattern.replace('\u{1}', "*");
+    let parts: Vec<&str> = pattern.split(STAR).collect();
     let [first, middle @ .., last] = parts.as_slice() else { return pattern == value };
     let Some(mut rest) = value.strip_prefix(first) else { return false };
     for part in middle {
@@ -490,8 +892,12 @@ fn watches_filter(alarm: &MetricAlarm, filter: &MetricFilter) -> bool {
     alarm.metrics.iter().any(|m| filter.metrics.iter().any(|f| f.namespace == m.namespace && f.name == m.name))
 }
 
+/// The CIS metric filters and alarms, judged on each CloudTrail log group of the account. An account none of whose
+/// regions holds such a group still gets one finding: a fail when no trail it can see delivers to CloudWatch Logs
+/// (the filters cannot exist, as Prowler's `cloudwatch_log_metric_filter_*` checks report it), or a pointer to the
+/// group its trail delivers to in another account or region.
 pub fn cloudtrail_alarms(ctx: &Ctx<'_>) -> Vec<Outcome> {
-    per_region(
+    let mut out = per_region(
         ctx,
         |r| &r.monitoring.logs,
         |account, region, logs, out| {
@@ -502,7 +908,64 @@ pub fn cloudtrail_alarms(ctx: &Ctx<'_>) -> Vec<Outcome> {
             let alarms = region.monitoring.cloudwatch.get().and_then(|c| c.alarms.get());
             judge_trail_groups(account, region, logs, out, |at, tg, _| alarm_verdict(at, tg, filters, &alarms))
         },
-    )
+    );
+    for account in ctx.accounts() {
+        if !out.iter().any(|o| o.account == account.account_id) {
+            out.push(no_trail_group(ctx, account));
+        }
+    }
+    out
+}
+
+/// The finding of an account with no CloudTrail log group in any audited region. Every region's logs and trails
+/// were read (a region that could not be read already gave its own finding).
+fn no_trail_group(ctx: &Ctx<'_>, account: &AccountSnapshot) -> Outcome {
+    let at = At::new(&account.account_id, super::GLOBAL, account.account_id.clone());
+    if account.regions.is_empty() {
+        return at.skipped("not evaluated: no region of this account was audited".into(), json!({}));
+    }
+    let mut delivering: BTreeMap<&str, &str> = BTreeMap::new();
+    for region in &account.regions {
+        let Ok(data) = region.cloudtrail.get() else { continue };
+        for t in &data.trails {
+            if let Some(group) = t.cloud_watch_logs_log_group_arn.as_deref() {
+                delivering.entry(t.name.as_str()).or_insert(group);
+            }
+        }
+    }
+    let evidence = json!({
+        "trails_delivering_to_cloudwatch_logs": delivering,
+        "audited_regions": account.regions.iter().map(|r| r.region.as_str()).collect::<Vec<_>>(),
+    });
+    let Some((trail, group)) = delivering.iter().next() else {
+        return at.fail(
+            "no trail this account can see delivers to CloudWatch Logs: the metric filters and alarms on root account usage, console sign-in failures and unauthorized API calls cannot exist".into(),
+            evidence,
+        );
+    };
+    let Some((region, owner, name)) = parse_log_group_arn(group) else {
+        return at.unknown(format!("trail {trail} names log group {group}, which is not a log group ARN"), evidence);
+    };
+    let judged_there = ctx
+        .snapshot
+        .accounts
+        .iter()
+        .any(|a| a.account_id == owner && a.error.is_none() && a.regions.iter().any(|r| r.region == region));
+    if judged_there {
+        at.skipped(
+            format!(
+                "not applicable here: trail {trail} delivers to log group {name} in account {owner} ({region}), where its metric filters and alarms are judged"
+            ),
+            evidence,
+        )
+    } else {
+        at.unknown(
+            format!(
+                "trail {trail} delivers to log group {name} in account {owner} ({region}), which this audit did not cover: its metric filters and alarms could not be read (logs:DescribeMetricFilters, cloudwatch:DescribeAlarms there)"
+            ),
+            evidence,
+        )
+    }
 }
 
 fn alarm_verdict(
@@ -928,34 +1391,62 @@ mod tests {
         json!({"source": ["aws.signin"], "detail-type": ["AWS Console Sign In via CloudTrail"], "detail": detail})
     }
 
+    fn failures() -> Value {
+        signin(json!({"responseElements": {"ConsoleLogin": ["Failure"]}}))
+    }
+
     #[test]
     fn patterns_match_like_eventbridge() {
-        let event = console_login_route().event;
-        let admits = |p: Value| pattern_admits(&p, &event);
-        assert!(admits(signin(json!({"responseElements": {"ConsoleLogin": ["Failure"]}}))));
+        let event = sign_in_event(ACCT, "eu-west-1", iam_user_identity(ACCT), true);
+        let admits = |p: Value| pattern_matches(&p, &event);
+        assert!(admits(failures()));
         assert!(admits(signin(json!({}))), "no detail filter: every sign-in, failures included");
         assert!(!admits(signin(json!({"responseElements": {"ConsoleLogin": ["Success"]}}))));
+        // A field the event does not have matches nothing but `exists: false`.
+        assert!(!admits(
+            json!({"detail": {"userIdentity": {"sessionContext": {"attributes": {"mfaAuthenticated": ["false"]}}}}})
+        ));
+        assert!(!admits(json!({"detail": {"userIdentity": {"type": ["Root"]}}})), "narrowed to the root user");
+        assert!(admits(json!({"detail": {"userIdentity": {"type": [{"anything-but": "Root"}]}}})));
+        assert!(admits(json!({"detail": {"vpcEndpointId": [{"exists": false}]}})));
+        assert!(!admits(json!({"detail": {"vpcEndpointId": [{"exists": true}]}})));
+        assert!(admits(json!({"detail": {"userAgent": [{"exists": true}]}})));
+        assert!(!admits(json!({"detail": {"userAgent": [{"exists": false}]}})));
+        assert!(!admits(json!({"detail": {"userIdentity": [{"exists": true}]}})), "exists applies to leaves only");
+        // Content filters.
         assert!(admits(json!({"source": [{"prefix": "aws."}]})));
         assert!(!admits(json!({"source": [{"prefix": "custom."}]})));
+        assert!(admits(json!({"source": [{"prefix": {"equals-ignore-case": "AWS.SIGN"}}]})));
+        assert!(admits(json!({"source": [{"suffix": ".signin"}]})));
         assert!(admits(json!({"source": [{"anything-but": ["aws.ec2"]}]})));
         assert!(!admits(json!({"source": [{"anything-but": "aws.signin"}]})));
+        assert!(!admits(json!({"source": [{"anything-but": {"prefix": "aws."}}]})));
+        assert!(admits(json!({"source": [{"anything-but": {"prefix": "custom."}}]})));
+        assert!(!admits(json!({"source": [{"anything-but": {"equals-ignore-case": ["AWS.SIGNIN"]}}]})));
         assert!(admits(json!({"detail-type": [{"wildcard": "AWS Console * via *"}]})));
         assert!(!admits(json!({"detail-type": [{"wildcard": "AWS API Call*"}]})));
-        assert!(admits(
-            json!({"detail": {"eventName": [{"equals-ignore-case": "consolelogin"}], "userAgent": [{"exists": true}]}})
-        ));
+        assert!(admits(json!({"detail": {"eventName": [{"equals-ignore-case": "consolelogin"}]}})));
+        assert!(admits(json!({"detail": {"requestParameters": [null]}})), "null matches a null value");
+        assert!(!admits(json!({"detail": {"readOnly": ["false"]}})), "a boolean is not a string");
+        assert!(admits(json!({"detail": {"readOnly": [false]}})));
+        // Several fields: all must match; `$or`: one alternative must.
         assert!(admits(json!({"$or": [{"source": ["aws.ec2"]}, {"source": ["aws.signin"]}]})));
         assert!(!admits(json!({"$or": [{"source": ["aws.ec2"]}, {"source": ["aws.s3"]}]})));
+        assert!(!admits(json!({"source": ["aws.signin"], "detail-type": ["AWS API Call via CloudTrail"]})));
+        // Malformed patterns match nothing.
         assert!(!admits(json!({"source": "aws.signin"})), "a leaf must be an array");
         assert!(!admits(json!(["aws.signin"])));
-        // Detail types given as alternatives: one admitted is enough.
-        let pipeline = json!({"source": "aws.codepipeline", "detail-type": ["A", "B"], "detail": {"state": "FAILED"}});
-        assert!(pattern_admits(
-            &json!({"detail-type": ["B"], "detail": {"state": ["FAILED", "SUCCEEDED"]}}),
-            &pipeline
-        ));
-        assert!(!pattern_admits(&json!({"detail-type": ["C"]}), &pipeline));
+        assert!(!admits(json!({"detail": ["x"]})), "a leaf against an object");
+        // Arrays in the event and numbers.
+        let health = health_event(ACCT, "eu-west-1", "EC2", "X", "scheduledChange", "ACCOUNT_SPECIFIC", "eu-west-1");
+        assert!(pattern_matches(&json!({"resources": ["i-0abcd1234example", "i-other"]}), &health));
+        assert!(!pattern_matches(&json!({"resources": ["i-other"]}), &health));
+        let counted = json!({"detail": {"count": 5}});
+        assert!(pattern_matches(&json!({"detail": {"count": [{"numeric": [">", 0, "<=", 5]}]}}), &counted));
+        assert!(!pattern_matches(&json!({"detail": {"count": [{"numeric": [">", 5]}]}}), &counted));
+        assert!(!pattern_matches(&json!({"detail": {"count": [{"numeric": [">"]}]}}), &counted));
         assert!(wildcard("*", "") && wildcard("a*c", "abbc") && !wildcard("a*c", "abd") && wildcard("abc", "abc"));
+        assert!(wildcard("a\\*c", "a*c") && !wildcard("a\\*c", "abc"), "an escaped star is literal");
 
         let broken = EventRule { event_pattern: Some("{\"source\": [".into()), ..rule("bad", json!({}), &[SNS]) };
         assert!(!rule_admits(&broken, &event), "an unreadable pattern matches nothing");
@@ -963,51 +1454,120 @@ mod tests {
         assert!(!rule_admits(&scheduled, &event));
     }
 
+    /// The regions that record sign-ins whatever the account uses, and that the test snapshot does not audit.
+    fn unaudited_sign_in_regions() -> Vec<(String, String, Status)> {
+        ["ap-southeast-2", "eu-north-1", "us-east-2"]
+            .iter()
+            .map(|r| (r.to_string(), ACCT.into(), Status::Skipped))
+            .collect()
+    }
+
+    /// The verdict table of `eventbridge-console-login-failures`: in each audited region, an enabled rule with an
+    /// SNS target must match every failed sign-in that region records (root ones only in us-east-1).
     #[test]
     fn console_login_failures_cases() {
-        let failures = || signin(json!({"responseElements": {"ConsoleLogin": ["Failure"]}}));
+        let user_type = |types: Value| {
+            signin(json!({"responseElements": {"ConsoleLogin": ["Failure"]}, "userIdentity": {"type": types}}))
+        };
         let disabled = EventRule { state: "DISABLED".into(), ..rule("r", failures(), &[SNS]) };
         let unread = EventRule {
             targets: Collected::Error { error: denied("events:ListTargetsByRule") },
             ..rule("r", failures(), &[])
         };
-        let sent = format!("rule r sends failed console sign-ins to {SNS}");
-        let cases: Vec<(&str, Vec<EventRule>, Status, &str)> = vec![
-            ("failures to SNS", vec![rule("r", failures(), &[LAMBDA, SNS])], Status::Pass, &sent),
-            ("every sign-in", vec![rule("r", signin(json!({})), &[SNS])], Status::Pass, "successful ones too"),
+        let sent = format!(
+            "rule r sends failed console sign-ins recorded in us-east-1 (root user, IAM user and federated) to {SNS}"
+        );
+        use Status::*;
+        // (name, rules, us-east-1, eu-west-1, fragment of the us-east-1 message)
+        let cases: Vec<(&str, Vec<EventRule>, Status, Status, &str)> = vec![
+            ("compliant: failures to SNS", vec![rule("r", failures(), &[LAMBDA, SNS])], Pass, Pass, &sent),
+            ("compliant: every sign-in", vec![rule("r", signin(json!({})), &[SNS])], Pass, Pass, "successful ones too"),
+            ("non-compliant: no rules", vec![], Fail, Fail, "they reach no one"),
             (
-                "successes only",
+                "non-compliant: successes only",
                 vec![rule("r", signin(json!({"responseElements": {"ConsoleLogin": ["Success"]}})), &[SNS])],
-                Status::Fail,
+                Fail,
+                Fail,
                 "no rule on the default event bus matches",
             ),
-            ("no rules", vec![], Status::Fail, "they reach no one"),
-            ("lambda only", vec![rule("r", failures(), &[LAMBDA])], Status::Fail, "sends them to no SNS target"),
-            ("no target", vec![rule("r", failures(), &[])], Status::Fail, "has no target"),
-            ("disabled", vec![disabled], Status::Fail, "is disabled"),
-            ("targets denied", vec![unread], Status::Unknown, "events:ListTargetsByRule"),
+            (
+                "near miss: root user only",
+                vec![rule("r", user_type(json!(["Root"])), &[SNS])],
+                Fail,
+                Fail,
+                "IAM user: no rule matches; federated: no rule matches (rule r routes the others)",
+            ),
+            (
+                "near miss: IAM users only",
+                vec![rule("r", user_type(json!(["IAMUser"])), &[SNS])],
+                Fail,
+                Fail,
+                "root user: no rule matches",
+            ),
+            (
+                "near miss: a field the events lack",
+                vec![rule("r", signin(json!({"additionalEventData": {"MFAIdentifier": [{"exists": true}]}})), &[SNS])],
+                Fail,
+                Fail,
+                "they reach no one",
+            ),
+            (
+                "near miss: Lambda target only",
+                vec![rule("r", failures(), &[LAMBDA])],
+                Fail,
+                Fail,
+                "but sends them to no SNS target",
+            ),
+            ("near miss: no target", vec![rule("r", failures(), &[])], Fail, Fail, "but has no target"),
+            ("near miss: disabled", vec![disabled], Fail, Fail, "is disabled"),
+            (
+                "alternative: two rules together",
+                vec![
+                    rule("root", user_type(json!(["Root"])), &[SNS]),
+                    rule("others", user_type(json!([{"anything-but": "Root"}])), &[SNS]),
+                ],
+                Pass,
+                Pass,
+                "rules root (root user), others (IAM user, federated) send",
+            ),
+            (
+                "alternative: anything but success",
+                vec![rule(
+                    "r",
+                    signin(json!({"responseElements": {"ConsoleLogin": [{"anything-but": "Success"}]}})),
+                    &[SNS],
+                )],
+                Pass,
+                Pass,
+                "root user, IAM user and federated",
+            ),
+            ("unreadable: targets denied", vec![unread], Unknown, Unknown, "events:ListTargetsByRule"),
         ];
-        for (name, rules, want, text) in cases {
+        for (name, rules, east, west, text) in cases {
             let out = run(console_login_failures, &with_rules(rules));
-            assert_eq!(
-                places(&out),
-                vec![("us-east-1".into(), ACCT.into(), want)],
-                "{name}: judged once, in us-east-1"
-            );
-            assert!(out[0].message.contains(text), "{name}: {}", out[0].message);
+            let mut want =
+                vec![("eu-west-1".to_string(), ACCT.to_string(), west), ("us-east-1".into(), ACCT.into(), east)];
+            want.extend(unaudited_sign_in_regions());
+            want.sort();
+            assert_eq!(places(&out), want, "{name}: {out:#?}");
+            let east_message =
+                out.iter().find(|o| o.region == "us-east-1").map(|o| o.message.clone()).unwrap_or_default();
+            assert!(east_message.contains(text), "{name}: {east_message}");
         }
+        // Outside us-east-1 the root user's sign-ins are not expected, and the message says so.
+        let out = run(
+            console_login_failures,
+            &with_rules(vec![rule("r", user_type(json!(["IAMUser", "AssumedRole"])), &[SNS])]),
+        );
+        let west = out.iter().find(|o| o.region == "eu-west-1").map(|o| (o.status, o.message.clone()));
+        assert_eq!(west, Some((Pass, format!("rule r sends failed console sign-ins recorded in eu-west-1 (IAM user and federated; root sign-ins are recorded only in us-east-1) to {SNS}"))));
+        let west = out.iter().find(|o| o.region == "eu-west-1").map(|o| o.evidence["filters_on_failure"].clone());
+        assert_eq!(west, Some(json!(true)));
         let out = run(console_login_failures, &with_rules(vec![rule("r", failures(), &[LAMBDA])]));
         assert_eq!(out[0].evidence["matching_rules"], json!([format!("r (ENABLED) → {LAMBDA}")]));
         assert!(out[0].evidence["counted_rule"].is_null());
-        let out = run(console_login_failures, &with_rules(vec![rule("r", failures(), &[SNS])]));
-        assert_eq!(out[0].evidence["filters_on_failure"], json!(true));
-        assert_eq!(out[0].evidence["targets"], json!([SNS]));
 
-        let mut only_eu = with_rules(vec![]);
-        only_eu.accounts[0].regions.retain(|r| r.region == "eu-west-1");
-        let out = run(console_login_failures, &only_eu);
-        assert_eq!(places(&out), vec![("us-east-1".into(), ACCT.into(), Status::Skipped)]);
-
+        // Partial read: us-east-1's rules could not be listed; eu-west-1 is still judged.
         let denied_bus = snap(|name, r| {
             r.monitoring.eventbridge = if name == "us-east-1" {
                 Collected::Error { error: denied("events:ListRules") }
@@ -1016,20 +1576,152 @@ mod tests {
             }
         });
         let out = run(console_login_failures, &denied_bus);
-        assert_eq!(places(&out), vec![("us-east-1".into(), ACCT.into(), Status::Unknown)]);
-        assert!(out[0].message.contains("missing permission events:ListRules"), "{}", out[0].message);
+        let mut want =
+            vec![("eu-west-1".to_string(), ACCT.to_string(), Pass), ("us-east-1".into(), ACCT.into(), Unknown)];
+        want.extend(unaudited_sign_in_regions());
+        want.sort();
+        assert_eq!(places(&out), want);
+        let east = out.iter().find(|o| o.region == "us-east-1").map(|o| o.message.clone()).unwrap_or_default();
+        assert!(east.contains("missing permission events:ListRules"), "{east}");
+
+        // us-east-1 not audited: the root user's sign-ins are not evaluated, and the finding says why.
+        let mut only_eu = with_rules(vec![rule("r", failures(), &[SNS])]);
+        only_eu.accounts[0].regions.retain(|r| r.region == "eu-west-1");
+        let out = run(console_login_failures, &only_eu);
+        let mut want =
+            vec![("eu-west-1".to_string(), ACCT.to_string(), Pass), ("us-east-1".into(), ACCT.into(), Skipped)];
+        want.extend(unaudited_sign_in_regions());
+        want.sort();
+        assert_eq!(places(&out), want);
+        let east = out.iter().find(|o| o.region == "us-east-1").map(|o| o.message.clone()).unwrap_or_default();
+        assert!(east.contains("root user sign-ins") && east.contains("did not cover us-east-1"), "{east}");
+    }
+
+    /// The verdict table of `eventbridge-health-events`: in each audited region, an enabled rule with a target must
+    /// match Health events of several services and categories; in us-east-1 also the events of global services.
+    #[test]
+    fn health_events_cases() {
+        let health = |detail: Value| json!({"source": ["aws.health"], "detail": detail});
+        let issues = rule("issues", health(json!({"eventTypeCategory": ["issue"]})), &[SNS]);
+        let the_rest = rule("rest", health(json!({"eventTypeCategory": [{"anything-but": "issue"}]})), &[LAMBDA]);
+        let unread = EventRule {
+            targets: Collected::Error { error: denied("events:ListTargetsByRule") },
+            ..rule("h", json!({"source": ["aws.health"]}), &[])
+        };
+        use Status::*;
+        // (name, rules, us-east-1, eu-west-1, fragment of the us-east-1 message)
+        let cases: Vec<(&str, Vec<EventRule>, Status, Status, &str)> = vec![
+            (
+                "compliant: every Health event",
+                vec![rule("h", json!({"source": ["aws.health"]}), &[SNS])],
+                Pass,
+                Pass,
+                "global services such as IAM",
+            ),
+            (
+                "non-compliant: no rule",
+                vec![],
+                Fail,
+                Fail,
+                "no rule on the default event bus matches AWS Health events",
+            ),
+            (
+                "near miss: EC2 only",
+                vec![rule("h", health(json!({"service": ["EC2"]})), &[SNS])],
+                Fail,
+                Fail,
+                "RDS scheduled change: no rule matches",
+            ),
+            ("near miss: issues only", vec![issues.clone()], Fail, Fail, "EC2 scheduled change: no rule matches"),
+            (
+                "near miss: the audited regions only",
+                vec![rule("h", health(json!({"eventRegion": ["us-east-1", "eu-west-1"]})), &[SNS])],
+                Fail,
+                Pass,
+                "global IAM event: no rule matches",
+            ),
+            (
+                "near miss: disabled",
+                vec![EventRule { state: "DISABLED".into(), ..rule("h", json!({"source": ["aws.health"]}), &[SNS]) }],
+                Fail,
+                Fail,
+                "is disabled",
+            ),
+            (
+                "near miss: no target",
+                vec![rule("h", json!({"source": ["aws.health"]}), &[])],
+                Fail,
+                Fail,
+                "has no target",
+            ),
+            (
+                "alternative: two rules together",
+                vec![issues, the_rest],
+                Pass,
+                Pass,
+                "rules issues (EC2 issue, global IAM event), rest (",
+            ),
+            (
+                "alternative: a prefix on the source",
+                vec![rule(
+                    "h",
+                    json!({"source": [{"prefix": "aws.health"}], "detail-type": [{"wildcard": "AWS Health*"}]}),
+                    &[LAMBDA],
+                )],
+                Pass,
+                Pass,
+                "sends AWS Health events",
+            ),
+            ("unreadable: targets denied", vec![unread], Unknown, Unknown, "events:ListTargetsByRule"),
+        ];
+        for (name, rules, east, west, text) in cases {
+            let out = run(health_events, &with_rules(rules));
+            let want = vec![("eu-west-1".to_string(), ACCT.to_string(), west), ("us-east-1".into(), ACCT.into(), east)];
+            assert_eq!(places(&out), want, "{name}: {out:#?}");
+            let east_message =
+                out.iter().find(|o| o.region == "us-east-1").map(|o| o.message.clone()).unwrap_or_default();
+            assert!(east_message.contains(text), "{name}: {east_message}");
+        }
+        // Partial read: a region whose rules could not be listed is unknown; the other is still judged.
+        let half = snap(|name, r| {
+            r.monitoring.eventbridge = if name == "eu-west-1" {
+                Collected::Error { error: denied("events:ListRules") }
+            } else {
+                Collected::ok(EventBridgeData { rules: vec![rule("h", json!({"source": ["aws.health"]}), &[SNS])] })
+            }
+        });
+        assert_eq!(
+            places(&run(health_events, &half)),
+            vec![("eu-west-1".into(), ACCT.into(), Unknown), ("us-east-1".into(), ACCT.into(), Pass)]
+        );
     }
 
     #[test]
     fn regional_routes_are_judged_in_every_region() {
-        let health = rule("health", json!({"source": ["aws.health"]}), &[SNS]);
         let config = rule(
             "config",
             json!({"source": ["aws.config"], "detail-type": ["Config Rules Compliance Change"],
                    "detail": {"newEvaluationResult": {"complianceType": ["NON_COMPLIANT"]}}}),
             &[LAMBDA],
         );
+        let config_one_rule = rule(
+            "config-one",
+            json!({"source": ["aws.config"], "detail": {"configRuleName": ["restricted-ssh"]}}),
+            &[SNS],
+        );
         let pipeline_all = rule("pipelines", json!({"source": ["aws.codepipeline"]}), &[SNS]);
+        let pipeline_failed = rule(
+            "pipeline-failed",
+            json!({"source": ["aws.codepipeline"], "detail-type": ["CodePipeline Pipeline Execution State Change"],
+                   "detail": {"state": ["FAILED"]}}),
+            &[SNS],
+        );
+        let stage_failed = rule(
+            "stage-failed",
+            json!({"source": ["aws.codepipeline"], "detail-type": ["CodePipeline Stage Execution State Change"],
+                   "detail": {"state": ["FAILED"]}}),
+            &[SNS],
+        );
         let pipeline_ok = rule(
             "pipeline-ok",
             json!({"source": ["aws.codepipeline"], "detail-type": ["CodePipeline Pipeline Execution State Change"],
@@ -1045,28 +1737,24 @@ mod tests {
             vec![("eu-west-1".to_string(), ACCT.to_string(), status), ("us-east-1".into(), ACCT.into(), status)]
         };
         let cases: Vec<(&str, Evaluator, Vec<EventRule>, Status)> = vec![
-            ("health", health_events, vec![health.clone()], Status::Pass),
-            ("health absent", health_events, vec![config.clone()], Status::Fail),
             ("config", config_compliance, vec![config.clone()], Status::Pass),
             ("config compliant only", config_compliance, vec![config_compliant], Status::Fail),
+            ("config one rule only", config_compliance, vec![config_one_rule], Status::Fail),
             ("pipeline all changes", codepipeline_failures, vec![pipeline_all], Status::Pass),
+            ("pipeline failures", codepipeline_failures, vec![pipeline_failed], Status::Pass),
+            ("stage failures, an alternative", codepipeline_failures, vec![stage_failed], Status::Pass),
             ("pipeline successes only", codepipeline_failures, vec![pipeline_ok], Status::Fail),
         ];
+        let no_target = rule(
+            "pipeline-failed",
+            json!({"detail-type": ["CodePipeline Pipeline Execution State Change"], "detail": {"state": ["FAILED"]}}),
+            &[],
+        );
+        let out = run(codepipeline_failures, &with_rules(vec![no_target]));
+        assert_eq!(out[0].message, "rule pipeline-failed matches failed CodePipeline executions but has no target");
         for (name, f, rules, want) in cases {
             assert_eq!(places(&run(f, &with_rules(rules))), both(want), "{name}");
         }
-        // A region whose rules could not be listed is unknown; the other is still judged.
-        let half = snap(|name, r| {
-            r.monitoring.eventbridge = if name == "eu-west-1" {
-                Collected::Error { error: denied("events:ListRules") }
-            } else {
-                Collected::ok(EventBridgeData { rules: vec![health.clone()] })
-            }
-        });
-        assert_eq!(
-            places(&run(health_events, &half)),
-            vec![("eu-west-1".into(), ACCT.into(), Status::Unknown), ("us-east-1".into(), ACCT.into(), Status::Pass)]
-        );
     }
 
     #[test]
@@ -1074,6 +1762,13 @@ mod tests {
         let ta = rule("ta", json!({"source": ["aws.trustedadvisor"]}), &[SNS]);
         let out = run(trusted_advisor, &with_rules(vec![ta.clone()]));
         assert_eq!(places(&out), vec![("us-east-1".into(), ACCT.into(), Status::Pass)]);
+        let red_and_yellow =
+            rule("ta", json!({"source": ["aws.trustedadvisor"], "detail": {"status": ["ERROR", "WARN"]}}), &[SNS]);
+        assert_eq!(run(trusted_advisor, &with_rules(vec![red_and_yellow]))[0].status, Status::Pass);
+        let red_only = rule("ta", json!({"source": ["aws.trustedadvisor"], "detail": {"status": ["ERROR"]}}), &[SNS]);
+        let out = run(trusted_advisor, &with_rules(vec![red_only]));
+        assert_eq!(out[0].status, Status::Fail);
+        assert!(out[0].message.contains("WARN: no rule matches"), "{}", out[0].message);
         let eu_only = snap(|name, r| {
             let rules = if name == "eu-west-1" { vec![ta.clone()] } else { vec![] };
             r.monitoring.eventbridge = Collected::ok(EventBridgeData { rules });
@@ -1343,6 +2038,108 @@ mod tests {
                 .unwrap();
         assert_eq!(status, Status::Unknown);
         assert!(message.contains("logs:DescribeMetricFilters"), "{message}");
+    }
+
+    /// The verdict table of `cloudwatch-cloudtrail-alarms` at account level: what an account with no CloudTrail log
+    /// group of its own gets (before, nothing at all).
+    #[test]
+    fn cloudtrail_alarms_account_cases() {
+        let org_group = format!("arn:aws:logs:us-east-1:{MGMT}:log-group:org-trail:*");
+        let org_trail = || Trail { is_organization_trail: true, ..trail_to("org", Some(org_group.clone())) };
+        let alt_filters = vec![
+            filter("root", "ct", r#"{$.userIdentity.type="Root"}"#, "RootUsage"),
+            filter(
+                "signin",
+                "ct",
+                r#"{ $.eventName = "ConsoleLogin" && $.responseElements.ConsoleLogin = "Failure" }"#,
+                "ConsoleSigninFailures",
+            ),
+            filter("denied", "ct", r#"{ $.errorCode = "AccessDenied*" }"#, "UnauthorizedAPICalls"),
+        ];
+        let own = || trails(vec![trail_to("main", Some(format!("{}:*", group_arn("ct"))))]);
+        let ct_group = || vec![group("ct", Some(365), &[])];
+        let cases: Vec<(&str, Snapshot, Status, &str)> = vec![
+            (
+                "compliant: CIS filters with alarms",
+                logs_snap(ct_group(), Collected::ok(cis_filters("ct")), own(), Collected::ok(cis_alarms())),
+                Status::Pass,
+                "alarms on root account usage",
+            ),
+            (
+                "non-compliant: no trail delivers to CloudWatch Logs",
+                logs_snap(
+                    vec![group("/app/orders", None, &[])],
+                    Collected::ok(vec![]),
+                    trails(vec![trail_to("main", None)]),
+                    Collected::ok(vec![]),
+                ),
+                Status::Fail,
+                "no trail this account can see delivers to CloudWatch Logs",
+            ),
+            (
+                "non-compliant: no trail at all",
+                logs_snap(vec![], Collected::ok(vec![]), trails(vec![]), Collected::ok(vec![])),
+                Status::Fail,
+                "metric filters and alarms on root account usage",
+            ),
+            (
+                "near miss: filters on another log group",
+                logs_snap(ct_group(), Collected::ok(cis_filters("/app/orders")), own(), Collected::ok(cis_alarms())),
+                Status::Fail,
+                "no metric filter for root account usage",
+            ),
+            (
+                "alternative: other spellings of the filters",
+                logs_snap(ct_group(), Collected::ok(alt_filters), own(), Collected::ok(cis_alarms())),
+                Status::Pass,
+                "console sign-in failures",
+            ),
+            (
+                "alternative: the organization trail's group, judged in the management account",
+                {
+                    let mut s =
+                        logs_snap(vec![], Collected::ok(vec![]), trails(vec![org_trail()]), Collected::ok(vec![]));
+                    s.accounts.push(account(MGMT, Some(MGMT), vec![region("us-east-1")]));
+                    s
+                },
+                Status::Skipped,
+                "where its metric filters and alarms are judged",
+            ),
+            (
+                "unreadable: trails denied",
+                logs_snap(
+                    vec![],
+                    Collected::ok(vec![]),
+                    Collected::Error { error: denied("cloudtrail:DescribeTrails") },
+                    Collected::ok(vec![]),
+                ),
+                Status::Unknown,
+                "cloudtrail:DescribeTrails",
+            ),
+            (
+                "unreadable: metric filters denied",
+                logs_snap(
+                    ct_group(),
+                    Collected::Error { error: denied("logs:DescribeMetricFilters") },
+                    own(),
+                    Collected::ok(cis_alarms()),
+                ),
+                Status::Unknown,
+                "logs:DescribeMetricFilters",
+            ),
+            (
+                "partial: the organization trail's group lives in an account not audited",
+                logs_snap(vec![], Collected::ok(vec![]), trails(vec![org_trail()]), Collected::ok(vec![])),
+                Status::Unknown,
+                "which this audit did not cover",
+            ),
+        ];
+        for (name, snap, want, text) in cases {
+            let out: Vec<Outcome> = run(cloudtrail_alarms, &snap).into_iter().filter(|o| o.account == ACCT).collect();
+            assert_eq!(out.len(), 1, "{name}: {out:?}");
+            assert_eq!(out[0].status, want, "{name}: {}", out[0].message);
+            assert!(out[0].message.contains(text), "{name}: {}", out[0].message);
+        }
     }
 
     #[test]
