@@ -352,3 +352,34 @@ fn services_narrow_what_is_read_and_judged() {
     assert!(services.contains("guardduty"), "{services:?}");
     assert!(!services.contains("ssm"), "Systems Manager read for no selected check: {services:?}");
 }
+
+/// An empty account: nothing seeded. Every check still says something about it — a failure for what must
+/// exist (a trail, a recorder, alarms), `skipped` naming what it looked for where there is nothing to judge —
+/// so an audit never goes quiet about a check in scope.
+#[test]
+fn an_empty_account_gets_a_finding_from_every_check() {
+    let (_guard, moto) = exclusive_moto(&LOCK);
+    let checks = run(dopaudit_command(std::time::Duration::from_secs(60)).args(["checks", "--format", "json"])).json();
+    let audit = run(dopaudit_live(&moto, &["audit", "--regions", REGIONS, "--format", "json"]));
+    audit.expect_code(1);
+    let report = audit.json();
+    let findings = findings(&report);
+    let ids: Vec<&str> = checks.as_array().expect("a list of checks").iter().map(|c| text(c, "id")).collect();
+    assert!(ids.len() >= 100, "{} checks", ids.len());
+    let silent: Vec<&str> = ids
+        .iter()
+        .copied()
+        .filter(|id| !findings.iter().any(|f| f["check_id"] == *id && text(f, "account") == ACCOUNT))
+        .collect();
+    assert!(silent.is_empty(), "checks with no finding for the empty account: {silent:?}");
+    // What must exist is a failure, not "nothing to look at".
+    for check in ["cloudtrail-multi-region-trail", "cloudwatch-cloudtrail-alarms", "config-recorder-all-resources"] {
+        assert!(
+            findings.iter().any(|f| f["check_id"] == check && f["status"] == "fail"),
+            "{check} should fail on an empty account"
+        );
+    }
+    let skipped = the_finding(findings, "codebuild-privileged-mode", ACCOUNT, "global");
+    assert_eq!(skipped["status"], "skipped");
+    assert!(text(skipped, "message").contains("no CodeBuild projects in this account in the audited regions"));
+}
