@@ -785,7 +785,16 @@ mod tests {
 
     type Row = (&'static str, Snapshot, Status, &'static str);
 
-    fn check_table(f: super::super::Evaluator, rows: Vec<Row>) {
+    /// Runs each row through `f`, then the two rows every table has: the organization unreadable, and a partial
+    /// read of a `compliant` organization (one policy's targets unreadable); both `unknown`, naming the permission.
+    fn check_table(f: super::super::Evaluator, mut rows: Vec<Row>, compliant: Snapshot) {
+        rows.push(("organization unreadable", unreadable(), Status::Unknown, "organizations:ListPolicies"));
+        rows.push((
+            "a policy's targets unreadable",
+            targets_unreadable(compliant),
+            Status::Unknown,
+            "organizations:ListTargetsForPolicy",
+        ));
         for (name, snap, want, text) in rows {
             let (status, msg) = member_status(f, &snap);
             assert_eq!(status, want, "{name}: {msg}");
@@ -840,14 +849,8 @@ mod tests {
                     Status::Fail,
                     "organizations:LeaveOrganization allowed",
                 ),
-                ("organization unreadable", unreadable(), Status::Unknown, "organizations:ListPolicies"),
-                (
-                    "a policy's targets unreadable",
-                    targets_unreadable(org(vec![policy("p-leave", DENY_LEAVE, &["r-1"])])),
-                    Status::Unknown,
-                    "organizations:ListTargetsForPolicy",
-                ),
             ],
+            org(vec![policy("p-leave", DENY_LEAVE, &["r-1"])]),
         );
     }
 
@@ -904,14 +907,8 @@ mod tests {
                     Status::Pass,
                     "except those exempted",
                 ),
-                ("organization unreadable", unreadable(), Status::Unknown, "organizations:ListPolicies"),
-                (
-                    "a policy's targets unreadable",
-                    targets_unreadable(org(vec![policy("p-ct", PROTECT_CT, &["ou-1"])])),
-                    Status::Unknown,
-                    "organizations:ListTargetsForPolicy",
-                ),
             ],
+            org(vec![policy("p-ct", PROTECT_CT, &["ou-1"])]),
         );
     }
 
@@ -946,14 +943,8 @@ mod tests {
                     "config:StopConfigurationRecorder allowed",
                 ),
                 ("named exemption", one(deny(all, "*", EXEMPT_ROLE)), Status::Pass, "except those exempted"),
-                ("organization unreadable", unreadable(), Status::Unknown, "organizations:ListPolicies"),
-                (
-                    "a policy's targets unreadable",
-                    targets_unreadable(one(deny(all, "*", ""))),
-                    Status::Unknown,
-                    "organizations:ListTargetsForPolicy",
-                ),
             ],
+            one(deny(all, "*", "")),
         );
     }
 
@@ -1008,14 +999,8 @@ mod tests {
                     Status::Pass,
                     "denied outside eu-west-1",
                 ),
-                ("organization unreadable", unreadable(), Status::Unknown, "organizations:ListPolicies"),
-                (
-                    "a policy's targets unreadable",
-                    targets_unreadable(org(vec![policy("p-reg", REGION_GOOD, &["ou-1"])])),
-                    Status::Unknown,
-                    "organizations:ListTargetsForPolicy",
-                ),
             ],
+            org(vec![policy("p-reg", REGION_GOOD, &["ou-1"])]),
         );
     }
 
@@ -1045,14 +1030,8 @@ mod tests {
                     "sts:AssumeRole",
                 ),
                 ("no region restriction", org(vec![]), Status::Skipped, "no region restriction"),
-                ("organization unreadable", unreadable(), Status::Unknown, "organizations:ListPolicies"),
-                (
-                    "a policy's targets unreadable",
-                    targets_unreadable(org(vec![policy("p-reg", REGION_GOOD, &["ou-1"])])),
-                    Status::Unknown,
-                    "organizations:ListTargetsForPolicy",
-                ),
             ],
+            org(vec![policy("p-reg", REGION_GOOD, &["ou-1"])]),
         );
     }
 
@@ -1084,14 +1063,8 @@ mod tests {
                     Status::Pass,
                     "binds only the principals",
                 ),
-                ("organization unreadable", unreadable(), Status::Unknown, "organizations:ListPolicies"),
-                (
-                    "a policy's targets unreadable",
-                    targets_unreadable(org(vec![policy("p-reg", REGION_GOOD, &["ou-1"])])),
-                    Status::Unknown,
-                    "organizations:ListTargetsForPolicy",
-                ),
             ],
+            org(vec![policy("p-reg", REGION_GOOD, &["ou-1"])]),
         );
     }
 
@@ -1121,14 +1094,8 @@ mod tests {
                 ),
                 // Alternative: no Deny at all, but an allow-list in place of FullAWSAccess.
                 ("an allow-list", allow_list_at_ou(ALLOW_IN_EU_WEST_1), Status::Pass, "allow (p-allow) at ou-1"),
-                ("organization unreadable", unreadable(), Status::Unknown, "organizations:ListPolicies"),
-                (
-                    "a policy's targets unreadable",
-                    targets_unreadable(org(vec![policy("p-leave", DENY_LEAVE, &["r-1"])])),
-                    Status::Unknown,
-                    "organizations:ListTargetsForPolicy",
-                ),
             ],
+            org(vec![policy("p-leave", DENY_LEAVE, &["r-1"])]),
         );
     }
 
