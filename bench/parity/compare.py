@@ -15,6 +15,8 @@ pair's `align`:
                 findings of a global service in one "global" region; `dopaudit_regex` / `prowler_regex` pick the
                 name out of the resource with their first group; `prowler_field = "name"` uses the OCSF resource
                 name rather than its uid)
+                `prowler_accounts = ["management"]` keeps only the Prowler findings of those accounts (labels), for
+                organization checks that only the management account's run can judge
   organization  one verdict for the whole organization
 Several findings under one key combine into one status: FAIL if any fails, else PASS if all pass, else the first
 other status (UNKNOWN, MANUAL, SKIPPED ...). A key that one tool has and the other lacks shows "-" for the absent
@@ -157,6 +159,8 @@ def align(pair: dict, run: Run) -> dict[tuple, dict]:
         if check not in pair["prowler"]:
             continue
         account = run.label(((f.get("cloud") or {}).get("account") or {}).get("uid", "?"))
+        if "prowler_accounts" in pair and account not in pair["prowler_accounts"]:
+            continue
         region = (f.get("cloud") or {}).get("region", "?")
         res = (f.get("resources") or [{}])[0]
         resource = res.get(pair.get("prowler_field", "uid")) or res.get("uid") or res.get("name") or ""

@@ -419,8 +419,10 @@ def seed_management(a: Account) -> None:
 
 def seed_prod(a: Account) -> None:
     # The compliant account: a multi-region trail with everything and the CIS alarms.
+    # The event selectors are AWS's defaults, written out: moto returns none for a trail created without them,
+    # where AWS returns this selector.
     a.try_(HOME, "trail compliant", trail, a, HOME, "prod-trail", multi=True, validation=True, kms=True, cwl=True,
-           logging=True)
+           logging=True, selectors={"EventSelectors": [{"ReadWriteType": "All", "IncludeManagementEvents": True}]})
     a.try_(HOME, "cis alarms", cis_alarms, a, HOME, "/cloudtrail/prod-trail", ["root", "unauthorized", "signin-failures"])
     for r in REGIONS:
         a.try_(r, "recorder", recorder, a, r, group=ALL if r == HOME else ALL_REGIONAL, start=True, channel=True)
