@@ -254,15 +254,16 @@ def cell(text: str) -> str:
 
 
 def write_markdown(path: pathlib.Path, out: list[dict], totals: dict, run: Run) -> None:
-    lines = ["| Pair | Align | Aligned | Agree | Disagree | Explained | Unexplained |", "| --- | --- | ---: | ---: | ---: | ---: | ---: |"]
+    lines = ["| Pair | Align | Aligned | Agree | Disagree | Explained | Unexplained | n/a |",
+             "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for item in out:
         rows = item["rows"]
-        n = {v: sum(r["verdict"] == v for r in rows) for v in ("agree", "explained", "UNEXPLAINED")}
+        n = {v: sum(r["verdict"] == v for r in rows) for v in ("agree", "explained", "UNEXPLAINED", "n/a")}
         lines.append(f"| `{item['pair']['dopaudit']}` ~ {', '.join(f'`{c}`' for c in item['pair']['prowler'])} | "
                      f"{item['pair']['align']} | {len(rows)} | {n['agree']} | {n['explained'] + n['UNEXPLAINED']} | "
-                     f"{n['explained']} | {n['UNEXPLAINED']} |")  # fmt: skip
+                     f"{n['explained']} | {n['UNEXPLAINED']} | {n['n/a']} |")  # fmt: skip
     lines.append(f"| **Total** ({totals['pairs']} pairs) | | {totals['rows']} | {totals['agree']} | {totals['disagree']} | "
-                 f"{totals['explained']} | {totals['UNEXPLAINED']} |")  # fmt: skip
+                 f"{totals['explained']} | {totals['UNEXPLAINED']} | {totals['n/a']} |")  # fmt: skip
     lines += ["", "Disagreements:", "", "| Pair | Resource | dopaudit | Prowler | Right | Why |", "| --- | --- | --- | --- | --- | --- |"]
     for item in out:
         for r in item["rows"]:
