@@ -547,6 +547,9 @@ pub struct TrailStatus {
     pub latest_delivery_time: Option<DateTime<Utc>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub latest_digest_delivery_time: Option<DateTime<Utc>>,
+    /// When events last reached the trail's CloudWatch Logs group (absent when none have yet).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latest_cloud_watch_logs_delivery_time: Option<DateTime<Utc>>,
 }
 
 // ---- CloudFormation ---------------------------------------------------------------------------------

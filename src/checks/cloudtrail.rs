@@ -378,18 +378,64 @@ pub fn kms_encryption(ctx: &Ctx<'_>) -> Vec<Outcome> {
     })
 }
 
+/// Events older than this at the last CloudWatch Logs delivery mean delivery has stopped (Prowler and CIS use a day).
+const CLOUDWATCH_DELIVERY_MAX_AGE_HOURS: i64 = 24;
+
+/// A trail delivers to CloudWatch Logs only when it names a group and a role, is logging, and its deliveries
+/// succeed: a stopped trail, a failing delivery or one silent for a day feeds no metric filter.
 pub fn cloudwatch_logs(ctx: &Ctx<'_>) -> Vec<Outcome> {
+    let collected_at = ctx.snapshot.generated_at;
     per_home_trail(ctx, |at, t| {
-        let evidence = json!({
+        let mut evidence = json!({
             "cloud_watch_logs_log_group_arn": t.cloud_watch_logs_log_group_arn,
             "cloud_watch_logs_role_arn": t.cloud_watch_logs_role_arn,
         });
-        match (&t.cloud_watch_logs_log_group_arn, &t.cloud_watch_logs_role_arn) {
-            (Some(group), Some(_)) => at.pass(format!("trail {} also delivers to log group {group}", t.name), evidence),
-            (Some(_), None) => at.fail(format!("trail {} names a log group but no delivery role", t.name), evidence),
-            _ => at.fail(
+        let group = match (&t.cloud_watch_logs_log_group_arn, &t.cloud_watch_logs_role_arn) {
+            (Some(group), Some(_)) => group,
+            (Some(_), None) => {
+                return at.fail(format!("trail {} names a log group but no delivery role", t.name), evidence)
+            }
+            _ => {
+                return at.fail(
+                    format!(
+                        "trail {} does not deliver to CloudWatch Logs: no metric filters or alarms on its events",
+                        t.name
+                    ),
+                    evidence,
+                )
+            }
+        };
+        let status = match t.status.get() {
+            Ok(s) => s,
+            Err(e) => return at.not_evaluated(&e),
+        };
+        evidence["is_logging"] = json!(status.is_logging);
+        evidence["latest_cloud_watch_logs_delivery_error"] = json!(status.latest_cloud_watch_logs_delivery_error);
+        evidence["latest_cloud_watch_logs_delivery_time"] = json!(status.latest_cloud_watch_logs_delivery_time);
+        if !status.is_logging {
+            return at.fail(
+                format!("trail {} names log group {group} but is not logging: nothing reaches the group", t.name),
+                evidence,
+            );
+        }
+        if let Some(error) = status.latest_cloud_watch_logs_delivery_error.as_deref().filter(|e| !e.is_empty()) {
+            return at.fail(format!("trail {}'s delivery to log group {group} fails: {error}", t.name), evidence);
+        }
+        match status.latest_cloud_watch_logs_delivery_time {
+            Some(last) if collected_at - last > chrono::Duration::hours(CLOUDWATCH_DELIVERY_MAX_AGE_HOURS) => at.fail(
                 format!(
-                    "trail {} does not deliver to CloudWatch Logs: no metric filters or alarms on its events",
+                    "trail {} last delivered to log group {group} at {last}, more than {CLOUDWATCH_DELIVERY_MAX_AGE_HOURS} hours before the audit",
+                    t.name
+                ),
+                evidence,
+            ),
+            Some(last) => {
+                at.pass(format!("trail {} is logging and delivered to log group {group} at {last}", t.name), evidence)
+            }
+            // AWS omits the time until a first delivery; a logging trail with no error is judged by its set-up.
+            None => at.pass(
+                format!(
+                    "trail {} is logging and delivers to log group {group} (CloudTrail reports no delivery time yet)",
                     t.name
                 ),
                 evidence,
@@ -827,11 +873,76 @@ mod tests {
     }
 
     #[test]
-    fn cloudwatch_logs_without_role_fails() {
-        let t = Trail { cloud_watch_logs_role_arn: None, ..trail("t", ACCT, "us-east-1") };
-        let out = run(cloudwatch_logs, &with_trails(vec![t], None));
-        assert_eq!(statuses(&out), vec![Status::Fail]);
-        assert!(out[0].message.contains("no delivery role"));
+    fn cloudwatch_logs_verdicts() {
+        let at = |hours_before: i64| Some(chrono::DateTime::UNIX_EPOCH - chrono::Duration::hours(hours_before));
+        let with_status = |f: &dyn Fn(&mut TrailStatus)| {
+            let mut t = trail("t", ACCT, "us-east-1");
+            let mut status = TrailStatus { is_logging: true, ..Default::default() };
+            f(&mut status);
+            t.status = Collected::ok(status);
+            t
+        };
+        let cases: Vec<(&str, Trail, Status, &str)> = vec![
+            (
+                "delivering",
+                with_status(&|s| s.latest_cloud_watch_logs_delivery_time = at(1)),
+                Status::Pass,
+                "delivered to log group",
+            ),
+            (
+                "no log group",
+                Trail {
+                    cloud_watch_logs_log_group_arn: None,
+                    cloud_watch_logs_role_arn: None,
+                    ..trail("t", ACCT, "us-east-1")
+                },
+                Status::Fail,
+                "does not deliver to CloudWatch Logs",
+            ),
+            // Near misses: set up, but stopped; failing; silent for days; a group without a role.
+            ("stopped trail", with_status(&|s| s.is_logging = false), Status::Fail, "is not logging"),
+            (
+                "failing delivery",
+                with_status(&|s| s.latest_cloud_watch_logs_delivery_error = Some("AccessDeniedException".into())),
+                Status::Fail,
+                "fails: AccessDeniedException",
+            ),
+            (
+                "silent for two days",
+                with_status(&|s| s.latest_cloud_watch_logs_delivery_time = at(48)),
+                Status::Fail,
+                "more than 24 hours",
+            ),
+            (
+                "no delivery role",
+                Trail { cloud_watch_logs_role_arn: None, ..trail("t", ACCT, "us-east-1") },
+                Status::Fail,
+                "no delivery role",
+            ),
+            // Alternative: a new trail, logging, with no delivery time reported yet.
+            ("no delivery yet", with_status(&|_| {}), Status::Pass, "no delivery time yet"),
+            (
+                "status unreadable",
+                Trail {
+                    status: Collected::Error { error: denied("cloudtrail:GetTrailStatus") },
+                    ..trail("t", ACCT, "us-east-1")
+                },
+                Status::Unknown,
+                "cloudtrail:GetTrailStatus",
+            ),
+            // Partial read: the trail list was read but its status never was.
+            (
+                "status never read",
+                Trail { status: Collected::NotCollected, ..trail("t", ACCT, "us-east-1") },
+                Status::Unknown,
+                "",
+            ),
+        ];
+        for (name, t, want, text) in cases {
+            let out = run(cloudwatch_logs, &with_trails(vec![t], None));
+            assert_eq!(statuses(&out), vec![want], "{name}: {out:?}");
+            assert!(out[0].message.contains(text), "{name}: {}", out[0].message);
+        }
     }
 
     #[test]
