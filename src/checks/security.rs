@@ -11,8 +11,8 @@ use serde_json::{json, Value};
 
 use super::{per_account, per_region, At, Ctx, Evaluator, Outcome, GLOBAL};
 use crate::snapshot::{
-    AccountSnapshot, Collected, CollectionError, CredentialReport, CredentialUser, GuardDutyList, IamData, OrgTree,
-    PasswordPolicy, DHMC_SETTING, SESSION_PREFERENCES_DOCUMENT,
+    AccountSnapshot, AccountSummary, Collected, CollectionError, CredentialReport, CredentialUser, GuardDutyList,
+    IamData, OrgTree, OrganizationsFeatures, PasswordPolicy, DHMC_SETTING, SESSION_PREFERENCES_DOCUMENT,
 };
 
 /// The security checks, by id.
@@ -73,24 +73,123 @@ fn root_row(iam: &IamData) -> Option<&CredentialUser> {
     iam.credential_report.get().ok().and_then(|r| r.root.as_ref())
 }
 
+/// Whether an account's root user falls under its organization's centralized root access
+/// (`RootCredentialsManagement`, read with `iam:ListOrganizationsFeatures`), which lets the management account
+/// remove a member account's root credentials so that nobody can sign in as, or recover the password of, that root.
+enum CentralRoot {
+    /// Not a member account: standalone, or the management account (centralized root access never covers it).
+    NotApplicable(&'static str),
+    /// A member account of an organization that manages root credentials centrally.
+    Managed { organization: String },
+    /// A member account of an organization that does not.
+    NotManaged { organization: String },
+    /// It could not be told: why (the missing permission is named).
+    Unknown(String),
+}
+
+/// The centralized root access features of an organization, as read from any audited account that could read them
+/// (the management account or the IAM delegated administrator); otherwise why they are not known.
+fn org_features<'a>(ctx: &Ctx<'a>, organization: &str) -> Result<&'a OrganizationsFeatures, String> {
+    let mut errors = Vec::new();
+    for other in ctx.accounts() {
+        let in_org = matches!(other.organization.get(), Ok(Some(o)) if o.id == organization);
+        let Ok(iam) = other.services.iam.get() else { continue };
+        match &iam.organizations_features {
+            Collected::Ok { data } if data.organization_id.as_deref().map_or(in_org, |id| id == organization) => {
+                return Ok(data)
+            }
+            Collected::Error { error } if in_org => {
+                errors.push(format!("from {}: {}", other.account_id, error.brief()))
+            }
+            _ => {}
+        }
+    }
+    Err(if errors.is_empty() {
+        "no audited account read the organization's root access features (iam:ListOrganizationsFeatures answers only \
+         in the management account or the IAM delegated administrator; audit from one of them)"
+            .into()
+    } else {
+        format!("the organization's root access features could not be read ({})", errors.join("; "))
+    })
+}
+
+fn central_root(ctx: &Ctx<'_>, account: &AccountSnapshot) -> CentralRoot {
+    match account.organization.get() {
+        Ok(None) => CentralRoot::NotApplicable("the account is in no organization"),
+        Ok(Some(o)) if o.management_account_id == account.account_id => CentralRoot::NotApplicable(
+            "centralized root access covers member accounts only, never the management account",
+        ),
+        Ok(Some(o)) => match org_features(ctx, &o.id) {
+            Ok(f) if f.manages_root_credentials() => CentralRoot::Managed { organization: o.id.clone() },
+            Ok(_) => CentralRoot::NotManaged { organization: o.id.clone() },
+            Err(why) => CentralRoot::Unknown(why),
+        },
+        Err(e) => CentralRoot::Unknown(format!("the account's organization could not be read: {}", e.brief())),
+    }
+}
+
+/// The summary's root credential flags, for evidence.
+fn root_evidence(summary: &AccountSummary) -> Value {
+    json!({
+        "account_mfa_enabled": summary.account_mfa_enabled,
+        "account_password_present": summary.account_password_present,
+        "account_access_keys_present": summary.account_access_keys_present,
+        "account_signing_certificates_present": summary.account_signing_certificates_present,
+    })
+}
+
+/// Whether the summary shows a root user with no credentials at all: `Some(true)` no password, no access key, no
+/// signing certificate, no MFA; `Some(false)` one of them exists; `None` the summary leaves it open.
+fn root_has_no_credentials(s: &AccountSummary) -> Option<bool> {
+    let flags = [s.account_password_present, s.account_access_keys_present, s.account_mfa_enabled];
+    if flags.iter().any(|f| f.is_some_and(|n| n > 0)) || s.account_signing_certificates_present.is_some_and(|n| n > 0) {
+        return Some(false);
+    }
+    // A missing signing-certificate flag does not decide sign-in; the password, keys and MFA flags must be there.
+    flags.iter().all(Option::is_some).then_some(true)
+}
+
 pub fn root_access_keys(ctx: &Ctx<'_>) -> Vec<Outcome> {
     per_iam(
         ctx,
         |iam| &iam.summary,
         |account, iam, summary, out| {
             let at = At::account(account);
-            let mut evidence = json!({"account_access_keys_present": summary.account_access_keys_present});
+            let mut evidence = root_evidence(summary);
             for k in root_row(iam).map(|r| r.access_keys.as_slice()).unwrap_or_default() {
                 evidence[format!("root_access_key_{}_active", k.slot)] = json!(k.active);
                 evidence[format!("root_access_key_{}_last_used", k.slot)] = json!(k.last_used);
             }
             out.push(match summary.account_access_keys_present {
-                Some(0) => at.pass("the root user has no access key".into(), evidence),
-                Some(_) => at.fail(
-                    "the root user has an access key: a leaked key gives unrestricted, unconditional access to the account"
-                        .into(),
-                    evidence,
-                ),
+                Some(0) => {
+                    // A key never depends on the organization's features; they only explain why there is none.
+                    let removed = root_has_no_credentials(summary) == Some(true)
+                        && matches!(central_root(ctx, account), CentralRoot::Managed { .. });
+                    if removed {
+                        at.pass(
+                            "the root user has no access key: the organization manages root credentials centrally and \
+                             this member account's root has none at all"
+                                .into(),
+                            evidence,
+                        )
+                    } else {
+                        at.pass("the root user has no access key".into(), evidence)
+                    }
+                }
+                Some(_) => {
+                    let central = if matches!(central_root(ctx, account), CentralRoot::Managed { .. }) {
+                        " (centralized root access is on, but it does not remove a key the root user still has)"
+                    } else {
+                        ""
+                    };
+                    at.fail(
+                        format!(
+                            "the root user has an access key: a leaked key gives unrestricted, unconditional access to \
+                             the account{central}"
+                        ),
+                        evidence,
+                    )
+                }
                 None => at.unknown(
                     "could not be evaluated: GetAccountSummary did not report AccountAccessKeysPresent".into(),
                     evidence,
@@ -106,23 +205,132 @@ pub fn root_mfa(ctx: &Ctx<'_>) -> Vec<Outcome> {
         |iam| &iam.summary,
         |account, iam, summary, out| {
             let at = At::account(account);
-            let mut evidence = json!({"account_mfa_enabled": summary.account_mfa_enabled});
+            let mut evidence = root_evidence(summary);
             if let Some(root) = root_row(iam) {
                 evidence["root_password_last_used"] = json!(root.password_last_used);
             }
-            out.push(match summary.account_mfa_enabled {
-                Some(1) => at.pass("the root user signs in with MFA".into(), evidence),
-                Some(_) => at.fail(
-                    "the root user has no MFA device: its password alone opens the whole account".into(),
-                    evidence,
-                ),
+            let outcome = match summary.account_mfa_enabled {
                 None => at.unknown(
                     "could not be evaluated: GetAccountSummary did not report AccountMFAEnabled".into(),
                     evidence,
                 ),
-            });
+                Some(n) if n > 0 => at.pass("the root user signs in with MFA".into(), evidence),
+                Some(_) => judge_root_without_mfa(ctx, account, summary, at, evidence),
+            };
+            out.push(outcome);
         },
     )
+}
+
+/// A root user without MFA fails, unless it is a member account's root whose credentials the organization removed
+/// under centralized root access: then nobody can sign in as it or recover its password.
+fn judge_root_without_mfa(
+    ctx: &Ctx<'_>,
+    account: &AccountSnapshot,
+    summary: &AccountSummary,
+    at: At,
+    mut evidence: Value,
+) -> Outcome {
+    const NO_MFA: &str = "the root user has no MFA device";
+    let password = match summary.account_password_present {
+        Some(0) => "",
+        Some(_) => ", and it has a password: that password alone opens the whole account",
+        None => "",
+    };
+    let central = central_root(ctx, account);
+    match &central {
+        CentralRoot::NotApplicable(why) => {
+            evidence["centralized_root_access"] = json!(format!("not applicable: {why}"));
+            let tail = if password.is_empty() {
+                ": its password, or one recovered through the account's email address, opens the whole account"
+            } else {
+                password
+            };
+            at.fail(format!("{NO_MFA}{tail} ({why})"), evidence)
+        }
+        CentralRoot::NotManaged { organization } => {
+            evidence["centralized_root_access"] =
+                json!({"organization": organization, "root_credentials_management": false});
+            at.fail(
+                format!(
+                    "{NO_MFA}{password}; organization {organization} does not manage root credentials centrally \
+                     (RootCredentialsManagement is off), so the root password can be set or recovered through the \
+                     account's email address"
+                ),
+                evidence,
+            )
+        }
+        CentralRoot::Managed { organization } => {
+            evidence["centralized_root_access"] =
+                json!({"organization": organization, "root_credentials_management": true});
+            match root_has_no_credentials(summary) {
+                Some(true) => at.pass(
+                    format!(
+                        "the root user has no MFA device, but it has no credentials at all (no password, no access \
+                         key): organization {organization} manages root credentials centrally, so nobody can sign in \
+                         as this member account's root or recover its password"
+                    ),
+                    evidence,
+                ),
+                Some(false) => at.fail(
+                    format!(
+                        "{NO_MFA} but still has root credentials ({}), although organization {organization} manages \
+                         root credentials centrally: delete them from the management account, or add MFA",
+                        present_credentials(summary)
+                    ),
+                    evidence,
+                ),
+                None => at.unknown(
+                    format!(
+                        "could not be evaluated: {NO_MFA} and organization {organization} manages root credentials \
+                         centrally, but GetAccountSummary did not report AccountPasswordPresent and \
+                         AccountAccessKeysPresent, so whether the root's credentials were removed is not known"
+                    ),
+                    evidence,
+                ),
+            }
+        }
+        CentralRoot::Unknown(why) => {
+            evidence["centralized_root_access"] = json!({"unknown": why});
+            match root_has_no_credentials(summary) {
+                // Whatever the organization's features, a root with a password or key and no MFA is open.
+                Some(false) => at.fail(
+                    format!("{NO_MFA} and still has root credentials ({})", present_credentials(summary)),
+                    evidence,
+                ),
+                Some(true) => at.unknown(
+                    format!(
+                        "could not be evaluated: {NO_MFA} and no password or key, which is safe only if the \
+                         organization manages root credentials centrally; {why}"
+                    ),
+                    evidence,
+                ),
+                None => at.unknown(
+                    format!(
+                        "could not be evaluated: {NO_MFA}; a member account's root may go without one only when the \
+                         organization manages root credentials centrally and the root has no credentials, but \
+                         GetAccountSummary did not report AccountPasswordPresent and {why}"
+                    ),
+                    evidence,
+                ),
+            }
+        }
+    }
+}
+
+/// The root credentials the summary reports present, in words.
+fn present_credentials(s: &AccountSummary) -> String {
+    let present = |v: Option<i32>| v.is_some_and(|n| n > 0);
+    [
+        (s.account_password_present, "a password"),
+        (s.account_access_keys_present, "an access key"),
+        (s.account_signing_certificates_present, "a signing certificate"),
+    ]
+    .into_iter()
+    .filter(|(v, _)| present(*v))
+    .map(|(_, what)| what)
+    .collect::<Vec<_>>()
+    .join(", ")
 }
 
 /// What a password policy lacks, one phrase per requirement.
@@ -793,43 +1001,270 @@ mod tests {
         snapshot(vec![acct])
     }
 
-    fn summary(mfa: Option<i32>, keys: Option<i32>) -> Collected<IamData> {
-        Collected::ok(IamData {
-            summary: Collected::ok(AccountSummary {
-                account_mfa_enabled: mfa,
-                account_access_keys_present: keys,
-                users: Some(3),
-                mfa_devices_in_use: Some(1),
-            }),
-            ..Default::default()
-        })
-    }
-
     fn iam_with(f: impl FnOnce(&mut IamData)) -> Collected<IamData> {
         let mut iam = IamData::default();
         f(&mut iam);
         Collected::ok(iam)
     }
 
-    #[test]
-    fn root_checks_read_the_account_summary() {
-        let denied_summary = iam_with(|i| i.summary = Collected::Error { error: denied("iam:GetAccountSummary") });
-        let cases: Vec<(Evaluator, Collected<IamData>, Status, &str)> = vec![
-            (root_access_keys, summary(Some(1), Some(0)), Status::Pass, "no access key"),
-            (root_access_keys, summary(Some(1), Some(1)), Status::Fail, "has an access key"),
-            (root_access_keys, summary(Some(1), None), Status::Unknown, "AccountAccessKeysPresent"),
-            (root_access_keys, denied_summary.clone(), Status::Unknown, "iam:GetAccountSummary"),
-            (root_mfa, summary(Some(1), Some(0)), Status::Pass, "with MFA"),
-            (root_mfa, summary(Some(0), Some(0)), Status::Fail, "no MFA device"),
-            (root_mfa, denied_summary, Status::Unknown, "iam:GetAccountSummary"),
-            (root_mfa, Collected::NotCollected, Status::Unknown, "NotCollected"),
-        ];
-        for (i, (f, iam, want, text)) in cases.into_iter().enumerate() {
-            let out = run(f, &with_iam(iam));
-            assert_eq!(statuses(&out), vec![want], "case {i}");
-            assert!(out[0].message.contains(text), "case {i}: {}", out[0].message);
-            assert_eq!((out[0].region.as_str(), out[0].resource.as_str()), (GLOBAL, ACCT));
+    /// The root flags of `GetAccountSummary`: MFA, password, access keys (`None`: not reported).
+    fn root(mfa: Option<i32>, password: Option<i32>, keys: Option<i32>) -> AccountSummary {
+        AccountSummary {
+            account_mfa_enabled: mfa,
+            account_password_present: password,
+            account_access_keys_present: keys,
+            account_signing_certificates_present: Some(0),
+            users: Some(3),
+            mfa_devices_in_use: Some(1),
         }
+    }
+
+    fn features(list: &[&str]) -> Collected<OrganizationsFeatures> {
+        Collected::ok(OrganizationsFeatures {
+            organization_id: Some("o-example".into()),
+            enabled_features: list.iter().map(|f| f.to_string()).collect(),
+        })
+    }
+
+    /// Where the audited account `ACCT` stands, and what the management account read of the organization's features.
+    #[derive(Clone)]
+    enum Place {
+        Standalone,
+        /// `ACCT` is itself the management account and read the features.
+        Management(Collected<OrganizationsFeatures>),
+        /// `ACCT` is a member; `MGMT` (also audited) read the features.
+        Member(Collected<OrganizationsFeatures>),
+    }
+
+    fn root_snapshot(place: Place, summary: Collected<AccountSummary>) -> Snapshot {
+        let iam = |summary, features| {
+            Collected::ok(IamData { summary, organizations_features: features, ..Default::default() })
+        };
+        match place {
+            Place::Standalone => with_iam(iam(summary, Collected::NotCollected)),
+            Place::Management(f) => {
+                let mut acct = account(ACCT, Some(ACCT), vec![]);
+                acct.services.iam = iam(summary, f);
+                snapshot(vec![acct])
+            }
+            Place::Member(f) => {
+                let mut member = account(ACCT, Some(MGMT), vec![]);
+                member.services.iam = iam(summary, Collected::NotCollected);
+                let mut mgmt = account(MGMT, Some(MGMT), vec![]);
+                mgmt.services.iam = iam(Collected::ok(root(Some(1), Some(1), Some(0))), f);
+                snapshot(vec![member, mgmt])
+            }
+        }
+    }
+
+    /// The verdict tables of `iam-root-mfa` and `iam-root-access-keys`: each row is (check, case, where the account
+    /// stands, its summary, expected status, a fragment of the message).
+    #[test]
+    fn root_checks_verdict_table() {
+        use Place::*;
+        let on = || features(&[ROOT_CREDENTIALS_MANAGEMENT, "RootSessions"]);
+        let denied_features = || Collected::Error { error: denied("iam:ListOrganizationsFeatures") };
+        let ok = |s: AccountSummary| Collected::ok(s);
+        let denied_summary = || Collected::Error { error: denied("iam:GetAccountSummary") };
+        let none = root(Some(0), Some(0), Some(0));
+        type Row = (Evaluator, &'static str, Place, Collected<AccountSummary>, Status, &'static str);
+        let rows: Vec<Row> = vec![
+            // -- iam-root-mfa --
+            (root_mfa, "compliant: MFA on", Standalone, ok(root(Some(1), Some(1), Some(0))), Status::Pass, "with MFA"),
+            (
+                root_mfa,
+                "non-compliant: password, no MFA",
+                Standalone,
+                ok(root(Some(0), Some(1), Some(0))),
+                Status::Fail,
+                "has a password",
+            ),
+            (
+                root_mfa,
+                "non-compliant: standalone without any credential can still recover its password",
+                Standalone,
+                ok(none.clone()),
+                Status::Fail,
+                "recovered through the account's email",
+            ),
+            (
+                root_mfa,
+                "alternative: member whose root credentials were removed centrally",
+                Member(on()),
+                ok(none.clone()),
+                Status::Pass,
+                "manages root credentials centrally",
+            ),
+            (
+                root_mfa,
+                "near miss: centralized, but the member's root keeps its password",
+                Member(on()),
+                ok(root(Some(0), Some(1), Some(0))),
+                Status::Fail,
+                "still has root credentials (a password), although organization o-example",
+            ),
+            (
+                root_mfa,
+                "near miss: only RootSessions enabled",
+                Member(features(&["RootSessions"])),
+                ok(none.clone()),
+                Status::Fail,
+                "RootCredentialsManagement is off",
+            ),
+            (
+                root_mfa,
+                "near miss: no feature at all",
+                Member(features(&[])),
+                ok(none.clone()),
+                Status::Fail,
+                "RootCredentialsManagement is off",
+            ),
+            (
+                root_mfa,
+                "near miss: the management account is never covered",
+                Management(on()),
+                ok(none.clone()),
+                Status::Fail,
+                "never the management account",
+            ),
+            (root_mfa, "unreadable summary", Standalone, denied_summary(), Status::Unknown, "iam:GetAccountSummary"),
+            (
+                root_mfa,
+                "unreadable features, no credentials: cannot tell",
+                Member(denied_features()),
+                ok(none.clone()),
+                Status::Unknown,
+                "iam:ListOrganizationsFeatures",
+            ),
+            (
+                root_mfa,
+                "features read by no audited account",
+                Member(Collected::NotCollected),
+                ok(none.clone()),
+                Status::Unknown,
+                "iam:ListOrganizationsFeatures answers only in the management account",
+            ),
+            (
+                root_mfa,
+                "unreadable features do not matter with MFA on",
+                Member(denied_features()),
+                ok(root(Some(1), Some(0), Some(0))),
+                Status::Pass,
+                "with MFA",
+            ),
+            (
+                root_mfa,
+                "unreadable features do not matter with a password and no MFA",
+                Member(denied_features()),
+                ok(root(Some(0), Some(1), Some(0))),
+                Status::Fail,
+                "still has root credentials",
+            ),
+            (
+                root_mfa,
+                "partial: MFA flag missing",
+                Standalone,
+                ok(root(None, Some(0), Some(0))),
+                Status::Unknown,
+                "AccountMFAEnabled",
+            ),
+            (
+                root_mfa,
+                "partial: centralized, password flag missing",
+                Member(on()),
+                ok(root(Some(0), None, Some(0))),
+                Status::Unknown,
+                "AccountPasswordPresent",
+            ),
+            (
+                root_mfa,
+                "partial and unreadable: password flag missing, features unreadable",
+                Member(denied_features()),
+                ok(root(Some(0), None, Some(0))),
+                Status::Unknown,
+                "did not report AccountPasswordPresent and the organization's root access features could not be read",
+            ),
+            // -- iam-root-access-keys --
+            (
+                root_access_keys,
+                "compliant: no key",
+                Standalone,
+                ok(root(Some(1), Some(1), Some(0))),
+                Status::Pass,
+                "no access key",
+            ),
+            (
+                root_access_keys,
+                "non-compliant: a key",
+                Standalone,
+                ok(root(Some(1), Some(1), Some(1))),
+                Status::Fail,
+                "has an access key",
+            ),
+            (
+                root_access_keys,
+                "alternative: member whose root credentials were removed centrally",
+                Member(on()),
+                ok(none.clone()),
+                Status::Pass,
+                "this member account's root has none at all",
+            ),
+            (
+                root_access_keys,
+                "near miss: centralized, but the root keeps a key",
+                Member(on()),
+                ok(root(Some(0), Some(0), Some(1))),
+                Status::Fail,
+                "does not remove a key",
+            ),
+            (
+                root_access_keys,
+                "unreadable features never matter for a key",
+                Member(denied_features()),
+                ok(none.clone()),
+                Status::Pass,
+                "the root user has no access key",
+            ),
+            (
+                root_access_keys,
+                "unreadable summary",
+                Standalone,
+                denied_summary(),
+                Status::Unknown,
+                "iam:GetAccountSummary",
+            ),
+            (
+                root_access_keys,
+                "partial: key flag missing",
+                Standalone,
+                ok(root(Some(1), Some(1), None)),
+                Status::Unknown,
+                "AccountAccessKeysPresent",
+            ),
+        ];
+        for (f, case, place, summary, want, text) in rows {
+            let out: Vec<Outcome> =
+                run(f, &root_snapshot(place, summary)).into_iter().filter(|o| o.account == ACCT).collect();
+            assert_eq!(statuses(&out), vec![want], "{case}: {:?}", out.first().map(|o| &o.message));
+            assert!(out[0].message.contains(text), "{case}: {}", out[0].message);
+            assert_eq!((out[0].region.as_str(), out[0].resource.as_str()), (GLOBAL, ACCT), "{case}");
+        }
+        // Not collected at all: unknown, naming why.
+        let out = run(root_mfa, &with_iam(Collected::NotCollected));
+        assert_eq!(statuses(&out), vec![Status::Unknown]);
+        assert!(out[0].message.contains("NotCollected"), "{}", out[0].message);
+    }
+
+    #[test]
+    fn the_features_of_another_organization_do_not_count() {
+        let mut other = features(&[ROOT_CREDENTIALS_MANAGEMENT]);
+        if let Collected::Ok { data } = &mut other {
+            data.organization_id = Some("o-someoneelse".into());
+        }
+        let snap = root_snapshot(Place::Member(other), Collected::ok(root(Some(0), Some(0), Some(0))));
+        let out: Vec<Outcome> = run(root_mfa, &snap).into_iter().filter(|o| o.account == ACCT).collect();
+        assert_eq!(statuses(&out), vec![Status::Unknown], "{}", out[0].message);
+        assert_eq!(out[0].evidence["account_password_present"], 0);
     }
 
     #[test]

@@ -344,10 +344,14 @@ pub async fn collect(opts: &CollectOptions) -> Result<Snapshot, CollectError> {
         } else {
             let (account, limit, progress, report) =
                 (account.clone(), limit.clone(), progress.clone(), opts.credential_report);
+            // Only the management account or the IAM delegated administrator can list the organization's root access
+            // features: the caller's account asks (when it is, or may be, in an organization); the others do not.
+            let org_features =
+                setup.id == session.caller.account && !matches!(setup.organization, Collected::Ok { data: None });
             account_tasks.spawn(async move {
                 let _permit = limit.acquire_owned().await;
                 progress.set_message(format!("{} global iam", account.account_id));
-                let services = security::collect_account(&account, report).await;
+                let services = security::collect_account(&account, report, org_features).await;
                 progress.inc(1);
                 (ai, services)
             });
