@@ -397,6 +397,55 @@ pub fn password_policy(ctx: &Ctx<'_>) -> Vec<Outcome> {
     )
 }
 
+/// A credential report older than this may no longer describe the account: IAM regenerates the report at most
+/// every 4 hours, so an older one is one that could have been refreshed (`--credential-report` does) and was not.
+pub const REPORT_STALE_HOURS: i64 = 4;
+
+/// The report's age at the snapshot, in words, for every finding built on it; and its evidence.
+fn report_age(ctx: &Ctx<'_>, report: &CredentialReport) -> (String, Value) {
+    let age = ctx.snapshot.generated_at - report.generated_at;
+    if age < chrono::Duration::zero() {
+        // A hand-made snapshot dated before its report: the age cannot be told.
+        let phrase =
+            format!(" (per the IAM credential report generated {})", crate::report::fmt_time(&report.generated_at));
+        return (phrase, json!({"report_generated_at": report.generated_at}));
+    }
+    let hours = age.num_hours();
+    let shown = if age.num_days() >= 2 {
+        format!("{} days", age.num_days())
+    } else if hours >= 1 {
+        format!("{hours} h {} min", age.num_minutes() % 60)
+    } else {
+        format!("{} min", age.num_minutes().max(0))
+    };
+    let stale = hours >= REPORT_STALE_HOURS;
+    let mut phrase = format!(
+        " (per the IAM credential report generated {}, {shown} before the snapshot",
+        crate::report::fmt_time(&report.generated_at)
+    );
+    if stale {
+        phrase.push_str(&format!(
+            "; it is older than IAM's {REPORT_STALE_HOURS}-hour regeneration interval, so users and credentials \
+             changed since are not in it: audit with --credential-report for a current one"
+        ));
+    }
+    phrase.push(')');
+    let evidence = json!({
+        "report_generated_at": report.generated_at,
+        "report_age_hours": hours,
+        "report_stale": stale,
+    });
+    (phrase, evidence)
+}
+
+/// Copies the report's age into a finding's evidence.
+fn with_age(mut evidence: Value, age: &Value) -> Value {
+    if let (Some(e), Some(a)) = (evidence.as_object_mut(), age.as_object()) {
+        e.extend(a.clone());
+    }
+    evidence
+}
+
 /// Days between `last` and the report's generation; `None` when the credential has no date at all.
 fn idle_days(report: &CredentialReport, last: Option<DateTime<Utc>>) -> Option<i64> {
     last.map(|t| (report.generated_at - t).num_days())
@@ -429,6 +478,13 @@ pub fn unused_credentials(ctx: &Ctx<'_>) -> Vec<Outcome> {
         ctx,
         |iam| &iam.credential_report,
         |account, _, report, out| {
+            let (age, age_evidence) = report_age(ctx, report);
+            if report.users.is_empty() {
+                out.push(At::account(account).pass(
+                    format!("the account has no IAM user, so no long-term user credential to leave unused{age}"),
+                    with_age(json!({"users": 0}), &age_evidence),
+                ));
+            }
             for u in &report.users {
                 let at = At::new(&account.account_id, GLOBAL, u.arn.clone());
                 let idle = idle_credentials(report, u);
@@ -443,18 +499,21 @@ pub fn unused_credentials(ctx: &Ctx<'_>) -> Vec<Outcome> {
                     evidence[format!("access_key_{}_last_rotated", k.slot)] = json!(k.last_rotated);
                 }
                 evidence["unused_after_days"] = json!(UNUSED_DAYS);
-                evidence["report_generated_at"] = json!(report.generated_at);
                 evidence["idle_credentials"] = json!(idle);
+                let evidence = with_age(evidence, &age_evidence);
                 let has_credentials = u.password_enabled || u.access_keys.iter().any(|k| k.active);
                 out.push(if !idle.is_empty() {
-                    at.fail(format!("user {}: {}", u.user, idle.join("; ")), evidence)
+                    at.fail(format!("user {}: {}{age}", u.user, idle.join("; ")), evidence)
                 } else if has_credentials {
                     at.pass(
-                        format!("user {}: every credential was used within {UNUSED_DAYS} days of the report", u.user),
+                        format!(
+                            "user {}: every credential was used within {UNUSED_DAYS} days of the report{age}",
+                            u.user
+                        ),
                         evidence,
                     )
                 } else {
-                    at.pass(format!("user {} has no console password and no active access key", u.user), evidence)
+                    at.pass(format!("user {} has no console password and no active access key{age}", u.user), evidence)
                 });
             }
         },
@@ -466,19 +525,36 @@ pub fn user_mfa(ctx: &Ctx<'_>) -> Vec<Outcome> {
         ctx,
         |iam| &iam.credential_report,
         |account, _, report, out| {
-            for u in report.users.iter().filter(|u| u.password_enabled) {
+            let (age, age_evidence) = report_age(ctx, report);
+            let console: Vec<&CredentialUser> = report.users.iter().filter(|u| u.password_enabled).collect();
+            if console.is_empty() {
+                out.push(At::account(account).pass(
+                    format!(
+                        "no IAM user has a console password ({} user(s), API access only), so none signs in without \
+                         MFA{age}",
+                        report.users.len()
+                    ),
+                    with_age(json!({"users": report.users.len(), "console_users": 0}), &age_evidence),
+                ));
+            }
+            for u in console {
                 let at = At::new(&account.account_id, GLOBAL, u.arn.clone());
-                let evidence = json!({
-                    "user": u.user,
-                    "password_enabled": true,
-                    "mfa_active": u.mfa_active,
-                    "password_last_used": u.password_last_used,
-                    "report_generated_at": report.generated_at,
-                });
+                let evidence = with_age(
+                    json!({
+                        "user": u.user,
+                        "password_enabled": true,
+                        "mfa_active": u.mfa_active,
+                        "password_last_used": u.password_last_used,
+                    }),
+                    &age_evidence,
+                );
                 out.push(if u.mfa_active {
-                    at.pass(format!("console user {} has an MFA device", u.user), evidence)
+                    at.pass(format!("console user {} has an MFA device{age}", u.user), evidence)
                 } else {
-                    at.fail(format!("console user {} signs in with a password only, no MFA device", u.user), evidence)
+                    at.fail(
+                        format!("console user {} signs in with a password only, no MFA device{age}", u.user),
+                        evidence,
+                    )
                 });
             }
         },
@@ -1416,6 +1492,160 @@ mod tests {
             let out = run(f, &with_iam(denied_report));
             assert_eq!(statuses(&out), vec![Status::Unknown]);
             assert!(out[0].message.contains("iam:GetCredentialReport"), "{}", out[0].message);
+        }
+    }
+
+    /// A snapshot taken `hours_after` the report of `report(users)` (generated 2026-11-20T00:00:00Z).
+    fn report_snapshot(iam: Collected<IamData>, hours_after: i64) -> Snapshot {
+        let mut snap = with_iam(iam);
+        snap.generated_at = date("2026-11-20T00:00:00Z") + chrono::Duration::hours(hours_after);
+        snap
+    }
+
+    /// One user (or none) in a report read 1 hour before the snapshot, its status and a message fragment.
+    type UserRow = (&'static str, Collected<IamData>, Status, &'static str);
+
+    fn run_user_rows(check: Evaluator, rows: Vec<UserRow>) {
+        for (case, iam, want, text) in rows {
+            let out = run(check, &report_snapshot(iam, 1));
+            assert_eq!(statuses(&out), vec![want], "{case}: {:?}", out.first().map(|o| &o.message));
+            assert!(out[0].message.contains(text), "{case}: {}", out[0].message);
+        }
+    }
+
+    #[test]
+    fn user_mfa_verdict_table() {
+        let console = |mfa: bool| CredentialUser { password_enabled: true, mfa_active: mfa, ..user("alice") };
+        let missing = CollectionError {
+            kind: ErrorKind::NotCollected,
+            code: "ReportNotPresent".into(),
+            message: "IAM holds no credential report for this account; run the audit with --credential-report".into(),
+            permission: Some("iam:GetCredentialReport".into()),
+        };
+        let rows: Vec<UserRow> = vec![
+            ("compliant", report(vec![console(true)]), Status::Pass, "console user alice has an MFA device"),
+            ("non-compliant", report(vec![console(false)]), Status::Fail, "password only, no MFA device"),
+            // Near miss: a console user who never signed in still has a password an attacker can use.
+            (
+                "near miss: never signed in",
+                report(vec![CredentialUser { password_last_used: None, ..console(false) }]),
+                Status::Fail,
+                "no MFA device",
+            ),
+            // Alternative: a user with access keys and no password has nothing to sign in to the console with.
+            (
+                "alternative: API-only users",
+                report(vec![CredentialUser { access_keys: vec![key(1, true, None)], ..user("ci") }]),
+                Status::Pass,
+                "no IAM user has a console password (1 user(s)",
+            ),
+            (
+                "unreadable",
+                iam_with(|i| i.credential_report = Collected::Error { error: denied("iam:GetCredentialReport") }),
+                Status::Unknown,
+                "iam:GetCredentialReport",
+            ),
+            (
+                "partial: no report to read",
+                iam_with(|i| i.credential_report = Collected::Error { error: missing.clone() }),
+                Status::Unknown,
+                "--credential-report",
+            ),
+            // A report the collector cannot parse, or that lacks its generation time, is an error like the two above.
+        ];
+        run_user_rows(user_mfa, rows);
+    }
+
+    #[test]
+    fn unused_credentials_verdict_table() {
+        let rows: Vec<UserRow> = vec![
+            (
+                "compliant",
+                report(vec![CredentialUser {
+                    access_keys: vec![key(1, true, Some("2026-11-19T00:00:00Z"))],
+                    ..user("ci")
+                }]),
+                Status::Pass,
+                "every credential was used within 90 days",
+            ),
+            (
+                "non-compliant",
+                report(vec![CredentialUser {
+                    access_keys: vec![key(1, true, Some("2026-01-01T00:00:00Z"))],
+                    ..user("ci")
+                }]),
+                Status::Fail,
+                "access key 1 last used 323 days before the report",
+            ),
+            // Near miss: a key never used looks harmless, but it has been live (and leakable) since it was created.
+            (
+                "near miss: active key never used",
+                report(vec![CredentialUser { access_keys: vec![key(1, true, None)], ..user("ci") }]),
+                Status::Fail,
+                "access key 1 never used in the 1054 days since it was set",
+            ),
+            // Alternative: an old key that is inactive is no usable credential.
+            (
+                "alternative: old key deactivated",
+                report(vec![CredentialUser {
+                    access_keys: vec![key(1, false, Some("2025-01-01T00:00:00Z"))],
+                    ..user("ci")
+                }]),
+                Status::Pass,
+                "no console password and no active access key",
+            ),
+            ("no users at all", report(vec![]), Status::Pass, "the account has no IAM user"),
+            (
+                "unreadable",
+                iam_with(|i| i.credential_report = Collected::Error { error: denied("iam:GetCredentialReport") }),
+                Status::Unknown,
+                "iam:GetCredentialReport",
+            ),
+            (
+                "partial: the summary was read but the report was not collected",
+                iam_with(|i| i.summary = Collected::ok(AccountSummary::default())),
+                Status::Unknown,
+                "NotCollected",
+            ),
+        ];
+        run_user_rows(unused_credentials, rows);
+    }
+
+    /// Every finding built on the credential report says when it was generated; one older than IAM's 4-hour
+    /// regeneration interval says so and how to get a current one.
+    #[test]
+    fn credential_report_findings_state_the_reports_age() {
+        let console = CredentialUser {
+            password_enabled: true,
+            mfa_active: true,
+            password_last_used: Some(date("2026-11-19T00:00:00Z")),
+            ..user("alice")
+        };
+        for check in [user_mfa as Evaluator, unused_credentials] {
+            let fresh = run(check, &report_snapshot(report(vec![console.clone()]), 3));
+            assert!(
+                fresh[0].message.contains(
+                    "per the IAM credential report generated 2026-11-20T00:00:00Z, 3 h 0 min before the snapshot)"
+                ),
+                "{}",
+                fresh[0].message
+            );
+            assert_eq!(
+                (fresh[0].evidence["report_age_hours"].clone(), fresh[0].evidence["report_stale"].clone()),
+                (json!(3), json!(false))
+            );
+            let old = run(check, &report_snapshot(report(vec![console.clone()]), 24 * 5));
+            assert_eq!(old[0].status, Status::Pass, "a stale report is still read, and says so");
+            assert!(
+                old[0]
+                    .message
+                    .contains("5 days before the snapshot; it is older than IAM's 4-hour regeneration interval"),
+                "{}",
+                old[0].message
+            );
+            assert!(old[0].message.contains("--credential-report"), "{}", old[0].message);
+            assert_eq!(old[0].evidence["report_stale"], true);
+            assert_eq!(old[0].evidence["report_generated_at"], "2026-11-20T00:00:00Z");
         }
     }
 

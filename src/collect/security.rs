@@ -314,7 +314,15 @@ async fn read_report(client: &aws_sdk_iam::Client) -> Result<CredentialReport, R
         }
     })?;
     let content = out.content().map(|b| String::from_utf8_lossy(b.as_ref()).into_owned()).unwrap_or_default();
-    let generated_at = out.generated_time().and_then(to_chrono).unwrap_or_else(Utc::now);
+    // Every date the checks read is relative to this moment: an answer without it is not dated "now".
+    let Some(generated_at) = out.generated_time().and_then(to_chrono) else {
+        return Err(ReportFailure::Failed(CollectionError {
+            kind: ErrorKind::Other,
+            code: "IncompleteResponse".into(),
+            message: "GetCredentialReport answered without the report's GeneratedTime".into(),
+            permission: Some("iam:GetCredentialReport".into()),
+        }));
+    };
     parse_credential_report(&content, generated_at).map_err(|reason| {
         ReportFailure::Failed(CollectionError {
             kind: ErrorKind::Other,
