@@ -226,7 +226,7 @@ fn pins_owner(key: &str, value: &str) -> bool {
                 match parts.as_slice() {
                     // arn:partition:service:region:account:resource — an ARN without an account (an S3 bucket) is
                     // pinned by its resource name.
-                    [_, _, _, account, resource] if account.is_empty() => !resource.starts_with(['*', '?']),
+                    [_, _, _, "", resource] => !resource.starts_with(['*', '?']),
                     [_, _, _, account, _] => !wild(account),
                     _ => false,
                 }
