@@ -62,6 +62,10 @@ pub struct CollectionRecord {
     /// Things the user should know: regions skipped, fallbacks taken.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
+    /// Collector tasks that failed (panicked) instead of returning: each left a recorded error where its data
+    /// would be, so its checks are `unknown`; never silently missing.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub task_failures: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

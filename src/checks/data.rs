@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 use super::{aws_principals, per_region, policy_statements, At, Ctx, Evaluator, Outcome};
 use crate::snapshot::{
     AccountSnapshot, DbCluster, DbInstance, DynamoDbTable, FileSystem, RdsData, RegionSnapshot, ReplicationGroup,
-    RDS_LOGICAL_REPLICATION,
+    TimeToLive, RDS_LOGICAL_REPLICATION,
 };
 
 /// The data checks, by id.
@@ -384,6 +384,15 @@ pub fn dynamodb_pitr(ctx: &Ctx<'_>) -> Vec<Outcome> {
         if p.status == "ENABLED" {
             let days = p.recovery_period_in_days.map(|d| format!(" over the last {d} day(s)")).unwrap_or_default();
             at.pass(format!("table {} can be restored to any second{days}", t.name), evidence)
+        } else if p.status != "DISABLED" {
+            at.unknown(
+                format!(
+                    "could not be evaluated: table {}'s point-in-time recovery status {:?} is neither ENABLED nor \
+                     DISABLED (dynamodb:DescribeContinuousBackups)",
+                    t.name, p.status
+                ),
+                evidence,
+            )
         } else {
             at.fail(
                 format!(
@@ -397,6 +406,18 @@ pub fn dynamodb_pitr(ctx: &Ctx<'_>) -> Vec<Outcome> {
     })
 }
 
+/// A TTL status that says neither on nor off (empty in an older snapshot, or a value AWS added): unknown.
+fn unrecognised_ttl(at: At, t: &DynamoDbTable, ttl: &TimeToLive, evidence: Value) -> Outcome {
+    at.unknown(
+        format!(
+            "could not be evaluated: table {}'s TTL status {:?} is neither enabled nor disabled \
+             (dynamodb:DescribeTimeToLive)",
+            t.name, ttl.status
+        ),
+        evidence,
+    )
+}
+
 pub fn dynamodb_ttl(ctx: &Ctx<'_>) -> Vec<Outcome> {
     per_table(ctx, |at, t| {
         let ttl = match t.time_to_live.get() {
@@ -404,6 +425,9 @@ pub fn dynamodb_ttl(ctx: &Ctx<'_>) -> Vec<Outcome> {
             Err(e) => return at.not_evaluated(&e),
         };
         let evidence = json!({ "ttl_status": ttl.status, "ttl_attribute": ttl.attribute_name });
+        if ttl.state().is_none() {
+            return unrecognised_ttl(at, t, ttl, evidence);
+        }
         if ttl.is_on() {
             at.pass(
                 format!(
@@ -432,6 +456,9 @@ pub fn dynamodb_ttl_stream_archive(ctx: &Ctx<'_>) -> Vec<Outcome> {
             Ok(ttl) => ttl,
             Err(e) => return at.not_evaluated(&e),
         };
+        if ttl.state().is_none() {
+            return unrecognised_ttl(at, t, ttl, json!({ "ttl_status": ttl.status }));
+        }
         if !ttl.is_on() {
             return at.skipped(
                 format!("table {} has TTL {}: no item expires", t.name, ttl.status.to_lowercase()),
@@ -746,9 +773,9 @@ mod tests {
     use super::*;
     use crate::report::Status;
     use crate::snapshot::{
-        AccessPoint, BlueGreenDeployment, CacheCluster, Collected, DataSections, DbParameterGroupRef, DbParameterValue,
-        DbStatusInfo, DynamoDbData, EfsData, ElastiCacheData, NodeGroup, PointInTimeRecovery, Snapshot,
-        TableDescription, TimeToLive,
+        AccessPoint, BlueGreenDeployment, CacheCluster, Collected, CollectionError, DataSections, DbParameterGroupRef,
+        DbParameterValue, DbStatusInfo, DynamoDbData, EfsData, ElastiCacheData, ErrorKind, NodeGroup,
+        PointInTimeRecovery, Snapshot, TableDescription, TimeToLive,
     };
 
     const REGION: &str = "us-east-1";
@@ -1163,6 +1190,162 @@ mod tests {
             ],
         );
         assert_eq!(only(dynamodb_ttl_stream_archive, denied_section("dynamodb:ListTables")).status, Status::Unknown);
+    }
+
+    /// An answer that came back without the block the check reads (as the collector records it).
+    fn incomplete(permission: &str, missing: &str) -> CollectionError {
+        CollectionError {
+            kind: ErrorKind::Other,
+            code: "IncompleteResponse".into(),
+            message: format!("{} answered without {missing}", permission.split(':').nth(1).unwrap_or(permission)),
+            permission: Some(permission.into()),
+        }
+    }
+
+    /// One table, its status, and a fragment of its message.
+    type TableRow = (&'static str, DynamoDbTable, Status, &'static str);
+
+    fn run_table_rows(check: Evaluator, rows: Vec<TableRow>) {
+        for (case, t, want, text) in rows {
+            let o = only(check, dynamodb(vec![t]));
+            assert_eq!(o.status, want, "{case}: {}", o.message);
+            assert!(o.message.contains(text), "{case}: {}", o.message);
+        }
+        let o = only(check, denied_section("dynamodb:ListTables"));
+        assert_eq!(o.status, Status::Unknown, "{}", o.message);
+        assert!(o.message.contains("dynamodb:ListTables"), "{}", o.message);
+    }
+
+    #[test]
+    fn dynamodb_pitr_verdict_table() {
+        let with_pitr = |p: Collected<PointInTimeRecovery>| DynamoDbTable {
+            point_in_time_recovery: p,
+            ..table("orders", "ENABLED", "DISABLED", None)
+        };
+        let blank = PointInTimeRecovery { status: String::new(), ..Default::default() };
+        let rows: Vec<TableRow> = vec![
+            (
+                "compliant",
+                table("orders", "ENABLED", "DISABLED", None),
+                Status::Pass,
+                "restored to any second over the last 35 day(s)",
+            ),
+            (
+                "non-compliant",
+                table("orders", "DISABLED", "DISABLED", None),
+                Status::Fail,
+                "point-in-time recovery disabled",
+            ),
+            // Near miss: a table with on-demand backups (ContinuousBackupsStatus ENABLED) but PITR off is the row above;
+            // the collector keeps only the PITR status, so both read DISABLED and fail.
+            // Alternative: a PITR status without its recovery window (older answers) is still on.
+            (
+                "alternative: on, window not stated",
+                with_pitr(Collected::ok(PointInTimeRecovery { status: "ENABLED".into(), ..Default::default() })),
+                Status::Pass,
+                "can be restored to any second",
+            ),
+            (
+                "unreadable",
+                with_pitr(Collected::Error { error: denied("dynamodb:DescribeContinuousBackups") }),
+                Status::Unknown,
+                "dynamodb:DescribeContinuousBackups",
+            ),
+            (
+                "partial: the answer has no PITR block",
+                with_pitr(Collected::Error {
+                    error: incomplete("dynamodb:DescribeContinuousBackups", "a PointInTimeRecoveryDescription"),
+                }),
+                Status::Unknown,
+                "answered without a PointInTimeRecoveryDescription",
+            ),
+            (
+                "partial: an empty status (older snapshot)",
+                with_pitr(Collected::ok(blank)),
+                Status::Unknown,
+                "neither ENABLED nor DISABLED",
+            ),
+        ];
+        run_table_rows(dynamodb_pitr, rows);
+    }
+
+    #[test]
+    fn dynamodb_ttl_verdict_table() {
+        let with_ttl = |ttl: Collected<TimeToLive>| DynamoDbTable {
+            time_to_live: ttl,
+            ..table("sessions", "ENABLED", "ENABLED", None)
+        };
+        let status = |s: &str| Collected::ok(TimeToLive { status: s.into(), attribute_name: Some("expiresAt".into()) });
+        let rows: Vec<TableRow> = vec![
+            ("compliant", table("sessions", "ENABLED", "ENABLED", None), Status::Pass, "attribute expiresAt"),
+            ("non-compliant", table("sessions", "ENABLED", "DISABLED", None), Status::Fail, "TTL disabled"),
+            ("near miss: being turned off", with_ttl(status("DISABLING")), Status::Fail, "TTL disabling"),
+            ("alternative: being turned on", with_ttl(status("ENABLING")), Status::Pass, "attribute expiresAt"),
+            (
+                "unreadable",
+                with_ttl(Collected::Error { error: denied("dynamodb:DescribeTimeToLive") }),
+                Status::Unknown,
+                "dynamodb:DescribeTimeToLive",
+            ),
+            (
+                "partial: the answer has no TTL block",
+                with_ttl(Collected::Error {
+                    error: incomplete("dynamodb:DescribeTimeToLive", "a TimeToLiveDescription"),
+                }),
+                Status::Unknown,
+                "answered without a TimeToLiveDescription",
+            ),
+            (
+                "partial: an empty status (older snapshot)",
+                with_ttl(status("")),
+                Status::Unknown,
+                "neither enabled nor disabled",
+            ),
+        ];
+        run_table_rows(dynamodb_ttl, rows);
+    }
+
+    #[test]
+    fn dynamodb_ttl_stream_archive_verdict_table() {
+        let undescribed = |e: CollectionError| DynamoDbTable {
+            description: Collected::Error { error: e },
+            ..table("t", "ENABLED", "ENABLED", None)
+        };
+        let blank_ttl = DynamoDbTable {
+            time_to_live: Collected::ok(TimeToLive { status: String::new(), attribute_name: None }),
+            ..table("t", "ENABLED", "ENABLED", Some("NEW_AND_OLD_IMAGES"))
+        };
+        let rows: Vec<TableRow> = vec![
+            (
+                "compliant",
+                table("t", "ENABLED", "ENABLED", Some("NEW_AND_OLD_IMAGES")),
+                Status::Pass,
+                "streams NEW_AND_OLD_IMAGES",
+            ),
+            ("non-compliant: no stream", table("t", "ENABLED", "ENABLED", None), Status::Fail, "has no stream"),
+            (
+                "near miss: a stream without the old image",
+                table("t", "ENABLED", "ENABLED", Some("NEW_IMAGE")),
+                Status::Fail,
+                "carries no old image",
+            ),
+            (
+                "alternative: OLD_IMAGE alone carries the content",
+                table("t", "ENABLED", "ENABLED", Some("OLD_IMAGE")),
+                Status::Pass,
+                "streams OLD_IMAGE",
+            ),
+            ("not applicable: no TTL", table("t", "ENABLED", "DISABLED", None), Status::Skipped, "no item expires"),
+            ("unreadable", undescribed(denied("dynamodb:DescribeTable")), Status::Unknown, "dynamodb:DescribeTable"),
+            (
+                "partial: no table description",
+                undescribed(incomplete("dynamodb:DescribeTable", "a table description")),
+                Status::Unknown,
+                "answered without a table description",
+            ),
+            ("partial: an empty TTL status", blank_ttl, Status::Unknown, "neither enabled nor disabled"),
+        ];
+        run_table_rows(dynamodb_ttl_stream_archive, rows);
     }
 
     // -- ElastiCache --

@@ -158,6 +158,101 @@ pub fn aws_principals(principal: &Value) -> Vec<&str> {
     }
 }
 
+/// The condition keys that, compared with a positive operator against a fixed value, limit WHO a statement applies
+/// to: the calling principal's organization, account, ARN or unique id, or (for AWS services acting on someone's
+/// behalf) the source account, resource or organization, or the VPC (endpoint) the request must come through.
+/// Keys that say nothing about the caller (`aws:SecureTransport`, `aws:CurrentTime`, `aws:SourceIp`,
+/// `aws:ResourceAccount`, `aws:username` which is only unique within an account …) do not.
+const PRINCIPAL_LIMITING_KEYS: [&str; 12] = [
+    "aws:principalorgid",
+    "aws:principalorgpaths",
+    "aws:principalaccount",
+    "aws:principalarn",
+    "aws:userid",
+    "aws:sourceaccount",
+    "aws:sourceowner",
+    "aws:sourcearn",
+    "aws:sourceorgid",
+    "aws:sourceorgpaths",
+    "aws:sourcevpc",
+    "aws:sourcevpce",
+];
+
+/// Whether a statement's `Condition` block limits who can use the statement, so that `Principal: "*"` under it is
+/// not "everyone". Conditions are ANDed, so one limiting entry is enough: a positive operator (`StringEquals`,
+/// `StringLike`, `ArnEquals`, `ArnLike`, their `ForAnyValue:` forms) on one of `PRINCIPAL_LIMITING_KEYS`, every
+/// value of which pins an account, organization, ARN or VPC (no `*` where the owner goes). Negated operators
+/// (`StringNotEquals` …) exclude some callers and admit the rest; `…IfExists` and `ForAllValues:` are true when the
+/// key is absent (an anonymous caller has no `aws:PrincipalOrgID`): neither limits who.
+pub fn condition_limits_principal(condition: &Value) -> bool {
+    let Value::Object(operators) = condition else { return false };
+    operators.iter().any(|(operator, keys)| {
+        let op = operator.to_ascii_lowercase();
+        let op = op.strip_prefix("foranyvalue:").unwrap_or(&op);
+        if !matches!(op, "stringequals" | "stringequalsignorecase" | "stringlike" | "arnequals" | "arnlike") {
+            return false;
+        }
+        let Value::Object(keys) = keys else { return false };
+        keys.iter().any(|(key, values)| {
+            let key = key.to_ascii_lowercase();
+            // One value or a list; an account id may be written as a JSON number.
+            let values: Vec<String> = match values {
+                Value::Array(items) => items.iter().map(condition_value).collect(),
+                one => vec![condition_value(one)],
+            };
+            PRINCIPAL_LIMITING_KEYS.contains(&key.as_str())
+                && !values.is_empty()
+                && values.iter().all(|v| pins_owner(&key, v))
+        })
+    })
+}
+
+/// A condition value as text (`""` for anything that is neither a string nor a number, which pins nothing).
+fn condition_value(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Number(n) => n.to_string(),
+        _ => String::new(),
+    }
+}
+
+/// Whether one condition value names a definite owner: no wildcard where the account, organization or VPC goes.
+fn pins_owner(key: &str, value: &str) -> bool {
+    let wild = |s: &str| s.is_empty() || s.contains(['*', '?']);
+    match key {
+        "aws:principalarn" | "aws:sourcearn" => match value.strip_prefix("arn:") {
+            Some(rest) => {
+                let parts: Vec<&str> = rest.splitn(5, ':').collect();
+                match parts.as_slice() {
+                    // arn:partition:service:region:account:resource — an ARN without an account (an S3 bucket) is
+                    // pinned by its resource name.
+                    [_, _, _, "", resource] => !resource.starts_with(['*', '?']),
+                    [_, _, _, account, _] => !wild(account),
+                    _ => false,
+                }
+            }
+            None => !wild(value),
+        },
+        "aws:principalorgpaths" | "aws:sourceorgpaths" => !wild(value.split('/').next().unwrap_or("")),
+        "aws:userid" => !value.is_empty() && !value.starts_with(['*', '?']),
+        _ => !wild(value),
+    }
+}
+
+/// The condition keys a statement's `Condition` block tests, for messages (`aws:SecureTransport` …).
+pub fn condition_keys(condition: &Value) -> Vec<String> {
+    let mut keys: Vec<String> = condition
+        .as_object()
+        .into_iter()
+        .flat_map(|ops| ops.values())
+        .filter_map(Value::as_object)
+        .flat_map(|k| k.keys().cloned())
+        .collect();
+    keys.sort();
+    keys.dedup();
+    keys
+}
+
 /// Runs `judge` over one collected section of every region of every audited account. A region whose section
 /// could not be collected gives one not-evaluated outcome (`unknown`, or `skipped` where the region or the
 /// service is not in use) instead.
@@ -517,6 +612,27 @@ mod tests {
             .message
             .contains("no CodePipeline pipelines in this account in the audited regions (us-east-1)"));
         assert!(nothing_to_look_at(&Ctx::new(&snap), "scp-protect-cloudtrail", &[]).is_empty());
+    }
+
+    #[test]
+    fn conditions_that_limit_the_caller() {
+        use serde_json::json;
+        let limits = |c: Value| condition_limits_principal(&c);
+        assert!(limits(json!({"StringEquals": {"AWS:SourceAccount": 444455556666u64}})), "keys are case-insensitive");
+        assert!(limits(json!({"ArnLike": {"aws:SourceArn": "arn:aws:s3:::my-bucket"}})), "a bucket ARN has no account");
+        assert!(!limits(json!({"ArnLike": {"aws:SourceArn": "arn:aws:s3:::*"}})));
+        assert!(limits(json!({"ForAnyValue:StringLike": {"aws:PrincipalOrgPaths": "o-abc/r-1/ou-2/*"}})));
+        assert!(!limits(json!({"ForAllValues:StringEquals": {"aws:PrincipalOrgID": "o-abc"}})), "true when absent");
+        assert!(!limits(json!({"StringEquals": {"aws:username": "alice"}})), "a user name exists in every account");
+        assert!(!limits(json!({"StringEquals": {"aws:ResourceAccount": "444455556666"}})), "about the resource");
+        assert!(!limits(json!({"StringEquals": {"aws:PrincipalAccount": []}})));
+        assert!(!limits(json!("not an object")));
+        assert_eq!(
+            condition_keys(
+                &json!({"Bool": {"aws:SecureTransport": "true"}, "IpAddress": {"aws:SourceIp": "0.0.0.0/0"}})
+            ),
+            ["aws:SecureTransport", "aws:SourceIp"]
+        );
     }
 
     #[test]

@@ -8,7 +8,10 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{json, Map, Value};
 
-use super::{aws_principals, per_region, policy_statements, policy_strings, At, Ctx, Evaluator, Outcome};
+use super::{
+    aws_principals, condition_keys, condition_limits_principal, per_region, policy_statements, policy_strings, At, Ctx,
+    Evaluator, Outcome,
+};
 use crate::snapshot::{
     looks_secret, AccountSnapshot, BuildProject, CodeDeployData, DeployApplication, DeploymentConfig, DeploymentGroup,
     DeploymentGroupDetail, EcrData, EcrRepository, Pipeline, PipelineAction, PipelineDeclaration,
@@ -684,11 +687,14 @@ fn principal_account(principal: &str) -> Option<&str> {
     (account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit())).then_some(account)
 }
 
-/// What one repository policy allows: the statements open to everyone without a condition (by Sid or
-/// position), the actions they allow, and the other accounts it names.
+/// What one repository policy allows: the statements open to everyone (`Principal: "*"` with no condition, or only
+/// conditions that do not limit who, such as `aws:SecureTransport`), by Sid or position, the actions they allow and
+/// the condition keys they carry; the statements whose condition does limit who; and the other accounts it names.
 struct PolicyView {
     open_statements: Vec<String>,
     open_actions: BTreeSet<String>,
+    /// The condition keys of open statements, none of which limits the caller.
+    open_conditions: BTreeSet<String>,
     conditioned_wildcards: Vec<String>,
     other_accounts: BTreeSet<String>,
 }
@@ -702,6 +708,7 @@ fn read_policy(text: &str, owner: &str) -> Option<PolicyView> {
     let mut view = PolicyView {
         open_statements: Vec::new(),
         open_actions: BTreeSet::new(),
+        open_conditions: BTreeSet::new(),
         conditioned_wildcards: Vec::new(),
         other_accounts: BTreeSet::new(),
     };
@@ -711,12 +718,15 @@ fn read_policy(text: &str, owner: &str) -> Option<PolicyView> {
         }
         let label = s["Sid"].as_str().filter(|sid| !sid.is_empty()).map_or(format!("#{}", i + 1), str::to_string);
         let aws = aws_principals(&s["Principal"]);
-        let wildcard = aws.contains(&"*") || !s["NotPrincipal"].is_null();
-        let conditioned = s["Condition"].as_object().is_some_and(|c| !c.is_empty());
-        if wildcard && conditioned {
+        // `arn:aws:iam::*:root` names every account's root, i.e. every account, like "*".
+        let wildcard =
+            aws.iter().any(|p| *p == "*" || p.strip_prefix("arn:").and_then(|r| r.split(':').nth(3)) == Some("*"))
+                || !s["NotPrincipal"].is_null();
+        if wildcard && condition_limits_principal(&s["Condition"]) {
             view.conditioned_wildcards.push(label);
         } else if wildcard {
             view.open_actions.extend(policy_strings(&s["Action"]).into_iter().map(str::to_string));
+            view.open_conditions.extend(condition_keys(&s["Condition"]));
             view.open_statements.push(label);
         }
         view.other_accounts
@@ -751,14 +761,21 @@ pub fn repository_policy(ctx: &Ctx<'_>) -> Vec<Outcome> {
             "has_policy": true,
             "open_statements": view.open_statements,
             "open_actions": view.open_actions,
+            "open_statement_conditions": view.open_conditions,
             "wildcard_statements_with_condition": view.conditioned_wildcards,
             "cross_account_principals": view.other_accounts,
         });
         if !view.open_statements.is_empty() {
             let actions: Vec<&str> = view.open_actions.iter().map(String::as_str).collect();
+            let conditions: Vec<&str> = view.open_conditions.iter().map(String::as_str).collect();
+            let condition = if conditions.is_empty() {
+                "with no condition".to_string()
+            } else {
+                format!("under a condition ({}) that does not limit who the caller is", conditions.join(", "))
+            };
             return at.fail(
                 format!(
-                    "repository {}'s policy allows any AWS principal ({}) with no condition, in statement {}",
+                    "repository {}'s policy allows any AWS principal ({}) {condition}, in statement {}",
                     repo.name,
                     actions.join(", "),
                     view.open_statements.join(", ")
@@ -772,8 +789,17 @@ pub fn repository_policy(ctx: &Ctx<'_>) -> Vec<Outcome> {
             let accounts: Vec<&str> = view.other_accounts.iter().map(String::as_str).collect();
             format!("; it grants accounts {}", accounts.join(", "))
         };
+        let limited = if view.conditioned_wildcards.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "; statement {} allows any principal only under a condition that limits who (an organization, \
+                 account, ARN or VPC)",
+                view.conditioned_wildcards.join(", ")
+            )
+        };
         at.pass(
-            format!("repository {}'s policy opens nothing to every principal without a condition{others}", repo.name),
+            format!("repository {}'s policy opens nothing to every principal{limited}{others}", repo.name),
             evidence,
         )
     })
@@ -1627,10 +1653,64 @@ mod tests {
                 "(ecr:*) with no condition, in statement #1",
             ),
             (
-                "organization condition",
-                with_policy(json!({"Statement": [{"Effect": "Allow", "Principal": "*", "Action": pull, "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-abc"}}}]})),
+                "alternative: organization condition",
+                with_policy(json!({"Statement": [{"Sid": "Org", "Effect": "Allow", "Principal": "*", "Action": pull, "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-abc"}}}]})),
                 Status::Pass,
-                "opens nothing to every principal without a condition",
+                "statement Org allows any principal only under a condition that limits who",
+            ),
+            (
+                "alternative: TLS AND an account condition (conditions are ANDed)",
+                with_policy(json!({"Statement": [{"Effect": "Allow", "Principal": "*", "Action": pull, "Condition": {"Bool": {"aws:SecureTransport": "true"}, "StringEquals": {"aws:PrincipalAccount": ["444455556666", 777788889999u64]}}}]})),
+                Status::Pass,
+                "opens nothing to every principal",
+            ),
+            (
+                "alternative: principal ARNs of one account",
+                with_policy(json!({"Statement": [{"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": pull, "Condition": {"ArnLike": {"aws:PrincipalArn": "arn:aws:iam::444455556666:role/ci-*"}}}]})),
+                Status::Pass,
+                "opens nothing to every principal",
+            ),
+            (
+                "near miss: TLS only says how, not who",
+                with_policy(json!({"Statement": [{"Sid": "Tls", "Effect": "Allow", "Principal": "*", "Action": pull, "Condition": {"Bool": {"aws:SecureTransport": "true"}}}]})),
+                Status::Fail,
+                "under a condition (aws:SecureTransport) that does not limit who the caller is, in statement Tls",
+            ),
+            (
+                "near miss: every IP address and a time window",
+                with_policy(json!({"Statement": [{"Effect": "Allow", "Principal": "*", "Action": pull, "Condition": {"IpAddress": {"aws:SourceIp": "0.0.0.0/0"}, "DateLessThan": {"aws:CurrentTime": "2030-01-01T00:00:00Z"}}}]})),
+                Status::Fail,
+                "(aws:CurrentTime, aws:SourceIp) that does not limit who",
+            ),
+            (
+                "near miss: everyone except one organization",
+                with_policy(json!({"Statement": [{"Effect": "Allow", "Principal": "*", "Action": pull, "Condition": {"StringNotEquals": {"aws:PrincipalOrgID": "o-abc"}}}]})),
+                Status::Fail,
+                "does not limit who",
+            ),
+            (
+                "near miss: any organization",
+                with_policy(json!({"Statement": [{"Effect": "Allow", "Principal": "*", "Action": pull, "Condition": {"StringLike": {"aws:PrincipalOrgID": "*"}}}]})),
+                Status::Fail,
+                "does not limit who",
+            ),
+            (
+                "near miss: IfExists admits callers without the key",
+                with_policy(json!({"Statement": [{"Effect": "Allow", "Principal": "*", "Action": pull, "Condition": {"StringEqualsIfExists": {"aws:PrincipalAccount": "444455556666"}}}]})),
+                Status::Fail,
+                "does not limit who",
+            ),
+            (
+                "near miss: one role name in every account",
+                with_policy(json!({"Statement": [{"Effect": "Allow", "Principal": "*", "Action": pull, "Condition": {"ArnLike": {"aws:PrincipalArn": ["arn:aws:iam::444455556666:role/ci", "arn:aws:iam::*:role/ci"]}}}]})),
+                Status::Fail,
+                "does not limit who",
+            ),
+            (
+                "near miss: every account's root",
+                with_policy(json!({"Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::*:root"}, "Action": pull}]})),
+                Status::Fail,
+                "with no condition",
             ),
             (
                 "a wildcard that is denied",

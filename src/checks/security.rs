@@ -11,8 +11,8 @@ use serde_json::{json, Value};
 
 use super::{per_account, per_region, At, Ctx, Evaluator, Outcome, GLOBAL};
 use crate::snapshot::{
-    AccountSnapshot, Collected, CollectionError, CredentialReport, CredentialUser, GuardDutyList, IamData, OrgTree,
-    PasswordPolicy, DHMC_SETTING, SESSION_PREFERENCES_DOCUMENT,
+    AccountSnapshot, AccountSummary, Collected, CollectionError, CredentialReport, CredentialUser, GuardDutyList,
+    IamData, OrgTree, OrganizationsFeatures, PasswordPolicy, DHMC_SETTING, SESSION_PREFERENCES_DOCUMENT,
 };
 
 /// The security checks, by id.
@@ -73,24 +73,123 @@ fn root_row(iam: &IamData) -> Option<&CredentialUser> {
     iam.credential_report.get().ok().and_then(|r| r.root.as_ref())
 }
 
+/// Whether an account's root user falls under its organization's centralized root access
+/// (`RootCredentialsManagement`, read with `iam:ListOrganizationsFeatures`), which lets the management account
+/// remove a member account's root credentials so that nobody can sign in as, or recover the password of, that root.
+enum CentralRoot {
+    /// Not a member account: standalone, or the management account (centralized root access never covers it).
+    NotApplicable(&'static str),
+    /// A member account of an organization that manages root credentials centrally.
+    Managed { organization: String },
+    /// A member account of an organization that does not.
+    NotManaged { organization: String },
+    /// It could not be told: why (the missing permission is named).
+    Unknown(String),
+}
+
+/// The centralized root access features of an organization, as read from any audited account that could read them
+/// (the management account or the IAM delegated administrator); otherwise why they are not known.
+fn org_features<'a>(ctx: &Ctx<'a>, organization: &str) -> Result<&'a OrganizationsFeatures, String> {
+    let mut errors = Vec::new();
+    for other in ctx.accounts() {
+        let in_org = matches!(other.organization.get(), Ok(Some(o)) if o.id == organization);
+        let Ok(iam) = other.services.iam.get() else { continue };
+        match &iam.organizations_features {
+            Collected::Ok { data } if data.organization_id.as_deref().map_or(in_org, |id| id == organization) => {
+                return Ok(data)
+            }
+            Collected::Error { error } if in_org => {
+                errors.push(format!("from {}: {}", other.account_id, error.brief()))
+            }
+            _ => {}
+        }
+    }
+    Err(if errors.is_empty() {
+        "no audited account read the organization's root access features (iam:ListOrganizationsFeatures answers only \
+         in the management account or the IAM delegated administrator; audit from one of them)"
+            .into()
+    } else {
+        format!("the organization's root access features could not be read ({})", errors.join("; "))
+    })
+}
+
+fn central_root(ctx: &Ctx<'_>, account: &AccountSnapshot) -> CentralRoot {
+    match account.organization.get() {
+        Ok(None) => CentralRoot::NotApplicable("the account is in no organization"),
+        Ok(Some(o)) if o.management_account_id == account.account_id => CentralRoot::NotApplicable(
+            "centralized root access covers member accounts only, never the management account",
+        ),
+        Ok(Some(o)) => match org_features(ctx, &o.id) {
+            Ok(f) if f.manages_root_credentials() => CentralRoot::Managed { organization: o.id.clone() },
+            Ok(_) => CentralRoot::NotManaged { organization: o.id.clone() },
+            Err(why) => CentralRoot::Unknown(why),
+        },
+        Err(e) => CentralRoot::Unknown(format!("the account's organization could not be read: {}", e.brief())),
+    }
+}
+
+/// The summary's root credential flags, for evidence.
+fn root_evidence(summary: &AccountSummary) -> Value {
+    json!({
+        "account_mfa_enabled": summary.account_mfa_enabled,
+        "account_password_present": summary.account_password_present,
+        "account_access_keys_present": summary.account_access_keys_present,
+        "account_signing_certificates_present": summary.account_signing_certificates_present,
+    })
+}
+
+/// Whether the summary shows a root user with no credentials at all: `Some(true)` no password, no access key, no
+/// signing certificate, no MFA; `Some(false)` one of them exists; `None` the summary leaves it open.
+fn root_has_no_credentials(s: &AccountSummary) -> Option<bool> {
+    let flags = [s.account_password_present, s.account_access_keys_present, s.account_mfa_enabled];
+    if flags.iter().any(|f| f.is_some_and(|n| n > 0)) || s.account_signing_certificates_present.is_some_and(|n| n > 0) {
+        return Some(false);
+    }
+    // A missing signing-certificate flag does not decide sign-in; the password, keys and MFA flags must be there.
+    flags.iter().all(Option::is_some).then_some(true)
+}
+
 pub fn root_access_keys(ctx: &Ctx<'_>) -> Vec<Outcome> {
     per_iam(
         ctx,
         |iam| &iam.summary,
         |account, iam, summary, out| {
             let at = At::account(account);
-            let mut evidence = json!({"account_access_keys_present": summary.account_access_keys_present});
+            let mut evidence = root_evidence(summary);
             for k in root_row(iam).map(|r| r.access_keys.as_slice()).unwrap_or_default() {
                 evidence[format!("root_access_key_{}_active", k.slot)] = json!(k.active);
                 evidence[format!("root_access_key_{}_last_used", k.slot)] = json!(k.last_used);
             }
             out.push(match summary.account_access_keys_present {
-                Some(0) => at.pass("the root user has no access key".into(), evidence),
-                Some(_) => at.fail(
-                    "the root user has an access key: a leaked key gives unrestricted, unconditional access to the account"
-                        .into(),
-                    evidence,
-                ),
+                Some(0) => {
+                    // A key never depends on the organization's features; they only explain why there is none.
+                    let removed = root_has_no_credentials(summary) == Some(true)
+                        && matches!(central_root(ctx, account), CentralRoot::Managed { .. });
+                    if removed {
+                        at.pass(
+                            "the root user has no access key: the organization manages root credentials centrally and \
+                             this member account's root has none at all"
+                                .into(),
+                            evidence,
+                        )
+                    } else {
+                        at.pass("the root user has no access key".into(), evidence)
+                    }
+                }
+                Some(_) => {
+                    let central = if matches!(central_root(ctx, account), CentralRoot::Managed { .. }) {
+                        " (centralized root access is on, but it does not remove a key the root user still has)"
+                    } else {
+                        ""
+                    };
+                    at.fail(
+                        format!(
+                            "the root user has an access key: a leaked key gives unrestricted, unconditional access to \
+                             the account{central}"
+                        ),
+                        evidence,
+                    )
+                }
                 None => at.unknown(
                     "could not be evaluated: GetAccountSummary did not report AccountAccessKeysPresent".into(),
                     evidence,
@@ -106,23 +205,132 @@ pub fn root_mfa(ctx: &Ctx<'_>) -> Vec<Outcome> {
         |iam| &iam.summary,
         |account, iam, summary, out| {
             let at = At::account(account);
-            let mut evidence = json!({"account_mfa_enabled": summary.account_mfa_enabled});
+            let mut evidence = root_evidence(summary);
             if let Some(root) = root_row(iam) {
                 evidence["root_password_last_used"] = json!(root.password_last_used);
             }
-            out.push(match summary.account_mfa_enabled {
-                Some(1) => at.pass("the root user signs in with MFA".into(), evidence),
-                Some(_) => at.fail(
-                    "the root user has no MFA device: its password alone opens the whole account".into(),
-                    evidence,
-                ),
+            let outcome = match summary.account_mfa_enabled {
                 None => at.unknown(
                     "could not be evaluated: GetAccountSummary did not report AccountMFAEnabled".into(),
                     evidence,
                 ),
-            });
+                Some(n) if n > 0 => at.pass("the root user signs in with MFA".into(), evidence),
+                Some(_) => judge_root_without_mfa(ctx, account, summary, at, evidence),
+            };
+            out.push(outcome);
         },
     )
+}
+
+/// A root user without MFA fails, unless it is a member account's root whose credentials the organization removed
+/// under centralized root access: then nobody can sign in as it or recover its password.
+fn judge_root_without_mfa(
+    ctx: &Ctx<'_>,
+    account: &AccountSnapshot,
+    summary: &AccountSummary,
+    at: At,
+    mut evidence: Value,
+) -> Outcome {
+    const NO_MFA: &str = "the root user has no MFA device";
+    let password = match summary.account_password_present {
+        Some(0) => "",
+        Some(_) => ", and it has a password: that password alone opens the whole account",
+        None => "",
+    };
+    let central = central_root(ctx, account);
+    match &central {
+        CentralRoot::NotApplicable(why) => {
+            evidence["centralized_root_access"] = json!(format!("not applicable: {why}"));
+            let tail = if password.is_empty() {
+                ": its password, or one recovered through the account's email address, opens the whole account"
+            } else {
+                password
+            };
+            at.fail(format!("{NO_MFA}{tail} ({why})"), evidence)
+        }
+        CentralRoot::NotManaged { organization } => {
+            evidence["centralized_root_access"] =
+                json!({"organization": organization, "root_credentials_management": false});
+            at.fail(
+                format!(
+                    "{NO_MFA}{password}; organization {organization} does not manage root credentials centrally \
+                     (RootCredentialsManagement is off), so the root password can be set or recovered through the \
+                     account's email address"
+                ),
+                evidence,
+            )
+        }
+        CentralRoot::Managed { organization } => {
+            evidence["centralized_root_access"] =
+                json!({"organization": organization, "root_credentials_management": true});
+            match root_has_no_credentials(summary) {
+                Some(true) => at.pass(
+                    format!(
+                        "the root user has no MFA device, but it has no credentials at all (no password, no access \
+                         key): organization {organization} manages root credentials centrally, so nobody can sign in \
+                         as this member account's root or recover its password"
+                    ),
+                    evidence,
+                ),
+                Some(false) => at.fail(
+                    format!(
+                        "{NO_MFA} but still has root credentials ({}), although organization {organization} manages \
+                         root credentials centrally: delete them from the management account, or add MFA",
+                        present_credentials(summary)
+                    ),
+                    evidence,
+                ),
+                None => at.unknown(
+                    format!(
+                        "could not be evaluated: {NO_MFA} and organization {organization} manages root credentials \
+                         centrally, but GetAccountSummary did not report AccountPasswordPresent and \
+                         AccountAccessKeysPresent, so whether the root's credentials were removed is not known"
+                    ),
+                    evidence,
+                ),
+            }
+        }
+        CentralRoot::Unknown(why) => {
+            evidence["centralized_root_access"] = json!({"unknown": why});
+            match root_has_no_credentials(summary) {
+                // Whatever the organization's features, a root with a password or key and no MFA is open.
+                Some(false) => at.fail(
+                    format!("{NO_MFA} and still has root credentials ({})", present_credentials(summary)),
+                    evidence,
+                ),
+                Some(true) => at.unknown(
+                    format!(
+                        "could not be evaluated: {NO_MFA} and no password or key, which is safe only if the \
+                         organization manages root credentials centrally; {why}"
+                    ),
+                    evidence,
+                ),
+                None => at.unknown(
+                    format!(
+                        "could not be evaluated: {NO_MFA}; a member account's root may go without one only when the \
+                         organization manages root credentials centrally and the root has no credentials, but \
+                         GetAccountSummary did not report AccountPasswordPresent and {why}"
+                    ),
+                    evidence,
+                ),
+            }
+        }
+    }
+}
+
+/// The root credentials the summary reports present, in words.
+fn present_credentials(s: &AccountSummary) -> String {
+    let present = |v: Option<i32>| v.is_some_and(|n| n > 0);
+    [
+        (s.account_password_present, "a password"),
+        (s.account_access_keys_present, "an access key"),
+        (s.account_signing_certificates_present, "a signing certificate"),
+    ]
+    .into_iter()
+    .filter(|(v, _)| present(*v))
+    .map(|(_, what)| what)
+    .collect::<Vec<_>>()
+    .join(", ")
 }
 
 /// What a password policy lacks, one phrase per requirement.
@@ -189,6 +397,55 @@ pub fn password_policy(ctx: &Ctx<'_>) -> Vec<Outcome> {
     )
 }
 
+/// A credential report older than this may no longer describe the account: IAM regenerates the report at most
+/// every 4 hours, so an older one is one that could have been refreshed (`--credential-report` does) and was not.
+pub const REPORT_STALE_HOURS: i64 = 4;
+
+/// The report's age at the snapshot, in words, for every finding built on it; and its evidence.
+fn report_age(ctx: &Ctx<'_>, report: &CredentialReport) -> (String, Value) {
+    let age = ctx.snapshot.generated_at - report.generated_at;
+    if age < chrono::Duration::zero() {
+        // A hand-made snapshot dated before its report: the age cannot be told.
+        let phrase =
+            format!(" (per the IAM credential report generated {})", crate::report::fmt_time(&report.generated_at));
+        return (phrase, json!({"report_generated_at": report.generated_at}));
+    }
+    let hours = age.num_hours();
+    let shown = if age.num_days() >= 2 {
+        format!("{} days", age.num_days())
+    } else if hours >= 1 {
+        format!("{hours} h {} min", age.num_minutes() % 60)
+    } else {
+        format!("{} min", age.num_minutes().max(0))
+    };
+    let stale = hours >= REPORT_STALE_HOURS;
+    let mut phrase = format!(
+        " (per the IAM credential report generated {}, {shown} before the snapshot",
+        crate::report::fmt_time(&report.generated_at)
+    );
+    if stale {
+        phrase.push_str(&format!(
+            "; it is older than IAM's {REPORT_STALE_HOURS}-hour regeneration interval, so users and credentials \
+             changed since are not in it: audit with --credential-report for a current one"
+        ));
+    }
+    phrase.push(')');
+    let evidence = json!({
+        "report_generated_at": report.generated_at,
+        "report_age_hours": hours,
+        "report_stale": stale,
+    });
+    (phrase, evidence)
+}
+
+/// Copies the report's age into a finding's evidence.
+fn with_age(mut evidence: Value, age: &Value) -> Value {
+    if let (Some(e), Some(a)) = (evidence.as_object_mut(), age.as_object()) {
+        e.extend(a.clone());
+    }
+    evidence
+}
+
 /// Days between `last` and the report's generation; `None` when the credential has no date at all.
 fn idle_days(report: &CredentialReport, last: Option<DateTime<Utc>>) -> Option<i64> {
     last.map(|t| (report.generated_at - t).num_days())
@@ -221,6 +478,13 @@ pub fn unused_credentials(ctx: &Ctx<'_>) -> Vec<Outcome> {
         ctx,
         |iam| &iam.credential_report,
         |account, _, report, out| {
+            let (age, age_evidence) = report_age(ctx, report);
+            if report.users.is_empty() {
+                out.push(At::account(account).pass(
+                    format!("the account has no IAM user, so no long-term user credential to leave unused{age}"),
+                    with_age(json!({"users": 0}), &age_evidence),
+                ));
+            }
             for u in &report.users {
                 let at = At::new(&account.account_id, GLOBAL, u.arn.clone());
                 let idle = idle_credentials(report, u);
@@ -235,18 +499,21 @@ pub fn unused_credentials(ctx: &Ctx<'_>) -> Vec<Outcome> {
                     evidence[format!("access_key_{}_last_rotated", k.slot)] = json!(k.last_rotated);
                 }
                 evidence["unused_after_days"] = json!(UNUSED_DAYS);
-                evidence["report_generated_at"] = json!(report.generated_at);
                 evidence["idle_credentials"] = json!(idle);
+                let evidence = with_age(evidence, &age_evidence);
                 let has_credentials = u.password_enabled || u.access_keys.iter().any(|k| k.active);
                 out.push(if !idle.is_empty() {
-                    at.fail(format!("user {}: {}", u.user, idle.join("; ")), evidence)
+                    at.fail(format!("user {}: {}{age}", u.user, idle.join("; ")), evidence)
                 } else if has_credentials {
                     at.pass(
-                        format!("user {}: every credential was used within {UNUSED_DAYS} days of the report", u.user),
+                        format!(
+                            "user {}: every credential was used within {UNUSED_DAYS} days of the report{age}",
+                            u.user
+                        ),
                         evidence,
                     )
                 } else {
-                    at.pass(format!("user {} has no console password and no active access key", u.user), evidence)
+                    at.pass(format!("user {} has no console password and no active access key{age}", u.user), evidence)
                 });
             }
         },
@@ -258,19 +525,36 @@ pub fn user_mfa(ctx: &Ctx<'_>) -> Vec<Outcome> {
         ctx,
         |iam| &iam.credential_report,
         |account, _, report, out| {
-            for u in report.users.iter().filter(|u| u.password_enabled) {
+            let (age, age_evidence) = report_age(ctx, report);
+            let console: Vec<&CredentialUser> = report.users.iter().filter(|u| u.password_enabled).collect();
+            if console.is_empty() {
+                out.push(At::account(account).pass(
+                    format!(
+                        "no IAM user has a console password ({} user(s), API access only), so none signs in without \
+                         MFA{age}",
+                        report.users.len()
+                    ),
+                    with_age(json!({"users": report.users.len(), "console_users": 0}), &age_evidence),
+                ));
+            }
+            for u in console {
                 let at = At::new(&account.account_id, GLOBAL, u.arn.clone());
-                let evidence = json!({
-                    "user": u.user,
-                    "password_enabled": true,
-                    "mfa_active": u.mfa_active,
-                    "password_last_used": u.password_last_used,
-                    "report_generated_at": report.generated_at,
-                });
+                let evidence = with_age(
+                    json!({
+                        "user": u.user,
+                        "password_enabled": true,
+                        "mfa_active": u.mfa_active,
+                        "password_last_used": u.password_last_used,
+                    }),
+                    &age_evidence,
+                );
                 out.push(if u.mfa_active {
-                    at.pass(format!("console user {} has an MFA device", u.user), evidence)
+                    at.pass(format!("console user {} has an MFA device{age}", u.user), evidence)
                 } else {
-                    at.fail(format!("console user {} signs in with a password only, no MFA device", u.user), evidence)
+                    at.fail(
+                        format!("console user {} signs in with a password only, no MFA device{age}", u.user),
+                        evidence,
+                    )
                 });
             }
         },
@@ -793,43 +1077,270 @@ mod tests {
         snapshot(vec![acct])
     }
 
-    fn summary(mfa: Option<i32>, keys: Option<i32>) -> Collected<IamData> {
-        Collected::ok(IamData {
-            summary: Collected::ok(AccountSummary {
-                account_mfa_enabled: mfa,
-                account_access_keys_present: keys,
-                users: Some(3),
-                mfa_devices_in_use: Some(1),
-            }),
-            ..Default::default()
-        })
-    }
-
     fn iam_with(f: impl FnOnce(&mut IamData)) -> Collected<IamData> {
         let mut iam = IamData::default();
         f(&mut iam);
         Collected::ok(iam)
     }
 
-    #[test]
-    fn root_checks_read_the_account_summary() {
-        let denied_summary = iam_with(|i| i.summary = Collected::Error { error: denied("iam:GetAccountSummary") });
-        let cases: Vec<(Evaluator, Collected<IamData>, Status, &str)> = vec![
-            (root_access_keys, summary(Some(1), Some(0)), Status::Pass, "no access key"),
-            (root_access_keys, summary(Some(1), Some(1)), Status::Fail, "has an access key"),
-            (root_access_keys, summary(Some(1), None), Status::Unknown, "AccountAccessKeysPresent"),
-            (root_access_keys, denied_summary.clone(), Status::Unknown, "iam:GetAccountSummary"),
-            (root_mfa, summary(Some(1), Some(0)), Status::Pass, "with MFA"),
-            (root_mfa, summary(Some(0), Some(0)), Status::Fail, "no MFA device"),
-            (root_mfa, denied_summary, Status::Unknown, "iam:GetAccountSummary"),
-            (root_mfa, Collected::NotCollected, Status::Unknown, "NotCollected"),
-        ];
-        for (i, (f, iam, want, text)) in cases.into_iter().enumerate() {
-            let out = run(f, &with_iam(iam));
-            assert_eq!(statuses(&out), vec![want], "case {i}");
-            assert!(out[0].message.contains(text), "case {i}: {}", out[0].message);
-            assert_eq!((out[0].region.as_str(), out[0].resource.as_str()), (GLOBAL, ACCT));
+    /// The root flags of `GetAccountSummary`: MFA, password, access keys (`None`: not reported).
+    fn root(mfa: Option<i32>, password: Option<i32>, keys: Option<i32>) -> AccountSummary {
+        AccountSummary {
+            account_mfa_enabled: mfa,
+            account_password_present: password,
+            account_access_keys_present: keys,
+            account_signing_certificates_present: Some(0),
+            users: Some(3),
+            mfa_devices_in_use: Some(1),
         }
+    }
+
+    fn features(list: &[&str]) -> Collected<OrganizationsFeatures> {
+        Collected::ok(OrganizationsFeatures {
+            organization_id: Some("o-example".into()),
+            enabled_features: list.iter().map(|f| f.to_string()).collect(),
+        })
+    }
+
+    /// Where the audited account `ACCT` stands, and what the management account read of the organization's features.
+    #[derive(Clone)]
+    enum Place {
+        Standalone,
+        /// `ACCT` is itself the management account and read the features.
+        Management(Collected<OrganizationsFeatures>),
+        /// `ACCT` is a member; `MGMT` (also audited) read the features.
+        Member(Collected<OrganizationsFeatures>),
+    }
+
+    fn root_snapshot(place: Place, summary: Collected<AccountSummary>) -> Snapshot {
+        let iam = |summary, features| {
+            Collected::ok(IamData { summary, organizations_features: features, ..Default::default() })
+        };
+        match place {
+            Place::Standalone => with_iam(iam(summary, Collected::NotCollected)),
+            Place::Management(f) => {
+                let mut acct = account(ACCT, Some(ACCT), vec![]);
+                acct.services.iam = iam(summary, f);
+                snapshot(vec![acct])
+            }
+            Place::Member(f) => {
+                let mut member = account(ACCT, Some(MGMT), vec![]);
+                member.services.iam = iam(summary, Collected::NotCollected);
+                let mut mgmt = account(MGMT, Some(MGMT), vec![]);
+                mgmt.services.iam = iam(Collected::ok(root(Some(1), Some(1), Some(0))), f);
+                snapshot(vec![member, mgmt])
+            }
+        }
+    }
+
+    /// The verdict tables of `iam-root-mfa` and `iam-root-access-keys`: each row is (check, case, where the account
+    /// stands, its summary, expected status, a fragment of the message).
+    #[test]
+    fn root_checks_verdict_table() {
+        use Place::*;
+        let on = || features(&[ROOT_CREDENTIALS_MANAGEMENT, "RootSessions"]);
+        let denied_features = || Collected::Error { error: denied("iam:ListOrganizationsFeatures") };
+        let ok = |s: AccountSummary| Collected::ok(s);
+        let denied_summary = || Collected::Error { error: denied("iam:GetAccountSummary") };
+        let none = root(Some(0), Some(0), Some(0));
+        type Row = (Evaluator, &'static str, Place, Collected<AccountSummary>, Status, &'static str);
+        let rows: Vec<Row> = vec![
+            // -- iam-root-mfa --
+            (root_mfa, "compliant: MFA on", Standalone, ok(root(Some(1), Some(1), Some(0))), Status::Pass, "with MFA"),
+            (
+                root_mfa,
+                "non-compliant: password, no MFA",
+                Standalone,
+                ok(root(Some(0), Some(1), Some(0))),
+                Status::Fail,
+                "has a password",
+            ),
+            (
+                root_mfa,
+                "non-compliant: standalone without any credential can still recover its password",
+                Standalone,
+                ok(none.clone()),
+                Status::Fail,
+                "recovered through the account's email",
+            ),
+            (
+                root_mfa,
+                "alternative: member whose root credentials were removed centrally",
+                Member(on()),
+                ok(none.clone()),
+                Status::Pass,
+                "manages root credentials centrally",
+            ),
+            (
+                root_mfa,
+                "near miss: centralized, but the member's root keeps its password",
+                Member(on()),
+                ok(root(Some(0), Some(1), Some(0))),
+                Status::Fail,
+                "still has root credentials (a password), although organization o-example",
+            ),
+            (
+                root_mfa,
+                "near miss: only RootSessions enabled",
+                Member(features(&["RootSessions"])),
+                ok(none.clone()),
+                Status::Fail,
+                "RootCredentialsManagement is off",
+            ),
+            (
+                root_mfa,
+                "near miss: no feature at all",
+                Member(features(&[])),
+                ok(none.clone()),
+                Status::Fail,
+                "RootCredentialsManagement is off",
+            ),
+            (
+                root_mfa,
+                "near miss: the management account is never covered",
+                Management(on()),
+                ok(none.clone()),
+                Status::Fail,
+                "never the management account",
+            ),
+            (root_mfa, "unreadable summary", Standalone, denied_summary(), Status::Unknown, "iam:GetAccountSummary"),
+            (
+                root_mfa,
+                "unreadable features, no credentials: cannot tell",
+                Member(denied_features()),
+                ok(none.clone()),
+                Status::Unknown,
+                "iam:ListOrganizationsFeatures",
+            ),
+            (
+                root_mfa,
+                "features read by no audited account",
+                Member(Collected::NotCollected),
+                ok(none.clone()),
+                Status::Unknown,
+                "iam:ListOrganizationsFeatures answers only in the management account",
+            ),
+            (
+                root_mfa,
+                "unreadable features do not matter with MFA on",
+                Member(denied_features()),
+                ok(root(Some(1), Some(0), Some(0))),
+                Status::Pass,
+                "with MFA",
+            ),
+            (
+                root_mfa,
+                "unreadable features do not matter with a password and no MFA",
+                Member(denied_features()),
+                ok(root(Some(0), Some(1), Some(0))),
+                Status::Fail,
+                "still has root credentials",
+            ),
+            (
+                root_mfa,
+                "partial: MFA flag missing",
+                Standalone,
+                ok(root(None, Some(0), Some(0))),
+                Status::Unknown,
+                "AccountMFAEnabled",
+            ),
+            (
+                root_mfa,
+                "partial: centralized, password flag missing",
+                Member(on()),
+                ok(root(Some(0), None, Some(0))),
+                Status::Unknown,
+                "AccountPasswordPresent",
+            ),
+            (
+                root_mfa,
+                "partial and unreadable: password flag missing, features unreadable",
+                Member(denied_features()),
+                ok(root(Some(0), None, Some(0))),
+                Status::Unknown,
+                "did not report AccountPasswordPresent and the organization's root access features could not be read",
+            ),
+            // -- iam-root-access-keys --
+            (
+                root_access_keys,
+                "compliant: no key",
+                Standalone,
+                ok(root(Some(1), Some(1), Some(0))),
+                Status::Pass,
+                "no access key",
+            ),
+            (
+                root_access_keys,
+                "non-compliant: a key",
+                Standalone,
+                ok(root(Some(1), Some(1), Some(1))),
+                Status::Fail,
+                "has an access key",
+            ),
+            (
+                root_access_keys,
+                "alternative: member whose root credentials were removed centrally",
+                Member(on()),
+                ok(none.clone()),
+                Status::Pass,
+                "this member account's root has none at all",
+            ),
+            (
+                root_access_keys,
+                "near miss: centralized, but the root keeps a key",
+                Member(on()),
+                ok(root(Some(0), Some(0), Some(1))),
+                Status::Fail,
+                "does not remove a key",
+            ),
+            (
+                root_access_keys,
+                "unreadable features never matter for a key",
+                Member(denied_features()),
+                ok(none.clone()),
+                Status::Pass,
+                "the root user has no access key",
+            ),
+            (
+                root_access_keys,
+                "unreadable summary",
+                Standalone,
+                denied_summary(),
+                Status::Unknown,
+                "iam:GetAccountSummary",
+            ),
+            (
+                root_access_keys,
+                "partial: key flag missing",
+                Standalone,
+                ok(root(Some(1), Some(1), None)),
+                Status::Unknown,
+                "AccountAccessKeysPresent",
+            ),
+        ];
+        for (f, case, place, summary, want, text) in rows {
+            let out: Vec<Outcome> =
+                run(f, &root_snapshot(place, summary)).into_iter().filter(|o| o.account == ACCT).collect();
+            assert_eq!(statuses(&out), vec![want], "{case}: {:?}", out.first().map(|o| &o.message));
+            assert!(out[0].message.contains(text), "{case}: {}", out[0].message);
+            assert_eq!((out[0].region.as_str(), out[0].resource.as_str()), (GLOBAL, ACCT), "{case}");
+        }
+        // Not collected at all: unknown, naming why.
+        let out = run(root_mfa, &with_iam(Collected::NotCollected));
+        assert_eq!(statuses(&out), vec![Status::Unknown]);
+        assert!(out[0].message.contains("NotCollected"), "{}", out[0].message);
+    }
+
+    #[test]
+    fn the_features_of_another_organization_do_not_count() {
+        let mut other = features(&[ROOT_CREDENTIALS_MANAGEMENT]);
+        if let Collected::Ok { data } = &mut other {
+            data.organization_id = Some("o-someoneelse".into());
+        }
+        let snap = root_snapshot(Place::Member(other), Collected::ok(root(Some(0), Some(0), Some(0))));
+        let out: Vec<Outcome> = run(root_mfa, &snap).into_iter().filter(|o| o.account == ACCT).collect();
+        assert_eq!(statuses(&out), vec![Status::Unknown], "{}", out[0].message);
+        assert_eq!(out[0].evidence["account_password_present"], 0);
     }
 
     #[test]
@@ -981,6 +1492,160 @@ mod tests {
             let out = run(f, &with_iam(denied_report));
             assert_eq!(statuses(&out), vec![Status::Unknown]);
             assert!(out[0].message.contains("iam:GetCredentialReport"), "{}", out[0].message);
+        }
+    }
+
+    /// A snapshot taken `hours_after` the report of `report(users)` (generated 2026-11-20T00:00:00Z).
+    fn report_snapshot(iam: Collected<IamData>, hours_after: i64) -> Snapshot {
+        let mut snap = with_iam(iam);
+        snap.generated_at = date("2026-11-20T00:00:00Z") + chrono::Duration::hours(hours_after);
+        snap
+    }
+
+    /// One user (or none) in a report read 1 hour before the snapshot, its status and a message fragment.
+    type UserRow = (&'static str, Collected<IamData>, Status, &'static str);
+
+    fn run_user_rows(check: Evaluator, rows: Vec<UserRow>) {
+        for (case, iam, want, text) in rows {
+            let out = run(check, &report_snapshot(iam, 1));
+            assert_eq!(statuses(&out), vec![want], "{case}: {:?}", out.first().map(|o| &o.message));
+            assert!(out[0].message.contains(text), "{case}: {}", out[0].message);
+        }
+    }
+
+    #[test]
+    fn user_mfa_verdict_table() {
+        let console = |mfa: bool| CredentialUser { password_enabled: true, mfa_active: mfa, ..user("alice") };
+        let missing = CollectionError {
+            kind: ErrorKind::NotCollected,
+            code: "ReportNotPresent".into(),
+            message: "IAM holds no credential report for this account; run the audit with --credential-report".into(),
+            permission: Some("iam:GetCredentialReport".into()),
+        };
+        let rows: Vec<UserRow> = vec![
+            ("compliant", report(vec![console(true)]), Status::Pass, "console user alice has an MFA device"),
+            ("non-compliant", report(vec![console(false)]), Status::Fail, "password only, no MFA device"),
+            // Near miss: a console user who never signed in still has a password an attacker can use.
+            (
+                "near miss: never signed in",
+                report(vec![CredentialUser { password_last_used: None, ..console(false) }]),
+                Status::Fail,
+                "no MFA device",
+            ),
+            // Alternative: a user with access keys and no password has nothing to sign in to the console with.
+            (
+                "alternative: API-only users",
+                report(vec![CredentialUser { access_keys: vec![key(1, true, None)], ..user("ci") }]),
+                Status::Pass,
+                "no IAM user has a console password (1 user(s)",
+            ),
+            (
+                "unreadable",
+                iam_with(|i| i.credential_report = Collected::Error { error: denied("iam:GetCredentialReport") }),
+                Status::Unknown,
+                "iam:GetCredentialReport",
+            ),
+            (
+                "partial: no report to read",
+                iam_with(|i| i.credential_report = Collected::Error { error: missing.clone() }),
+                Status::Unknown,
+                "--credential-report",
+            ),
+            // A report the collector cannot parse, or that lacks its generation time, is an error like the two above.
+        ];
+        run_user_rows(user_mfa, rows);
+    }
+
+    #[test]
+    fn unused_credentials_verdict_table() {
+        let rows: Vec<UserRow> = vec![
+            (
+                "compliant",
+                report(vec![CredentialUser {
+                    access_keys: vec![key(1, true, Some("2026-11-19T00:00:00Z"))],
+                    ..user("ci")
+                }]),
+                Status::Pass,
+                "every credential was used within 90 days",
+            ),
+            (
+                "non-compliant",
+                report(vec![CredentialUser {
+                    access_keys: vec![key(1, true, Some("2026-01-01T00:00:00Z"))],
+                    ..user("ci")
+                }]),
+                Status::Fail,
+                "access key 1 last used 323 days before the report",
+            ),
+            // Near miss: a key never used looks harmless, but it has been live (and leakable) since it was created.
+            (
+                "near miss: active key never used",
+                report(vec![CredentialUser { access_keys: vec![key(1, true, None)], ..user("ci") }]),
+                Status::Fail,
+                "access key 1 never used in the 1054 days since it was set",
+            ),
+            // Alternative: an old key that is inactive is no usable credential.
+            (
+                "alternative: old key deactivated",
+                report(vec![CredentialUser {
+                    access_keys: vec![key(1, false, Some("2025-01-01T00:00:00Z"))],
+                    ..user("ci")
+                }]),
+                Status::Pass,
+                "no console password and no active access key",
+            ),
+            ("no users at all", report(vec![]), Status::Pass, "the account has no IAM user"),
+            (
+                "unreadable",
+                iam_with(|i| i.credential_report = Collected::Error { error: denied("iam:GetCredentialReport") }),
+                Status::Unknown,
+                "iam:GetCredentialReport",
+            ),
+            (
+                "partial: the summary was read but the report was not collected",
+                iam_with(|i| i.summary = Collected::ok(AccountSummary::default())),
+                Status::Unknown,
+                "NotCollected",
+            ),
+        ];
+        run_user_rows(unused_credentials, rows);
+    }
+
+    /// Every finding built on the credential report says when it was generated; one older than IAM's 4-hour
+    /// regeneration interval says so and how to get a current one.
+    #[test]
+    fn credential_report_findings_state_the_reports_age() {
+        let console = CredentialUser {
+            password_enabled: true,
+            mfa_active: true,
+            password_last_used: Some(date("2026-11-19T00:00:00Z")),
+            ..user("alice")
+        };
+        for check in [user_mfa as Evaluator, unused_credentials] {
+            let fresh = run(check, &report_snapshot(report(vec![console.clone()]), 3));
+            assert!(
+                fresh[0].message.contains(
+                    "per the IAM credential report generated 2026-11-20T00:00:00Z, 3 h 0 min before the snapshot)"
+                ),
+                "{}",
+                fresh[0].message
+            );
+            assert_eq!(
+                (fresh[0].evidence["report_age_hours"].clone(), fresh[0].evidence["report_stale"].clone()),
+                (json!(3), json!(false))
+            );
+            let old = run(check, &report_snapshot(report(vec![console.clone()]), 24 * 5));
+            assert_eq!(old[0].status, Status::Pass, "a stale report is still read, and says so");
+            assert!(
+                old[0]
+                    .message
+                    .contains("5 days before the snapshot; it is older than IAM's 4-hour regeneration interval"),
+                "{}",
+                old[0].message
+            );
+            assert!(old[0].message.contains("--credential-report"), "{}", old[0].message);
+            assert_eq!(old[0].evidence["report_stale"], true);
+            assert_eq!(old[0].evidence["report_generated_at"], "2026-11-20T00:00:00Z");
         }
     }
 

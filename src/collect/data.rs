@@ -13,10 +13,10 @@ use aws_sdk_rds::types as rds;
 use super::{bounded, text, to_chrono, PER_RESOURCE};
 use crate::aws::{classify, AccountAws};
 use crate::snapshot::{
-    AccessPoint, BlueGreenDeployment, CacheCluster, Collected, DataSections, DbCluster, DbClusterMember, DbInstance,
-    DbParameterGroupRef, DbParameterValue, DbStatusInfo, DynamoDbData, DynamoDbTable, EfsData, ElastiCacheData,
-    FileSystem, NodeGroup, PointInTimeRecovery, RdsData, ReplicationGroup, TableDescription, TimeToLive,
-    RDS_LOGICAL_REPLICATION,
+    AccessPoint, BlueGreenDeployment, CacheCluster, Collected, CollectionError, DataSections, DbCluster,
+    DbClusterMember, DbInstance, DbParameterGroupRef, DbParameterValue, DbStatusInfo, DynamoDbData, DynamoDbTable,
+    EfsData, ElastiCacheData, ErrorKind, FileSystem, NodeGroup, PointInTimeRecovery, RdsData, ReplicationGroup,
+    TableDescription, TimeToLive, RDS_LOGICAL_REPLICATION,
 };
 
 /// The error code EFS answers when a file system has no policy of the kind asked for.
@@ -188,11 +188,27 @@ async fn collect_dynamodb(aws: &AccountAws, region: &str) -> Collected<DynamoDbD
 
 async fn describe_table(client: &aws_sdk_dynamodb::Client, name: &str) -> Collected<TableDescription> {
     match client.describe_table().table_name(name).send().await {
-        Ok(out) => match out.table() {
-            Some(t) => Collected::ok(convert_table(t)),
-            None => Collected::ok(TableDescription::default()),
-        },
+        Ok(out) => read_table(&out),
         Err(e) => Collected::Error { error: classify(&e, "dynamodb:DescribeTable") },
+    }
+}
+
+/// An answer that came back without the part the checks read: recorded as an error (so the checks say `unknown`
+/// and why), never filled in with a default.
+fn incomplete(permission: &str, missing: &str) -> CollectionError {
+    let operation = permission.split_once(':').map_or(permission, |(_, op)| op);
+    CollectionError {
+        kind: ErrorKind::Other,
+        code: "IncompleteResponse".into(),
+        message: format!("{operation} answered without {missing}"),
+        permission: Some(permission.into()),
+    }
+}
+
+fn read_table(out: &aws_sdk_dynamodb::operation::describe_table::DescribeTableOutput) -> Collected<TableDescription> {
+    match out.table() {
+        Some(t) => Collected::ok(convert_table(t)),
+        None => Collected::Error { error: incomplete("dynamodb:DescribeTable", "a table description") },
     }
 }
 
@@ -215,33 +231,50 @@ fn convert_table(t: &ddb::TableDescription) -> TableDescription {
 
 async fn continuous_backups(client: &aws_sdk_dynamodb::Client, name: &str) -> Collected<PointInTimeRecovery> {
     match client.describe_continuous_backups().table_name(name).send().await {
-        Ok(out) => {
-            let pitr = out.continuous_backups_description().and_then(|c| c.point_in_time_recovery_description());
-            Collected::ok(PointInTimeRecovery {
-                status: pitr
-                    .and_then(|p| p.point_in_time_recovery_status())
-                    .map_or("DISABLED", |s| s.as_str())
-                    .to_string(),
-                recovery_period_in_days: pitr.and_then(|p| p.recovery_period_in_days()),
-                earliest_restorable: pitr.and_then(|p| p.earliest_restorable_date_time()).and_then(to_chrono),
-                latest_restorable: pitr.and_then(|p| p.latest_restorable_date_time()).and_then(to_chrono),
-            })
-        }
+        Ok(out) => read_pitr(&out),
         Err(e) => Collected::Error { error: classify(&e, "dynamodb:DescribeContinuousBackups") },
     }
 }
 
+/// The point-in-time recovery block; an answer without it, or without its status, is not "disabled" but unknown.
+fn read_pitr(
+    out: &aws_sdk_dynamodb::operation::describe_continuous_backups::DescribeContinuousBackupsOutput,
+) -> Collected<PointInTimeRecovery> {
+    const PERMISSION: &str = "dynamodb:DescribeContinuousBackups";
+    let pitr = out.continuous_backups_description().and_then(|c| c.point_in_time_recovery_description());
+    let Some(p) = pitr else {
+        return Collected::Error { error: incomplete(PERMISSION, "a PointInTimeRecoveryDescription") };
+    };
+    let Some(status) = p.point_in_time_recovery_status() else {
+        return Collected::Error { error: incomplete(PERMISSION, "a PointInTimeRecoveryStatus") };
+    };
+    Collected::ok(PointInTimeRecovery {
+        status: status.as_str().to_string(),
+        recovery_period_in_days: p.recovery_period_in_days(),
+        earliest_restorable: p.earliest_restorable_date_time().and_then(to_chrono),
+        latest_restorable: p.latest_restorable_date_time().and_then(to_chrono),
+    })
+}
+
 async fn time_to_live(client: &aws_sdk_dynamodb::Client, name: &str) -> Collected<TimeToLive> {
     match client.describe_time_to_live().table_name(name).send().await {
-        Ok(out) => {
-            let ttl = out.time_to_live_description();
-            Collected::ok(TimeToLive {
-                status: ttl.and_then(|t| t.time_to_live_status()).map_or("DISABLED", |s| s.as_str()).to_string(),
-                attribute_name: ttl.and_then(|t| text(t.attribute_name())),
-            })
-        }
+        Ok(out) => read_ttl(&out),
         Err(e) => Collected::Error { error: classify(&e, "dynamodb:DescribeTimeToLive") },
     }
+}
+
+/// The TTL block; an answer without it, or without its status, is not "disabled" but unknown.
+fn read_ttl(
+    out: &aws_sdk_dynamodb::operation::describe_time_to_live::DescribeTimeToLiveOutput,
+) -> Collected<TimeToLive> {
+    const PERMISSION: &str = "dynamodb:DescribeTimeToLive";
+    let Some(ttl) = out.time_to_live_description() else {
+        return Collected::Error { error: incomplete(PERMISSION, "a TimeToLiveDescription") };
+    };
+    let Some(status) = ttl.time_to_live_status() else {
+        return Collected::Error { error: incomplete(PERMISSION, "a TimeToLiveStatus") };
+    };
+    Collected::ok(TimeToLive { status: status.as_str().to_string(), attribute_name: text(ttl.attribute_name()) })
 }
 
 // ---- ElastiCache --------------------------------------------------------------------------------------
@@ -415,6 +448,63 @@ mod tests {
         };
         assert!(matches!(absent_or_error::<String>(error("PolicyNotFound")), Collected::Ok { data: None }));
         assert!(matches!(absent_or_error::<String>(error("FileSystemNotFound")), Collected::Error { .. }));
+    }
+
+    /// An answer without the PITR or TTL block, or without a table, is a recorded error naming the call, never
+    /// `DISABLED` or an empty table.
+    #[test]
+    fn absent_dynamodb_blocks_are_errors_not_defaults() {
+        use crate::collect::test_support::{error, ok};
+        use aws_sdk_dynamodb::operation::describe_continuous_backups::DescribeContinuousBackupsOutput;
+        use aws_sdk_dynamodb::operation::describe_table::DescribeTableOutput;
+        use aws_sdk_dynamodb::operation::describe_time_to_live::DescribeTimeToLiveOutput;
+
+        let backups = |pitr: Option<ddb::PointInTimeRecoveryDescription>| {
+            let d = ddb::ContinuousBackupsDescription::builder()
+                .continuous_backups_status(ddb::ContinuousBackupsStatus::Enabled)
+                .set_point_in_time_recovery_description(pitr)
+                .build()
+                .expect("a status is set");
+            DescribeContinuousBackupsOutput::builder().continuous_backups_description(d).build()
+        };
+        let got = read_pitr(&DescribeContinuousBackupsOutput::builder().build());
+        let e = error(&got);
+        assert_eq!(
+            (e.code.as_str(), e.permission.as_deref()),
+            ("IncompleteResponse", Some("dynamodb:DescribeContinuousBackups"))
+        );
+        assert!(e.message.contains("PointInTimeRecoveryDescription"), "{}", e.message);
+        assert!(!e.kind.means_not_applicable());
+        assert!(error(&read_pitr(&backups(None))).message.contains("PointInTimeRecoveryDescription"));
+        let no_status = ddb::PointInTimeRecoveryDescription::builder().build();
+        assert!(error(&read_pitr(&backups(Some(no_status)))).message.contains("PointInTimeRecoveryStatus"));
+        let off = ddb::PointInTimeRecoveryDescription::builder()
+            .point_in_time_recovery_status(ddb::PointInTimeRecoveryStatus::Disabled)
+            .build();
+        assert_eq!(ok(&read_pitr(&backups(Some(off)))).status, "DISABLED", "a stated DISABLED is kept");
+
+        let got = read_ttl(&DescribeTimeToLiveOutput::builder().build());
+        let e = error(&got);
+        assert_eq!(e.permission.as_deref(), Some("dynamodb:DescribeTimeToLive"));
+        assert!(e.message.contains("TimeToLiveDescription"), "{}", e.message);
+        let blank = DescribeTimeToLiveOutput::builder()
+            .time_to_live_description(ddb::TimeToLiveDescription::builder().build())
+            .build();
+        assert!(error(&read_ttl(&blank)).message.contains("TimeToLiveStatus"));
+        let on = DescribeTimeToLiveOutput::builder()
+            .time_to_live_description(
+                ddb::TimeToLiveDescription::builder()
+                    .time_to_live_status(ddb::TimeToLiveStatus::Enabled)
+                    .attribute_name("expiresAt")
+                    .build(),
+            )
+            .build();
+        assert_eq!(ok(&read_ttl(&on)).attribute_name.as_deref(), Some("expiresAt"));
+
+        let got = read_table(&DescribeTableOutput::builder().build());
+        let e = error(&got);
+        assert_eq!(e.permission.as_deref(), Some("dynamodb:DescribeTable"));
+        assert!(e.message.contains("a table description"), "{}", e.message);
     }
 
     #[test]

@@ -169,6 +169,56 @@ pub(crate) async fn only_if<T>(read: bool, collect: impl std::future::Future<Out
     }
 }
 
+/// The code of the error recorded where a collector task failed (panicked or was cancelled) instead of returning.
+pub const TASK_FAILED: &str = "CollectorTaskFailed";
+
+/// The error recorded in place of what a collector task for `what` would have returned, had it not failed: a panic
+/// (with its message) or a cancellation. Its kind evaluates to `unknown`, so the checks on that data say why.
+pub(crate) fn task_failure(what: &str, e: tokio::task::JoinError) -> CollectionError {
+    let reason = if e.is_panic() {
+        let payload = e.into_panic();
+        let text = payload
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "no message".into());
+        format!("it panicked: {text}")
+    } else {
+        "it was cancelled".into()
+    };
+    CollectionError {
+        kind: ErrorKind::Other,
+        code: TASK_FAILED.into(),
+        message: format!(
+            "the collector task for {what} failed ({reason}); its data is missing and its checks are unknown (a \
+             dopaudit bug: please report it)"
+        ),
+        permission: None,
+    }
+}
+
+/// Awaits every task of `set` and returns how each ended, under the key it was filed with in `keys` (by task id):
+/// its result, or the failure that stopped it. No task is lost: one that panicked comes back as an `Err` in place.
+pub(crate) async fn join_keyed<K, T: 'static>(
+    set: &mut JoinSet<T>,
+    keys: &std::collections::HashMap<tokio::task::Id, K>,
+) -> Vec<(K, Result<T, tokio::task::JoinError>)>
+where
+    K: Clone,
+{
+    let mut ended = Vec::new();
+    while let Some(joined) = set.join_next_with_id().await {
+        let (id, result) = match joined {
+            Ok((id, value)) => (id, Ok(value)),
+            Err(e) => (e.id(), Err(e)),
+        };
+        if let Some(key) = keys.get(&id) {
+            ended.push((key.clone(), result));
+        }
+    }
+    ended
+}
+
 /// Converts an SDK timestamp; `None` when it is out of chrono's range.
 pub fn to_chrono(t: &aws_smithy_types::DateTime) -> Option<DateTime<Utc>> {
     DateTime::from_timestamp(t.secs(), t.subsec_nanos())
@@ -300,26 +350,61 @@ pub async fn collect(opts: &CollectOptions) -> Result<Snapshot, CollectError> {
     );
 
     // Phase 1: enter each account and read what holds for the whole account.
-    let mut setups: JoinSet<(usize, AccountSetup)> = JoinSet::new();
+    let mut setups: JoinSet<AccountSetup> = JoinSet::new();
+    let mut setup_keys = std::collections::HashMap::new();
     for (i, target) in targets.iter().cloned().enumerate() {
         let (session, limit, org, progress) = (session.clone(), limit.clone(), opts.org.clone(), progress.clone());
         // The caller's own account was already read above; reuse that rather than call again.
         let known = (target.id == session.caller.account).then(|| (own_org.clone(), own_regions.clone()));
-        setups.spawn(async move {
+        let handle = setups.spawn(async move {
             let _permit = limit.acquire_owned().await;
             progress.set_message(format!("entering {}", target.id));
             let setup = enter_account(&session, target, org.as_ref(), known).await;
             progress.inc(1);
-            (i, setup)
+            setup
         });
+        setup_keys.insert(handle.id(), i);
     }
+    let mut task_failures = Vec::new();
     let mut entered: Vec<Option<AccountSetup>> = (0..targets.len()).map(|_| None).collect();
-    while let Some(joined) = setups.join_next().await {
-        if let Ok((i, setup)) = joined {
-            entered[i] = Some(setup);
-        }
+    for (i, ended) in join_keyed(&mut setups, &setup_keys).await {
+        entered[i] = Some(ended.unwrap_or_else(|e| {
+            // The account stays in the snapshot, marked: every check reports it unknown, with this reason.
+            let target = &targets[i];
+            let error = task_failure(&format!("account {}", target.id), e);
+            task_failures.push(error.message.clone());
+            AccountSetup {
+                id: target.id.clone(),
+                name: target.name.clone(),
+                aws: Err(error),
+                organization: Collected::NotCollected,
+                disabled: Vec::new(),
+            }
+        }));
     }
-    let entered: Vec<AccountSetup> = entered.into_iter().flatten().collect();
+    // Every task is joined above; a slot still empty would be a bug, and is marked rather than dropped.
+    let entered: Vec<AccountSetup> = entered
+        .into_iter()
+        .zip(&targets)
+        .map(|(setup, target)| {
+            setup.unwrap_or_else(|| {
+                let error = CollectionError {
+                    kind: ErrorKind::Other,
+                    code: TASK_FAILED.into(),
+                    message: format!("the collector task for account {} never reported back", target.id),
+                    permission: None,
+                };
+                task_failures.push(error.message.clone());
+                AccountSetup {
+                    id: target.id.clone(),
+                    name: target.name.clone(),
+                    aws: Err(error),
+                    organization: Collected::NotCollected,
+                    disabled: Vec::new(),
+                }
+            })
+        })
+        .collect();
     for setup in &entered {
         let skipped: Vec<&str> = regions.iter().filter(|r| setup.disabled.contains(r)).map(String::as_str).collect();
         if !skipped.is_empty() {
@@ -332,8 +417,10 @@ pub async fn collect(opts: &CollectOptions) -> Result<Snapshot, CollectError> {
     }
 
     // Phase 2: every (account, region, service) behind the shared limit, and each account's global services.
-    let mut tasks: JoinSet<(usize, usize, Section)> = JoinSet::new();
-    let mut account_tasks: JoinSet<(usize, AccountServices)> = JoinSet::new();
+    let mut tasks: JoinSet<Section> = JoinSet::new();
+    let mut task_keys = std::collections::HashMap::new();
+    let mut account_tasks: JoinSet<AccountServices> = JoinSet::new();
+    let mut account_keys = std::collections::HashMap::new();
     for (ai, setup) in entered.iter().enumerate() {
         let Ok(account) = &setup.aws else {
             progress.inc(1 + services.len() as u64 * regions.len() as u64);
@@ -344,13 +431,18 @@ pub async fn collect(opts: &CollectOptions) -> Result<Snapshot, CollectError> {
         } else {
             let (account, limit, progress, report) =
                 (account.clone(), limit.clone(), progress.clone(), opts.credential_report);
-            account_tasks.spawn(async move {
+            // Only the management account or the IAM delegated administrator can list the organization's root access
+            // features: the caller's account asks (when it is, or may be, in an organization); the others do not.
+            let org_features =
+                setup.id == session.caller.account && !matches!(setup.organization, Collected::Ok { data: None });
+            let handle = account_tasks.spawn(async move {
                 let _permit = limit.acquire_owned().await;
                 progress.set_message(format!("{} global iam", account.account_id));
-                let services = security::collect_account(&account, report).await;
+                let services = security::collect_account(&account, report, org_features).await;
                 progress.inc(1);
-                (ai, services)
+                services
             });
+            account_keys.insert(handle.id(), ai);
         }
         for (ri, region) in regions.iter().enumerate() {
             if setup.disabled.contains(region) {
@@ -362,7 +454,7 @@ pub async fn collect(opts: &CollectOptions) -> Result<Snapshot, CollectError> {
                 let integrity_window = opts.integrity_window;
                 let (account, region, limit, progress) =
                     (account.clone(), region.clone(), limit.clone(), progress.clone());
-                tasks.spawn(async move {
+                let handle = tasks.spawn(async move {
                     let _permit = limit.acquire_owned().await;
                     progress.set_message(format!("{} {region} {}", account.account_id, service.name()));
                     let section = match service {
@@ -386,14 +478,20 @@ pub async fn collect(opts: &CollectOptions) -> Result<Snapshot, CollectError> {
                         )),
                     };
                     progress.inc(1);
-                    (ai, ri, section)
+                    section
                 });
+                task_keys.insert(handle.id(), (ai, ri, service));
             }
         }
     }
     let mut sections: BTreeMap<(usize, usize), RegionSections> = BTreeMap::new();
-    while let Some(joined) = tasks.join_next().await {
-        let Ok((ai, ri, section)) = joined else { continue };
+    for ((ai, ri, service), ended) in join_keyed(&mut tasks, &task_keys).await {
+        let section = ended.unwrap_or_else(|e| {
+            let what = format!("{} in {} of account {}", service.name(), regions[ri], entered[ai].id);
+            let error = task_failure(&what, e);
+            task_failures.push(error.message.clone());
+            service.failed(&error)
+        });
         let slot = sections.entry((ai, ri)).or_default();
         match section {
             Section::CloudTrail(c) => slot.cloudtrail = c,
@@ -407,14 +505,21 @@ pub async fn collect(opts: &CollectOptions) -> Result<Snapshot, CollectError> {
         }
     }
     let mut account_services: BTreeMap<usize, AccountServices> = BTreeMap::new();
-    while let Some(joined) = account_tasks.join_next().await {
-        if let Ok((ai, services)) = joined {
-            account_services.insert(ai, services);
-        }
+    for (ai, ended) in join_keyed(&mut account_tasks, &account_keys).await {
+        let services = ended.unwrap_or_else(|e| {
+            let error = task_failure(&format!("iam of account {}", entered[ai].id), e);
+            task_failures.push(error.message.clone());
+            AccountServices { iam: Collected::Error { error } }
+        });
+        account_services.insert(ai, services);
     }
     progress.finish_and_clear();
     let organization = match (tree_task, &own_org) {
-        (Some(task), _) => task.await.unwrap_or(Collected::NotCollected),
+        (Some(task), _) => task.await.unwrap_or_else(|e| {
+            let error = task_failure("the organization's tree and policies", e);
+            task_failures.push(error.message.clone());
+            Collected::Error { error }
+        }),
         (None, Ok(_)) => Collected::Error {
             error: CollectionError {
                 kind: ErrorKind::NotSubscribed,
@@ -494,6 +599,7 @@ pub async fn collect(opts: &CollectOptions) -> Result<Snapshot, CollectError> {
             duration_ms: clock.elapsed().as_millis() as u64,
             calls: session.recorder.counts(),
             warnings,
+            task_failures,
         }),
     })
 }
@@ -534,6 +640,20 @@ impl Service {
             Service::Data => &["rds", "dynamodb", "elasticache", "elasticfilesystem"],
             Service::Monitoring => &["logs", "cloudwatch", "events", "sqs"],
             Service::Security => &["guardduty", "ssm"],
+        }
+    }
+
+    /// What the collector would have returned, every part marked with `error` (its task failed).
+    fn failed(self, error: &CollectionError) -> Section {
+        match self {
+            Service::CloudTrail => Section::CloudTrail(Collected::Error { error: error.clone() }),
+            Service::Config => Section::Config(Box::new(Collected::Error { error: error.clone() })),
+            Service::CloudFormation => Section::CloudFormation(Box::new(Collected::Error { error: error.clone() })),
+            Service::Sdlc => Section::Sdlc(Box::new(SdlcSections::unavailable(error))),
+            Service::Compute => Section::Compute(Box::new(ComputeSections::unavailable(error))),
+            Service::Data => Section::Data(Box::new(DataSections::unavailable(error))),
+            Service::Monitoring => Section::Monitoring(Box::new(MonitoringSections::unavailable(error))),
+            Service::Security => Section::Security(Box::new(SecuritySections::unavailable(error))),
         }
     }
 
@@ -792,6 +912,91 @@ mod tests {
         assert_eq!(ended[0].as_ref().ok(), Some(&1));
         assert!(ended[1].as_ref().is_err_and(|e| e.is_panic()));
         assert_eq!(ended[2].as_ref().ok(), Some(&3));
+    }
+
+    /// A collector task that panics is not dropped: it comes back under its key as a failure, which becomes a
+    /// recorded error (unknown for its checks, naming the task and the panic), and the other tasks keep their data.
+    #[tokio::test]
+    async fn a_panicking_collector_task_becomes_a_recorded_error() {
+        let mut set: JoinSet<Collected<u32>> = JoinSet::new();
+        let mut keys = std::collections::HashMap::new();
+        for (key, crash) in [("a", false), ("b", true), ("c", false)] {
+            let handle = set.spawn(async move {
+                assert!(!crash, "simulated collector bug");
+                Collected::ok(7)
+            });
+            keys.insert(handle.id(), key);
+        }
+        let mut ended = join_keyed(&mut set, &keys).await;
+        ended.sort_by_key(|(k, _)| *k);
+        assert_eq!(ended.iter().map(|(k, _)| *k).collect::<Vec<_>>(), ["a", "b", "c"], "no task is lost");
+        let mut results = ended.into_iter().map(|(key, r)| {
+            (key, r.unwrap_or_else(|e| Collected::Error { error: task_failure(&format!("test {key}"), e) }))
+        });
+        assert!(matches!(results.next(), Some(("a", Collected::Ok { data: 7 }))));
+        let (_, failed) = results.next().expect("b");
+        let error = failed.get().expect_err("b failed");
+        assert_eq!(error.code, TASK_FAILED);
+        assert!(
+            error.message.contains("the collector task for test b failed (it panicked: simulated collector bug)"),
+            "{}",
+            error.message
+        );
+        let outcome = crate::checks::At::new("111111111111", "us-east-1", "x").not_evaluated(&error);
+        assert_eq!(outcome.status, crate::report::Status::Unknown, "{}", outcome.message);
+        assert!(matches!(results.next(), Some(("c", Collected::Ok { data: 7 }))));
+    }
+
+    #[test]
+    fn a_failed_section_task_marks_every_part_of_its_section() {
+        let error = CollectionError {
+            kind: ErrorKind::Other,
+            code: TASK_FAILED.into(),
+            message: "the collector task for rds/dynamodb/elasticache/efs failed".into(),
+            permission: None,
+        };
+        let Section::Data(data) = Service::Data.failed(&error) else { panic!("a data section") };
+        for part in
+            [data.rds.get().err(), data.dynamodb.get().err(), data.elasticache.get().err(), data.efs.get().err()]
+        {
+            assert_eq!(part.map(|e| e.code), Some(TASK_FAILED.to_string()));
+        }
+        assert!(matches!(Service::CloudTrail.failed(&error), Section::CloudTrail(Collected::Error { .. })));
+    }
+
+    /// An account whose task failed stays in the snapshot: every check reports it `unknown` (so `--strict` fails the
+    /// audit), and stderr says so, even with `--quiet`.
+    #[tokio::test]
+    async fn an_account_whose_task_failed_is_unknown_everywhere_and_said() {
+        let joined = tokio::spawn(async { panic!("boom") }).await;
+        let error = task_failure("account 222222222222", joined.expect_err("panicked"));
+        let mut acct = crate::checks::fixtures::account("222222222222", None, vec![]);
+        acct.error = Some(error.clone());
+        let mut snap = crate::checks::fixtures::snapshot(vec![acct]);
+        snap.collection = Some(CollectionRecord { task_failures: vec![error.message.clone()], ..Default::default() });
+        let findings = crate::checks::evaluate(&snap, crate::notes::Catalogue::embedded().unwrap());
+        assert!(!findings.is_empty());
+        assert!(findings.iter().all(|f| f.status == crate::report::Status::Unknown
+            && f.message.contains("collector task for account 222222222222 failed (it panicked: boom)")));
+        let report = crate::report::Report::generate(
+            crate::notes::Catalogue::embedded().unwrap(),
+            &snap,
+            &crate::report::Source::Live,
+            findings,
+            Utc::now(),
+        );
+        assert_eq!(crate::report::decide(&report, crate::notes::Severity::Low, true), crate::report::Verdict::Failing);
+        for quiet in [false, true] {
+            let mut err = Vec::new();
+            crate::report::write_collection_notes(&snap, quiet, &mut err).unwrap();
+            let text = String::from_utf8(err).unwrap();
+            assert!(text.contains("dopaudit: error: the collector task for account 222222222222 failed"), "{text}");
+            if !quiet {
+                assert!(text.contains("(1 not collected: its collector task failed)"), "{text}");
+                assert!(text.contains("1 collector task(s) failed, their checks are unknown"), "{text}");
+                assert!(!text.contains("unreachable"), "{text}");
+            }
+        }
     }
 
     #[test]

@@ -16,8 +16,8 @@ use crate::aws::{classify, AccountAws};
 use crate::snapshot::{
     AccessKeyUsage, AccountServices, AccountSummary, Collected, CollectionError, CredentialReport, CredentialUser,
     DetectorDetails, DetectorFeature, ErrorKind, GuardDutyData, GuardDutyDetector, GuardDutyList, GuardDutyListDetails,
-    IamData, ManagedNode, PasswordPolicy, SecuritySections, ServiceSetting, SessionPreferences, SsmData, DHMC_SETTING,
-    SESSION_PREFERENCES_DOCUMENT,
+    IamData, ManagedNode, OrganizationsFeatures, PasswordPolicy, SecuritySections, ServiceSetting, SessionPreferences,
+    SsmData, DHMC_SETTING, SESSION_PREFERENCES_DOCUMENT,
 };
 
 /// IAM generates a new credential report at most this often; a younger one is what generating would give.
@@ -40,15 +40,24 @@ pub async fn collect(aws: &AccountAws, region: &str, read_guardduty: bool, read_
 }
 
 /// The account-wide services (IAM), read once per account from its home region. `credential_report`: the
-/// caller opted in to `iam:GenerateCredentialReport` (`--credential-report`).
-pub async fn collect_account(aws: &AccountAws, credential_report: bool) -> AccountServices {
+/// caller opted in to `iam:GenerateCredentialReport` (`--credential-report`). `organization_features`: read the
+/// organization's centralized root access features (`iam:ListOrganizationsFeatures`); only the management account
+/// or the IAM delegated administrator can answer, so the collection asks from the caller's own account only.
+pub async fn collect_account(
+    aws: &AccountAws,
+    credential_report: bool,
+    organization_features: bool,
+) -> AccountServices {
     let client = aws.iam(aws.home_region());
-    let (summary, password_policy, report) = tokio::join!(
+    let (summary, password_policy, report, organizations_features) = tokio::join!(
         account_summary(&client),
         password_policy(&client),
-        self::credential_report(&client, credential_report)
+        self::credential_report(&client, credential_report),
+        only_if(organization_features, organizations_features(&client)),
     );
-    AccountServices { iam: Collected::ok(IamData { summary, password_policy, credential_report: report }) }
+    AccountServices {
+        iam: Collected::ok(IamData { summary, password_policy, credential_report: report, organizations_features }),
+    }
 }
 
 /// The AWS error code of a failed call, when the service sent one.
@@ -247,11 +256,25 @@ async fn account_summary(client: &aws_sdk_iam::Client) -> Collected<AccountSumma
             Collected::ok(AccountSummary {
                 account_mfa_enabled: get(K::AccountMfaEnabled),
                 account_access_keys_present: get(K::AccountAccessKeysPresent),
+                account_password_present: get(K::AccountPasswordPresent),
+                account_signing_certificates_present: get(K::AccountSigningCertificatesPresent),
                 users: get(K::Users),
                 mfa_devices_in_use: get(K::MfaDevicesInUse),
             })
         }
         Err(e) => error(classify(&e, "iam:GetAccountSummary")),
+    }
+}
+
+/// The organization's centralized root access features. Any failure (a member account asking, the feature's
+/// trusted access not enabled, an endpoint that does not implement the call) is recorded, never read as "off".
+pub(crate) async fn organizations_features(client: &aws_sdk_iam::Client) -> Collected<OrganizationsFeatures> {
+    match client.list_organizations_features().send().await {
+        Ok(out) => Collected::ok(OrganizationsFeatures {
+            organization_id: out.organization_id().map(str::to_string),
+            enabled_features: out.enabled_features().iter().map(|f| f.as_str().to_string()).collect(),
+        }),
+        Err(e) => error(classify(&e, "iam:ListOrganizationsFeatures")),
     }
 }
 
@@ -291,7 +314,15 @@ async fn read_report(client: &aws_sdk_iam::Client) -> Result<CredentialReport, R
         }
     })?;
     let content = out.content().map(|b| String::from_utf8_lossy(b.as_ref()).into_owned()).unwrap_or_default();
-    let generated_at = out.generated_time().and_then(to_chrono).unwrap_or_else(Utc::now);
+    // Every date the checks read is relative to this moment: an answer without it is not dated "now".
+    let Some(generated_at) = out.generated_time().and_then(to_chrono) else {
+        return Err(ReportFailure::Failed(CollectionError {
+            kind: ErrorKind::Other,
+            code: "IncompleteResponse".into(),
+            message: "GetCredentialReport answered without the report's GeneratedTime".into(),
+            permission: Some("iam:GetCredentialReport".into()),
+        }));
+    };
     parse_credential_report(&content, generated_at).map_err(|reason| {
         ReportFailure::Failed(CollectionError {
             kind: ErrorKind::Other,
@@ -433,6 +464,81 @@ mod tests {
 alice,arn:aws:iam::111111111111:user/alice,2024-03-01T10:00:00+00:00,true,no_information,2024-03-01T10:05:00+00:00,N/A,false,true,2024-03-01T10:00:00+00:00,2026-11-01T12:00:00+00:00,us-east-1,s3,false,2025-01-01T00:00:00+00:00,N/A,N/A,N/A,false,N/A,false,N/A
 \"ci,bot\",arn:aws:iam::111111111111:user/ci-bot,2023-05-05T00:00:00+00:00,false,N/A,N/A,N/A,false,false,N/A,N/A,N/A,N/A,false,N/A,N/A,N/A,N/A,false,N/A,false,N/A
 ";
+
+    mod organizations_features {
+        use aws_sdk_iam::operation::list_organizations_features::ListOrganizationsFeaturesOutput;
+        use aws_sdk_iam::types::FeatureType;
+        use aws_sdk_iam::Client;
+        use aws_smithy_mocks::{create_mock_http_client, mock, MockResponseInterceptor, Rule, RuleMode};
+        use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+        use aws_smithy_runtime_api::http::StatusCode;
+        use aws_smithy_types::body::SdkBody;
+
+        use super::super::organizations_features;
+        use crate::collect::test_support::{error, ok};
+        use crate::snapshot::ErrorKind;
+
+        /// An IAM client answering only from `rule`, with retries off so an error is answered once.
+        fn client(rule: &Rule) -> Client {
+            let interceptor = MockResponseInterceptor::new().rule_mode(RuleMode::MatchAny).with_rule(rule);
+            Client::from_conf(
+                aws_sdk_iam::Config::builder()
+                    .behavior_version(aws_sdk_iam::config::BehaviorVersion::latest())
+                    .region(aws_sdk_iam::config::Region::new("us-east-1"))
+                    .credentials_provider(aws_sdk_iam::config::Credentials::new("AKID", "SECRET", None, None, "test"))
+                    .retry_config(aws_sdk_iam::config::retry::RetryConfig::disabled())
+                    .http_client(create_mock_http_client())
+                    .interceptor(interceptor)
+                    .build(),
+            )
+        }
+
+        fn answering(status: u16, body: &'static str) -> Rule {
+            mock!(Client::list_organizations_features).then_http_response(move || {
+                HttpResponse::new(StatusCode::try_from(status).expect("status"), SdkBody::from(body))
+            })
+        }
+
+        #[tokio::test]
+        async fn the_enabled_features_are_read_with_their_organization() {
+            let rule = mock!(Client::list_organizations_features).then_output(|| {
+                ListOrganizationsFeaturesOutput::builder()
+                    .organization_id("o-aa111bb222")
+                    .enabled_features(FeatureType::RootCredentialsManagement)
+                    .enabled_features(FeatureType::RootSessions)
+                    .build()
+            });
+            let got = organizations_features(&client(&rule)).await;
+            let f = ok(&got);
+            assert_eq!(f.organization_id.as_deref(), Some("o-aa111bb222"));
+            assert_eq!(f.enabled_features, ["RootCredentialsManagement", "RootSessions"]);
+            assert!(f.manages_root_credentials());
+        }
+
+        /// A member account asking, a denied call, and an endpoint that does not implement the call (moto) are each
+        /// a recorded error naming the permission, never an empty feature list.
+        #[tokio::test]
+        async fn every_failure_is_recorded_never_read_as_off() {
+            let not_admin = r#"<ErrorResponse><Error><Type>Sender</Type><Code>AccountNotManagementOrDelegatedAdministrator</Code><Message>not the management account</Message></Error><RequestId>1</RequestId></ErrorResponse>"#;
+            let denied = r#"<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>no</Message></Error><RequestId>2</RequestId></ErrorResponse>"#;
+            let cases = [
+                (400, not_admin, "AccountNotManagementOrDelegatedAdministrator", None),
+                (403, denied, "AccessDenied", Some(ErrorKind::AccessDenied)),
+                (501, "<html>not implemented</html>", "Unparsed501", Some(ErrorKind::Unsupported)),
+            ];
+            for (status, body, code, kind) in cases {
+                let rule = answering(status, body);
+                let got = organizations_features(&client(&rule)).await;
+                let e = error(&got);
+                assert_eq!(e.code, code);
+                assert_eq!(e.permission.as_deref(), Some("iam:ListOrganizationsFeatures"), "{code}");
+                if let Some(kind) = kind {
+                    assert_eq!(e.kind, kind, "{code}");
+                }
+                assert!(!e.kind.means_not_applicable(), "{code}: must evaluate to unknown, not skipped");
+            }
+        }
+    }
 
     #[test]
     fn credential_report_rows_are_read_by_header() {

@@ -413,16 +413,40 @@ pub fn write_collection_notes(snapshot: &Snapshot, quiet: bool, err: &mut dyn Wr
     for w in &record.warnings {
         writeln!(err, "dopaudit: warning: {w}")?;
     }
+    // Printed even with --quiet: data is missing, and only --strict turns the `unknown` findings into a failing exit.
+    for f in &record.task_failures {
+        writeln!(err, "dopaudit: error: {f}")?;
+    }
     if !quiet {
         let calls: u64 = record.calls.iter().map(|c| c.calls).sum();
         let retried: u64 = record.calls.iter().map(|c| c.attempts.saturating_sub(c.calls)).sum();
         let failed: u64 = record.calls.iter().map(|c| c.errors).sum();
-        let unreachable = snapshot.accounts.iter().filter(|a| a.error.is_some()).count();
+        let unreachable = snapshot
+            .accounts
+            .iter()
+            .filter(|a| a.error.as_ref().is_some_and(|e| e.code != crate::collect::TASK_FAILED))
+            .count();
+        let crashed = snapshot
+            .accounts
+            .iter()
+            .filter(|a| a.error.as_ref().is_some_and(|e| e.code == crate::collect::TASK_FAILED))
+            .count();
+        let mut marks = Vec::new();
+        if unreachable > 0 {
+            marks.push(format!("{unreachable} unreachable"));
+        }
+        if crashed > 0 {
+            marks.push(format!("{crashed} not collected: its collector task failed"));
+        }
+        let tasks = match record.task_failures.len() {
+            0 => String::new(),
+            n => format!("; {n} collector task(s) failed, their checks are unknown (--strict fails the audit on them)"),
+        };
         writeln!(
             err,
-            "dopaudit: collected {} account(s){} × {} region(s) as {} in {:.1}s: {calls} AWS calls, {retried} retries, {failed} failed",
+            "dopaudit: collected {} account(s){} × {} region(s) as {} in {:.1}s: {calls} AWS calls, {retried} retries, {failed} failed{tasks}",
             snapshot.accounts.len(),
-            if unreachable > 0 { format!(" ({unreachable} unreachable)") } else { String::new() },
+            if marks.is_empty() { String::new() } else { format!(" ({})", marks.join(", ")) },
             snapshot.regions.len(),
             record.caller_arn,
             record.duration_ms as f64 / 1000.0,

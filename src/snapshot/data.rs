@@ -267,7 +267,17 @@ pub struct TimeToLive {
 impl TimeToLive {
     /// TTL deletes expired items (or is about to start doing so).
     pub fn is_on(&self) -> bool {
-        matches!(self.status.as_str(), "ENABLED" | "ENABLING")
+        self.state() == Some(true)
+    }
+
+    /// `Some(true)` on (or turning on), `Some(false)` off (or turning off), `None` a status that says neither (an
+    /// empty or unrecognised value): unknown, not off.
+    pub fn state(&self) -> Option<bool> {
+        match self.status.as_str() {
+            "ENABLED" | "ENABLING" => Some(true),
+            "DISABLED" | "DISABLING" => Some(false),
+            _ => None,
+        }
     }
 }
 

@@ -201,6 +201,32 @@ pub struct IamData {
     /// `GetCredentialReport` (generated first only with `--credential-report`).
     #[serde(default)]
     pub credential_report: Collected<CredentialReport>,
+    /// `ListOrganizationsFeatures`: the organization's centralized root access features. Only the management
+    /// account or the IAM delegated administrator can answer, so only the caller's own account asks; elsewhere it
+    /// stays not collected and the checks look for the answer in the account that read it.
+    #[serde(default)]
+    pub organizations_features: Collected<OrganizationsFeatures>,
+}
+
+/// What `ListOrganizationsFeatures` answered.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct OrganizationsFeatures {
+    /// The organization the answer is about.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub organization_id: Option<String>,
+    /// `RootCredentialsManagement` and/or `RootSessions`.
+    #[serde(default)]
+    pub enabled_features: Vec<String>,
+}
+
+/// The centralized root access feature that lets the organization remove member accounts' root credentials.
+pub const ROOT_CREDENTIALS_MANAGEMENT: &str = "RootCredentialsManagement";
+
+impl OrganizationsFeatures {
+    /// Whether member accounts' root credentials are managed (and may be removed) centrally.
+    pub fn manages_root_credentials(&self) -> bool {
+        self.enabled_features.iter().any(|f| f == ROOT_CREDENTIALS_MANAGEMENT)
+    }
 }
 
 /// The entries of `GetAccountSummary` the checks read.
@@ -212,6 +238,13 @@ pub struct AccountSummary {
     /// `AccountAccessKeysPresent`: 1 when the root user has an access key.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account_access_keys_present: Option<i32>,
+    /// `AccountPasswordPresent`: 1 when the root user has a console password (0 once centralized root access
+    /// removed it, or for a new member account that never had one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_password_present: Option<i32>,
+    /// `AccountSigningCertificatesPresent`: 1 when the root user has an X.509 signing certificate.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_signing_certificates_present: Option<i32>,
     /// `Users`: how many IAM users exist.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub users: Option<i32>,
