@@ -60,6 +60,18 @@ fn seed(moto: &str) -> Org {
         create_org_trail(&management, "organization", "organization-trail-logs").await;
         let m_trail = cloudtrail_client(&management, "us-east-1");
         m_trail.start_logging().name("organization").send().await.expect("start the organization trail");
+        // AWS gives a new trail the default selector (all management events); moto gives it none.
+        let all = aws_sdk_cloudtrail::types::EventSelector::builder()
+            .read_write_type(aws_sdk_cloudtrail::types::ReadWriteType::All)
+            .include_management_events(true)
+            .build();
+        m_trail
+            .put_event_selectors()
+            .trail_name("organization")
+            .event_selectors(all)
+            .send()
+            .await
+            .expect("selectors of the organization trail");
 
         Org { id, member_a, member_b }
     })
