@@ -68,6 +68,8 @@ compare() {
 
 if [[ ${REUSE:-} == 1 ]]; then
     [[ -s $RUN_DIR/seed.json && -s $RUN_DIR/dopaudit/report.json ]] || die "REUSE=1: $RUN_DIR holds no earlier run"
+    # Comparing needs only the standard library (Python 3.11+ for tomllib): no venv is required for it.
+    [[ -x $py ]] || py=$(command -v python3) || die "REUSE=1 needs python3"
     compare
     exit "${PIPESTATUS[0]}"
 fi
