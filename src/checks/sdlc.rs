@@ -79,17 +79,33 @@ fn words(name: &str) -> Vec<String> {
     words
 }
 
-/// A stage named for production: a word `prod`, `production` or `live`, not preceded by `pre` or `non`.
+/// A stage named for production: a word `prod`, `prd`, `production` or `live`, not preceded by `pre` or `non`.
 fn is_production_stage(name: &str) -> bool {
     let words = words(name);
     words.iter().enumerate().any(|(i, w)| {
-        matches!(w.as_str(), "prod" | "production" | "live")
+        matches!(w.as_str(), "prod" | "prd" | "production" | "live")
             && !(i > 0 && matches!(words[i - 1].as_str(), "pre" | "non"))
     })
 }
 
 fn is_manual_approval(a: &PipelineAction) -> bool {
     a.category == "Approval" && a.provider == "Manual"
+}
+
+/// Actions that may change production without being Deploy actions: a CodeBuild project running `cdk deploy` or
+/// `terraform apply`, a Lambda or Step Functions invoke, a Commands action. Whether they deploy cannot be told from
+/// the pipeline's structure.
+fn may_deploy(a: &PipelineAction) -> bool {
+    matches!(a.category.as_str(), "Build" | "Invoke" | "Compute")
+}
+
+/// A production stage and the action that changes production first: its first Deploy action, or, in a stage with
+/// none, its first action that may deploy (`certain` false).
+struct ProductionStep<'a> {
+    index: usize,
+    stage: &'a str,
+    action: &'a PipelineAction,
+    certain: bool,
 }
 
 pub fn manual_approval(ctx: &Ctx<'_>) -> Vec<Outcome> {
@@ -104,47 +120,69 @@ pub fn manual_approval(ctx: &Ctx<'_>) -> Vec<Outcome> {
                     .map(move |a| format!("{}/{} (run order {})", s.name, a.name, a.run_order))
             })
             .collect();
-        // Each production stage with its first deploy action (the lowest run order).
-        let production: Vec<(usize, &str, &PipelineAction)> = d
+        let production: Vec<ProductionStep> = d
             .stages
             .iter()
             .enumerate()
             .filter(|(_, s)| is_production_stage(&s.name))
-            .filter_map(|(i, s)| {
-                let deploy = s.actions.iter().filter(|a| a.category == "Deploy").min_by_key(|a| a.run_order)?;
-                Some((i, s.name.as_str(), deploy))
+            .filter_map(|(index, s)| {
+                let first = |keep: fn(&PipelineAction) -> bool| {
+                    s.actions.iter().filter(|a| keep(a)).min_by_key(|a| a.run_order)
+                };
+                let (action, certain) = match first(|a| a.category == "Deploy") {
+                    Some(a) => (a, true),
+                    None => (first(may_deploy)?, false),
+                };
+                Some(ProductionStep { index, stage: s.name.as_str(), action, certain })
             })
             .collect();
         let mut evidence = json!({
-            "production_stages": production.iter().map(|(_, s, _)| s).collect::<Vec<_>>(),
+            "production_stages": production.iter().map(|s| s.stage).collect::<Vec<_>>(),
             "manual_approvals": approvals,
         });
         if production.is_empty() {
             return at.skipped(
                 format!(
-                    "not applicable: pipeline {} has no production stage (a stage named prod, production or live \
-                     with a Deploy action)",
+                    "not applicable: pipeline {} has no production stage (a stage named prod, prd, production or \
+                     live with a Deploy, Build, Invoke or Compute action)",
                     p.name
                 ),
                 evidence,
             );
         }
-        let ungated = production.iter().find(|(i, _, deploy)| {
-            let earlier = d.stages[..*i].iter().flat_map(|s| &s.actions).any(is_manual_approval);
-            let before = d.stages[*i].actions.iter().any(|a| is_manual_approval(a) && a.run_order < deploy.run_order);
-            !(earlier || before)
-        });
-        let Some((i, stage, deploy)) = ungated else {
-            let stages: Vec<&str> = production.iter().map(|(_, s, _)| *s).collect();
+        let gated = |step: &ProductionStep| {
+            let earlier = d.stages[..step.index].iter().flat_map(|s| &s.actions).any(is_manual_approval);
+            let before = d.stages[step.index]
+                .actions
+                .iter()
+                .any(|a| is_manual_approval(a) && a.run_order < step.action.run_order);
+            earlier || before
+        };
+        let ungated: Vec<&ProductionStep> = production.iter().filter(|s| !gated(s)).collect();
+        let Some(step) = ungated.iter().find(|s| s.certain).or(ungated.first()) else {
+            let stages: Vec<&str> = production.iter().map(|s| s.stage).collect();
             return at.pass(
                 format!("pipeline {} waits for a manual approval before deploying in {}", p.name, stages.join(", ")),
                 evidence,
             );
         };
+        let (stage, deploy) = (step.stage, step.action);
         evidence["ungated_stage"] = json!(stage);
         evidence["deploy_action"] =
             json!(format!("{} ({}, run order {})", deploy.name, deploy.provider, deploy.run_order));
-        let parallel = d.stages[*i].actions.iter().find(|a| is_manual_approval(a) && a.run_order == deploy.run_order);
+        evidence["deploy_action_category"] = json!(deploy.category);
+        if !step.certain {
+            return at.unknown(
+                format!(
+                    "pipeline {}: production stage {stage} has no Deploy action and no manual approval before its {} \
+                     action {} ({}); whether that action deploys cannot be told from the pipeline",
+                    p.name, deploy.category, deploy.name, deploy.provider
+                ),
+                evidence,
+            );
+        }
+        let parallel =
+            d.stages[step.index].actions.iter().find(|a| is_manual_approval(a) && a.run_order == deploy.run_order);
         let message = match parallel {
             Some(a) => format!(
                 "pipeline {} deploys in stage {stage} with {} in parallel with its approval {}: both have run order \
@@ -183,7 +221,18 @@ pub fn artifact_store_encryption(ctx: &Ctx<'_>) -> Vec<Outcome> {
             .map(|(region, s)| format!("{} ({region})", s.location))
             .collect();
         if weak.is_empty() {
-            at.pass(format!("pipeline {} encrypts its artifacts with a customer managed KMS key", p.name), evidence)
+            // The key is judged by how it is named: a key id or ARN of the aws/s3 key itself would need
+            // kms:DescribeKey to tell apart, and CodePipeline's console and CLI never name it that way.
+            let keys: BTreeSet<&str> =
+                d.artifact_stores.values().filter_map(|s| s.encryption_key_id.as_deref()).collect();
+            at.pass(
+                format!(
+                    "pipeline {} encrypts its artifacts with the KMS key it names ({}), not the AWS managed S3 key",
+                    p.name,
+                    keys.into_iter().collect::<Vec<_>>().join(", ")
+                ),
+                evidence,
+            )
         } else {
             at.fail(
                 format!(
@@ -931,6 +980,7 @@ mod tests {
             ("GoLive", true),
             ("live", true),
             ("prod_eu_2", true),
+            ("DeployPrd", true),
             ("PreProd", false),
             ("pre-prod", false),
             ("preprod", false),
@@ -985,7 +1035,7 @@ mod tests {
                 "in stage Live (Go)",
             ),
             (
-                "the second production stage is ungated",
+                "an approval stage of its own before production",
                 vec![
                     source(),
                     stage("ApproveProd", vec![approval("Approve", 1)]),
@@ -995,17 +1045,58 @@ mod tests {
                 "Prod-us",
             ),
             (
+                "the second production region is deployed before the approval",
+                vec![
+                    source(),
+                    stage("Prod-eu", vec![deploy("DeployEu", 1)]),
+                    stage("ApproveProd", vec![approval("Approve", 1)]),
+                    stage("Prod-us", vec![deploy("DeployUs", 1)]),
+                ],
+                Status::Fail,
+                "in stage Prod-eu (DeployEu)",
+            ),
+            (
                 "only pre-production stages",
                 vec![source(), stage("PreProd", vec![deploy("Deploy", 1)])],
                 Status::Skipped,
                 "has no production stage",
             ),
             (
-                "a production-named stage without a deploy action",
+                "a production-named stage with only tests",
                 vec![source(), stage("Prod", vec![action("Smoke", "Test", "CodeBuild", 1)])],
                 Status::Skipped,
                 "not applicable",
             ),
+            // Near miss: a prod stage whose deploy is a CodeBuild project (cdk deploy), with no approval: it may
+            // change production unreviewed, so it cannot be skipped as "no deploy action".
+            (
+                "near miss: prod deployed by a build action",
+                vec![source(), stage("prd", vec![action("CdkDeploy", "Build", "CodeBuild", 1)])],
+                Status::Unknown,
+                "production stage prd has no Deploy action and no manual approval before its Build action CdkDeploy",
+            ),
+            // Alternative: the same build action behind an approval is gated whatever it does.
+            (
+                "alternative: a build action behind an approval",
+                vec![
+                    source(),
+                    stage("Prod", vec![approval("Approve", 1), action("CdkDeploy", "Build", "CodeBuild", 2)]),
+                ],
+                Status::Pass,
+                "before deploying in Prod",
+            ),
+            (
+                "a certain ungated deploy outweighs an uncertain one",
+                vec![
+                    source(),
+                    stage("ProdInfra", vec![action("Apply", "Build", "CodeBuild", 1)]),
+                    stage("ProdApp", vec![deploy("Deploy", 1)]),
+                ],
+                Status::Fail,
+                "in stage ProdApp (Deploy)",
+            ),
+            // Unreadable (GetPipeline or ListPipelines denied) and partial (a pipeline whose structure was not
+            // collected) reads: pipeline_read_errors_are_unknown_where_they_happened.
         ];
         for (case, stages, status, message) in cases {
             let o = one(manual_approval, pipelines(pipeline(stages)));
@@ -1028,10 +1119,13 @@ mod tests {
             declaration: Collected::Error { error: denied("codepipeline:GetPipeline") },
             ..pipeline(vec![])
         };
+        let uncollected = Pipeline { declaration: Collected::NotCollected, ..pipeline(vec![]) };
         for check in [manual_approval as Evaluator, artifact_store_encryption] {
             let o = one(check, pipelines(denied_pipeline.clone()));
             assert_case("GetPipeline denied", &o, Status::Unknown, "codepipeline:GetPipeline");
             assert!(o.resource.ends_with(":release"), "{o:?}");
+            let o = one(check, pipelines(uncollected.clone()));
+            assert_case("structure not collected", &o, Status::Unknown, "holds no data");
             let o = one(check, |s| s.codepipeline = Collected::Error { error: denied("codepipeline:ListPipelines") });
             assert_case("ListPipelines denied", &o, Status::Unknown, "codepipeline:ListPipelines");
             assert_eq!(o.resource, ACCT, "the region itself");
@@ -1050,7 +1144,22 @@ mod tests {
         let cmk = Some("arn:aws:kms:us-east-1:111111111111:key/1234");
         type Stores<'a> = Vec<(&'a str, Option<&'a str>)>;
         let cases: Vec<(&str, Stores, Status, &str)> = vec![
-            ("customer managed key", vec![(EAST, cmk)], Status::Pass, "customer managed KMS key"),
+            (
+                "customer managed key",
+                vec![(EAST, cmk)],
+                Status::Pass,
+                "with the KMS key it names (arn:aws:kms:us-east-1:111111111111:key/1234), not the AWS managed",
+            ),
+            // Alternative: a customer managed key named by its alias, in both regions of a cross-region pipeline.
+            (
+                "alternative: aliases of customer managed keys",
+                vec![
+                    (EAST, Some("alias/pipeline-artifacts")),
+                    (WEST, Some("arn:aws:kms:eu-west-1:111111111111:alias/artifacts")),
+                ],
+                Status::Pass,
+                "(alias/pipeline-artifacts, arn:aws:kms:eu-west-1:111111111111:alias/artifacts)",
+            ),
             ("no key", vec![(EAST, None)], Status::Fail, "artifacts-bucket (us-east-1) with the AWS managed S3 key"),
             ("the AWS managed key named", vec![(EAST, Some("alias/aws/s3"))], Status::Fail, "AWS managed S3 key"),
             (
@@ -1059,8 +1168,16 @@ mod tests {
                 Status::Fail,
                 "cannot be shared",
             ),
-            ("one region of two without a key", vec![(EAST, cmk), (WEST, None)], Status::Fail, "(eu-west-1)"),
+            // Near miss: the home region is under a customer key, the cross-region store is not.
+            (
+                "near miss: one region of two without a key",
+                vec![(EAST, cmk), (WEST, None)],
+                Status::Fail,
+                "artifacts-bucket (eu-west-1)",
+            ),
+            // Partial read: an answer without the store it must have.
             ("no store at all", vec![], Status::Unknown, "declares no artifact store"),
+            // Unreadable: pipeline_read_errors_are_unknown_where_they_happened.
         ];
         for (case, stores, status, message) in cases {
             let o = one(artifact_store_encryption, pipelines(with_stores(stores)));
