@@ -341,9 +341,12 @@ pub fn privileged_mode(ctx: &Ctx<'_>) -> Vec<Outcome> {
                 format!("project {} runs privileged although its inline buildspec builds no container image", p.name),
                 evidence,
             ),
-            (true, None) => at.fail(
+            // The buildspec is a file in the source, which the audit does not read: whether the project needs the
+            // privilege cannot be told.
+            (true, None) => at.unknown(
                 format!(
-                    "project {} runs privileged (image {}): unless its buildspec builds Docker images, turn it off",
+                    "project {} runs privileged (image {}) with its buildspec in the source, which dopaudit does not \
+                     read: unless that buildspec builds container images, turn privileged mode off",
                     p.name, env.image
                 ),
                 evidence,
@@ -412,21 +415,30 @@ pub fn plaintext_secrets(ctx: &Ctx<'_>) -> Vec<Outcome> {
     })
 }
 
-/// Every project of the account by service role, across the regions whose projects were read, and the
-/// regions whose projects were not.
-fn projects_by_role(account: &AccountSnapshot) -> (BTreeMap<&str, Vec<&BuildProject>>, Vec<&str>) {
-    let mut by_role: BTreeMap<&str, Vec<&BuildProject>> = BTreeMap::new();
+/// A service role as IAM tells roles apart: by account and name, whatever the path written before the name and
+/// the letter case (role names are unique within an account regardless of both).
+fn role_identity(role: &str) -> String {
+    let account = role.strip_prefix("arn:").and_then(|r| r.split(':').nth(3)).unwrap_or_default();
+    let name = role.rsplit('/').next().unwrap_or(role);
+    format!("{account}:{}", name.to_lowercase())
+}
+
+/// Every project of the account by service role identity, across the regions whose projects were read, and
+/// the regions whose projects could not be read (a region not in use is not a gap).
+fn projects_by_role(account: &AccountSnapshot) -> (BTreeMap<String, Vec<&BuildProject>>, Vec<String>) {
+    let mut by_role: BTreeMap<String, Vec<&BuildProject>> = BTreeMap::new();
     let mut unread = Vec::new();
     for region in &account.regions {
         match region.sdlc.codebuild.get() {
             Ok(data) => {
                 for p in &data.projects {
                     if let Some(role) = &p.service_role {
-                        by_role.entry(role).or_default().push(p);
+                        by_role.entry(role_identity(role)).or_default().push(p);
                     }
                 }
             }
-            Err(_) => unread.push(region.region.as_str()),
+            Err(e) if e.kind.means_not_applicable() => {}
+            Err(e) => unread.push(format!("{} ({})", region.region, e.brief())),
         }
     }
     (by_role, unread)
@@ -439,7 +451,7 @@ pub fn shared_service_role(ctx: &Ctx<'_>) -> Vec<Outcome> {
         };
         let (by_role, unread) = projects_by_role(account);
         let others: Vec<&str> = by_role
-            .get(role.as_str())
+            .get(&role_identity(role))
             .into_iter()
             .flatten()
             .filter(|o| o.arn != p.arn)
@@ -449,10 +461,8 @@ pub fn shared_service_role(ctx: &Ctx<'_>) -> Vec<Outcome> {
         if !unread.is_empty() {
             evidence["regions_not_read"] = json!(unread);
         }
-        if others.is_empty() {
-            at.pass(format!("project {} is the only project using service role {role}", p.name), evidence)
-        } else {
-            at.fail(
+        if !others.is_empty() {
+            return at.fail(
                 format!(
                     "project {} shares service role {role} with {} other project(s): each gets the permissions all \
                      of them need",
@@ -460,8 +470,23 @@ pub fn shared_service_role(ctx: &Ctx<'_>) -> Vec<Outcome> {
                     others.len()
                 ),
                 evidence,
-            )
+            );
         }
+        if !unread.is_empty() {
+            return at.unknown(
+                format!(
+                    "project {}: no other project read uses service role {role}, but the projects of {} could not be \
+                     read",
+                    p.name,
+                    unread.join(", ")
+                ),
+                evidence,
+            );
+        }
+        at.pass(
+            format!("project {} is the only project using service role {role} in the audited regions", p.name),
+            evidence,
+        )
     })
 }
 
@@ -1243,19 +1268,40 @@ mod tests {
             cache_type: "S3".into(),
             ..project("cached")
         };
+        let primary_off = BuildProject {
+            artifacts: BuildArtifacts { encryption_disabled: true, ..project("x").artifacts },
+            ..project("plain")
+        };
+        let pipeline_default_key = BuildProject {
+            artifacts: BuildArtifacts { artifacts_type: "CODEPIPELINE".into(), ..project("x").artifacts },
+            encryption_key: Some(format!("arn:aws:kms:{EAST}:{ACCT}:alias/aws/s3")),
+            ..project("in-pipeline")
+        };
         let cases = vec![
             ("customer managed key", project("app"), Status::Pass, "with KMS key arn:aws:kms"),
             ("AWS managed key", aws_key, Status::Fail, "AWS managed key aws/s3"),
+            // AWS documents an unset key as the aws/s3 key.
             ("no key reported", BuildProject { encryption_key: None, ..project("bare") }, Status::Fail, "aws/s3"),
-            ("encryption disabled", disabled, Status::Fail, "encryption turned off for reports"),
+            // Near miss: a customer key on the project, but one output has encryption turned off.
+            ("near miss: secondary output unencrypted", disabled, Status::Fail, "encryption turned off for reports"),
+            ("near miss: primary output unencrypted", primary_off, Status::Fail, "turned off for primary artifacts"),
             ("no S3 output", nothing, Status::Skipped, "writes no artifacts or cache to S3"),
+            // Alternative: output handed to CodePipeline is stored under the pipeline's artifact key (judged by
+            // codepipeline-artifact-store-encryption), so the project's default key is not a finding here.
+            (
+                "alternative: output to CodePipeline",
+                pipeline_default_key,
+                Status::Skipped,
+                "(output type CODEPIPELINE)",
+            ),
             ("pipeline output with an S3 cache", pipeline_with_cache, Status::Pass, "project cached"),
+            // Partial read: none per project; BatchGetProjects answers for a whole batch or the region is unread.
         ];
         for (case, p, status, message) in cases {
             assert_case(case, &one(build_artifact_encryption, projects(vec![p])), status, message);
         }
         let o = one(build_artifact_encryption, list_denied);
-        assert_case("denied", &o, Status::Unknown, "codebuild:BatchGetProjects");
+        assert_case("unreadable", &o, Status::Unknown, "codebuild:BatchGetProjects");
     }
 
     #[test]
@@ -1268,9 +1314,17 @@ mod tests {
         };
         let cases = vec![
             ("not privileged", project("app"), Status::Pass, "without privileged mode"),
+            // Alternative: privileged, which AWS says is for building images, and the buildspec does build them.
             ("privileged to build images", privileged(Some(true)), Status::Pass, "needs to build container images"),
+            // Near miss: privileged with an inline buildspec that only pulls or runs images.
             ("privileged for nothing", privileged(Some(false)), Status::Fail, "builds no container image"),
-            ("privileged, buildspec in the source", privileged(None), Status::Fail, "unless its buildspec builds"),
+            // Partial read: the buildspec is a file in the source, which is not read.
+            (
+                "privileged, buildspec in the source",
+                privileged(None),
+                Status::Unknown,
+                "with its buildspec in the source, which dopaudit does not read",
+            ),
         ];
         for (case, p, status, message) in cases {
             assert_case(case, &one(privileged_mode, projects(vec![p])), status, message);
@@ -1374,15 +1428,84 @@ mod tests {
         assert_eq!(by_name["worker"].region, WEST);
         assert_case("web", by_name["web"], Status::Pass, "the only project using service role");
 
-        // A region that could not be read: its own outcome is unknown, the others say what was not compared.
+        // Partial read: a region that could not be read is unknown itself, and no project seen alone can pass.
         let outcomes = run(
             shared_service_role,
             vec![region_with(EAST, projects(vec![project("web")])), region_with(WEST, list_denied)],
         );
         assert_eq!(outcomes.len(), 2);
-        assert_case("web", &outcomes[0], Status::Pass, "the only project");
-        assert_eq!(outcomes[0].evidence["regions_not_read"], json!([WEST]));
-        assert_case("denied region", &outcomes[1], Status::Unknown, "codebuild:BatchGetProjects");
+        assert_case("web", &outcomes[0], Status::Unknown, "but the projects of eu-west-1 (access denied");
+        assert!(outcomes[0].message.contains("codebuild:BatchGetProjects"), "{}", outcomes[0].message);
+        assert_case("unreadable region", &outcomes[1], Status::Unknown, "codebuild:BatchGetProjects");
+        // A region not in use is no gap.
+        let disabled = |s: &mut SdlcSections| {
+            s.codebuild = Collected::Error {
+                error: crate::snapshot::CollectionError {
+                    kind: crate::snapshot::ErrorKind::RegionDisabled,
+                    code: "OptInRequired".into(),
+                    message: "region not enabled".into(),
+                    permission: None,
+                },
+            }
+        };
+        let outcomes = run(
+            shared_service_role,
+            vec![region_with(EAST, projects(vec![project("web")])), region_with(WEST, disabled)],
+        );
+        assert_case("web beside a disabled region", &outcomes[0], Status::Pass, "the only project");
+        assert_eq!(outcomes[1].status, Status::Skipped);
+    }
+
+    #[test]
+    fn shared_service_role_cases() {
+        let role = |arn: &str| BuildProject { service_role: Some(arn.into()), ..project("api") };
+        let second = |arn: &str| BuildProject { service_role: Some(arn.into()), ..project("worker") };
+        let cases = vec![
+            ("own role", vec![project("api"), project("worker")], Status::Pass, "the only project using service role"),
+            (
+                "shared",
+                vec![role("arn:aws:iam::111111111111:role/ci"), second("arn:aws:iam::111111111111:role/ci")],
+                Status::Fail,
+                "shares service role arn:aws:iam::111111111111:role/ci with 1 other project(s)",
+            ),
+            // Near miss: one role written with and without its path, in another case: IAM names are unique per
+            // account whatever the path and case, so it is the same role.
+            (
+                "near miss: the same role under another spelling",
+                vec![
+                    role("arn:aws:iam::111111111111:role/service-role/CI-Build"),
+                    second("arn:aws:iam::111111111111:role/ci-build"),
+                ],
+                Status::Fail,
+                "with 1 other project(s)",
+            ),
+            // Alternative: the same role name in another account is another role.
+            (
+                "alternative: same name, other account",
+                vec![role("arn:aws:iam::111111111111:role/ci"), second("arn:aws:iam::222222222222:role/ci")],
+                Status::Pass,
+                "the only project",
+            ),
+            // Partial read: a project whose service role was not reported.
+            (
+                "no role reported",
+                vec![BuildProject { service_role: None, ..project("api") }, project("worker")],
+                Status::Unknown,
+                "reports no service role",
+            ),
+        ];
+        for (case, list, status, message) in cases {
+            let outcomes = run(shared_service_role, vec![region_with(EAST, projects(list))]);
+            let api = outcomes.iter().find(|o| o.resource.ends_with("/api")).expect("api judged");
+            assert_case(case, api, status, message);
+        }
+        // Unreadable.
+        assert_case(
+            "unreadable",
+            &one(shared_service_role, list_denied),
+            Status::Unknown,
+            "codebuild:BatchGetProjects",
+        );
     }
 
     // ---- CodeDeploy ----
