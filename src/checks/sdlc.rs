@@ -572,8 +572,18 @@ pub fn alarm_rollback(ctx: &Ctx<'_>) -> Vec<Outcome> {
             gaps.push("it does not roll back when an alarm stops a deployment");
         }
         if gaps.is_empty() {
+            // ignorePollAlarmFailure only matters when CloudWatch cannot be read; the guard holds otherwise.
+            let caveat = if d.ignore_poll_alarm_failure {
+                "; note that deployments go on unguarded whenever the alarm states cannot be read \
+                 (ignorePollAlarmFailure)"
+            } else {
+                ""
+            };
             at.pass(
-                format!("deployment group {name} rolls back when one of its alarms goes off ({})", d.alarms.join(", ")),
+                format!(
+                    "deployment group {name} rolls back when one of its alarms goes off ({}){caveat}",
+                    d.alarms.join(", ")
+                ),
                 evidence,
             )
         } else {
@@ -586,26 +596,53 @@ pub fn alarm_rollback(ctx: &Ctx<'_>) -> Vec<Outcome> {
 const ALL_AT_ONCE: [&str; 3] =
     ["CodeDeployDefault.AllAtOnce", "CodeDeployDefault.LambdaAllAtOnce", "CodeDeployDefault.ECSAllAtOnce"];
 
-/// A custom configuration that leaves no host healthy, or shifts all traffic in one step.
-fn custom_all_at_once(c: &DeploymentConfig) -> bool {
-    c.traffic_routing_type.as_deref() == Some("AllAtOnce") || c.minimum_healthy_hosts_value == Some(0)
+/// A custom configuration that leaves no host healthy, or shifts all traffic in one step; `None` when the answer
+/// holds neither a minimum of healthy hosts nor a traffic routing, so the pace cannot be told.
+fn custom_all_at_once(c: &DeploymentConfig) -> Option<bool> {
+    match (c.traffic_routing_type.as_deref(), c.minimum_healthy_hosts_value) {
+        (Some(routing), _) => Some(routing == "AllAtOnce"),
+        (None, Some(healthy)) => Some(healthy == 0),
+        (None, None) => None,
+    }
+}
+
+/// The compute platform a predefined configuration's name gives away.
+fn platform_of_config(name: &str) -> Option<&'static str> {
+    let rest = name.strip_prefix("CodeDeployDefault.")?;
+    Some(if rest.starts_with("Lambda") {
+        "Lambda"
+    } else if rest.starts_with("ECS") {
+        "ECS"
+    } else {
+        "Server"
+    })
 }
 
 pub fn deployment_config(ctx: &Ctx<'_>) -> Vec<Outcome> {
     per_group(ctx, |at, app, g, d, data| {
-        let platform = d.compute_platform.as_deref().unwrap_or("Server");
+        let name = format!("{}/{}", app.name, g.name);
+        let custom = d
+            .deployment_config_name
+            .as_deref()
+            .filter(|c| !c.starts_with("CodeDeployDefault."))
+            .and_then(|c| data.custom_configs.get(c))
+            .and_then(|c| c.get().ok());
+        // The group's platform, else what its configuration says; an absent one is not guessed.
+        let platform = d
+            .compute_platform
+            .as_deref()
+            .or_else(|| d.deployment_config_name.as_deref().and_then(platform_of_config))
+            .or_else(|| custom.and_then(|c| c.compute_platform.as_deref()));
         // Lambda and ECS deployments always shift traffic between two versions.
         let deployment_type = match (platform, d.deployment_type.as_deref()) {
-            ("Lambda" | "ECS", _) => "BLUE_GREEN",
-            (_, Some(t)) => t,
-            (_, None) => "IN_PLACE",
+            (Some("Lambda" | "ECS"), _) => Some("BLUE_GREEN"),
+            (_, t) => t,
         };
         let mut evidence = json!({
             "deployment_config_name": d.deployment_config_name,
             "compute_platform": platform,
             "deployment_type": deployment_type,
         });
-        let name = format!("{}/{}", app.name, g.name);
         let Some(config) = d.deployment_config_name.as_deref() else {
             return at.unknown(format!("deployment group {name} reports no deployment configuration"), evidence);
         };
@@ -625,24 +662,34 @@ pub fn deployment_config(ctx: &Ctx<'_>) -> Vec<Outcome> {
                 }
             };
             evidence["custom_config"] = json!(custom);
-            custom_all_at_once(custom)
+            match custom_all_at_once(custom) {
+                Some(all) => all,
+                None => {
+                    return at.unknown(
+                        format!(
+                            "deployment group {name} uses custom configuration {config}, whose answer holds neither \
+                             a minimum of healthy hosts nor a traffic routing"
+                        ),
+                        evidence,
+                    )
+                }
+            }
         };
+        let kind = deployment_type.map(|t| format!(" ({t})")).unwrap_or_default();
         if !all_at_once {
-            return at.pass(
-                format!("deployment group {name} deploys gradually with {config} ({deployment_type})"),
-                evidence,
-            );
+            return at.pass(format!("deployment group {name} deploys gradually with {config}{kind}"), evidence);
         }
         let effect = match (platform, deployment_type) {
-            ("Lambda" | "ECS", _) => {
-                "shifts all traffic to the new version in one step, with no canary or linear \
-                                      stage to catch errors first"
+            (Some("Lambda" | "ECS"), _) => {
+                "shifts all traffic to the new version in one step, with no canary or linear stage to catch errors \
+                 first"
             }
-            (_, "BLUE_GREEN") => {
-                "moves all traffic to the replacement instances at once: the original fleet stays \
-                                  for rollback, but every user meets the new revision together"
+            (_, Some("BLUE_GREEN")) => {
+                "moves all traffic to the replacement instances at once: the original fleet stays for rollback, but \
+                 every user meets the new revision together"
             }
-            _ => "takes every instance out of service together: a bad revision takes the whole fleet down",
+            (Some(_), _) => "takes every instance out of service together: a bad revision takes the whole fleet down",
+            (None, _) => "deploys to every target at once: a bad revision reaches all of them together",
         };
         at.fail(format!("deployment group {name} uses {config}, which {effect}"), evidence)
     })
@@ -1585,12 +1632,26 @@ mod tests {
                 Status::Fail,
                 "not for failed deployments",
             ),
+            // Near miss: the failure event is listed, but the configuration is switched off.
             (
-                "off",
+                "near miss: events kept, rollback off",
                 DeploymentGroupDetail { auto_rollback_enabled: false, ..group_detail() },
                 Status::Fail,
                 "automatic rollback off",
             ),
+            // Alternative: rollback on failure is enough here whatever else is (not) listed.
+            (
+                "alternative: failure only, for a Lambda group",
+                DeploymentGroupDetail {
+                    compute_platform: Some("Lambda".into()),
+                    auto_rollback_events: vec!["DEPLOYMENT_FAILURE".into()],
+                    ..group_detail()
+                },
+                Status::Pass,
+                "rolls back automatically",
+            ),
+            // Unreadable and partial reads (a group, the group list, the applications): the shared
+            // codedeploy_read_errors_are_unknown_where_they_happened.
         ];
         for (case, d, status, message) in cases {
             let o = one(automatic_rollback, group(d));
@@ -1640,6 +1701,23 @@ mod tests {
                 Status::Fail,
                 "no CloudWatch alarm is attached, and it does not roll back",
             ),
+            // Near miss: alarm attached and enabled, the alarm event listed, but rollback switched off: the alarm
+            // stops the deployment and leaves the bad revision where it reached.
+            (
+                "near miss: rollback switched off",
+                DeploymentGroupDetail { auto_rollback_enabled: false, ..group_detail() },
+                Status::Fail,
+                "does not roll back when an alarm stops a deployment",
+            ),
+            (
+                "pass, with alarm read failures ignored",
+                DeploymentGroupDetail { ignore_poll_alarm_failure: true, ..group_detail() },
+                Status::Pass,
+                "go on unguarded whenever the alarm states cannot be read (ignorePollAlarmFailure)",
+            ),
+            // Alternative: none visible in a group; a pipeline stage condition that rolls back on an alarm is another
+            // mechanism, which is not collected. Unreadable and partial reads:
+            // codedeploy_read_errors_are_unknown_where_they_happened.
         ];
         for (case, d, status, message) in cases {
             assert_case(case, &one(alarm_rollback, group(d)), status, message);
@@ -1697,6 +1775,17 @@ mod tests {
                 Status::Unknown,
                 "reports no deployment configuration",
             ),
+            // The platform is told by the configuration's name when the group does not say it.
+            (
+                "lambda all at once, platform not reported",
+                DeploymentGroupDetail {
+                    compute_platform: None,
+                    deployment_type: None,
+                    ..with("x", "CodeDeployDefault.LambdaAllAtOnce", "")
+                },
+                Status::Fail,
+                "shifts all traffic to the new version in one step",
+            ),
         ];
         for (case, d, status, message) in cases {
             assert_case(case, &one(deployment_config, group(d)), status, message);
@@ -1729,7 +1818,24 @@ mod tests {
         assert_case("custom 75% healthy", &o, Status::Pass, "Custom.Batch");
         assert_eq!(o.evidence["custom_config"]["minimum_healthy_hosts_value"], 75);
         let o = one(deployment_config, custom(Collected::ok(hosts("HOST_COUNT", 0))));
-        assert_case("custom zero healthy", &o, Status::Fail, "takes every instance out of service");
+        assert_case("near miss: custom zero healthy", &o, Status::Fail, "takes every instance out of service");
+        let o = one(deployment_config, custom(Collected::ok(hosts("FLEET_PERCENT", 0))));
+        assert_case("near miss: custom 0% healthy", &o, Status::Fail, "takes every instance out of service");
+        let routing = |kind: &str| DeploymentConfig {
+            compute_platform: Some("Lambda".into()),
+            minimum_healthy_hosts_type: None,
+            minimum_healthy_hosts_value: None,
+            traffic_routing_type: Some(kind.into()),
+        };
+        let o = one(deployment_config, custom(Collected::ok(routing("AllAtOnce"))));
+        assert_case("near miss: custom all-at-once routing", &o, Status::Fail, "uses Custom.Batch");
+        let o = one(deployment_config, custom(Collected::ok(routing("TimeBasedCanary"))));
+        assert_case("alternative: custom canary", &o, Status::Pass, "deploys gradually with Custom.Batch");
+        // Partial read: an answer with neither a minimum of healthy hosts nor a traffic routing.
+        let empty =
+            DeploymentConfig { minimum_healthy_hosts_type: None, minimum_healthy_hosts_value: None, ..hosts("", 0) };
+        let o = one(deployment_config, custom(Collected::ok(empty)));
+        assert_case("custom answer empty", &o, Status::Unknown, "holds neither a minimum of healthy hosts");
         let o = one(deployment_config, custom(Collected::Error { error: denied("codedeploy:GetDeploymentConfig") }));
         assert_case("custom unread", &o, Status::Unknown, "codedeploy:GetDeploymentConfig");
         let o =
