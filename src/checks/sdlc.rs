@@ -748,7 +748,10 @@ pub fn scan_on_push(ctx: &Ctx<'_>) -> Vec<Outcome> {
             "matching_registry_rule": rule,
             "repository_scan_on_push": repo.scan_on_push,
         });
-        match (rule, enhanced, repo.scan_on_push) {
+        // Under basic scanning with registry rules, a repository no scan-on-push filter matches is set to manual
+        // scanning: its own (deprecated) flag counts only in a registry that has no rules.
+        let own_flag_counts = repo.scan_on_push && !enhanced && registry.rules.is_empty();
+        match (rule, enhanced, own_flag_counts) {
             (Some(rule), _, _) => at.pass(
                 format!(
                     "repository {} is scanned on push by the registry's {} scanning rule {rule}",
@@ -768,6 +771,15 @@ pub fn scan_on_push(ctx: &Ctx<'_>) -> Vec<Outcome> {
             (None, true, _) => at.fail(
                 format!(
                     "repository {} matches no enhanced scanning rule of the registry: its images are not scanned",
+                    repo.name
+                ),
+                evidence,
+            ),
+            (None, false, false) if repo.scan_on_push => at.fail(
+                format!(
+                    "repository {} is not scanned on push: its own scanOnPush setting gives way to the registry's \
+                     basic scanning rules, and no scan-on-push filter of them matches it, so it is scanned manually \
+                     only",
                     repo.name
                 ),
                 evidence,
@@ -926,6 +938,11 @@ pub fn repository_policy(ctx: &Ctx<'_>) -> Vec<Outcome> {
     })
 }
 
+/// A tag filter that matches every tag (`*`, `**` …).
+fn matches_every_tag(filter: &str) -> bool {
+    !filter.is_empty() && filter.chars().all(|c| c == '*')
+}
+
 pub fn tag_immutability(ctx: &Ctx<'_>) -> Vec<Outcome> {
     per_repository(ctx, |at, repo, _| {
         let evidence = json!({
@@ -933,23 +950,43 @@ pub fn tag_immutability(ctx: &Ctx<'_>) -> Vec<Outcome> {
             "mutability_exclusions": repo.tag_mutability_exclusions,
         });
         let exclusions = repo.tag_mutability_exclusions.join(", ");
+        let every_tag_excluded = repo.tag_mutability_exclusions.iter().any(|f| matches_every_tag(f));
         match repo.tag_mutability.as_str() {
             "IMMUTABLE" => at.pass(format!("repository {} has immutable tags", repo.name), evidence),
+            "IMMUTABLE_WITH_EXCLUSION" if every_tag_excluded => at.fail(
+                format!(
+                    "repository {} is set to immutable tags, but its exclusion filter {exclusions} matches every \
+                     tag, so every tag can be overwritten",
+                    repo.name
+                ),
+                evidence,
+            ),
             "IMMUTABLE_WITH_EXCLUSION" => at.pass(
                 format!("repository {} has immutable tags, except tags matching {exclusions}", repo.name),
+                evidence,
+            ),
+            "MUTABLE_WITH_EXCLUSION" if every_tag_excluded => at.pass(
+                format!(
+                    "repository {} is set to mutable tags, but its exclusion filter {exclusions} matches every tag, \
+                     so every tag is immutable",
+                    repo.name
+                ),
                 evidence,
             ),
             "MUTABLE_WITH_EXCLUSION" => at.fail(
                 format!("repository {} lets tags be overwritten, except those matching {exclusions}", repo.name),
                 evidence,
             ),
-            other => at.fail(
+            "MUTABLE" => at.fail(
                 format!(
-                    "repository {} has {} tags: pushing again under an existing tag silently replaces the image \
+                    "repository {} has mutable tags: pushing again under an existing tag silently replaces the image \
                      deployments refer to",
-                    repo.name,
-                    other.to_lowercase()
+                    repo.name
                 ),
+                evidence,
+            ),
+            other => at.unknown(
+                format!("repository {} reports tag mutability {other:?}, which dopaudit does not know", repo.name),
                 evidence,
             ),
         }
@@ -1922,7 +1959,23 @@ mod tests {
                 Status::Fail,
                 "neither a registry rule nor the repository",
             ),
-            ("repository setting", flagged.clone(), basic(), Status::Pass, "its own (deprecated) repository setting"),
+            // Alternative: a registry with no rules leaves the repository's own (deprecated) flag in force.
+            (
+                "alternative: repository setting",
+                flagged.clone(),
+                basic(),
+                Status::Pass,
+                "its own (deprecated) repository setting",
+            ),
+            // Near miss: the same flag under basic registry rules that match other repositories: ECR sets it to
+            // manual scanning.
+            (
+                "near miss: repository setting under registry rules for others",
+                flagged.clone(),
+                Collected::ok(registry("BASIC", &[("SCAN_ON_PUSH", &["prod-*"])])),
+                Status::Fail,
+                "gives way to the registry's basic scanning rules",
+            ),
             (
                 "enhanced continuous",
                 repo("app-prod"),
@@ -1951,6 +2004,8 @@ mod tests {
                 Status::Unknown,
                 "ecr:GetRegistryScanningConfiguration",
             ),
+            // Partial read: the repositories were read, the registry's rules were not collected.
+            ("registry not collected", repo("app"), Collected::NotCollected, Status::Unknown, "holds no data"),
         ];
         for (case, r, scanning, status, message) in cases {
             let o = one(scan_on_push, repos(vec![r], scanning));
@@ -1968,15 +2023,35 @@ mod tests {
 
     #[test]
     fn ecr_kms_encryption_cases() {
-        let o = one(ecr_kms_encryption, repos(vec![repo("app")], basic()));
-        assert_case("kms", &o, Status::Pass, "encrypted with KMS (arn:aws:kms");
         let aes = EcrRepository { encryption_type: "AES256".into(), kms_key: None, ..repo("old") };
+        let cases = vec![
+            ("kms", repo("app"), Status::Pass, "encrypted with KMS (arn:aws:kms"),
+            ("aes", aes.clone(), Status::Fail, "is encrypted with AES256 (Amazon S3-managed keys), not KMS"),
+            // The check asks for KMS, which the AWS managed aws/ecr key is; whether the key is customer managed
+            // (the note's cross-account case) would need kms:DescribeKey.
+            ("aws managed key", EcrRepository { kms_key: None, ..repo("aws-key") }, Status::Pass, "aws/ecr"),
+            // Alternative: dual-layer KMS encryption is KMS too.
+            (
+                "alternative: KMS_DSSE",
+                EcrRepository { encryption_type: "KMS_DSSE".into(), ..repo("dsse") },
+                Status::Pass,
+                "encrypted with KMS",
+            ),
+            // Near miss: a key ARN left beside AES256 encryption is not used.
+            (
+                "near miss: a key named, AES256 used",
+                EcrRepository { encryption_type: "AES256".into(), ..repo("odd") },
+                Status::Fail,
+                "not KMS",
+            ),
+            // Partial read: none; DescribeRepositories answers for the whole region or the region is unread.
+        ];
+        for (case, r, status, message) in cases {
+            assert_case(case, &one(ecr_kms_encryption, repos(vec![r], basic())), status, message);
+        }
         let o = one(ecr_kms_encryption, repos(vec![aes], basic()));
-        assert_case("aes", &o, Status::Fail, "AES256");
         assert_eq!(o.evidence, json!({"encryption_type": "AES256", "kms_key": null}));
-        let aws_key = EcrRepository { kms_key: None, ..repo("aws-key") };
-        assert_case("aws key", &one(ecr_kms_encryption, repos(vec![aws_key], basic())), Status::Pass, "aws/ecr");
-        assert_case("denied", &one(ecr_kms_encryption, ecr_denied), Status::Unknown, "ecr:DescribeRepositories");
+        assert_case("unreadable", &one(ecr_kms_encryption, ecr_denied), Status::Unknown, "ecr:DescribeRepositories");
     }
 
     #[test]
@@ -2117,11 +2192,27 @@ mod tests {
             ),
             ("mutable", with("MUTABLE", &[]), Status::Fail, "has mutable tags: pushing again"),
             ("mutable but releases", with("MUTABLE_WITH_EXCLUSION", &["v*"]), Status::Fail, "except those matching v*"),
+            // Near miss: immutable in name, with an exclusion that matches every tag.
+            (
+                "near miss: immutable except everything",
+                with("IMMUTABLE_WITH_EXCLUSION", &["latest", "*"]),
+                Status::Fail,
+                "matches every tag, so every tag can be overwritten",
+            ),
+            // Alternative: mutable in name, with an exclusion that makes every tag immutable.
+            (
+                "alternative: mutable except everything",
+                with("MUTABLE_WITH_EXCLUSION", &["**"]),
+                Status::Pass,
+                "so every tag is immutable",
+            ),
+            // Partial read: a value dopaudit does not know is not read as either.
+            ("unknown setting", with("", &[]), Status::Unknown, "reports tag mutability \"\""),
         ];
         for (case, r, status, message) in cases {
             assert_case(case, &one(tag_immutability, repos(vec![r], basic())), status, message);
         }
-        assert_case("denied", &one(tag_immutability, ecr_denied), Status::Unknown, "ecr:DescribeRepositories");
+        assert_case("unreadable", &one(tag_immutability, ecr_denied), Status::Unknown, "ecr:DescribeRepositories");
     }
 
     #[test]
