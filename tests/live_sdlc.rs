@@ -17,7 +17,8 @@
 //!                orders/live  a Lambda group on LambdaAllAtOnce, no rollback
 //! repositories   prod-web   KMS, immutable, policy: org-conditioned wildcard + one other account; matches the
 //!                           registry's basic scan-on-push rule prod-*
-//!                legacy     AES256, mutable, the repository's own scanOnPush, no policy
+//!                legacy     AES256, mutable, the repository's own scanOnPush (overridden: basic registry rules that
+//!                           do not match it set it to manual scanning), no policy
 //!                public-base AES256, mutable, not scanned, policy allowing Principal "*" with no condition
 //! ```
 //!
@@ -415,7 +416,8 @@ fn expected() -> BTreeMap<FindingKey, String> {
     put("codebuild-artifact-encryption", project_arn("tests"), "fail");
     put("codebuild-artifact-encryption", project_arn("lint"), "skipped");
     put("codebuild-privileged-mode", project_arn("images"), "pass");
-    put("codebuild-privileged-mode", project_arn("tests"), "fail");
+    // Its buildspec is a file in the source, which the audit does not read.
+    put("codebuild-privileged-mode", project_arn("tests"), "unknown");
     put("codebuild-privileged-mode", project_arn("lint"), "pass");
     put("codebuild-plaintext-secrets", project_arn("images"), "pass");
     put("codebuild-plaintext-secrets", project_arn("tests"), "fail");
@@ -437,7 +439,7 @@ fn expected() -> BTreeMap<FindingKey, String> {
 
     for (repo, scan, kms, policy, tags) in [
         ("prod-web", "pass", "pass", "pass", "pass"),
-        ("legacy", "pass", "fail", "pass", "fail"),
+        ("legacy", "fail", "fail", "pass", "fail"),
         ("public-base", "fail", "fail", "fail", "fail"),
     ] {
         put("ecr-scan-on-push", repo_arn(repo), scan);
@@ -557,7 +559,12 @@ fn every_pipeline_project_group_and_repository_is_judged_at_its_arn() {
     // ECR: which rule or setting scans, the policy's open statement and the other account it names.
     let f = the_finding_on(findings, "ecr-scan-on-push", &repo_arn("prod-web"));
     assert_eq!(f["evidence"]["matching_registry_rule"], "prod-* (SCAN_ON_PUSH)");
-    assert_message(findings, "ecr-scan-on-push", &repo_arn("legacy"), "its own (deprecated) repository setting");
+    assert_message(
+        findings,
+        "ecr-scan-on-push",
+        &repo_arn("legacy"),
+        "gives way to the registry's basic scanning rules",
+    );
     let f = the_finding_on(findings, "ecr-repository-policy", &repo_arn("public-base"));
     assert_eq!(f["evidence"]["open_statements"], json!(["AnyonePull"]));
     let f = the_finding_on(findings, "ecr-repository-policy", &repo_arn("prod-web"));

@@ -79,17 +79,33 @@ fn words(name: &str) -> Vec<String> {
     words
 }
 
-/// A stage named for production: a word `prod`, `production` or `live`, not preceded by `pre` or `non`.
+/// A stage named for production: a word `prod`, `prd`, `production` or `live`, not preceded by `pre` or `non`.
 fn is_production_stage(name: &str) -> bool {
     let words = words(name);
     words.iter().enumerate().any(|(i, w)| {
-        matches!(w.as_str(), "prod" | "production" | "live")
+        matches!(w.as_str(), "prod" | "prd" | "production" | "live")
             && !(i > 0 && matches!(words[i - 1].as_str(), "pre" | "non"))
     })
 }
 
 fn is_manual_approval(a: &PipelineAction) -> bool {
     a.category == "Approval" && a.provider == "Manual"
+}
+
+/// Actions that may change production without being Deploy actions: a CodeBuild project running `cdk deploy` or
+/// `terraform apply`, a Lambda or Step Functions invoke, a Commands action. Whether they deploy cannot be told from
+/// the pipeline's structure.
+fn may_deploy(a: &PipelineAction) -> bool {
+    matches!(a.category.as_str(), "Build" | "Invoke" | "Compute")
+}
+
+/// A production stage and the action that changes production first: its first Deploy action, or, in a stage with
+/// none, its first action that may deploy (`certain` false).
+struct ProductionStep<'a> {
+    index: usize,
+    stage: &'a str,
+    action: &'a PipelineAction,
+    certain: bool,
 }
 
 pub fn manual_approval(ctx: &Ctx<'_>) -> Vec<Outcome> {
@@ -104,47 +120,69 @@ pub fn manual_approval(ctx: &Ctx<'_>) -> Vec<Outcome> {
                     .map(move |a| format!("{}/{} (run order {})", s.name, a.name, a.run_order))
             })
             .collect();
-        // Each production stage with its first deploy action (the lowest run order).
-        let production: Vec<(usize, &str, &PipelineAction)> = d
+        let production: Vec<ProductionStep> = d
             .stages
             .iter()
             .enumerate()
             .filter(|(_, s)| is_production_stage(&s.name))
-            .filter_map(|(i, s)| {
-                let deploy = s.actions.iter().filter(|a| a.category == "Deploy").min_by_key(|a| a.run_order)?;
-                Some((i, s.name.as_str(), deploy))
+            .filter_map(|(index, s)| {
+                let first = |keep: fn(&PipelineAction) -> bool| {
+                    s.actions.iter().filter(|a| keep(a)).min_by_key(|a| a.run_order)
+                };
+                let (action, certain) = match first(|a| a.category == "Deploy") {
+                    Some(a) => (a, true),
+                    None => (first(may_deploy)?, false),
+                };
+                Some(ProductionStep { index, stage: s.name.as_str(), action, certain })
             })
             .collect();
         let mut evidence = json!({
-            "production_stages": production.iter().map(|(_, s, _)| s).collect::<Vec<_>>(),
+            "production_stages": production.iter().map(|s| s.stage).collect::<Vec<_>>(),
             "manual_approvals": approvals,
         });
         if production.is_empty() {
             return at.skipped(
                 format!(
-                    "not applicable: pipeline {} has no production stage (a stage named prod, production or live \
-                     with a Deploy action)",
+                    "not applicable: pipeline {} has no production stage (a stage named prod, prd, production or \
+                     live with a Deploy, Build, Invoke or Compute action)",
                     p.name
                 ),
                 evidence,
             );
         }
-        let ungated = production.iter().find(|(i, _, deploy)| {
-            let earlier = d.stages[..*i].iter().flat_map(|s| &s.actions).any(is_manual_approval);
-            let before = d.stages[*i].actions.iter().any(|a| is_manual_approval(a) && a.run_order < deploy.run_order);
-            !(earlier || before)
-        });
-        let Some((i, stage, deploy)) = ungated else {
-            let stages: Vec<&str> = production.iter().map(|(_, s, _)| *s).collect();
+        let gated = |step: &ProductionStep| {
+            let earlier = d.stages[..step.index].iter().flat_map(|s| &s.actions).any(is_manual_approval);
+            let before = d.stages[step.index]
+                .actions
+                .iter()
+                .any(|a| is_manual_approval(a) && a.run_order < step.action.run_order);
+            earlier || before
+        };
+        let ungated: Vec<&ProductionStep> = production.iter().filter(|s| !gated(s)).collect();
+        let Some(step) = ungated.iter().find(|s| s.certain).or(ungated.first()) else {
+            let stages: Vec<&str> = production.iter().map(|s| s.stage).collect();
             return at.pass(
                 format!("pipeline {} waits for a manual approval before deploying in {}", p.name, stages.join(", ")),
                 evidence,
             );
         };
+        let (stage, deploy) = (step.stage, step.action);
         evidence["ungated_stage"] = json!(stage);
         evidence["deploy_action"] =
             json!(format!("{} ({}, run order {})", deploy.name, deploy.provider, deploy.run_order));
-        let parallel = d.stages[*i].actions.iter().find(|a| is_manual_approval(a) && a.run_order == deploy.run_order);
+        evidence["deploy_action_category"] = json!(deploy.category);
+        if !step.certain {
+            return at.unknown(
+                format!(
+                    "pipeline {}: production stage {stage} has no Deploy action and no manual approval before its {} \
+                     action {} ({}); whether that action deploys cannot be told from the pipeline",
+                    p.name, deploy.category, deploy.name, deploy.provider
+                ),
+                evidence,
+            );
+        }
+        let parallel =
+            d.stages[step.index].actions.iter().find(|a| is_manual_approval(a) && a.run_order == deploy.run_order);
         let message = match parallel {
             Some(a) => format!(
                 "pipeline {} deploys in stage {stage} with {} in parallel with its approval {}: both have run order \
@@ -183,7 +221,18 @@ pub fn artifact_store_encryption(ctx: &Ctx<'_>) -> Vec<Outcome> {
             .map(|(region, s)| format!("{} ({region})", s.location))
             .collect();
         if weak.is_empty() {
-            at.pass(format!("pipeline {} encrypts its artifacts with a customer managed KMS key", p.name), evidence)
+            // The key is judged by how it is named: a key id or ARN of the aws/s3 key itself would need
+            // kms:DescribeKey to tell apart, and CodePipeline's console and CLI never name it that way.
+            let keys: BTreeSet<&str> =
+                d.artifact_stores.values().filter_map(|s| s.encryption_key_id.as_deref()).collect();
+            at.pass(
+                format!(
+                    "pipeline {} encrypts its artifacts with the KMS key it names ({}), not the AWS managed S3 key",
+                    p.name,
+                    keys.into_iter().collect::<Vec<_>>().join(", ")
+                ),
+                evidence,
+            )
         } else {
             at.fail(
                 format!(
@@ -292,9 +341,12 @@ pub fn privileged_mode(ctx: &Ctx<'_>) -> Vec<Outcome> {
                 format!("project {} runs privileged although its inline buildspec builds no container image", p.name),
                 evidence,
             ),
-            (true, None) => at.fail(
+            // The buildspec is a file in the source, which the audit does not read: whether the project needs the
+            // privilege cannot be told.
+            (true, None) => at.unknown(
                 format!(
-                    "project {} runs privileged (image {}): unless its buildspec builds Docker images, turn it off",
+                    "project {} runs privileged (image {}) with its buildspec in the source, which dopaudit does not \
+                     read: unless that buildspec builds container images, turn privileged mode off",
                     p.name, env.image
                 ),
                 evidence,
@@ -363,21 +415,30 @@ pub fn plaintext_secrets(ctx: &Ctx<'_>) -> Vec<Outcome> {
     })
 }
 
-/// Every project of the account by service role, across the regions whose projects were read, and the
-/// regions whose projects were not.
-fn projects_by_role(account: &AccountSnapshot) -> (BTreeMap<&str, Vec<&BuildProject>>, Vec<&str>) {
-    let mut by_role: BTreeMap<&str, Vec<&BuildProject>> = BTreeMap::new();
+/// A service role as IAM tells roles apart: by account and name, whatever the path written before the name and
+/// the letter case (role names are unique within an account regardless of both).
+fn role_identity(role: &str) -> String {
+    let account = role.strip_prefix("arn:").and_then(|r| r.split(':').nth(3)).unwrap_or_default();
+    let name = role.rsplit('/').next().unwrap_or(role);
+    format!("{account}:{}", name.to_lowercase())
+}
+
+/// Every project of the account by service role identity, across the regions whose projects were read, and
+/// the regions whose projects could not be read (a region not in use is not a gap).
+fn projects_by_role(account: &AccountSnapshot) -> (BTreeMap<String, Vec<&BuildProject>>, Vec<String>) {
+    let mut by_role: BTreeMap<String, Vec<&BuildProject>> = BTreeMap::new();
     let mut unread = Vec::new();
     for region in &account.regions {
         match region.sdlc.codebuild.get() {
             Ok(data) => {
                 for p in &data.projects {
                     if let Some(role) = &p.service_role {
-                        by_role.entry(role).or_default().push(p);
+                        by_role.entry(role_identity(role)).or_default().push(p);
                     }
                 }
             }
-            Err(_) => unread.push(region.region.as_str()),
+            Err(e) if e.kind.means_not_applicable() => {}
+            Err(e) => unread.push(format!("{} ({})", region.region, e.brief())),
         }
     }
     (by_role, unread)
@@ -390,7 +451,7 @@ pub fn shared_service_role(ctx: &Ctx<'_>) -> Vec<Outcome> {
         };
         let (by_role, unread) = projects_by_role(account);
         let others: Vec<&str> = by_role
-            .get(role.as_str())
+            .get(&role_identity(role))
             .into_iter()
             .flatten()
             .filter(|o| o.arn != p.arn)
@@ -400,10 +461,8 @@ pub fn shared_service_role(ctx: &Ctx<'_>) -> Vec<Outcome> {
         if !unread.is_empty() {
             evidence["regions_not_read"] = json!(unread);
         }
-        if others.is_empty() {
-            at.pass(format!("project {} is the only project using service role {role}", p.name), evidence)
-        } else {
-            at.fail(
+        if !others.is_empty() {
+            return at.fail(
                 format!(
                     "project {} shares service role {role} with {} other project(s): each gets the permissions all \
                      of them need",
@@ -411,8 +470,23 @@ pub fn shared_service_role(ctx: &Ctx<'_>) -> Vec<Outcome> {
                     others.len()
                 ),
                 evidence,
-            )
+            );
         }
+        if !unread.is_empty() {
+            return at.unknown(
+                format!(
+                    "project {}: no other project read uses service role {role}, but the projects of {} could not be \
+                     read",
+                    p.name,
+                    unread.join(", ")
+                ),
+                evidence,
+            );
+        }
+        at.pass(
+            format!("project {} is the only project using service role {role} in the audited regions", p.name),
+            evidence,
+        )
     })
 }
 
@@ -498,8 +572,18 @@ pub fn alarm_rollback(ctx: &Ctx<'_>) -> Vec<Outcome> {
             gaps.push("it does not roll back when an alarm stops a deployment");
         }
         if gaps.is_empty() {
+            // ignorePollAlarmFailure only matters when CloudWatch cannot be read; the guard holds otherwise.
+            let caveat = if d.ignore_poll_alarm_failure {
+                "; note that deployments go on unguarded whenever the alarm states cannot be read \
+                 (ignorePollAlarmFailure)"
+            } else {
+                ""
+            };
             at.pass(
-                format!("deployment group {name} rolls back when one of its alarms goes off ({})", d.alarms.join(", ")),
+                format!(
+                    "deployment group {name} rolls back when one of its alarms goes off ({}){caveat}",
+                    d.alarms.join(", ")
+                ),
                 evidence,
             )
         } else {
@@ -512,26 +596,53 @@ pub fn alarm_rollback(ctx: &Ctx<'_>) -> Vec<Outcome> {
 const ALL_AT_ONCE: [&str; 3] =
     ["CodeDeployDefault.AllAtOnce", "CodeDeployDefault.LambdaAllAtOnce", "CodeDeployDefault.ECSAllAtOnce"];
 
-/// A custom configuration that leaves no host healthy, or shifts all traffic in one step.
-fn custom_all_at_once(c: &DeploymentConfig) -> bool {
-    c.traffic_routing_type.as_deref() == Some("AllAtOnce") || c.minimum_healthy_hosts_value == Some(0)
+/// A custom configuration that leaves no host healthy, or shifts all traffic in one step; `None` when the answer
+/// holds neither a minimum of healthy hosts nor a traffic routing, so the pace cannot be told.
+fn custom_all_at_once(c: &DeploymentConfig) -> Option<bool> {
+    match (c.traffic_routing_type.as_deref(), c.minimum_healthy_hosts_value) {
+        (Some(routing), _) => Some(routing == "AllAtOnce"),
+        (None, Some(healthy)) => Some(healthy == 0),
+        (None, None) => None,
+    }
+}
+
+/// The compute platform a predefined configuration's name gives away.
+fn platform_of_config(name: &str) -> Option<&'static str> {
+    let rest = name.strip_prefix("CodeDeployDefault.")?;
+    Some(if rest.starts_with("Lambda") {
+        "Lambda"
+    } else if rest.starts_with("ECS") {
+        "ECS"
+    } else {
+        "Server"
+    })
 }
 
 pub fn deployment_config(ctx: &Ctx<'_>) -> Vec<Outcome> {
     per_group(ctx, |at, app, g, d, data| {
-        let platform = d.compute_platform.as_deref().unwrap_or("Server");
+        let name = format!("{}/{}", app.name, g.name);
+        let custom = d
+            .deployment_config_name
+            .as_deref()
+            .filter(|c| !c.starts_with("CodeDeployDefault."))
+            .and_then(|c| data.custom_configs.get(c))
+            .and_then(|c| c.get().ok());
+        // The group's platform, else what its configuration says; an absent one is not guessed.
+        let platform = d
+            .compute_platform
+            .as_deref()
+            .or_else(|| d.deployment_config_name.as_deref().and_then(platform_of_config))
+            .or_else(|| custom.and_then(|c| c.compute_platform.as_deref()));
         // Lambda and ECS deployments always shift traffic between two versions.
         let deployment_type = match (platform, d.deployment_type.as_deref()) {
-            ("Lambda" | "ECS", _) => "BLUE_GREEN",
-            (_, Some(t)) => t,
-            (_, None) => "IN_PLACE",
+            (Some("Lambda" | "ECS"), _) => Some("BLUE_GREEN"),
+            (_, t) => t,
         };
         let mut evidence = json!({
             "deployment_config_name": d.deployment_config_name,
             "compute_platform": platform,
             "deployment_type": deployment_type,
         });
-        let name = format!("{}/{}", app.name, g.name);
         let Some(config) = d.deployment_config_name.as_deref() else {
             return at.unknown(format!("deployment group {name} reports no deployment configuration"), evidence);
         };
@@ -551,24 +662,34 @@ pub fn deployment_config(ctx: &Ctx<'_>) -> Vec<Outcome> {
                 }
             };
             evidence["custom_config"] = json!(custom);
-            custom_all_at_once(custom)
+            match custom_all_at_once(custom) {
+                Some(all) => all,
+                None => {
+                    return at.unknown(
+                        format!(
+                            "deployment group {name} uses custom configuration {config}, whose answer holds neither \
+                             a minimum of healthy hosts nor a traffic routing"
+                        ),
+                        evidence,
+                    )
+                }
+            }
         };
+        let kind = deployment_type.map(|t| format!(" ({t})")).unwrap_or_default();
         if !all_at_once {
-            return at.pass(
-                format!("deployment group {name} deploys gradually with {config} ({deployment_type})"),
-                evidence,
-            );
+            return at.pass(format!("deployment group {name} deploys gradually with {config}{kind}"), evidence);
         }
         let effect = match (platform, deployment_type) {
-            ("Lambda" | "ECS", _) => {
-                "shifts all traffic to the new version in one step, with no canary or linear \
-                                      stage to catch errors first"
+            (Some("Lambda" | "ECS"), _) => {
+                "shifts all traffic to the new version in one step, with no canary or linear stage to catch errors \
+                 first"
             }
-            (_, "BLUE_GREEN") => {
-                "moves all traffic to the replacement instances at once: the original fleet stays \
-                                  for rollback, but every user meets the new revision together"
+            (_, Some("BLUE_GREEN")) => {
+                "moves all traffic to the replacement instances at once: the original fleet stays for rollback, but \
+                 every user meets the new revision together"
             }
-            _ => "takes every instance out of service together: a bad revision takes the whole fleet down",
+            (Some(_), _) => "takes every instance out of service together: a bad revision takes the whole fleet down",
+            (None, _) => "deploys to every target at once: a bad revision reaches all of them together",
         };
         at.fail(format!("deployment group {name} uses {config}, which {effect}"), evidence)
     })
@@ -627,7 +748,10 @@ pub fn scan_on_push(ctx: &Ctx<'_>) -> Vec<Outcome> {
             "matching_registry_rule": rule,
             "repository_scan_on_push": repo.scan_on_push,
         });
-        match (rule, enhanced, repo.scan_on_push) {
+        // Under basic scanning with registry rules, a repository no scan-on-push filter matches is set to manual
+        // scanning: its own (deprecated) flag counts only in a registry that has no rules.
+        let own_flag_counts = repo.scan_on_push && !enhanced && registry.rules.is_empty();
+        match (rule, enhanced, own_flag_counts) {
             (Some(rule), _, _) => at.pass(
                 format!(
                     "repository {} is scanned on push by the registry's {} scanning rule {rule}",
@@ -647,6 +771,15 @@ pub fn scan_on_push(ctx: &Ctx<'_>) -> Vec<Outcome> {
             (None, true, _) => at.fail(
                 format!(
                     "repository {} matches no enhanced scanning rule of the registry: its images are not scanned",
+                    repo.name
+                ),
+                evidence,
+            ),
+            (None, false, false) if repo.scan_on_push => at.fail(
+                format!(
+                    "repository {} is not scanned on push: its own scanOnPush setting gives way to the registry's \
+                     basic scanning rules, and no scan-on-push filter of them matches it, so it is scanned manually \
+                     only",
                     repo.name
                 ),
                 evidence,
@@ -805,6 +938,11 @@ pub fn repository_policy(ctx: &Ctx<'_>) -> Vec<Outcome> {
     })
 }
 
+/// A tag filter that matches every tag (`*`, `**` …).
+fn matches_every_tag(filter: &str) -> bool {
+    !filter.is_empty() && filter.chars().all(|c| c == '*')
+}
+
 pub fn tag_immutability(ctx: &Ctx<'_>) -> Vec<Outcome> {
     per_repository(ctx, |at, repo, _| {
         let evidence = json!({
@@ -812,23 +950,43 @@ pub fn tag_immutability(ctx: &Ctx<'_>) -> Vec<Outcome> {
             "mutability_exclusions": repo.tag_mutability_exclusions,
         });
         let exclusions = repo.tag_mutability_exclusions.join(", ");
+        let every_tag_excluded = repo.tag_mutability_exclusions.iter().any(|f| matches_every_tag(f));
         match repo.tag_mutability.as_str() {
             "IMMUTABLE" => at.pass(format!("repository {} has immutable tags", repo.name), evidence),
+            "IMMUTABLE_WITH_EXCLUSION" if every_tag_excluded => at.fail(
+                format!(
+                    "repository {} is set to immutable tags, but its exclusion filter {exclusions} matches every \
+                     tag, so every tag can be overwritten",
+                    repo.name
+                ),
+                evidence,
+            ),
             "IMMUTABLE_WITH_EXCLUSION" => at.pass(
                 format!("repository {} has immutable tags, except tags matching {exclusions}", repo.name),
+                evidence,
+            ),
+            "MUTABLE_WITH_EXCLUSION" if every_tag_excluded => at.pass(
+                format!(
+                    "repository {} is set to mutable tags, but its exclusion filter {exclusions} matches every tag, \
+                     so every tag is immutable",
+                    repo.name
+                ),
                 evidence,
             ),
             "MUTABLE_WITH_EXCLUSION" => at.fail(
                 format!("repository {} lets tags be overwritten, except those matching {exclusions}", repo.name),
                 evidence,
             ),
-            other => at.fail(
+            "MUTABLE" => at.fail(
                 format!(
-                    "repository {} has {} tags: pushing again under an existing tag silently replaces the image \
+                    "repository {} has mutable tags: pushing again under an existing tag silently replaces the image \
                      deployments refer to",
-                    repo.name,
-                    other.to_lowercase()
+                    repo.name
                 ),
+                evidence,
+            ),
+            other => at.unknown(
+                format!("repository {} reports tag mutability {other:?}, which dopaudit does not know", repo.name),
                 evidence,
             ),
         }
@@ -931,6 +1089,7 @@ mod tests {
             ("GoLive", true),
             ("live", true),
             ("prod_eu_2", true),
+            ("DeployPrd", true),
             ("PreProd", false),
             ("pre-prod", false),
             ("preprod", false),
@@ -985,7 +1144,7 @@ mod tests {
                 "in stage Live (Go)",
             ),
             (
-                "the second production stage is ungated",
+                "an approval stage of its own before production",
                 vec![
                     source(),
                     stage("ApproveProd", vec![approval("Approve", 1)]),
@@ -995,17 +1154,58 @@ mod tests {
                 "Prod-us",
             ),
             (
+                "the second production region is deployed before the approval",
+                vec![
+                    source(),
+                    stage("Prod-eu", vec![deploy("DeployEu", 1)]),
+                    stage("ApproveProd", vec![approval("Approve", 1)]),
+                    stage("Prod-us", vec![deploy("DeployUs", 1)]),
+                ],
+                Status::Fail,
+                "in stage Prod-eu (DeployEu)",
+            ),
+            (
                 "only pre-production stages",
                 vec![source(), stage("PreProd", vec![deploy("Deploy", 1)])],
                 Status::Skipped,
                 "has no production stage",
             ),
             (
-                "a production-named stage without a deploy action",
+                "a production-named stage with only tests",
                 vec![source(), stage("Prod", vec![action("Smoke", "Test", "CodeBuild", 1)])],
                 Status::Skipped,
                 "not applicable",
             ),
+            // Near miss: a prod stage whose deploy is a CodeBuild project (cdk deploy), with no approval: it may
+            // change production unreviewed, so it cannot be skipped as "no deploy action".
+            (
+                "near miss: prod deployed by a build action",
+                vec![source(), stage("prd", vec![action("CdkDeploy", "Build", "CodeBuild", 1)])],
+                Status::Unknown,
+                "production stage prd has no Deploy action and no manual approval before its Build action CdkDeploy",
+            ),
+            // Alternative: the same build action behind an approval is gated whatever it does.
+            (
+                "alternative: a build action behind an approval",
+                vec![
+                    source(),
+                    stage("Prod", vec![approval("Approve", 1), action("CdkDeploy", "Build", "CodeBuild", 2)]),
+                ],
+                Status::Pass,
+                "before deploying in Prod",
+            ),
+            (
+                "a certain ungated deploy outweighs an uncertain one",
+                vec![
+                    source(),
+                    stage("ProdInfra", vec![action("Apply", "Build", "CodeBuild", 1)]),
+                    stage("ProdApp", vec![deploy("Deploy", 1)]),
+                ],
+                Status::Fail,
+                "in stage ProdApp (Deploy)",
+            ),
+            // Unreadable (GetPipeline or ListPipelines denied) and partial (a pipeline whose structure was not
+            // collected) reads: pipeline_read_errors_are_unknown_where_they_happened.
         ];
         for (case, stages, status, message) in cases {
             let o = one(manual_approval, pipelines(pipeline(stages)));
@@ -1028,10 +1228,13 @@ mod tests {
             declaration: Collected::Error { error: denied("codepipeline:GetPipeline") },
             ..pipeline(vec![])
         };
+        let uncollected = Pipeline { declaration: Collected::NotCollected, ..pipeline(vec![]) };
         for check in [manual_approval as Evaluator, artifact_store_encryption] {
             let o = one(check, pipelines(denied_pipeline.clone()));
             assert_case("GetPipeline denied", &o, Status::Unknown, "codepipeline:GetPipeline");
             assert!(o.resource.ends_with(":release"), "{o:?}");
+            let o = one(check, pipelines(uncollected.clone()));
+            assert_case("structure not collected", &o, Status::Unknown, "holds no data");
             let o = one(check, |s| s.codepipeline = Collected::Error { error: denied("codepipeline:ListPipelines") });
             assert_case("ListPipelines denied", &o, Status::Unknown, "codepipeline:ListPipelines");
             assert_eq!(o.resource, ACCT, "the region itself");
@@ -1050,7 +1253,22 @@ mod tests {
         let cmk = Some("arn:aws:kms:us-east-1:111111111111:key/1234");
         type Stores<'a> = Vec<(&'a str, Option<&'a str>)>;
         let cases: Vec<(&str, Stores, Status, &str)> = vec![
-            ("customer managed key", vec![(EAST, cmk)], Status::Pass, "customer managed KMS key"),
+            (
+                "customer managed key",
+                vec![(EAST, cmk)],
+                Status::Pass,
+                "with the KMS key it names (arn:aws:kms:us-east-1:111111111111:key/1234), not the AWS managed",
+            ),
+            // Alternative: a customer managed key named by its alias, in both regions of a cross-region pipeline.
+            (
+                "alternative: aliases of customer managed keys",
+                vec![
+                    (EAST, Some("alias/pipeline-artifacts")),
+                    (WEST, Some("arn:aws:kms:eu-west-1:111111111111:alias/artifacts")),
+                ],
+                Status::Pass,
+                "(alias/pipeline-artifacts, arn:aws:kms:eu-west-1:111111111111:alias/artifacts)",
+            ),
             ("no key", vec![(EAST, None)], Status::Fail, "artifacts-bucket (us-east-1) with the AWS managed S3 key"),
             ("the AWS managed key named", vec![(EAST, Some("alias/aws/s3"))], Status::Fail, "AWS managed S3 key"),
             (
@@ -1059,8 +1277,16 @@ mod tests {
                 Status::Fail,
                 "cannot be shared",
             ),
-            ("one region of two without a key", vec![(EAST, cmk), (WEST, None)], Status::Fail, "(eu-west-1)"),
+            // Near miss: the home region is under a customer key, the cross-region store is not.
+            (
+                "near miss: one region of two without a key",
+                vec![(EAST, cmk), (WEST, None)],
+                Status::Fail,
+                "artifacts-bucket (eu-west-1)",
+            ),
+            // Partial read: an answer without the store it must have.
             ("no store at all", vec![], Status::Unknown, "declares no artifact store"),
+            // Unreadable: pipeline_read_errors_are_unknown_where_they_happened.
         ];
         for (case, stores, status, message) in cases {
             let o = one(artifact_store_encryption, pipelines(with_stores(stores)));
@@ -1126,19 +1352,40 @@ mod tests {
             cache_type: "S3".into(),
             ..project("cached")
         };
+        let primary_off = BuildProject {
+            artifacts: BuildArtifacts { encryption_disabled: true, ..project("x").artifacts },
+            ..project("plain")
+        };
+        let pipeline_default_key = BuildProject {
+            artifacts: BuildArtifacts { artifacts_type: "CODEPIPELINE".into(), ..project("x").artifacts },
+            encryption_key: Some(format!("arn:aws:kms:{EAST}:{ACCT}:alias/aws/s3")),
+            ..project("in-pipeline")
+        };
         let cases = vec![
             ("customer managed key", project("app"), Status::Pass, "with KMS key arn:aws:kms"),
             ("AWS managed key", aws_key, Status::Fail, "AWS managed key aws/s3"),
+            // AWS documents an unset key as the aws/s3 key.
             ("no key reported", BuildProject { encryption_key: None, ..project("bare") }, Status::Fail, "aws/s3"),
-            ("encryption disabled", disabled, Status::Fail, "encryption turned off for reports"),
+            // Near miss: a customer key on the project, but one output has encryption turned off.
+            ("near miss: secondary output unencrypted", disabled, Status::Fail, "encryption turned off for reports"),
+            ("near miss: primary output unencrypted", primary_off, Status::Fail, "turned off for primary artifacts"),
             ("no S3 output", nothing, Status::Skipped, "writes no artifacts or cache to S3"),
+            // Alternative: output handed to CodePipeline is stored under the pipeline's artifact key (judged by
+            // codepipeline-artifact-store-encryption), so the project's default key is not a finding here.
+            (
+                "alternative: output to CodePipeline",
+                pipeline_default_key,
+                Status::Skipped,
+                "(output type CODEPIPELINE)",
+            ),
             ("pipeline output with an S3 cache", pipeline_with_cache, Status::Pass, "project cached"),
+            // Partial read: none per project; BatchGetProjects answers for a whole batch or the region is unread.
         ];
         for (case, p, status, message) in cases {
             assert_case(case, &one(build_artifact_encryption, projects(vec![p])), status, message);
         }
         let o = one(build_artifact_encryption, list_denied);
-        assert_case("denied", &o, Status::Unknown, "codebuild:BatchGetProjects");
+        assert_case("unreadable", &o, Status::Unknown, "codebuild:BatchGetProjects");
     }
 
     #[test]
@@ -1151,9 +1398,17 @@ mod tests {
         };
         let cases = vec![
             ("not privileged", project("app"), Status::Pass, "without privileged mode"),
+            // Alternative: privileged, which AWS says is for building images, and the buildspec does build them.
             ("privileged to build images", privileged(Some(true)), Status::Pass, "needs to build container images"),
+            // Near miss: privileged with an inline buildspec that only pulls or runs images.
             ("privileged for nothing", privileged(Some(false)), Status::Fail, "builds no container image"),
-            ("privileged, buildspec in the source", privileged(None), Status::Fail, "unless its buildspec builds"),
+            // Partial read: the buildspec is a file in the source, which is not read.
+            (
+                "privileged, buildspec in the source",
+                privileged(None),
+                Status::Unknown,
+                "with its buildspec in the source, which dopaudit does not read",
+            ),
         ];
         for (case, p, status, message) in cases {
             assert_case(case, &one(privileged_mode, projects(vec![p])), status, message);
@@ -1257,15 +1512,84 @@ mod tests {
         assert_eq!(by_name["worker"].region, WEST);
         assert_case("web", by_name["web"], Status::Pass, "the only project using service role");
 
-        // A region that could not be read: its own outcome is unknown, the others say what was not compared.
+        // Partial read: a region that could not be read is unknown itself, and no project seen alone can pass.
         let outcomes = run(
             shared_service_role,
             vec![region_with(EAST, projects(vec![project("web")])), region_with(WEST, list_denied)],
         );
         assert_eq!(outcomes.len(), 2);
-        assert_case("web", &outcomes[0], Status::Pass, "the only project");
-        assert_eq!(outcomes[0].evidence["regions_not_read"], json!([WEST]));
-        assert_case("denied region", &outcomes[1], Status::Unknown, "codebuild:BatchGetProjects");
+        assert_case("web", &outcomes[0], Status::Unknown, "but the projects of eu-west-1 (access denied");
+        assert!(outcomes[0].message.contains("codebuild:BatchGetProjects"), "{}", outcomes[0].message);
+        assert_case("unreadable region", &outcomes[1], Status::Unknown, "codebuild:BatchGetProjects");
+        // A region not in use is no gap.
+        let disabled = |s: &mut SdlcSections| {
+            s.codebuild = Collected::Error {
+                error: crate::snapshot::CollectionError {
+                    kind: crate::snapshot::ErrorKind::RegionDisabled,
+                    code: "OptInRequired".into(),
+                    message: "region not enabled".into(),
+                    permission: None,
+                },
+            }
+        };
+        let outcomes = run(
+            shared_service_role,
+            vec![region_with(EAST, projects(vec![project("web")])), region_with(WEST, disabled)],
+        );
+        assert_case("web beside a disabled region", &outcomes[0], Status::Pass, "the only project");
+        assert_eq!(outcomes[1].status, Status::Skipped);
+    }
+
+    #[test]
+    fn shared_service_role_cases() {
+        let role = |arn: &str| BuildProject { service_role: Some(arn.into()), ..project("api") };
+        let second = |arn: &str| BuildProject { service_role: Some(arn.into()), ..project("worker") };
+        let cases = vec![
+            ("own role", vec![project("api"), project("worker")], Status::Pass, "the only project using service role"),
+            (
+                "shared",
+                vec![role("arn:aws:iam::111111111111:role/ci"), second("arn:aws:iam::111111111111:role/ci")],
+                Status::Fail,
+                "shares service role arn:aws:iam::111111111111:role/ci with 1 other project(s)",
+            ),
+            // Near miss: one role written with and without its path, in another case: IAM names are unique per
+            // account whatever the path and case, so it is the same role.
+            (
+                "near miss: the same role under another spelling",
+                vec![
+                    role("arn:aws:iam::111111111111:role/service-role/CI-Build"),
+                    second("arn:aws:iam::111111111111:role/ci-build"),
+                ],
+                Status::Fail,
+                "with 1 other project(s)",
+            ),
+            // Alternative: the same role name in another account is another role.
+            (
+                "alternative: same name, other account",
+                vec![role("arn:aws:iam::111111111111:role/ci"), second("arn:aws:iam::222222222222:role/ci")],
+                Status::Pass,
+                "the only project",
+            ),
+            // Partial read: a project whose service role was not reported.
+            (
+                "no role reported",
+                vec![BuildProject { service_role: None, ..project("api") }, project("worker")],
+                Status::Unknown,
+                "reports no service role",
+            ),
+        ];
+        for (case, list, status, message) in cases {
+            let outcomes = run(shared_service_role, vec![region_with(EAST, projects(list))]);
+            let api = outcomes.iter().find(|o| o.resource.ends_with("/api")).expect("api judged");
+            assert_case(case, api, status, message);
+        }
+        // Unreadable.
+        assert_case(
+            "unreadable",
+            &one(shared_service_role, list_denied),
+            Status::Unknown,
+            "codebuild:BatchGetProjects",
+        );
     }
 
     // ---- CodeDeploy ----
@@ -1345,12 +1669,26 @@ mod tests {
                 Status::Fail,
                 "not for failed deployments",
             ),
+            // Near miss: the failure event is listed, but the configuration is switched off.
             (
-                "off",
+                "near miss: events kept, rollback off",
                 DeploymentGroupDetail { auto_rollback_enabled: false, ..group_detail() },
                 Status::Fail,
                 "automatic rollback off",
             ),
+            // Alternative: rollback on failure is enough here whatever else is (not) listed.
+            (
+                "alternative: failure only, for a Lambda group",
+                DeploymentGroupDetail {
+                    compute_platform: Some("Lambda".into()),
+                    auto_rollback_events: vec!["DEPLOYMENT_FAILURE".into()],
+                    ..group_detail()
+                },
+                Status::Pass,
+                "rolls back automatically",
+            ),
+            // Unreadable and partial reads (a group, the group list, the applications): the shared
+            // codedeploy_read_errors_are_unknown_where_they_happened.
         ];
         for (case, d, status, message) in cases {
             let o = one(automatic_rollback, group(d));
@@ -1400,6 +1738,23 @@ mod tests {
                 Status::Fail,
                 "no CloudWatch alarm is attached, and it does not roll back",
             ),
+            // Near miss: alarm attached and enabled, the alarm event listed, but rollback switched off: the alarm
+            // stops the deployment and leaves the bad revision where it reached.
+            (
+                "near miss: rollback switched off",
+                DeploymentGroupDetail { auto_rollback_enabled: false, ..group_detail() },
+                Status::Fail,
+                "does not roll back when an alarm stops a deployment",
+            ),
+            (
+                "pass, with alarm read failures ignored",
+                DeploymentGroupDetail { ignore_poll_alarm_failure: true, ..group_detail() },
+                Status::Pass,
+                "go on unguarded whenever the alarm states cannot be read (ignorePollAlarmFailure)",
+            ),
+            // Alternative: none visible in a group; a pipeline stage condition that rolls back on an alarm is another
+            // mechanism, which is not collected. Unreadable and partial reads:
+            // codedeploy_read_errors_are_unknown_where_they_happened.
         ];
         for (case, d, status, message) in cases {
             assert_case(case, &one(alarm_rollback, group(d)), status, message);
@@ -1457,6 +1812,17 @@ mod tests {
                 Status::Unknown,
                 "reports no deployment configuration",
             ),
+            // The platform is told by the configuration's name when the group does not say it.
+            (
+                "lambda all at once, platform not reported",
+                DeploymentGroupDetail {
+                    compute_platform: None,
+                    deployment_type: None,
+                    ..with("x", "CodeDeployDefault.LambdaAllAtOnce", "")
+                },
+                Status::Fail,
+                "shifts all traffic to the new version in one step",
+            ),
         ];
         for (case, d, status, message) in cases {
             assert_case(case, &one(deployment_config, group(d)), status, message);
@@ -1489,7 +1855,24 @@ mod tests {
         assert_case("custom 75% healthy", &o, Status::Pass, "Custom.Batch");
         assert_eq!(o.evidence["custom_config"]["minimum_healthy_hosts_value"], 75);
         let o = one(deployment_config, custom(Collected::ok(hosts("HOST_COUNT", 0))));
-        assert_case("custom zero healthy", &o, Status::Fail, "takes every instance out of service");
+        assert_case("near miss: custom zero healthy", &o, Status::Fail, "takes every instance out of service");
+        let o = one(deployment_config, custom(Collected::ok(hosts("FLEET_PERCENT", 0))));
+        assert_case("near miss: custom 0% healthy", &o, Status::Fail, "takes every instance out of service");
+        let routing = |kind: &str| DeploymentConfig {
+            compute_platform: Some("Lambda".into()),
+            minimum_healthy_hosts_type: None,
+            minimum_healthy_hosts_value: None,
+            traffic_routing_type: Some(kind.into()),
+        };
+        let o = one(deployment_config, custom(Collected::ok(routing("AllAtOnce"))));
+        assert_case("near miss: custom all-at-once routing", &o, Status::Fail, "uses Custom.Batch");
+        let o = one(deployment_config, custom(Collected::ok(routing("TimeBasedCanary"))));
+        assert_case("alternative: custom canary", &o, Status::Pass, "deploys gradually with Custom.Batch");
+        // Partial read: an answer with neither a minimum of healthy hosts nor a traffic routing.
+        let empty =
+            DeploymentConfig { minimum_healthy_hosts_type: None, minimum_healthy_hosts_value: None, ..hosts("", 0) };
+        let o = one(deployment_config, custom(Collected::ok(empty)));
+        assert_case("custom answer empty", &o, Status::Unknown, "holds neither a minimum of healthy hosts");
         let o = one(deployment_config, custom(Collected::Error { error: denied("codedeploy:GetDeploymentConfig") }));
         assert_case("custom unread", &o, Status::Unknown, "codedeploy:GetDeploymentConfig");
         let o =
@@ -1576,7 +1959,23 @@ mod tests {
                 Status::Fail,
                 "neither a registry rule nor the repository",
             ),
-            ("repository setting", flagged.clone(), basic(), Status::Pass, "its own (deprecated) repository setting"),
+            // Alternative: a registry with no rules leaves the repository's own (deprecated) flag in force.
+            (
+                "alternative: repository setting",
+                flagged.clone(),
+                basic(),
+                Status::Pass,
+                "its own (deprecated) repository setting",
+            ),
+            // Near miss: the same flag under basic registry rules that match other repositories: ECR sets it to
+            // manual scanning.
+            (
+                "near miss: repository setting under registry rules for others",
+                flagged.clone(),
+                Collected::ok(registry("BASIC", &[("SCAN_ON_PUSH", &["prod-*"])])),
+                Status::Fail,
+                "gives way to the registry's basic scanning rules",
+            ),
             (
                 "enhanced continuous",
                 repo("app-prod"),
@@ -1605,6 +2004,8 @@ mod tests {
                 Status::Unknown,
                 "ecr:GetRegistryScanningConfiguration",
             ),
+            // Partial read: the repositories were read, the registry's rules were not collected.
+            ("registry not collected", repo("app"), Collected::NotCollected, Status::Unknown, "holds no data"),
         ];
         for (case, r, scanning, status, message) in cases {
             let o = one(scan_on_push, repos(vec![r], scanning));
@@ -1622,15 +2023,35 @@ mod tests {
 
     #[test]
     fn ecr_kms_encryption_cases() {
-        let o = one(ecr_kms_encryption, repos(vec![repo("app")], basic()));
-        assert_case("kms", &o, Status::Pass, "encrypted with KMS (arn:aws:kms");
         let aes = EcrRepository { encryption_type: "AES256".into(), kms_key: None, ..repo("old") };
+        let cases = vec![
+            ("kms", repo("app"), Status::Pass, "encrypted with KMS (arn:aws:kms"),
+            ("aes", aes.clone(), Status::Fail, "is encrypted with AES256 (Amazon S3-managed keys), not KMS"),
+            // The check asks for KMS, which the AWS managed aws/ecr key is; whether the key is customer managed
+            // (the note's cross-account case) would need kms:DescribeKey.
+            ("aws managed key", EcrRepository { kms_key: None, ..repo("aws-key") }, Status::Pass, "aws/ecr"),
+            // Alternative: dual-layer KMS encryption is KMS too.
+            (
+                "alternative: KMS_DSSE",
+                EcrRepository { encryption_type: "KMS_DSSE".into(), ..repo("dsse") },
+                Status::Pass,
+                "encrypted with KMS",
+            ),
+            // Near miss: a key ARN left beside AES256 encryption is not used.
+            (
+                "near miss: a key named, AES256 used",
+                EcrRepository { encryption_type: "AES256".into(), ..repo("odd") },
+                Status::Fail,
+                "not KMS",
+            ),
+            // Partial read: none; DescribeRepositories answers for the whole region or the region is unread.
+        ];
+        for (case, r, status, message) in cases {
+            assert_case(case, &one(ecr_kms_encryption, repos(vec![r], basic())), status, message);
+        }
         let o = one(ecr_kms_encryption, repos(vec![aes], basic()));
-        assert_case("aes", &o, Status::Fail, "AES256");
         assert_eq!(o.evidence, json!({"encryption_type": "AES256", "kms_key": null}));
-        let aws_key = EcrRepository { kms_key: None, ..repo("aws-key") };
-        assert_case("aws key", &one(ecr_kms_encryption, repos(vec![aws_key], basic())), Status::Pass, "aws/ecr");
-        assert_case("denied", &one(ecr_kms_encryption, ecr_denied), Status::Unknown, "ecr:DescribeRepositories");
+        assert_case("unreadable", &one(ecr_kms_encryption, ecr_denied), Status::Unknown, "ecr:DescribeRepositories");
     }
 
     #[test]
@@ -1771,11 +2192,27 @@ mod tests {
             ),
             ("mutable", with("MUTABLE", &[]), Status::Fail, "has mutable tags: pushing again"),
             ("mutable but releases", with("MUTABLE_WITH_EXCLUSION", &["v*"]), Status::Fail, "except those matching v*"),
+            // Near miss: immutable in name, with an exclusion that matches every tag.
+            (
+                "near miss: immutable except everything",
+                with("IMMUTABLE_WITH_EXCLUSION", &["latest", "*"]),
+                Status::Fail,
+                "matches every tag, so every tag can be overwritten",
+            ),
+            // Alternative: mutable in name, with an exclusion that makes every tag immutable.
+            (
+                "alternative: mutable except everything",
+                with("MUTABLE_WITH_EXCLUSION", &["**"]),
+                Status::Pass,
+                "so every tag is immutable",
+            ),
+            // Partial read: a value dopaudit does not know is not read as either.
+            ("unknown setting", with("", &[]), Status::Unknown, "reports tag mutability \"\""),
         ];
         for (case, r, status, message) in cases {
             assert_case(case, &one(tag_immutability, repos(vec![r], basic())), status, message);
         }
-        assert_case("denied", &one(tag_immutability, ecr_denied), Status::Unknown, "ecr:DescribeRepositories");
+        assert_case("unreadable", &one(tag_immutability, ecr_denied), Status::Unknown, "ecr:DescribeRepositories");
     }
 
     #[test]
