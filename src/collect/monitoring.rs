@@ -161,6 +161,8 @@ fn convert_alarm(a: &cw::MetricAlarm) -> MetricAlarm {
         actions_enabled: a.actions_enabled().unwrap_or(true),
         alarm_actions: a.alarm_actions().to_vec(),
         metrics,
+        comparison_operator: a.comparison_operator().map(|c| c.as_str().to_string()),
+        threshold: a.threshold(),
     }
 }
 

@@ -125,6 +125,12 @@ pub struct MetricAlarm {
     /// The metric of a single-metric alarm, or every metric a metric-math alarm reads.
     #[serde(default)]
     pub metrics: Vec<WatchedMetric>,
+    /// `GreaterThanThreshold`, `LessThanThreshold`, `GreaterThanUpperThreshold` …; absent when not collected.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comparison_operator: Option<String>,
+    /// The static threshold; absent for an anomaly-detection alarm, or when not collected.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub threshold: Option<f64>,
 }
 
 impl MetricAlarm {
