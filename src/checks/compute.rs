@@ -11,7 +11,7 @@ use chrono::NaiveDate;
 use serde_json::json;
 
 use super::{per_region, At, Ctx, Evaluator, Outcome};
-use crate::snapshot::{partition, ApiStage, LambdaData, LambdaFunction, RestApi};
+use crate::snapshot::{partition, ApiStage, EventInvokeConfig, LambdaData, LambdaFunction, RestApi};
 
 /// The compute checks, by id.
 pub static CHECKS: &[(&str, Evaluator)] = &[
@@ -198,16 +198,46 @@ pub fn lambda_reserved_concurrency(ctx: &Ctx<'_>) -> Vec<Outcome> {
             Ok(s) => s,
             Err(e) => return at.not_evaluated(&e),
         };
-        // The account's own figure when given; otherwise what the functions read here reserve.
-        let unreserved = settings.unreserved_concurrent_executions.unwrap_or_else(|| {
-            let known: i32 =
-                data.functions.iter().filter_map(|g| g.reserved_concurrency.get().ok().copied().flatten()).sum();
-            settings.concurrent_executions - known
-        });
-        let reserved_in_region = settings.concurrent_executions - unreserved;
+        let Some(limit) = settings.concurrent_executions else {
+            return at.unknown(
+                format!(
+                    "lambda:GetAccountSettings reported no concurrency limit for the region: the pool left to function {} cannot be judged",
+                    f.name
+                ),
+                json!({ "reserved_concurrency": reserved_value, "account_concurrency_limit": null }),
+            );
+        };
+        // The account's own figure when given; otherwise what the functions read here reserve, which needs every
+        // function's reservation.
+        let unreserved = match settings.unreserved_concurrent_executions {
+            Some(n) => n,
+            None => {
+                let unread: Vec<&str> = data
+                    .functions
+                    .iter()
+                    .filter(|g| g.reserved_concurrency.get().is_err())
+                    .map(|g| g.name.as_str())
+                    .collect();
+                if !unread.is_empty() {
+                    return at.unknown(
+                        format!(
+                            "the unreserved pool was not reported and the reservations of {} could not be read \
+                             (lambda:GetFunctionConcurrency): what is left to function {} is not known",
+                            unread.join(", "),
+                            f.name
+                        ),
+                        json!({ "reserved_concurrency": reserved_value, "account_concurrency_limit": limit, "unreserved_concurrency": null }),
+                    );
+                }
+                let known: i32 =
+                    data.functions.iter().filter_map(|g| g.reserved_concurrency.get().ok().copied().flatten()).sum();
+                limit - known
+            }
+        };
+        let reserved_in_region = limit - unreserved;
         let evidence = json!({
             "reserved_concurrency": reserved_value,
-            "account_concurrency_limit": settings.concurrent_executions,
+            "account_concurrency_limit": limit,
             "unreserved_concurrency": unreserved,
             "reserved_in_region": reserved_in_region,
             "unreserved_minimum": UNRESERVED_MINIMUM,
@@ -221,7 +251,7 @@ pub fn lambda_reserved_concurrency(ctx: &Ctx<'_>) -> Vec<Outcome> {
                 format!(
                     "function {} {own}; reservations in the region total {reserved_in_region} of {}, leaving the \
                      unreserved pool at Lambda's minimum of {unreserved}",
-                    f.name, settings.concurrent_executions
+                    f.name, limit
                 ),
                 evidence,
             );
@@ -229,19 +259,11 @@ pub fn lambda_reserved_concurrency(ctx: &Ctx<'_>) -> Vec<Outcome> {
         match reserved {
             Err(e) => at.not_evaluated(&e),
             Ok(Some(n)) => at.pass(
-                format!(
-                    "function {} reserves {n}; {unreserved} of {} remain unreserved",
-                    f.name, settings.concurrent_executions
-                ),
+                format!("function {} reserves {n}; {unreserved} of {} remain unreserved", f.name, limit),
                 evidence,
             ),
-            Ok(None) => at.pass(
-                format!(
-                    "function {} shares the unreserved pool of {unreserved} of {}",
-                    f.name, settings.concurrent_executions
-                ),
-                evidence,
-            ),
+            Ok(None) => at
+                .pass(format!("function {} shares the unreserved pool of {unreserved} of {}", f.name, limit), evidence),
         }
     })
 }
@@ -250,17 +272,20 @@ pub fn lambda_reserved_concurrency(ctx: &Ctx<'_>) -> Vec<Outcome> {
 pub fn lambda_xray_tracing(ctx: &Ctx<'_>) -> Vec<Outcome> {
     per_function(ctx, |at, _, f| {
         let evidence = json!({ "tracing_mode": f.tracing_mode });
-        if f.tracing_mode.as_deref() == Some("Active") {
-            at.pass(format!("function {} has X-Ray active tracing", f.name), evidence)
-        } else {
-            at.fail(
+        match f.tracing_mode.as_deref() {
+            Some("Active") => at.pass(format!("function {} has X-Ray active tracing", f.name), evidence),
+            // Lambda reports PassThrough when tracing is off: a missing mode is a missing answer.
+            None => at.unknown(
+                format!("lambda:ListFunctions reported no tracing mode for function {}", f.name),
+                evidence,
+            ),
+            Some(mode) => at.fail(
                 format!(
-                    "function {} has tracing mode {}: it records no trace of its own",
-                    f.name,
-                    f.tracing_mode.as_deref().unwrap_or("unset")
+                    "function {} has tracing mode {mode}: it only joins traces an upstream service sampled and starts none of its own",
+                    f.name
                 ),
                 evidence,
-            )
+            ),
         }
     })
 }
@@ -270,15 +295,27 @@ fn invokes(function_arn: Option<&str>, f: &LambdaFunction) -> bool {
     function_arn.is_some_and(|a| a == f.arn || a.strip_prefix(f.arn.as_str()).is_some_and(|q| q.starts_with(':')))
 }
 
-/// Where each function's failed asynchronous events go: a dead-letter queue or an on-failure destination.
+/// The qualifier an asynchronous-invocation configuration applies to (`$LATEST`, a version or an alias).
+fn qualifier<'a>(config_arn: &'a str, f: &LambdaFunction) -> &'a str {
+    match config_arn.strip_prefix(f.arn.as_str()).map(|q| q.trim_start_matches(':')) {
+        Some("") => "$LATEST",
+        Some(q) => q,
+        None => function_name(config_arn),
+    }
+}
+
+/// Where each function's failed asynchronous events go: a dead-letter queue or an on-failure destination. An
+/// on-failure destination counts only when every asynchronous-invocation configuration of the function (one per
+/// version or alias) has one: invocations through a qualifier without it still drop their failed events.
 pub fn lambda_failure_destination(ctx: &Ctx<'_>) -> Vec<Outcome> {
     per_function(ctx, |at, data, f| {
         let configs = f.event_invoke_configs.get();
-        let on_failure: Vec<&str> =
-            configs.as_ref().map(|c| c.iter().filter_map(|c| c.on_failure.as_deref()).collect()).unwrap_or_default();
+        let (with, without): (Vec<&EventInvokeConfig>, Vec<&EventInvokeConfig>) =
+            configs.as_ref().map(|c| c.iter().partition(|c| c.on_failure.is_some())).unwrap_or_default();
         let evidence = json!({
             "dead_letter_target": f.dead_letter_target,
-            "on_failure_destinations": on_failure,
+            "on_failure_destinations": with.iter().map(|c| format!("{}: {}", qualifier(&c.function_arn, f), c.on_failure.as_deref().unwrap_or_default())).collect::<Vec<_>>(),
+            "configs_without_on_failure": without.iter().map(|c| qualifier(&c.function_arn, f)).collect::<Vec<_>>(),
             "event_invoke_config_count": configs.as_ref().ok().map(|c| c.len()),
         });
         if let Some(dlq) = &f.dead_letter_target {
@@ -287,19 +324,51 @@ pub fn lambda_failure_destination(ctx: &Ctx<'_>) -> Vec<Outcome> {
                 evidence,
             );
         }
-        if let Some(dest) = on_failure.first() {
-            return at
-                .pass(format!("function {} sends failed asynchronous events to destination {dest}", f.name), evidence);
-        }
         let configs = match configs {
             Ok(c) => c,
             Err(e) => return at.not_evaluated(&e),
         };
-        let pollers: Vec<&str> = data
-            .event_source_mappings
-            .get()
-            .map(|m| m.iter().filter(|m| invokes(m.function_arn.as_deref(), f)).map(|m| m.uuid.as_str()).collect())
-            .unwrap_or_default();
+        let names =
+            |cs: &[&EventInvokeConfig]| cs.iter().map(|c| qualifier(&c.function_arn, f)).collect::<Vec<_>>().join(", ");
+        if let Some(first) = with.first() {
+            let dest = first.on_failure.as_deref().unwrap_or_default();
+            return if without.is_empty() {
+                at.pass(
+                    format!(
+                        "function {} sends failed asynchronous events to destination {dest} ({})",
+                        f.name,
+                        names(&with)
+                    ),
+                    evidence,
+                )
+            } else {
+                at.fail(
+                    format!(
+                        "function {} has an on-failure destination for {} only: asynchronous invocations of {} drop the events that fail every retry",
+                        f.name,
+                        names(&with),
+                        names(&without)
+                    ),
+                    evidence,
+                )
+            };
+        }
+        let mappings = match data.event_source_mappings.get() {
+            Ok(m) => m,
+            Err(e) if configs.is_empty() => {
+                return at.unknown(
+                    format!(
+                        "function {} has no dead-letter queue and no on-failure destination, but whether only event source mappings invoke it is not known: {}",
+                        f.name,
+                        e.brief()
+                    ),
+                    json!({ "dead_letter_target": null, "collection_error": e }),
+                )
+            }
+            Err(_) => &Vec::new(),
+        };
+        let pollers: Vec<&str> =
+            mappings.iter().filter(|m| invokes(m.function_arn.as_deref(), f)).map(|m| m.uuid.as_str()).collect();
         if configs.is_empty() && !pollers.is_empty() {
             return at.skipped(
                 format!(
@@ -311,9 +380,12 @@ pub fn lambda_failure_destination(ctx: &Ctx<'_>) -> Vec<Outcome> {
             );
         }
         let detail = if configs.is_empty() {
-            "no dead-letter queue and no on-failure destination"
+            "no dead-letter queue and no on-failure destination".to_string()
         } else {
-            "an asynchronous-invocation configuration but no on-failure destination and no dead-letter queue"
+            format!(
+                "an asynchronous-invocation configuration ({}) but no on-failure destination and no dead-letter queue",
+                names(&without)
+            )
         };
         at.fail(
             format!(
@@ -354,7 +426,7 @@ pub fn lambda_provisioned_concurrency(ctx: &Ctx<'_>) -> Vec<Outcome> {
                             format!(
                                 "{}: {} of {requested} provisioned environments allocated",
                                 c.function_arn,
-                                c.allocated.unwrap_or(0)
+                                c.allocated.map_or("?".to_string(), |n| n.to_string())
                             ),
                             evidence,
                         ),
@@ -729,7 +801,7 @@ mod tests {
     fn lambda(functions: Vec<LambdaFunction>, limit: i32, unreserved: Option<i32>) -> Collected<LambdaData> {
         Collected::ok(LambdaData {
             account_settings: Collected::ok(LambdaAccountSettings {
-                concurrent_executions: limit,
+                concurrent_executions: Some(limit),
                 unreserved_concurrent_executions: unreserved,
             }),
             functions,
@@ -830,10 +902,12 @@ mod tests {
         // A small quota with no reservations at all is not the reservations' fault.
         let out = run(vec![function("g")], 10, Some(10));
         assert_eq!(statuses(&out), vec![Status::Pass]);
-        // Zero reserved: throttled completely, whatever the pool.
+        // Near miss: a reservation that looks careful but is 0 throttles the function completely, whatever the pool.
         let out = run(vec![reserving(Some(0))], 1000, Some(1000));
         assert_eq!(statuses(&out), vec![Status::Fail]);
         assert!(out[0].message.contains("every invocation is throttled"), "{}", out[0].message);
+        // Alternative: a function with no reservation at all is fine while the shared pool has room (above).
+        // Unreadable and partial reads: reserved_concurrency_collection_errors.
     }
 
     #[test]
@@ -856,6 +930,36 @@ mod tests {
         let out = lambda_reserved_concurrency(&Ctx::new(&snap));
         assert_eq!(statuses(&out), vec![Status::Fail, Status::Unknown]);
         assert!(out[1].message.contains("lambda:GetAccountSettings"), "{}", out[1].message);
+        // Partial read: the pool is not reported and another function's reservation is unread. The pool summed from
+        // the readable reservations (1000 - 50) would pass; the unread one may reserve 900.
+        let unread = LambdaFunction {
+            reserved_concurrency: Collected::Error { error: denied("lambda:GetFunctionConcurrency") },
+            ..function("big")
+        };
+        let snap = with(|c| {
+            c.lambda = lambda(
+                vec![LambdaFunction { reserved_concurrency: Collected::ok(Some(50)), ..function("f") }, unread],
+                1000,
+                None,
+            )
+        });
+        let out = lambda_reserved_concurrency(&Ctx::new(&snap));
+        assert_eq!(statuses(&out), vec![Status::Unknown, Status::Unknown]);
+        assert!(out[0].message.contains("reservations of big could not be read"), "{}", out[0].message);
+        // Absent data: no concurrency limit in the answer is not a limit of 0.
+        let snap = with(|c| {
+            let mut data = lambda(vec![function("f")], 1000, None);
+            if let Collected::Ok { data } = &mut data {
+                data.account_settings = Collected::ok(LambdaAccountSettings {
+                    concurrent_executions: None,
+                    unreserved_concurrent_executions: None,
+                });
+            }
+            c.lambda = data;
+        });
+        let out = lambda_reserved_concurrency(&Ctx::new(&snap));
+        assert_eq!(statuses(&out), vec![Status::Unknown]);
+        assert!(out[0].message.contains("reported no concurrency limit"), "{}", out[0].message);
         // GetFunctionConcurrency denied for one function, healthy pool.
         let f = LambdaFunction {
             reserved_concurrency: Collected::Error { error: denied("lambda:GetFunctionConcurrency") },
@@ -873,10 +977,15 @@ mod tests {
             lambda_xray_tracing,
             vec![
                 ("active", mode(Some("Active")), Status::Pass, "active tracing"),
+                // Near miss: PassThrough traces requests an upstream service sampled, but starts no trace itself.
                 ("pass-through", mode(Some("PassThrough")), Status::Fail, "tracing mode PassThrough"),
-                ("unset", mode(None), Status::Fail, "tracing mode unset"),
+                // Absent data (partial read): Lambda always reports a mode, so none is not "off".
+                ("not reported", mode(None), Status::Unknown, "reported no tracing mode"),
+                // Alternative: none that the function's configuration shows (an OpenTelemetry layer exporting
+                // elsewhere is not X-Ray tracing of the function).
             ],
         );
+        // Unreadable: lambda_listing_denied_is_unknown_for_every_lambda_check (the mode comes with ListFunctions).
     }
 
     #[test]
@@ -905,7 +1014,33 @@ mod tests {
                     "destination arn:aws:sns",
                 ),
                 ("nothing", function("f"), Status::Fail, "no dead-letter queue and no on-failure destination"),
+                // Near misses: a configuration with retries (or an on-success destination) only; a destination on
+                // one alias while the unqualified function has a configuration without one.
                 ("retries only", with_configs(Collected::ok(vec![config(None)])), Status::Fail, "but no on-failure"),
+                (
+                    "destination on one qualifier only",
+                    with_configs(Collected::ok(vec![
+                        config(None),
+                        EventInvokeConfig {
+                            function_arn: format!("arn:aws:lambda:us-east-1:{ACCT}:function:f:live"),
+                            ..config(Some("arn:aws:sns:us-east-1:1:t"))
+                        },
+                    ])),
+                    Status::Fail,
+                    "on-failure destination for live only: asynchronous invocations of $LATEST drop",
+                ),
+                (
+                    "destinations on every qualifier",
+                    with_configs(Collected::ok(vec![
+                        config(Some("arn:aws:sqs:us-east-1:1:failed")),
+                        EventInvokeConfig {
+                            function_arn: format!("arn:aws:lambda:us-east-1:{ACCT}:function:f:live"),
+                            ..config(Some("arn:aws:sns:us-east-1:1:t"))
+                        },
+                    ])),
+                    Status::Pass,
+                    "($LATEST, live)",
+                ),
                 (
                     "denied",
                     with_configs(Collected::Error { error: denied("lambda:ListFunctionEventInvokeConfigs") }),
@@ -930,6 +1065,17 @@ mod tests {
         let out = lambda_failure_destination(&Ctx::new(&snap));
         assert_eq!(statuses(&out), vec![Status::Skipped], "{out:?}");
         assert!(out[0].message.contains("1 event source mapping(s)"), "{}", out[0].message);
+        // Partial read: without the event source mappings, a function with nothing configured may be one of those.
+        let snap = with(|c| {
+            let mut data = lambda(vec![function("f")], 1000, Some(1000));
+            if let Collected::Ok { data } = &mut data {
+                data.event_source_mappings = Collected::Error { error: denied("lambda:ListEventSourceMappings") };
+            }
+            c.lambda = data;
+        });
+        let out = lambda_failure_destination(&Ctx::new(&snap));
+        assert_eq!(statuses(&out), vec![Status::Unknown], "{out:?}");
+        assert!(out[0].message.contains("lambda:ListEventSourceMappings"), "{}", out[0].message);
     }
 
     #[test]
@@ -949,7 +1095,16 @@ mod tests {
             vec![
                 ("ready", f(Collected::ok(vec![pc("READY", 10)])), Status::Pass, "10 of 10 provisioned"),
                 ("failed", f(Collected::ok(vec![pc("FAILED", 0)])), Status::Fail, "not enough unreserved concurrency"),
+                // Partial: allocation still under way when collected.
                 ("in progress", f(Collected::ok(vec![pc("IN_PROGRESS", 4)])), Status::Unknown, "still IN_PROGRESS"),
+                // Near miss: a configuration that exists (looks configured) but FAILED is the row above. Alternative:
+                // none; nothing else keeps execution environments warm for an alias.
+                (
+                    "ready, allocation not reported",
+                    f(Collected::ok(vec![ProvisionedConcurrency { allocated: None, ..pc("READY", 10) }])),
+                    Status::Pass,
+                    "? of 10 provisioned",
+                ),
                 (
                     "denied",
                     f(Collected::Error { error: denied("lambda:ListProvisionedConcurrencyConfigs") }),

@@ -106,7 +106,7 @@ fn convert_function(f: &aws_sdk_lambda::types::FunctionConfiguration) -> LambdaF
 async fn account_settings(client: &aws_sdk_lambda::Client) -> Collected<LambdaAccountSettings> {
     match client.get_account_settings().send().await {
         Ok(out) => Collected::ok(LambdaAccountSettings {
-            concurrent_executions: out.account_limit().map_or(0, |l| l.concurrent_executions()),
+            concurrent_executions: out.account_limit().map(|l| l.concurrent_executions()),
             unreserved_concurrent_executions: out.account_limit().and_then(|l| l.unreserved_concurrent_executions()),
         }),
         Err(e) => Collected::Error { error: classify(&e, "lambda:GetAccountSettings") },

@@ -55,8 +55,9 @@ pub struct LambdaData {
 /// `GetAccountSettings`: the regional concurrency pool.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct LambdaAccountSettings {
-    /// The account's concurrent-executions quota in the region.
-    pub concurrent_executions: i32,
+    /// The account's concurrent-executions quota in the region; absent when Lambda did not report it.
+    #[serde(default)]
+    pub concurrent_executions: Option<i32>,
     /// What is left of the quota once every function's reserved concurrency is set aside.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unreserved_concurrent_executions: Option<i32>,
