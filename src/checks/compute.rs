@@ -550,11 +550,34 @@ pub fn apigateway_caching(ctx: &Ctx<'_>) -> Vec<Outcome> {
         let evidence = json!({
             "cache_cluster_enabled": s.cache_cluster_enabled,
             "cache_cluster_size_gb": s.cache_cluster_size,
+            "cache_cluster_status": s.cache_cluster_status,
             "production_stage": production,
         });
         if s.cache_cluster_enabled {
             let size = s.cache_cluster_size.as_deref().unwrap_or("?");
-            at.pass(format!("stage {} of API {} has a {size} GB cache", s.name, api.name), evidence)
+            let place = format!("stage {} of API {}", s.name, api.name);
+            match s.cache_cluster_status.as_deref() {
+                Some("AVAILABLE" | "FLUSH_IN_PROGRESS") => {
+                    at.pass(format!("{place} has a {size} GB cache"), evidence)
+                }
+                // Enabled on paper, but the cluster is gone or going: nothing is served from it.
+                Some(status @ ("NOT_AVAILABLE" | "DELETE_IN_PROGRESS")) if production => at.fail(
+                    format!("production {place} has its {size} GB cache enabled but the cache cluster is {status}: every request reaches the backend"),
+                    evidence,
+                ),
+                Some(status @ ("NOT_AVAILABLE" | "DELETE_IN_PROGRESS")) => at.skipped(
+                    format!("{place} is not a production stage; its cache cluster is {status}"),
+                    evidence,
+                ),
+                Some(other) => at.unknown(
+                    format!("{place} has a {size} GB cache whose cluster was {other} when collected"),
+                    evidence,
+                ),
+                None => at.unknown(
+                    format!("{place} has its cache enabled, but apigateway:GET reported no cache cluster status: whether it serves anything is not known"),
+                    evidence,
+                ),
+            }
         } else if production {
             at.fail(
                 format!(
@@ -627,18 +650,34 @@ pub fn apigateway_xray_tracing(ctx: &Ctx<'_>) -> Vec<Outcome> {
     })
 }
 
-/// The execution logging level of each stage's methods (`*/*`).
+/// The execution logging level of each stage's methods (`*/*`), and of the methods that override it.
 pub fn apigateway_execution_logging(ctx: &Ctx<'_>) -> Vec<Outcome> {
     per_stage(ctx, |at, api, s| {
         let all = s.method_settings.get("*/*");
         let level = all.and_then(|m| m.logging_level.as_deref());
+        let silent: Vec<&str> = s
+            .method_settings
+            .iter()
+            .filter(|(k, m)| *k != "*/*" && m.logging_level.as_deref() == Some("OFF"))
+            .map(|(k, _)| k.as_str())
+            .collect();
         let evidence = json!({
             "logging_level": level,
             "data_trace_enabled": all.map(|m| m.data_trace_enabled),
             "metrics_enabled": all.map(|m| m.metrics_enabled),
             "per_method_overrides": s.method_settings.keys().filter(|k| *k != "*/*").collect::<Vec<_>>(),
+            "methods_with_logging_off": silent,
         });
         match level {
+            Some(l @ ("INFO" | "ERROR")) if !silent.is_empty() => at.fail(
+                format!(
+                    "stage {} of API {} writes {l} execution logs, but method override(s) {} turn logging OFF",
+                    s.name,
+                    api.name,
+                    silent.join(", ")
+                ),
+                evidence,
+            ),
             Some(l @ ("INFO" | "ERROR")) => at.pass(
                 format!("stage {} of API {} writes {l} execution logs to CloudWatch", s.name, api.name),
                 evidence,
@@ -1185,6 +1224,7 @@ mod tests {
             deployment_id: Some("d1".into()),
             cache_cluster_enabled: true,
             cache_cluster_size: Some("0.5".into()),
+            cache_cluster_status: Some("AVAILABLE".into()),
             tracing_enabled: true,
             method_settings,
             canary: Some(CanarySettings { percent_traffic: 10.0, deployment_id: Some("d2".into()) }),
@@ -1215,15 +1255,40 @@ mod tests {
 
     #[test]
     fn caching_cases() {
-        let off = |name: &str| ApiStage { cache_cluster_enabled: false, cache_cluster_size: None, ..stage(name) };
+        let off = |name: &str| ApiStage {
+            cache_cluster_enabled: false,
+            cache_cluster_size: None,
+            cache_cluster_status: None,
+            ..stage(name)
+        };
+        let status = |st: Option<&str>| ApiStage { cache_cluster_status: st.map(str::to_string), ..stage("prod") };
         stage_cases(
             apigateway_caching,
             vec![
                 ("cached", stage("prod"), Status::Pass, "0.5 GB cache"),
                 ("prod without cache", off("prod"), Status::Fail, "production stage prod"),
                 ("production-v2 without cache", off("production-v2"), Status::Fail, "has no cache"),
+                // Near miss: enabled on the stage, but the cluster is not there to serve.
+                (
+                    "cluster not available",
+                    status(Some("NOT_AVAILABLE")),
+                    Status::Fail,
+                    "cache cluster is NOT_AVAILABLE",
+                ),
+                ("cluster being deleted", status(Some("DELETE_IN_PROGRESS")), Status::Fail, "DELETE_IN_PROGRESS"),
+                ("flushing still serves", status(Some("FLUSH_IN_PROGRESS")), Status::Pass, "0.5 GB cache"),
+                // Alternative: a stage that is not production needs no cache (a CDN in front of a production stage is
+                // not visible from API Gateway, so it cannot count).
                 ("dev without cache", off("dev"), Status::Skipped, "not a production stage"),
                 ("product is not prod", off("product"), Status::Skipped, "not a production stage"),
+                // Partial reads: a cluster still being created, or a status not reported.
+                (
+                    "cluster being created",
+                    status(Some("CREATE_IN_PROGRESS")),
+                    Status::Unknown,
+                    "CREATE_IN_PROGRESS when collected",
+                ),
+                ("status not reported", status(None), Status::Unknown, "reported no cache cluster status"),
             ],
         );
         let out = run_stages(apigateway_caching, Collected::ok(vec![stage("prod")]));
@@ -1248,8 +1313,12 @@ mod tests {
                 ),
                 ("0%", canary(0.0, Some("d2")), Status::Fail, "gets 0% of traffic"),
                 ("100%", canary(100.0, Some("d2")), Status::Fail, "100% of traffic"),
+                // Near miss: a canary that takes traffic but serves the stage's own deployment (after a promotion).
                 ("same deployment", canary(10.0, Some("d1")), Status::Fail, "same deployment as the stage"),
+                ("no deployment", canary(10.0, None), Status::Fail, "same deployment as the stage"),
+                // Alternative: no canary at all is a release finished, not a stale canary.
                 ("none", ApiStage { canary: None, ..stage("prod") }, Status::Skipped, "no canary"),
+                // Partial read: the canary comes whole with the stage (GetStages), so there is no partial canary.
             ],
         );
         let out = run_stages(apigateway_canary, Collected::ok(vec![canary(25.0, Some("d2"))]));
@@ -1264,6 +1333,9 @@ mod tests {
             vec![
                 ("on", stage("prod"), Status::Pass, "sends traces to X-Ray"),
                 ("off", ApiStage { tracing_enabled: false, ..stage("dev") }, Status::Fail, "tracing off"),
+                // Near miss: none visible here (sampling rules live in X-Ray, not on the stage). Alternative: none; a
+                // trace started by the client does not record the time spent in API Gateway. Partial read: tracing
+                // comes whole with the stage, and the stage list's failure is the unknown row of stage_cases.
             ],
         );
     }
@@ -1289,6 +1361,44 @@ mod tests {
                     Status::Fail,
                     "execution logging unset",
                 ),
+                // Near miss: */* logs, but a method override turns logging off for that method.
+                (
+                    "an override turns it off",
+                    {
+                        let mut s = level(Some("ERROR"));
+                        s.method_settings.insert(
+                            "orders/POST".into(),
+                            MethodSettings {
+                                logging_level: Some("OFF".into()),
+                                data_trace_enabled: false,
+                                metrics_enabled: true,
+                            },
+                        );
+                        s
+                    },
+                    Status::Fail,
+                    "method override(s) orders/POST turn logging OFF",
+                ),
+                // Alternative: an override that logs more (INFO) under */* ERROR is still logging.
+                (
+                    "an override logs more",
+                    {
+                        let mut s = level(Some("ERROR"));
+                        s.method_settings.insert(
+                            "orders/POST".into(),
+                            MethodSettings {
+                                logging_level: Some("INFO".into()),
+                                data_trace_enabled: false,
+                                metrics_enabled: true,
+                            },
+                        );
+                        s
+                    },
+                    Status::Pass,
+                    "writes ERROR execution logs",
+                ),
+                // Partial read: method settings come whole with the stage; the stage list's failure is the unknown row
+                // of stage_cases.
             ],
         );
     }

@@ -229,6 +229,7 @@ fn convert_stage(s: &aws_sdk_apigateway::types::Stage) -> ApiStage {
         deployment_id: text(s.deployment_id()),
         cache_cluster_enabled: s.cache_cluster_enabled(),
         cache_cluster_size: s.cache_cluster_size().map(|c| c.as_str().to_string()),
+        cache_cluster_status: s.cache_cluster_status().map(|c| c.as_str().to_string()),
         tracing_enabled: s.tracing_enabled(),
         method_settings: s
             .method_settings()

@@ -165,6 +165,10 @@ pub struct ApiStage {
     /// The cache size in GB (`0.5` … `237`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cache_cluster_size: Option<String>,
+    /// `AVAILABLE`, `CREATE_IN_PROGRESS`, `FLUSH_IN_PROGRESS`, `DELETE_IN_PROGRESS` or `NOT_AVAILABLE`; absent when
+    /// not reported.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cache_cluster_status: Option<String>,
     /// Whether X-Ray tracing is on for the stage.
     pub tracing_enabled: bool,
     /// Method settings by `resource-path/HTTP-method`; `*/*` applies to every method.
