@@ -777,6 +777,35 @@ pub fn stepfunctions_logging(ctx: &Ctx<'_>) -> Vec<Outcome> {
                     "log_group_arns": logging.log_group_arns,
                 });
                 let data_note = if logging.include_execution_data { ", execution data included" } else { "" };
+                // A destination in this account and region that the region's log groups do not hold was deleted:
+                // the events written there are lost.
+                let missing: Vec<&str> = match region.monitoring.logs.get() {
+                    Ok(logs) if logging.level != "OFF" => logging
+                        .log_group_arns
+                        .iter()
+                        .filter(|arn| {
+                            log_group_place(arn).is_some_and(|(r, a, name)| {
+                                r == region.region
+                                    && a == account.account_id
+                                    && !logs.log_groups.iter().any(|g| g.name == name)
+                            })
+                        })
+                        .map(String::as_str)
+                        .collect(),
+                    _ => Vec::new(),
+                };
+                if !missing.is_empty() {
+                    out.push(at.fail(
+                        format!(
+                            "state machine {} logs {} events to log group {}, which does not exist: they are lost",
+                            m.name,
+                            logging.level,
+                            missing.join(", ")
+                        ),
+                        evidence,
+                    ));
+                    continue;
+                }
                 out.push(match logging.level.as_str() {
                     "OFF" if m.machine_type == "EXPRESS" => at.fail(
                         format!(
@@ -801,6 +830,14 @@ pub fn stepfunctions_logging(ctx: &Ctx<'_>) -> Vec<Outcome> {
             }
         },
     )
+}
+
+/// `arn:PARTITION:logs:REGION:ACCOUNT:log-group:NAME[:*]` → (region, account, name).
+fn log_group_place(arn: &str) -> Option<(&str, &str, &str)> {
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    let [_, _, "logs", region, account, resource] = parts.as_slice() else { return None };
+    let name = resource.strip_prefix("log-group:")?;
+    Some((region, account, name.strip_suffix(":*").unwrap_or(name)))
 }
 
 #[cfg(test)]
@@ -1525,6 +1562,9 @@ mod tests {
             ("fatal", machine("STANDARD", level("FATAL", false)), Status::Pass, "only fatal events"),
             ("off standard", machine("STANDARD", level("OFF", false)), Status::Fail, "history is kept 90 days"),
             ("off express", machine("EXPRESS", level("OFF", false)), Status::Fail, "leave no record at all"),
+            // Near miss (log_groups_present below): logging on, but to a log group that was deleted.
+            // Alternative: none; a Standard workflow's 90-day history is the "off" row, not a substitute.
+            // Partial read: the logging configuration comes whole with DescribeStateMachine (the denied row).
             (
                 "denied",
                 machine("STANDARD", Collected::Error { error: denied("states:DescribeStateMachine") }),
@@ -1543,6 +1583,64 @@ mod tests {
         let out = stepfunctions_logging(&Ctx::new(&snap));
         assert_eq!(statuses(&out), vec![Status::Unknown]);
         assert!(out[0].message.contains("states:ListStateMachines"));
+
+        // Near miss: the destination log group in this region is gone. Groups in another region or account, or a
+        // region whose log groups could not be listed, are not second-guessed.
+        let to = |group_arn: &str| StateMachine {
+            name: "checkout".into(),
+            arn: format!("arn:aws:states:us-east-1:{ACCT}:stateMachine:checkout"),
+            machine_type: "EXPRESS".into(),
+            logging: Collected::ok(StateMachineLogging {
+                level: "ERROR".into(),
+                include_execution_data: false,
+                log_group_arns: vec![group_arn.into()],
+            }),
+        };
+        let here = |name: &str| format!("arn:aws:logs:us-east-1:{ACCT}:log-group:{name}:*");
+        let groups = |names: &[&str]| {
+            Collected::ok(LogsData {
+                log_groups: names.iter().map(|n| LogGroup { name: n.to_string(), ..Default::default() }).collect(),
+                metric_filters: Collected::ok(vec![]),
+            })
+        };
+        let rows: Vec<(&str, String, Collected<LogsData>, Status, &str)> = vec![
+            (
+                "group exists",
+                here("/aws/vendedlogs/states/checkout"),
+                groups(&["/aws/vendedlogs/states/checkout"]),
+                Status::Pass,
+                "logs ERROR events",
+            ),
+            (
+                "group deleted",
+                here("/aws/vendedlogs/states/checkout"),
+                groups(&["other"]),
+                Status::Fail,
+                "which does not exist: they are lost",
+            ),
+            (
+                "group in another account",
+                "arn:aws:logs:us-east-1:222222222222:log-group:central:*".into(),
+                groups(&[]),
+                Status::Pass,
+                "logs ERROR events",
+            ),
+            (
+                "log groups unreadable",
+                here("gone"),
+                Collected::Error { error: denied("logs:DescribeLogGroups") },
+                Status::Pass,
+                "logs ERROR events",
+            ),
+        ];
+        for (name, arn, logs, want, text) in rows {
+            let mut snap =
+                with(|c| c.stepfunctions = Collected::ok(StepFunctionsData { state_machines: vec![to(&arn)] }));
+            snap.accounts[0].regions[0].monitoring.logs = logs;
+            let out = stepfunctions_logging(&Ctx::new(&snap));
+            assert_eq!(statuses(&out), vec![want], "{name}: {out:?}");
+            assert!(out[0].message.contains(text), "{name}: {}", out[0].message);
+        }
     }
 
     #[test]
