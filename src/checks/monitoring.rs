@@ -824,7 +824,21 @@ pub fn log_subscriptions(ctx: &Ctx<'_>) -> Vec<Outcome> {
     per_region(
         ctx,
         |r| &r.monitoring.logs,
-        |account, region, logs, out| judge_trail_groups(account, region, logs, out, subscription_verdict),
+        |account, region, logs, out| {
+            judge_trail_groups(account, region, logs, out, subscription_verdict);
+            // Without the trails only the groups named for CloudTrail were judged: a trail may deliver to another.
+            if let (Err(e), Ok(groups)) = (region.cloudtrail.get(), trail_log_groups(account, region, logs)) {
+                if !groups.is_empty() && !e.kind.means_not_applicable() {
+                    out.push(At::region(account, region).unknown(
+                        format!(
+                            "the trails could not be read ({}): log groups that CloudTrail delivers to under other names were not judged",
+                            e.brief()
+                        ),
+                        json!({ "collection_error": e, "judged_by_name": groups.iter().map(|g| g.name.as_str()).collect::<Vec<_>>() }),
+                    ));
+                }
+            }
+        },
     )
 }
 
@@ -833,18 +847,43 @@ fn subscription_verdict(at: At, tg: &TrailGroup<'_>, group: &LogGroup) -> Outcom
         Ok(f) => f,
         Err(e) => return at.not_evaluated(&e),
     };
-    let streams: Vec<String> = filters.iter().map(|f| format!("{} → {}", f.name, f.destination_arn)).collect();
+    let streams: Vec<String> = filters
+        .iter()
+        .map(|f| match f.filter_pattern.as_deref() {
+            Some(p) if !p.trim().is_empty() => format!("{} → {} (pattern {p})", f.name, f.destination_arn),
+            _ => format!("{} → {}", f.name, f.destination_arn),
+        })
+        .collect();
     let evidence = json!({
         "log_group": tg.name,
         "trails": tg.trails,
         "subscription_filters": streams,
         "retention_in_days": group.retention_in_days,
     });
-    match filters.first() {
-        Some(f) => {
+    // Every event, or only those a pattern selects.
+    let whole = filters.iter().find(|f| f.filter_pattern.as_deref().is_some_and(|p| p.trim().is_empty()));
+    let unread = filters.iter().find(|f| f.filter_pattern.is_none());
+    match (whole, unread, filters.first()) {
+        (Some(f), _, _) => {
             at.pass(format!("CloudTrail log group {} streams its events to {}", tg.name, f.destination_arn), evidence)
         }
-        None => at.fail(
+        (None, Some(f), _) => at.unknown(
+            format!(
+                "CloudTrail log group {} has subscription filter {} to {}, but its filter pattern was not collected: whether it streams every event is not known",
+                tg.name, f.name, f.destination_arn
+            ),
+            evidence,
+        ),
+        (None, None, Some(f)) => at.fail(
+            format!(
+                "CloudTrail log group {} streams only the events matching pattern {} to {}: the other audit events stay only in this account",
+                tg.name,
+                f.filter_pattern.as_deref().unwrap_or_default(),
+                f.destination_arn
+            ),
+            evidence,
+        ),
+        (None, None, None) => at.fail(
             format!(
                 "CloudTrail log group {} has no subscription filter: its events reach no central or real-time consumer",
                 tg.name
@@ -1052,7 +1091,12 @@ pub fn metric_streams(ctx: &Ctx<'_>) -> Vec<Outcome> {
                     "firehose_arn": s.firehose_arn,
                     "output_format": s.output_format,
                 });
-                out.push(if s.state.eq_ignore_ascii_case("running") {
+                out.push(if s.state.is_empty() {
+                    at.unknown(
+                        format!("cloudwatch:ListMetricStreams reported no state for metric stream {}", s.name),
+                        evidence,
+                    )
+                } else if s.state.eq_ignore_ascii_case("running") {
                     at.pass(
                         format!(
                             "metric stream {} is running into {}",
@@ -1914,7 +1958,11 @@ mod tests {
             subscription_filters: Collected::ok(
                 subscriptions
                     .iter()
-                    .map(|d| SubscriptionFilter { name: "central".into(), destination_arn: d.to_string() })
+                    .map(|d| SubscriptionFilter {
+                        name: "central".into(),
+                        destination_arn: d.to_string(),
+                        filter_pattern: Some(String::new()),
+                    })
                     .collect(),
             ),
             ..Default::default()
@@ -1981,6 +2029,10 @@ mod tests {
         );
         let forever = out.iter().find(|o| o.status == Status::Fail).map(|o| &o.evidence);
         assert_eq!(forever.map(|e| e["retention_in_days"].is_null()), Some(true));
+        // The verdict table in short: compliant (/app/kept), non-compliant (/app/forever), unreadable (below).
+        // Near miss: none; DescribeLogGroups omits retentionInDays exactly when events never expire, so any period is
+        // a retention (how long is a policy choice, not this check's). Alternative: none; nothing else expires events.
+        // Partial read: the listing is all or nothing (a failed page is the unreadable row).
 
         let mut denied_logs = s.clone();
         denied_logs.accounts[0].regions[0].monitoring.logs =
@@ -2040,10 +2092,17 @@ mod tests {
             Collected::Error { error: denied("cloudtrail:DescribeTrails") },
             Collected::ok(vec![]),
         );
+        // Partial read: the named group is judged, and the region says that other trail groups may exist.
+        let out = run(log_subscriptions, &s);
         assert_eq!(
-            places(&run(log_subscriptions, &s)),
-            vec![("us-east-1".into(), group_arn("aws-cloudtrail-logs-local"), Status::Pass)]
+            places(&out),
+            vec![
+                ("us-east-1".into(), ACCT.into(), Status::Unknown),
+                ("us-east-1".into(), group_arn("aws-cloudtrail-logs-local"), Status::Pass)
+            ]
         );
+        assert!(out.iter().any(|o| o.message.contains("under other names were not judged")
+            && o.message.contains("cloudtrail:DescribeTrails")));
         let s = logs_snap(
             vec![group("/app/orders", Some(90), &[])],
             Collected::ok(vec![]),
@@ -2053,6 +2112,52 @@ mod tests {
         let out = run(log_subscriptions, &s);
         assert_eq!(places(&out), vec![("us-east-1".into(), ACCT.into(), Status::Unknown)]);
         assert!(out[0].message.contains("cloudtrail:DescribeTrails"));
+    }
+
+    #[test]
+    fn subscription_pattern_verdicts() {
+        let central = "arn:aws:logs:us-east-1:999999999999:destination:central-audit";
+        let sub = |name: &str, pattern: Option<&str>| SubscriptionFilter {
+            name: name.into(),
+            destination_arn: central.into(),
+            filter_pattern: pattern.map(str::to_string),
+        };
+        let rows: Vec<(&str, Vec<SubscriptionFilter>, Status, &str)> = vec![
+            ("compliant: every event", vec![sub("all", Some(""))], Status::Pass, "streams its events to"),
+            ("no subscription", vec![], Status::Fail, "has no subscription filter"),
+            (
+                "near miss: a pattern streams some events only",
+                vec![sub("iam-only", Some("{ $.eventSource = \"iam.amazonaws.com\" }"))],
+                Status::Fail,
+                "streams only the events matching pattern { $.eventSource",
+            ),
+            (
+                "alternative: a second filter streams everything",
+                vec![sub("iam-only", Some("{ $.eventSource = \"iam.amazonaws.com\" }")), sub("all", Some(" "))],
+                Status::Pass,
+                "streams its events to",
+            ),
+            (
+                "partial read: the pattern was not collected",
+                vec![sub("old", None)],
+                Status::Unknown,
+                "filter pattern was not collected",
+            ),
+            // Unreadable (logs:DescribeSubscriptionFilters denied): the audit-denied row of subscription_cases.
+        ];
+        for (name, filters, want, text) in rows {
+            let g = LogGroup { subscription_filters: Collected::ok(filters), ..group("audit", Some(365), &[]) };
+            let s = logs_snap(
+                vec![g],
+                Collected::ok(vec![]),
+                trails(vec![trail_to("main", Some(group_arn("audit")))]),
+                Collected::ok(vec![]),
+            );
+            let out = run(log_subscriptions, &s);
+            assert_eq!(out.len(), 1, "{name}: {out:?}");
+            assert_eq!(out[0].status, want, "{name}: {}", out[0].message);
+            assert!(out[0].message.contains(text), "{name}: {}", out[0].message);
+        }
     }
 
     fn filter(name: &str, group: &str, pattern: &str, metric: &str) -> MetricFilter {
@@ -2276,7 +2381,7 @@ mod tests {
         };
         let s = snap(|name, r| {
             let metric_streams = if name == "us-east-1" {
-                Collected::ok(vec![stream("lake", "running"), stream("partner", "stopped")])
+                Collected::ok(vec![stream("lake", "running"), stream("partner", "stopped"), stream("odd", "")])
             } else {
                 Collected::Error { error: denied("cloudwatch:ListMetricStreams") }
             };
@@ -2288,6 +2393,7 @@ mod tests {
             vec![
                 ("eu-west-1".into(), ACCT.into(), Status::Unknown),
                 ("us-east-1".into(), format!("arn:aws:cloudwatch:us-east-1:{ACCT}:metric-stream/lake"), Status::Pass),
+                ("us-east-1".into(), format!("arn:aws:cloudwatch:us-east-1:{ACCT}:metric-stream/odd"), Status::Unknown),
                 (
                     "us-east-1".into(),
                     format!("arn:aws:cloudwatch:us-east-1:{ACCT}:metric-stream/partner"),
@@ -2295,6 +2401,10 @@ mod tests {
                 ),
             ]
         );
+        // Rows: compliant (lake, running), non-compliant (partner, stopped), unreadable (eu-west-1, denied), absent
+        // state (odd: unknown, not "stopped"). Near miss: none visible; a running stream whose Firehose delivery
+        // fails is Firehose's to report. Alternative: none; no other CloudWatch mechanism pushes metrics out
+        // continuously. Partial read: the listing is all or nothing.
     }
 
     // ---- SQS ----

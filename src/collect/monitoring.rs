@@ -114,6 +114,8 @@ async fn subscription_filters(
                 .map(|f| SubscriptionFilter {
                     name: f.filter_name().unwrap_or_default().to_string(),
                     destination_arn: f.destination_arn().unwrap_or_default().to_string(),
+                    // An empty pattern matches every event: keep it as the empty string.
+                    filter_pattern: f.filter_pattern().map(str::to_string),
                 })
                 .collect(),
         ),

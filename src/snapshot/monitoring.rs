@@ -72,6 +72,9 @@ pub struct SubscriptionFilter {
     pub name: String,
     /// A Kinesis stream, Firehose stream, Lambda function or (cross-account) CloudWatch Logs destination.
     pub destination_arn: String,
+    /// The filter pattern: `""` streams every event; absent when not collected.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub filter_pattern: Option<String>,
 }
 
 /// A metric filter: log events matching `pattern` increment the named metrics.
