@@ -11,7 +11,7 @@ use chrono::NaiveDate;
 use serde_json::json;
 
 use super::{per_region, At, Ctx, Evaluator, Outcome};
-use crate::snapshot::{partition, ApiStage, LambdaData, LambdaFunction, RestApi};
+use crate::snapshot::{partition, ApiStage, EventInvokeConfig, LambdaData, LambdaFunction, RestApi};
 
 /// The compute checks, by id.
 pub static CHECKS: &[(&str, Evaluator)] = &[
@@ -198,16 +198,46 @@ pub fn lambda_reserved_concurrency(ctx: &Ctx<'_>) -> Vec<Outcome> {
             Ok(s) => s,
             Err(e) => return at.not_evaluated(&e),
         };
-        // The account's own figure when given; otherwise what the functions read here reserve.
-        let unreserved = settings.unreserved_concurrent_executions.unwrap_or_else(|| {
-            let known: i32 =
-                data.functions.iter().filter_map(|g| g.reserved_concurrency.get().ok().copied().flatten()).sum();
-            settings.concurrent_executions - known
-        });
-        let reserved_in_region = settings.concurrent_executions - unreserved;
+        let Some(limit) = settings.concurrent_executions else {
+            return at.unknown(
+                format!(
+                    "lambda:GetAccountSettings reported no concurrency limit for the region: the pool left to function {} cannot be judged",
+                    f.name
+                ),
+                json!({ "reserved_concurrency": reserved_value, "account_concurrency_limit": null }),
+            );
+        };
+        // The account's own figure when given; otherwise what the functions read here reserve, which needs every
+        // function's reservation.
+        let unreserved = match settings.unreserved_concurrent_executions {
+            Some(n) => n,
+            None => {
+                let unread: Vec<&str> = data
+                    .functions
+                    .iter()
+                    .filter(|g| g.reserved_concurrency.get().is_err())
+                    .map(|g| g.name.as_str())
+                    .collect();
+                if !unread.is_empty() {
+                    return at.unknown(
+                        format!(
+                            "the unreserved pool was not reported and the reservations of {} could not be read \
+                             (lambda:GetFunctionConcurrency): what is left to function {} is not known",
+                            unread.join(", "),
+                            f.name
+                        ),
+                        json!({ "reserved_concurrency": reserved_value, "account_concurrency_limit": limit, "unreserved_concurrency": null }),
+                    );
+                }
+                let known: i32 =
+                    data.functions.iter().filter_map(|g| g.reserved_concurrency.get().ok().copied().flatten()).sum();
+                limit - known
+            }
+        };
+        let reserved_in_region = limit - unreserved;
         let evidence = json!({
             "reserved_concurrency": reserved_value,
-            "account_concurrency_limit": settings.concurrent_executions,
+            "account_concurrency_limit": limit,
             "unreserved_concurrency": unreserved,
             "reserved_in_region": reserved_in_region,
             "unreserved_minimum": UNRESERVED_MINIMUM,
@@ -221,7 +251,7 @@ pub fn lambda_reserved_concurrency(ctx: &Ctx<'_>) -> Vec<Outcome> {
                 format!(
                     "function {} {own}; reservations in the region total {reserved_in_region} of {}, leaving the \
                      unreserved pool at Lambda's minimum of {unreserved}",
-                    f.name, settings.concurrent_executions
+                    f.name, limit
                 ),
                 evidence,
             );
@@ -229,19 +259,11 @@ pub fn lambda_reserved_concurrency(ctx: &Ctx<'_>) -> Vec<Outcome> {
         match reserved {
             Err(e) => at.not_evaluated(&e),
             Ok(Some(n)) => at.pass(
-                format!(
-                    "function {} reserves {n}; {unreserved} of {} remain unreserved",
-                    f.name, settings.concurrent_executions
-                ),
+                format!("function {} reserves {n}; {unreserved} of {} remain unreserved", f.name, limit),
                 evidence,
             ),
-            Ok(None) => at.pass(
-                format!(
-                    "function {} shares the unreserved pool of {unreserved} of {}",
-                    f.name, settings.concurrent_executions
-                ),
-                evidence,
-            ),
+            Ok(None) => at
+                .pass(format!("function {} shares the unreserved pool of {unreserved} of {}", f.name, limit), evidence),
         }
     })
 }
@@ -250,17 +272,20 @@ pub fn lambda_reserved_concurrency(ctx: &Ctx<'_>) -> Vec<Outcome> {
 pub fn lambda_xray_tracing(ctx: &Ctx<'_>) -> Vec<Outcome> {
     per_function(ctx, |at, _, f| {
         let evidence = json!({ "tracing_mode": f.tracing_mode });
-        if f.tracing_mode.as_deref() == Some("Active") {
-            at.pass(format!("function {} has X-Ray active tracing", f.name), evidence)
-        } else {
-            at.fail(
+        match f.tracing_mode.as_deref() {
+            Some("Active") => at.pass(format!("function {} has X-Ray active tracing", f.name), evidence),
+            // Lambda reports PassThrough when tracing is off: a missing mode is a missing answer.
+            None => at.unknown(
+                format!("lambda:ListFunctions reported no tracing mode for function {}", f.name),
+                evidence,
+            ),
+            Some(mode) => at.fail(
                 format!(
-                    "function {} has tracing mode {}: it records no trace of its own",
-                    f.name,
-                    f.tracing_mode.as_deref().unwrap_or("unset")
+                    "function {} has tracing mode {mode}: it only joins traces an upstream service sampled and starts none of its own",
+                    f.name
                 ),
                 evidence,
-            )
+            ),
         }
     })
 }
@@ -270,15 +295,27 @@ fn invokes(function_arn: Option<&str>, f: &LambdaFunction) -> bool {
     function_arn.is_some_and(|a| a == f.arn || a.strip_prefix(f.arn.as_str()).is_some_and(|q| q.starts_with(':')))
 }
 
-/// Where each function's failed asynchronous events go: a dead-letter queue or an on-failure destination.
+/// The qualifier an asynchronous-invocation configuration applies to (`$LATEST`, a version or an alias).
+fn qualifier<'a>(config_arn: &'a str, f: &LambdaFunction) -> &'a str {
+    match config_arn.strip_prefix(f.arn.as_str()).map(|q| q.trim_start_matches(':')) {
+        Some("") => "$LATEST",
+        Some(q) => q,
+        None => function_name(config_arn),
+    }
+}
+
+/// Where each function's failed asynchronous events go: a dead-letter queue or an on-failure destination. An
+/// on-failure destination counts only when every asynchronous-invocation configuration of the function (one per
+/// version or alias) has one: invocations through a qualifier without it still drop their failed events.
 pub fn lambda_failure_destination(ctx: &Ctx<'_>) -> Vec<Outcome> {
     per_function(ctx, |at, data, f| {
         let configs = f.event_invoke_configs.get();
-        let on_failure: Vec<&str> =
-            configs.as_ref().map(|c| c.iter().filter_map(|c| c.on_failure.as_deref()).collect()).unwrap_or_default();
+        let (with, without): (Vec<&EventInvokeConfig>, Vec<&EventInvokeConfig>) =
+            configs.as_ref().map(|c| c.iter().partition(|c| c.on_failure.is_some())).unwrap_or_default();
         let evidence = json!({
             "dead_letter_target": f.dead_letter_target,
-            "on_failure_destinations": on_failure,
+            "on_failure_destinations": with.iter().map(|c| format!("{}: {}", qualifier(&c.function_arn, f), c.on_failure.as_deref().unwrap_or_default())).collect::<Vec<_>>(),
+            "configs_without_on_failure": without.iter().map(|c| qualifier(&c.function_arn, f)).collect::<Vec<_>>(),
             "event_invoke_config_count": configs.as_ref().ok().map(|c| c.len()),
         });
         if let Some(dlq) = &f.dead_letter_target {
@@ -287,19 +324,51 @@ pub fn lambda_failure_destination(ctx: &Ctx<'_>) -> Vec<Outcome> {
                 evidence,
             );
         }
-        if let Some(dest) = on_failure.first() {
-            return at
-                .pass(format!("function {} sends failed asynchronous events to destination {dest}", f.name), evidence);
-        }
         let configs = match configs {
             Ok(c) => c,
             Err(e) => return at.not_evaluated(&e),
         };
-        let pollers: Vec<&str> = data
-            .event_source_mappings
-            .get()
-            .map(|m| m.iter().filter(|m| invokes(m.function_arn.as_deref(), f)).map(|m| m.uuid.as_str()).collect())
-            .unwrap_or_default();
+        let names =
+            |cs: &[&EventInvokeConfig]| cs.iter().map(|c| qualifier(&c.function_arn, f)).collect::<Vec<_>>().join(", ");
+        if let Some(first) = with.first() {
+            let dest = first.on_failure.as_deref().unwrap_or_default();
+            return if without.is_empty() {
+                at.pass(
+                    format!(
+                        "function {} sends failed asynchronous events to destination {dest} ({})",
+                        f.name,
+                        names(&with)
+                    ),
+                    evidence,
+                )
+            } else {
+                at.fail(
+                    format!(
+                        "function {} has an on-failure destination for {} only: asynchronous invocations of {} drop the events that fail every retry",
+                        f.name,
+                        names(&with),
+                        names(&without)
+                    ),
+                    evidence,
+                )
+            };
+        }
+        let mappings = match data.event_source_mappings.get() {
+            Ok(m) => m,
+            Err(e) if configs.is_empty() => {
+                return at.unknown(
+                    format!(
+                        "function {} has no dead-letter queue and no on-failure destination, but whether only event source mappings invoke it is not known: {}",
+                        f.name,
+                        e.brief()
+                    ),
+                    json!({ "dead_letter_target": null, "collection_error": e }),
+                )
+            }
+            Err(_) => &Vec::new(),
+        };
+        let pollers: Vec<&str> =
+            mappings.iter().filter(|m| invokes(m.function_arn.as_deref(), f)).map(|m| m.uuid.as_str()).collect();
         if configs.is_empty() && !pollers.is_empty() {
             return at.skipped(
                 format!(
@@ -311,9 +380,12 @@ pub fn lambda_failure_destination(ctx: &Ctx<'_>) -> Vec<Outcome> {
             );
         }
         let detail = if configs.is_empty() {
-            "no dead-letter queue and no on-failure destination"
+            "no dead-letter queue and no on-failure destination".to_string()
         } else {
-            "an asynchronous-invocation configuration but no on-failure destination and no dead-letter queue"
+            format!(
+                "an asynchronous-invocation configuration ({}) but no on-failure destination and no dead-letter queue",
+                names(&without)
+            )
         };
         at.fail(
             format!(
@@ -354,7 +426,7 @@ pub fn lambda_provisioned_concurrency(ctx: &Ctx<'_>) -> Vec<Outcome> {
                             format!(
                                 "{}: {} of {requested} provisioned environments allocated",
                                 c.function_arn,
-                                c.allocated.unwrap_or(0)
+                                c.allocated.map_or("?".to_string(), |n| n.to_string())
                             ),
                             evidence,
                         ),
@@ -478,11 +550,34 @@ pub fn apigateway_caching(ctx: &Ctx<'_>) -> Vec<Outcome> {
         let evidence = json!({
             "cache_cluster_enabled": s.cache_cluster_enabled,
             "cache_cluster_size_gb": s.cache_cluster_size,
+            "cache_cluster_status": s.cache_cluster_status,
             "production_stage": production,
         });
         if s.cache_cluster_enabled {
             let size = s.cache_cluster_size.as_deref().unwrap_or("?");
-            at.pass(format!("stage {} of API {} has a {size} GB cache", s.name, api.name), evidence)
+            let place = format!("stage {} of API {}", s.name, api.name);
+            match s.cache_cluster_status.as_deref() {
+                Some("AVAILABLE" | "FLUSH_IN_PROGRESS") => {
+                    at.pass(format!("{place} has a {size} GB cache"), evidence)
+                }
+                // Enabled on paper, but the cluster is gone or going: nothing is served from it.
+                Some(status @ ("NOT_AVAILABLE" | "DELETE_IN_PROGRESS")) if production => at.fail(
+                    format!("production {place} has its {size} GB cache enabled but the cache cluster is {status}: every request reaches the backend"),
+                    evidence,
+                ),
+                Some(status @ ("NOT_AVAILABLE" | "DELETE_IN_PROGRESS")) => at.skipped(
+                    format!("{place} is not a production stage; its cache cluster is {status}"),
+                    evidence,
+                ),
+                Some(other) => at.unknown(
+                    format!("{place} has a {size} GB cache whose cluster was {other} when collected"),
+                    evidence,
+                ),
+                None => at.unknown(
+                    format!("{place} has its cache enabled, but apigateway:GET reported no cache cluster status: whether it serves anything is not known"),
+                    evidence,
+                ),
+            }
         } else if production {
             at.fail(
                 format!(
@@ -555,18 +650,34 @@ pub fn apigateway_xray_tracing(ctx: &Ctx<'_>) -> Vec<Outcome> {
     })
 }
 
-/// The execution logging level of each stage's methods (`*/*`).
+/// The execution logging level of each stage's methods (`*/*`), and of the methods that override it.
 pub fn apigateway_execution_logging(ctx: &Ctx<'_>) -> Vec<Outcome> {
     per_stage(ctx, |at, api, s| {
         let all = s.method_settings.get("*/*");
         let level = all.and_then(|m| m.logging_level.as_deref());
+        let silent: Vec<&str> = s
+            .method_settings
+            .iter()
+            .filter(|(k, m)| *k != "*/*" && m.logging_level.as_deref() == Some("OFF"))
+            .map(|(k, _)| k.as_str())
+            .collect();
         let evidence = json!({
             "logging_level": level,
             "data_trace_enabled": all.map(|m| m.data_trace_enabled),
             "metrics_enabled": all.map(|m| m.metrics_enabled),
             "per_method_overrides": s.method_settings.keys().filter(|k| *k != "*/*").collect::<Vec<_>>(),
+            "methods_with_logging_off": silent,
         });
         match level {
+            Some(l @ ("INFO" | "ERROR")) if !silent.is_empty() => at.fail(
+                format!(
+                    "stage {} of API {} writes {l} execution logs, but method override(s) {} turn logging OFF",
+                    s.name,
+                    api.name,
+                    silent.join(", ")
+                ),
+                evidence,
+            ),
             Some(l @ ("INFO" | "ERROR")) => at.pass(
                 format!("stage {} of API {} writes {l} execution logs to CloudWatch", s.name, api.name),
                 evidence,
@@ -666,6 +777,35 @@ pub fn stepfunctions_logging(ctx: &Ctx<'_>) -> Vec<Outcome> {
                     "log_group_arns": logging.log_group_arns,
                 });
                 let data_note = if logging.include_execution_data { ", execution data included" } else { "" };
+                // A destination in this account and region that the region's log groups do not hold was deleted:
+                // the events written there are lost.
+                let missing: Vec<&str> = match region.monitoring.logs.get() {
+                    Ok(logs) if logging.level != "OFF" => logging
+                        .log_group_arns
+                        .iter()
+                        .filter(|arn| {
+                            log_group_place(arn).is_some_and(|(r, a, name)| {
+                                r == region.region
+                                    && a == account.account_id
+                                    && !logs.log_groups.iter().any(|g| g.name == name)
+                            })
+                        })
+                        .map(String::as_str)
+                        .collect(),
+                    _ => Vec::new(),
+                };
+                if !missing.is_empty() {
+                    out.push(at.fail(
+                        format!(
+                            "state machine {} logs {} events to log group {}, which does not exist: they are lost",
+                            m.name,
+                            logging.level,
+                            missing.join(", ")
+                        ),
+                        evidence,
+                    ));
+                    continue;
+                }
                 out.push(match logging.level.as_str() {
                     "OFF" if m.machine_type == "EXPRESS" => at.fail(
                         format!(
@@ -690,6 +830,14 @@ pub fn stepfunctions_logging(ctx: &Ctx<'_>) -> Vec<Outcome> {
             }
         },
     )
+}
+
+/// `arn:PARTITION:logs:REGION:ACCOUNT:log-group:NAME[:*]` → (region, account, name).
+fn log_group_place(arn: &str) -> Option<(&str, &str, &str)> {
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    let [_, _, "logs", region, account, resource] = parts.as_slice() else { return None };
+    let name = resource.strip_prefix("log-group:")?;
+    Some((region, account, name.strip_suffix(":*").unwrap_or(name)))
 }
 
 #[cfg(test)]
@@ -729,7 +877,7 @@ mod tests {
     fn lambda(functions: Vec<LambdaFunction>, limit: i32, unreserved: Option<i32>) -> Collected<LambdaData> {
         Collected::ok(LambdaData {
             account_settings: Collected::ok(LambdaAccountSettings {
-                concurrent_executions: limit,
+                concurrent_executions: Some(limit),
                 unreserved_concurrent_executions: unreserved,
             }),
             functions,
@@ -830,10 +978,12 @@ mod tests {
         // A small quota with no reservations at all is not the reservations' fault.
         let out = run(vec![function("g")], 10, Some(10));
         assert_eq!(statuses(&out), vec![Status::Pass]);
-        // Zero reserved: throttled completely, whatever the pool.
+        // Near miss: a reservation that looks careful but is 0 throttles the function completely, whatever the pool.
         let out = run(vec![reserving(Some(0))], 1000, Some(1000));
         assert_eq!(statuses(&out), vec![Status::Fail]);
         assert!(out[0].message.contains("every invocation is throttled"), "{}", out[0].message);
+        // Alternative: a function with no reservation at all is fine while the shared pool has room (above).
+        // Unreadable and partial reads: reserved_concurrency_collection_errors.
     }
 
     #[test]
@@ -856,6 +1006,36 @@ mod tests {
         let out = lambda_reserved_concurrency(&Ctx::new(&snap));
         assert_eq!(statuses(&out), vec![Status::Fail, Status::Unknown]);
         assert!(out[1].message.contains("lambda:GetAccountSettings"), "{}", out[1].message);
+        // Partial read: the pool is not reported and another function's reservation is unread. The pool summed from
+        // the readable reservations (1000 - 50) would pass; the unread one may reserve 900.
+        let unread = LambdaFunction {
+            reserved_concurrency: Collected::Error { error: denied("lambda:GetFunctionConcurrency") },
+            ..function("big")
+        };
+        let snap = with(|c| {
+            c.lambda = lambda(
+                vec![LambdaFunction { reserved_concurrency: Collected::ok(Some(50)), ..function("f") }, unread],
+                1000,
+                None,
+            )
+        });
+        let out = lambda_reserved_concurrency(&Ctx::new(&snap));
+        assert_eq!(statuses(&out), vec![Status::Unknown, Status::Unknown]);
+        assert!(out[0].message.contains("reservations of big could not be read"), "{}", out[0].message);
+        // Absent data: no concurrency limit in the answer is not a limit of 0.
+        let snap = with(|c| {
+            let mut data = lambda(vec![function("f")], 1000, None);
+            if let Collected::Ok { data } = &mut data {
+                data.account_settings = Collected::ok(LambdaAccountSettings {
+                    concurrent_executions: None,
+                    unreserved_concurrent_executions: None,
+                });
+            }
+            c.lambda = data;
+        });
+        let out = lambda_reserved_concurrency(&Ctx::new(&snap));
+        assert_eq!(statuses(&out), vec![Status::Unknown]);
+        assert!(out[0].message.contains("reported no concurrency limit"), "{}", out[0].message);
         // GetFunctionConcurrency denied for one function, healthy pool.
         let f = LambdaFunction {
             reserved_concurrency: Collected::Error { error: denied("lambda:GetFunctionConcurrency") },
@@ -873,10 +1053,15 @@ mod tests {
             lambda_xray_tracing,
             vec![
                 ("active", mode(Some("Active")), Status::Pass, "active tracing"),
+                // Near miss: PassThrough traces requests an upstream service sampled, but starts no trace itself.
                 ("pass-through", mode(Some("PassThrough")), Status::Fail, "tracing mode PassThrough"),
-                ("unset", mode(None), Status::Fail, "tracing mode unset"),
+                // Absent data (partial read): Lambda always reports a mode, so none is not "off".
+                ("not reported", mode(None), Status::Unknown, "reported no tracing mode"),
+                // Alternative: none that the function's configuration shows (an OpenTelemetry layer exporting
+                // elsewhere is not X-Ray tracing of the function).
             ],
         );
+        // Unreadable: lambda_listing_denied_is_unknown_for_every_lambda_check (the mode comes with ListFunctions).
     }
 
     #[test]
@@ -905,7 +1090,33 @@ mod tests {
                     "destination arn:aws:sns",
                 ),
                 ("nothing", function("f"), Status::Fail, "no dead-letter queue and no on-failure destination"),
+                // Near misses: a configuration with retries (or an on-success destination) only; a destination on
+                // one alias while the unqualified function has a configuration without one.
                 ("retries only", with_configs(Collected::ok(vec![config(None)])), Status::Fail, "but no on-failure"),
+                (
+                    "destination on one qualifier only",
+                    with_configs(Collected::ok(vec![
+                        config(None),
+                        EventInvokeConfig {
+                            function_arn: format!("arn:aws:lambda:us-east-1:{ACCT}:function:f:live"),
+                            ..config(Some("arn:aws:sns:us-east-1:1:t"))
+                        },
+                    ])),
+                    Status::Fail,
+                    "on-failure destination for live only: asynchronous invocations of $LATEST drop",
+                ),
+                (
+                    "destinations on every qualifier",
+                    with_configs(Collected::ok(vec![
+                        config(Some("arn:aws:sqs:us-east-1:1:failed")),
+                        EventInvokeConfig {
+                            function_arn: format!("arn:aws:lambda:us-east-1:{ACCT}:function:f:live"),
+                            ..config(Some("arn:aws:sns:us-east-1:1:t"))
+                        },
+                    ])),
+                    Status::Pass,
+                    "($LATEST, live)",
+                ),
                 (
                     "denied",
                     with_configs(Collected::Error { error: denied("lambda:ListFunctionEventInvokeConfigs") }),
@@ -930,6 +1141,17 @@ mod tests {
         let out = lambda_failure_destination(&Ctx::new(&snap));
         assert_eq!(statuses(&out), vec![Status::Skipped], "{out:?}");
         assert!(out[0].message.contains("1 event source mapping(s)"), "{}", out[0].message);
+        // Partial read: without the event source mappings, a function with nothing configured may be one of those.
+        let snap = with(|c| {
+            let mut data = lambda(vec![function("f")], 1000, Some(1000));
+            if let Collected::Ok { data } = &mut data {
+                data.event_source_mappings = Collected::Error { error: denied("lambda:ListEventSourceMappings") };
+            }
+            c.lambda = data;
+        });
+        let out = lambda_failure_destination(&Ctx::new(&snap));
+        assert_eq!(statuses(&out), vec![Status::Unknown], "{out:?}");
+        assert!(out[0].message.contains("lambda:ListEventSourceMappings"), "{}", out[0].message);
     }
 
     #[test]
@@ -949,7 +1171,16 @@ mod tests {
             vec![
                 ("ready", f(Collected::ok(vec![pc("READY", 10)])), Status::Pass, "10 of 10 provisioned"),
                 ("failed", f(Collected::ok(vec![pc("FAILED", 0)])), Status::Fail, "not enough unreserved concurrency"),
+                // Partial: allocation still under way when collected.
                 ("in progress", f(Collected::ok(vec![pc("IN_PROGRESS", 4)])), Status::Unknown, "still IN_PROGRESS"),
+                // Near miss: a configuration that exists (looks configured) but FAILED is the row above. Alternative:
+                // none; nothing else keeps execution environments warm for an alias.
+                (
+                    "ready, allocation not reported",
+                    f(Collected::ok(vec![ProvisionedConcurrency { allocated: None, ..pc("READY", 10) }])),
+                    Status::Pass,
+                    "? of 10 provisioned",
+                ),
                 (
                     "denied",
                     f(Collected::Error { error: denied("lambda:ListProvisionedConcurrencyConfigs") }),
@@ -1030,6 +1261,7 @@ mod tests {
             deployment_id: Some("d1".into()),
             cache_cluster_enabled: true,
             cache_cluster_size: Some("0.5".into()),
+            cache_cluster_status: Some("AVAILABLE".into()),
             tracing_enabled: true,
             method_settings,
             canary: Some(CanarySettings { percent_traffic: 10.0, deployment_id: Some("d2".into()) }),
@@ -1060,15 +1292,40 @@ mod tests {
 
     #[test]
     fn caching_cases() {
-        let off = |name: &str| ApiStage { cache_cluster_enabled: false, cache_cluster_size: None, ..stage(name) };
+        let off = |name: &str| ApiStage {
+            cache_cluster_enabled: false,
+            cache_cluster_size: None,
+            cache_cluster_status: None,
+            ..stage(name)
+        };
+        let status = |st: Option<&str>| ApiStage { cache_cluster_status: st.map(str::to_string), ..stage("prod") };
         stage_cases(
             apigateway_caching,
             vec![
                 ("cached", stage("prod"), Status::Pass, "0.5 GB cache"),
                 ("prod without cache", off("prod"), Status::Fail, "production stage prod"),
                 ("production-v2 without cache", off("production-v2"), Status::Fail, "has no cache"),
+                // Near miss: enabled on the stage, but the cluster is not there to serve.
+                (
+                    "cluster not available",
+                    status(Some("NOT_AVAILABLE")),
+                    Status::Fail,
+                    "cache cluster is NOT_AVAILABLE",
+                ),
+                ("cluster being deleted", status(Some("DELETE_IN_PROGRESS")), Status::Fail, "DELETE_IN_PROGRESS"),
+                ("flushing still serves", status(Some("FLUSH_IN_PROGRESS")), Status::Pass, "0.5 GB cache"),
+                // Alternative: a stage that is not production needs no cache (a CDN in front of a production stage is
+                // not visible from API Gateway, so it cannot count).
                 ("dev without cache", off("dev"), Status::Skipped, "not a production stage"),
                 ("product is not prod", off("product"), Status::Skipped, "not a production stage"),
+                // Partial reads: a cluster still being created, or a status not reported.
+                (
+                    "cluster being created",
+                    status(Some("CREATE_IN_PROGRESS")),
+                    Status::Unknown,
+                    "CREATE_IN_PROGRESS when collected",
+                ),
+                ("status not reported", status(None), Status::Unknown, "reported no cache cluster status"),
             ],
         );
         let out = run_stages(apigateway_caching, Collected::ok(vec![stage("prod")]));
@@ -1093,8 +1350,12 @@ mod tests {
                 ),
                 ("0%", canary(0.0, Some("d2")), Status::Fail, "gets 0% of traffic"),
                 ("100%", canary(100.0, Some("d2")), Status::Fail, "100% of traffic"),
+                // Near miss: a canary that takes traffic but serves the stage's own deployment (after a promotion).
                 ("same deployment", canary(10.0, Some("d1")), Status::Fail, "same deployment as the stage"),
+                ("no deployment", canary(10.0, None), Status::Fail, "same deployment as the stage"),
+                // Alternative: no canary at all is a release finished, not a stale canary.
                 ("none", ApiStage { canary: None, ..stage("prod") }, Status::Skipped, "no canary"),
+                // Partial read: the canary comes whole with the stage (GetStages), so there is no partial canary.
             ],
         );
         let out = run_stages(apigateway_canary, Collected::ok(vec![canary(25.0, Some("d2"))]));
@@ -1109,6 +1370,9 @@ mod tests {
             vec![
                 ("on", stage("prod"), Status::Pass, "sends traces to X-Ray"),
                 ("off", ApiStage { tracing_enabled: false, ..stage("dev") }, Status::Fail, "tracing off"),
+                // Near miss: none visible here (sampling rules live in X-Ray, not on the stage). Alternative: none; a
+                // trace started by the client does not record the time spent in API Gateway. Partial read: tracing
+                // comes whole with the stage, and the stage list's failure is the unknown row of stage_cases.
             ],
         );
     }
@@ -1134,6 +1398,44 @@ mod tests {
                     Status::Fail,
                     "execution logging unset",
                 ),
+                // Near miss: */* logs, but a method override turns logging off for that method.
+                (
+                    "an override turns it off",
+                    {
+                        let mut s = level(Some("ERROR"));
+                        s.method_settings.insert(
+                            "orders/POST".into(),
+                            MethodSettings {
+                                logging_level: Some("OFF".into()),
+                                data_trace_enabled: false,
+                                metrics_enabled: true,
+                            },
+                        );
+                        s
+                    },
+                    Status::Fail,
+                    "method override(s) orders/POST turn logging OFF",
+                ),
+                // Alternative: an override that logs more (INFO) under */* ERROR is still logging.
+                (
+                    "an override logs more",
+                    {
+                        let mut s = level(Some("ERROR"));
+                        s.method_settings.insert(
+                            "orders/POST".into(),
+                            MethodSettings {
+                                logging_level: Some("INFO".into()),
+                                data_trace_enabled: false,
+                                metrics_enabled: true,
+                            },
+                        );
+                        s
+                    },
+                    Status::Pass,
+                    "writes ERROR execution logs",
+                ),
+                // Partial read: method settings come whole with the stage; the stage list's failure is the unknown row
+                // of stage_cases.
             ],
         );
     }
@@ -1260,6 +1562,9 @@ mod tests {
             ("fatal", machine("STANDARD", level("FATAL", false)), Status::Pass, "only fatal events"),
             ("off standard", machine("STANDARD", level("OFF", false)), Status::Fail, "history is kept 90 days"),
             ("off express", machine("EXPRESS", level("OFF", false)), Status::Fail, "leave no record at all"),
+            // Near miss (log_groups_present below): logging on, but to a log group that was deleted.
+            // Alternative: none; a Standard workflow's 90-day history is the "off" row, not a substitute.
+            // Partial read: the logging configuration comes whole with DescribeStateMachine (the denied row).
             (
                 "denied",
                 machine("STANDARD", Collected::Error { error: denied("states:DescribeStateMachine") }),
@@ -1278,6 +1583,64 @@ mod tests {
         let out = stepfunctions_logging(&Ctx::new(&snap));
         assert_eq!(statuses(&out), vec![Status::Unknown]);
         assert!(out[0].message.contains("states:ListStateMachines"));
+
+        // Near miss: the destination log group in this region is gone. Groups in another region or account, or a
+        // region whose log groups could not be listed, are not second-guessed.
+        let to = |group_arn: &str| StateMachine {
+            name: "checkout".into(),
+            arn: format!("arn:aws:states:us-east-1:{ACCT}:stateMachine:checkout"),
+            machine_type: "EXPRESS".into(),
+            logging: Collected::ok(StateMachineLogging {
+                level: "ERROR".into(),
+                include_execution_data: false,
+                log_group_arns: vec![group_arn.into()],
+            }),
+        };
+        let here = |name: &str| format!("arn:aws:logs:us-east-1:{ACCT}:log-group:{name}:*");
+        let groups = |names: &[&str]| {
+            Collected::ok(LogsData {
+                log_groups: names.iter().map(|n| LogGroup { name: n.to_string(), ..Default::default() }).collect(),
+                metric_filters: Collected::ok(vec![]),
+            })
+        };
+        let rows: Vec<(&str, String, Collected<LogsData>, Status, &str)> = vec![
+            (
+                "group exists",
+                here("/aws/vendedlogs/states/checkout"),
+                groups(&["/aws/vendedlogs/states/checkout"]),
+                Status::Pass,
+                "logs ERROR events",
+            ),
+            (
+                "group deleted",
+                here("/aws/vendedlogs/states/checkout"),
+                groups(&["other"]),
+                Status::Fail,
+                "which does not exist: they are lost",
+            ),
+            (
+                "group in another account",
+                "arn:aws:logs:us-east-1:222222222222:log-group:central:*".into(),
+                groups(&[]),
+                Status::Pass,
+                "logs ERROR events",
+            ),
+            (
+                "log groups unreadable",
+                here("gone"),
+                Collected::Error { error: denied("logs:DescribeLogGroups") },
+                Status::Pass,
+                "logs ERROR events",
+            ),
+        ];
+        for (name, arn, logs, want, text) in rows {
+            let mut snap =
+                with(|c| c.stepfunctions = Collected::ok(StepFunctionsData { state_machines: vec![to(&arn)] }));
+            snap.accounts[0].regions[0].monitoring.logs = logs;
+            let out = stepfunctions_logging(&Ctx::new(&snap));
+            assert_eq!(statuses(&out), vec![want], "{name}: {out:?}");
+            assert!(out[0].message.contains(text), "{name}: {}", out[0].message);
+        }
     }
 
     #[test]

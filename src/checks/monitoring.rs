@@ -824,7 +824,21 @@ pub fn log_subscriptions(ctx: &Ctx<'_>) -> Vec<Outcome> {
     per_region(
         ctx,
         |r| &r.monitoring.logs,
-        |account, region, logs, out| judge_trail_groups(account, region, logs, out, subscription_verdict),
+        |account, region, logs, out| {
+            judge_trail_groups(account, region, logs, out, subscription_verdict);
+            // Without the trails only the groups named for CloudTrail were judged: a trail may deliver to another.
+            if let (Err(e), Ok(groups)) = (region.cloudtrail.get(), trail_log_groups(account, region, logs)) {
+                if !groups.is_empty() && !e.kind.means_not_applicable() {
+                    out.push(At::region(account, region).unknown(
+                        format!(
+                            "the trails could not be read ({}): log groups that CloudTrail delivers to under other names were not judged",
+                            e.brief()
+                        ),
+                        json!({ "collection_error": e, "judged_by_name": groups.iter().map(|g| g.name.as_str()).collect::<Vec<_>>() }),
+                    ));
+                }
+            }
+        },
     )
 }
 
@@ -833,18 +847,43 @@ fn subscription_verdict(at: At, tg: &TrailGroup<'_>, group: &LogGroup) -> Outcom
         Ok(f) => f,
         Err(e) => return at.not_evaluated(&e),
     };
-    let streams: Vec<String> = filters.iter().map(|f| format!("{} → {}", f.name, f.destination_arn)).collect();
+    let streams: Vec<String> = filters
+        .iter()
+        .map(|f| match f.filter_pattern.as_deref() {
+            Some(p) if !p.trim().is_empty() => format!("{} → {} (pattern {p})", f.name, f.destination_arn),
+            _ => format!("{} → {}", f.name, f.destination_arn),
+        })
+        .collect();
     let evidence = json!({
         "log_group": tg.name,
         "trails": tg.trails,
         "subscription_filters": streams,
         "retention_in_days": group.retention_in_days,
     });
-    match filters.first() {
-        Some(f) => {
+    // Every event, or only those a pattern selects.
+    let whole = filters.iter().find(|f| f.filter_pattern.as_deref().is_some_and(|p| p.trim().is_empty()));
+    let unread = filters.iter().find(|f| f.filter_pattern.is_none());
+    match (whole, unread, filters.first()) {
+        (Some(f), _, _) => {
             at.pass(format!("CloudTrail log group {} streams its events to {}", tg.name, f.destination_arn), evidence)
         }
-        None => at.fail(
+        (None, Some(f), _) => at.unknown(
+            format!(
+                "CloudTrail log group {} has subscription filter {} to {}, but its filter pattern was not collected: whether it streams every event is not known",
+                tg.name, f.name, f.destination_arn
+            ),
+            evidence,
+        ),
+        (None, None, Some(f)) => at.fail(
+            format!(
+                "CloudTrail log group {} streams only the events matching pattern {} to {}: the other audit events stay only in this account",
+                tg.name,
+                f.filter_pattern.as_deref().unwrap_or_default(),
+                f.destination_arn
+            ),
+            evidence,
+        ),
+        (None, None, None) => at.fail(
             format!(
                 "CloudTrail log group {} has no subscription filter: its events reach no central or real-time consumer",
                 tg.name
@@ -1052,7 +1091,12 @@ pub fn metric_streams(ctx: &Ctx<'_>) -> Vec<Outcome> {
                     "firehose_arn": s.firehose_arn,
                     "output_format": s.output_format,
                 });
-                out.push(if s.state.eq_ignore_ascii_case("running") {
+                out.push(if s.state.is_empty() {
+                    at.unknown(
+                        format!("cloudwatch:ListMetricStreams reported no state for metric stream {}", s.name),
+                        evidence,
+                    )
+                } else if s.state.eq_ignore_ascii_case("running") {
                     at.pass(
                         format!(
                             "metric stream {} is running into {}",
@@ -1152,13 +1196,30 @@ pub fn dead_letter_queue(ctx: &Ctx<'_>) -> Vec<Outcome> {
                 None if attrs.redrive_policy.is_some() => {
                     at.fail(format!("queue {} has a redrive policy that names no dead-letter queue", q.name), evidence)
                 }
-                None => at.fail(
-                    format!(
-                        "queue {} has no redrive policy: a message that keeps failing is received again and again until its retention period ends",
-                        q.name
-                    ),
-                    evidence,
-                ),
+                None => {
+                    // A queue whose attributes are unknown may redrive to this one, which would make it a dead-letter
+                    // queue.
+                    let unread: Vec<&str> =
+                        data.queues.iter().filter(|o| o.attributes.get().is_err()).map(|o| o.name.as_str()).collect();
+                    if unread.is_empty() {
+                        at.fail(
+                            format!(
+                                "queue {} has no redrive policy: a message that keeps failing is received again and again until its retention period ends",
+                                q.name
+                            ),
+                            evidence,
+                        )
+                    } else {
+                        at.unknown(
+                            format!(
+                                "queue {} has no redrive policy, but it may be the dead-letter queue of {}, whose attributes could not be read (sqs:GetQueueAttributes)",
+                                q.name,
+                                unread.join(", ")
+                            ),
+                            evidence,
+                        )
+                    }
+                }
                 Some(target)
                     if queue_arn_place(target) == Some((region.region.as_str(), account.account_id.as_str()))
                         && !existing.contains(target) =>
@@ -1185,12 +1246,51 @@ pub fn dead_letter_queue(ctx: &Ctx<'_>) -> Vec<Outcome> {
 /// The SQS metrics whose alarm sees messages arriving in a dead-letter queue through redrive.
 const DLQ_SIGNALS: [&str; 2] = ["ApproximateNumberOfMessagesVisible", "ApproximateAgeOfOldestMessage"];
 
+/// Whether an alarm on a dead-letter queue's signal metric goes off when failed messages arrive.
+enum Fires {
+    Yes,
+    /// It does not, and why.
+    No(String),
+    /// Its condition was not collected.
+    Unknown,
+}
+
+/// An alarm on `ApproximateNumberOfMessagesVisible` must go off at the first message (greater than 0, or at least
+/// 1); one on `ApproximateAgeOfOldestMessage` goes off once a message has waited its threshold, whatever that is. An
+/// alarm that fires when the metric falls (`LessThan…`) watches for an empty queue, not for arrivals.
+fn dlq_alarm_fires(a: &MetricAlarm, m: &WatchedMetric) -> Fires {
+    let Some(op) = a.comparison_operator.as_deref() else { return Fires::Unknown };
+    match op {
+        // Anomaly detection: above the band (a dead-letter queue's band hugs 0).
+        "GreaterThanUpperThreshold" | "LessThanLowerOrGreaterThanUpperThreshold" => Fires::Yes,
+        "GreaterThanThreshold" | "GreaterThanOrEqualToThreshold" => {
+            if m.name != "ApproximateNumberOfMessagesVisible" {
+                return Fires::Yes;
+            }
+            let Some(t) = a.threshold else { return Fires::Unknown };
+            let at_first = if op == "GreaterThanThreshold" { t < 1.0 } else { t <= 1.0 };
+            if at_first {
+                Fires::Yes
+            } else {
+                let sign = if op == "GreaterThanThreshold" { ">" } else { ">=" };
+                Fires::No(format!(
+                    "fires only at {sign} {t} visible messages: the first failed messages wait unnoticed"
+                ))
+            }
+        }
+        other => Fires::No(format!(
+            "fires when the metric is {other}, i.e. when the queue empties, not when messages arrive"
+        )),
+    }
+}
+
 pub fn dlq_alarm(ctx: &Ctx<'_>) -> Vec<Outcome> {
     per_region(
         ctx,
         |r| &r.monitoring.sqs,
         |account, region, data, out| {
             let dlqs = dead_letter_sources(data);
+            out.extend(unreadable_possible_sources(account, region, data, &dlqs));
             let alarms = region.monitoring.cloudwatch.get().and_then(|c| c.alarms.get());
             for q in data.queues.iter().filter(|q| dlqs.contains_key(q.arn.as_str())) {
                 let at = At::new(&account.account_id, &region.region, q.arn.clone());
@@ -1214,41 +1314,91 @@ pub fn dlq_alarm(ctx: &Ctx<'_>) -> Vec<Outcome> {
                 let evidence = json!({
                     "dead_letter_queue_for": sources,
                     "alarms_on_queue": on_queue.iter().map(|(a, m)| format!(
-                        "{}: {} (actions {})", a.name, m.name, if a.acts() { "on" } else { "none" }
+                        "{}: {} {} {} (actions {})",
+                        a.name,
+                        m.name,
+                        a.comparison_operator.as_deref().unwrap_or("(condition not collected)"),
+                        a.threshold.map_or(String::new(), |t| t.to_string()),
+                        if a.acts() { "on" } else { "none" }
                     )).collect::<Vec<_>>(),
                 });
-                let signal = |m: &WatchedMetric| DLQ_SIGNALS.contains(&m.name.as_str());
-                out.push(if let Some((a, m)) = on_queue.iter().find(|(a, m)| signal(m) && a.acts()) {
-                at.pass(format!("alarm {} watches {} of dead-letter queue {}", a.name, m.name, q.name), evidence)
-            } else if let Some((a, m)) = on_queue.iter().find(|(_, m)| signal(m)) {
-                at.fail(
-                    format!(
-                        "alarm {} watches {} of dead-letter queue {} but has no actions: it changes state without telling anyone",
-                        a.name, m.name, q.name
-                    ),
-                    evidence,
-                )
-            } else if let Some((a, _)) = on_queue.iter().find(|(_, m)| m.name == "NumberOfMessagesSent") {
-                at.fail(
-                    format!(
-                        "alarm {} on dead-letter queue {} watches NumberOfMessagesSent, which does not count messages moved in by a redrive policy",
-                        a.name, q.name
-                    ),
-                    evidence,
-                )
-            } else {
-                at.fail(
-                    format!(
-                        "no alarm watches ApproximateNumberOfMessagesVisible of dead-letter queue {}: failed messages from {} pile up unnoticed",
-                        q.name,
-                        sources.join(", ")
-                    ),
-                    evidence,
-                )
-            });
+                let signals: Vec<(&MetricAlarm, &WatchedMetric, Fires)> = on_queue
+                    .iter()
+                    .filter(|(_, m)| DLQ_SIGNALS.contains(&m.name.as_str()))
+                    .map(|(a, m)| (*a, *m, dlq_alarm_fires(a, m)))
+                    .collect();
+                let acting = || signals.iter().filter(|(a, _, _)| a.acts());
+                out.push(if let Some((a, m, _)) = acting().find(|(_, _, f)| matches!(f, Fires::Yes)) {
+                    at.pass(format!("alarm {} watches {} of dead-letter queue {}", a.name, m.name, q.name), evidence)
+                } else if let Some((a, m, _)) = acting().find(|(_, _, f)| matches!(f, Fires::Unknown)) {
+                    at.unknown(
+                        format!(
+                            "alarm {} watches {} of dead-letter queue {}, but its comparison and threshold were not collected (cloudwatch:DescribeAlarms)",
+                            a.name, m.name, q.name
+                        ),
+                        evidence,
+                    )
+                } else if let Some((a, m, Fires::No(why))) = acting().next() {
+                    at.fail(format!("alarm {} on {} of dead-letter queue {} {why}", a.name, m.name, q.name), evidence)
+                } else if let Some((a, m, _)) = signals.first() {
+                    at.fail(
+                        format!(
+                            "alarm {} watches {} of dead-letter queue {} but has no actions: it changes state without telling anyone",
+                            a.name, m.name, q.name
+                        ),
+                        evidence,
+                    )
+                } else if let Some((a, _)) = on_queue.iter().find(|(_, m)| m.name == "NumberOfMessagesSent") {
+                    at.fail(
+                        format!(
+                            "alarm {} on dead-letter queue {} watches NumberOfMessagesSent, which does not count messages moved in by a redrive policy",
+                            a.name, q.name
+                        ),
+                        evidence,
+                    )
+                } else {
+                    at.fail(
+                        format!(
+                            "no alarm watches ApproximateNumberOfMessagesVisible of dead-letter queue {}: failed messages from {} pile up unnoticed",
+                            q.name,
+                            sources.join(", ")
+                        ),
+                        evidence,
+                    )
+                });
             }
         },
     )
+}
+
+/// One `unknown` for each queue whose attributes could not be read and that no readable queue redrives to: it may
+/// have a redrive policy, so the region's dead-letter queues are not all known (and "no dead-letter queue here"
+/// would be a guess).
+fn unreadable_possible_sources(
+    account: &AccountSnapshot,
+    region: &RegionSnapshot,
+    data: &SqsData,
+    dlqs: &BTreeMap<&str, Vec<&Queue>>,
+) -> Vec<Outcome> {
+    data.queues
+        .iter()
+        .filter(|q| !dlqs.contains_key(q.arn.as_str()))
+        .filter_map(|q| {
+            let e = q.attributes.get().err()?;
+            let at = At::new(&account.account_id, &region.region, q.arn.clone());
+            if e.kind.means_not_applicable() {
+                return Some(at.not_evaluated(&e));
+            }
+            Some(at.unknown(
+                format!(
+                    "the attributes of queue {} could not be read ({}): whether it redrives to a dead-letter queue is not known",
+                    q.name,
+                    e.brief()
+                ),
+                json!({ "collection_error": e }),
+            ))
+        })
+        .collect()
 }
 
 /// A retention period in words.
@@ -1267,6 +1417,7 @@ pub fn dlq_retention(ctx: &Ctx<'_>) -> Vec<Outcome> {
         |r| &r.monitoring.sqs,
         |account, region, data, out| {
             let dlqs = dead_letter_sources(data);
+            out.extend(unreadable_possible_sources(account, region, data, &dlqs));
             for q in data.queues.iter().filter(|q| dlqs.contains_key(q.arn.as_str())) {
                 let at = At::new(&account.account_id, &region.region, q.arn.clone());
                 let attrs = match q.attributes.get() {
@@ -1296,8 +1447,18 @@ pub fn dlq_retention(ctx: &Ctx<'_>) -> Vec<Outcome> {
                     ));
                     continue;
                 }
-                let longest =
-                    source_retention.iter().filter_map(|(name, r)| Some((*name, (*r)?))).max_by_key(|(_, r)| *r);
+                // Every source's period is needed: the longest one decides, and an unreported one may be it.
+                let unreported: Vec<&str> =
+                    source_retention.iter().filter(|(_, r)| r.is_none()).map(|(name, _)| *name).collect();
+                let longest = if unreported.is_empty() {
+                    source_retention.iter().filter_map(|(name, r)| Some((*name, (*r)?))).max_by_key(|(_, r)| *r)
+                } else {
+                    None
+                };
+                let unreported = match attrs.message_retention_seconds {
+                    Some(_) => unreported,
+                    None => std::iter::once(q.name.as_str()).chain(unreported).collect(),
+                };
                 out.push(match (attrs.message_retention_seconds, longest) {
                 (Some(own), Some((source, theirs))) if own > theirs => at.pass(
                     format!(
@@ -1318,7 +1479,11 @@ pub fn dlq_retention(ctx: &Ctx<'_>) -> Vec<Outcome> {
                     evidence,
                 ),
                 _ => at.unknown(
-                    format!("the retention periods of {} and its source queues were not reported", q.name),
+                    format!(
+                        "the retention period of {} was not reported by sqs:GetQueueAttributes: dead-letter queue {} cannot be compared with its sources",
+                        unreported.join(", "),
+                        q.name
+                    ),
                     evidence,
                 ),
             });
@@ -1793,7 +1958,11 @@ mod tests {
             subscription_filters: Collected::ok(
                 subscriptions
                     .iter()
-                    .map(|d| SubscriptionFilter { name: "central".into(), destination_arn: d.to_string() })
+                    .map(|d| SubscriptionFilter {
+                        name: "central".into(),
+                        destination_arn: d.to_string(),
+                        filter_pattern: Some(String::new()),
+                    })
                     .collect(),
             ),
             ..Default::default()
@@ -1860,6 +2029,10 @@ mod tests {
         );
         let forever = out.iter().find(|o| o.status == Status::Fail).map(|o| &o.evidence);
         assert_eq!(forever.map(|e| e["retention_in_days"].is_null()), Some(true));
+        // The verdict table in short: compliant (/app/kept), non-compliant (/app/forever), unreadable (below).
+        // Near miss: none; DescribeLogGroups omits retentionInDays exactly when events never expire, so any period is
+        // a retention (how long is a policy choice, not this check's). Alternative: none; nothing else expires events.
+        // Partial read: the listing is all or nothing (a failed page is the unreadable row).
 
         let mut denied_logs = s.clone();
         denied_logs.accounts[0].regions[0].monitoring.logs =
@@ -1919,10 +2092,17 @@ mod tests {
             Collected::Error { error: denied("cloudtrail:DescribeTrails") },
             Collected::ok(vec![]),
         );
+        // Partial read: the named group is judged, and the region says that other trail groups may exist.
+        let out = run(log_subscriptions, &s);
         assert_eq!(
-            places(&run(log_subscriptions, &s)),
-            vec![("us-east-1".into(), group_arn("aws-cloudtrail-logs-local"), Status::Pass)]
+            places(&out),
+            vec![
+                ("us-east-1".into(), ACCT.into(), Status::Unknown),
+                ("us-east-1".into(), group_arn("aws-cloudtrail-logs-local"), Status::Pass)
+            ]
         );
+        assert!(out.iter().any(|o| o.message.contains("under other names were not judged")
+            && o.message.contains("cloudtrail:DescribeTrails")));
         let s = logs_snap(
             vec![group("/app/orders", Some(90), &[])],
             Collected::ok(vec![]),
@@ -1932,6 +2112,52 @@ mod tests {
         let out = run(log_subscriptions, &s);
         assert_eq!(places(&out), vec![("us-east-1".into(), ACCT.into(), Status::Unknown)]);
         assert!(out[0].message.contains("cloudtrail:DescribeTrails"));
+    }
+
+    #[test]
+    fn subscription_pattern_verdicts() {
+        let central = "arn:aws:logs:us-east-1:999999999999:destination:central-audit";
+        let sub = |name: &str, pattern: Option<&str>| SubscriptionFilter {
+            name: name.into(),
+            destination_arn: central.into(),
+            filter_pattern: pattern.map(str::to_string),
+        };
+        let rows: Vec<(&str, Vec<SubscriptionFilter>, Status, &str)> = vec![
+            ("compliant: every event", vec![sub("all", Some(""))], Status::Pass, "streams its events to"),
+            ("no subscription", vec![], Status::Fail, "has no subscription filter"),
+            (
+                "near miss: a pattern streams some events only",
+                vec![sub("iam-only", Some("{ $.eventSource = \"iam.amazonaws.com\" }"))],
+                Status::Fail,
+                "streams only the events matching pattern { $.eventSource",
+            ),
+            (
+                "alternative: a second filter streams everything",
+                vec![sub("iam-only", Some("{ $.eventSource = \"iam.amazonaws.com\" }")), sub("all", Some(" "))],
+                Status::Pass,
+                "streams its events to",
+            ),
+            (
+                "partial read: the pattern was not collected",
+                vec![sub("old", None)],
+                Status::Unknown,
+                "filter pattern was not collected",
+            ),
+            // Unreadable (logs:DescribeSubscriptionFilters denied): the audit-denied row of subscription_cases.
+        ];
+        for (name, filters, want, text) in rows {
+            let g = LogGroup { subscription_filters: Collected::ok(filters), ..group("audit", Some(365), &[]) };
+            let s = logs_snap(
+                vec![g],
+                Collected::ok(vec![]),
+                trails(vec![trail_to("main", Some(group_arn("audit")))]),
+                Collected::ok(vec![]),
+            );
+            let out = run(log_subscriptions, &s);
+            assert_eq!(out.len(), 1, "{name}: {out:?}");
+            assert_eq!(out[0].status, want, "{name}: {}", out[0].message);
+            assert!(out[0].message.contains(text), "{name}: {}", out[0].message);
+        }
     }
 
     fn filter(name: &str, group: &str, pattern: &str, metric: &str) -> MetricFilter {
@@ -1955,6 +2181,8 @@ mod tests {
                 name: metric.into(),
                 dimensions: dims.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
             }],
+            comparison_operator: Some("GreaterThanOrEqualToThreshold".into()),
+            threshold: Some(1.0),
         }
     }
 
@@ -2153,7 +2381,7 @@ mod tests {
         };
         let s = snap(|name, r| {
             let metric_streams = if name == "us-east-1" {
-                Collected::ok(vec![stream("lake", "running"), stream("partner", "stopped")])
+                Collected::ok(vec![stream("lake", "running"), stream("partner", "stopped"), stream("odd", "")])
             } else {
                 Collected::Error { error: denied("cloudwatch:ListMetricStreams") }
             };
@@ -2165,6 +2393,7 @@ mod tests {
             vec![
                 ("eu-west-1".into(), ACCT.into(), Status::Unknown),
                 ("us-east-1".into(), format!("arn:aws:cloudwatch:us-east-1:{ACCT}:metric-stream/lake"), Status::Pass),
+                ("us-east-1".into(), format!("arn:aws:cloudwatch:us-east-1:{ACCT}:metric-stream/odd"), Status::Unknown),
                 (
                     "us-east-1".into(),
                     format!("arn:aws:cloudwatch:us-east-1:{ACCT}:metric-stream/partner"),
@@ -2172,6 +2401,10 @@ mod tests {
                 ),
             ]
         );
+        // Rows: compliant (lake, running), non-compliant (partner, stopped), unreadable (eu-west-1, denied), absent
+        // state (odd: unknown, not "stopped"). Near miss: none visible; a running stream whose Firehose delivery
+        // fails is Firehose's to report. Alternative: none; no other CloudWatch mechanism pushes metrics out
+        // continuously. Partial read: the listing is all or nothing.
     }
 
     // ---- SQS ----
@@ -2204,137 +2437,274 @@ mod tests {
 
     const DAY: u32 = 86_400;
 
-    fn sqs_fleet() -> Vec<Queue> {
-        let denied_attrs = Queue {
-            attributes: Collected::Error { error: denied("sqs:GetQueueAttributes") },
-            ..queue("secret", DAY, None)
-        };
-        vec![
-            queue("orders", 4 * DAY, Some("orders-dlq")),
-            queue("orders-dlq", 14 * DAY, None),
-            queue("billing", 14 * DAY, Some("billing-failed")),
-            queue("billing-failed", 14 * DAY, None),
-            queue("legacy", 4 * DAY, None),
-            queue("payments-dlq", 14 * DAY, None),
-            queue("broken", 4 * DAY, Some("deleted-queue")),
-            queue("events.fifo", 4 * DAY, Some("events-dlq.fifo")),
-            queue("events-dlq.fifo", 4 * DAY, None),
-            denied_attrs,
-        ]
+    /// Runs `f` over one region holding `queues` (and `alarms`); the outcome about queue `subject`.
+    fn sqs_verdict(f: Evaluator, queues: &[Queue], alarms: Collected<Vec<MetricAlarm>>, subject: &str) -> Outcome {
+        let out = run(f, &sqs_snap(queues.to_vec(), alarms));
+        let found = out.iter().find(|o| o.resource == qarn(subject)).cloned();
+        found.unwrap_or_else(|| panic!("no outcome about {subject}: {out:?}"))
+    }
+
+    fn unreadable(name: &str) -> Queue {
+        Queue { attributes: Collected::Error { error: denied("sqs:GetQueueAttributes") }, ..queue(name, DAY, None) }
+    }
+
+    fn with_attrs(q: Queue, change: impl Fn(&mut QueueAttributes)) -> Queue {
+        let mut q = q;
+        if let Collected::Ok { data } = &mut q.attributes {
+            change(data);
+        }
+        q
+    }
+
+    type SqsRow = (&'static str, Vec<Queue>, &'static str, Status, &'static str);
+
+    fn sqs_table(f: Evaluator, alarms: Collected<Vec<MetricAlarm>>, rows: Vec<SqsRow>) {
+        for (name, queues, subject, want, text) in rows {
+            let o = sqs_verdict(f, &queues, alarms.clone(), subject);
+            assert_eq!(o.status, want, "{name}: {}", o.message);
+            assert!(o.message.contains(text), "{name}: {}", o.message);
+        }
     }
 
     #[test]
-    fn dead_letter_queue_cases() {
-        let out = run(dead_letter_queue, &sqs_snap(sqs_fleet(), Collected::ok(vec![])));
-        let got: BTreeMap<String, Status> =
-            out.iter().map(|o| (o.resource.rsplit(':').next().unwrap_or_default().to_string(), o.status)).collect();
-        let want: BTreeMap<String, Status> = [
-            ("orders", Status::Pass),
-            ("orders-dlq", Status::Skipped),
-            ("billing", Status::Pass),
-            ("billing-failed", Status::Skipped),
-            ("legacy", Status::Fail),
-            ("payments-dlq", Status::Skipped),
-            ("broken", Status::Fail),
-            ("events.fifo", Status::Pass),
-            ("events-dlq.fifo", Status::Skipped),
-            ("secret", Status::Unknown),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_string(), v))
-        .collect();
-        assert_eq!(got, want);
-        let message =
-            |name: &str| out.iter().find(|o| o.resource == qarn(name)).map(|o| o.message.clone()).unwrap_or_default();
-        assert!(message("broken").contains("which does not exist"), "{}", message("broken"));
-        assert!(message("legacy").contains("has no redrive policy"));
-        assert!(message("orders").ends_with("after 5 receives"), "{}", message("orders"));
-        assert!(message("billing-failed").contains("dead-letter queue of billing"));
-
-        let denied_sqs = {
-            let mut s = sqs_snap(vec![], Collected::ok(vec![]));
-            s.accounts[0].regions[0].monitoring.sqs = Collected::Error { error: denied("sqs:ListQueues") };
-            s
-        };
-        assert_eq!(
-            places(&run(dead_letter_queue, &denied_sqs)),
-            vec![("us-east-1".into(), ACCT.into(), Status::Unknown)]
-        );
-    }
-
-    #[test]
-    fn dlq_alarm_cases() {
-        let alarms = vec![
-            alarm(
-                "orders-dlq-visible",
-                "AWS/SQS",
-                "ApproximateNumberOfMessagesVisible",
-                &[("QueueName", "orders-dlq")],
-                true,
+    fn dead_letter_queue_verdicts() {
+        let pair = || vec![queue("orders", 4 * DAY, Some("orders-dlq")), queue("orders-dlq", 14 * DAY, None)];
+        let no_target = with_attrs(queue("half", 4 * DAY, None), |a| {
+            a.redrive_policy = Some(RedrivePolicy { dead_letter_target_arn: None, max_receive_count: Some(5) })
+        });
+        let by_queue = with_attrs(queue("parking", 14 * DAY, None), |a| a.redrive_permission = Some("byQueue".into()));
+        let rows: Vec<SqsRow> = vec![
+            (
+                "compliant",
+                pair(),
+                "orders",
+                Status::Pass,
+                "moves failing messages to arn:aws:sqs:us-east-1:111111111111:orders-dlq after 5 receives",
             ),
-            alarm("billing-sent", "AWS/SQS", "NumberOfMessagesSent", &[("QueueName", "billing-failed")], true),
-            alarm("wrong-queue", "AWS/SQS", "ApproximateNumberOfMessagesVisible", &[("QueueName", "orders")], true),
-            alarm(
-                "fifo-silent",
-                "AWS/SQS",
-                "ApproximateAgeOfOldestMessage",
-                &[("QueueName", "events-dlq.fifo")],
-                false,
+            (
+                "no redrive policy",
+                vec![queue("legacy", 4 * DAY, None)],
+                "legacy",
+                Status::Fail,
+                "has no redrive policy",
+            ),
+            (
+                "near miss: the DLQ was deleted",
+                vec![queue("broken", 4 * DAY, Some("deleted"))],
+                "broken",
+                Status::Fail,
+                "which does not exist",
+            ),
+            (
+                "near miss: a redrive policy without a target",
+                vec![no_target],
+                "half",
+                Status::Fail,
+                "names no dead-letter queue",
+            ),
+            (
+                "alternative: it is the DLQ of another queue",
+                pair(),
+                "orders-dlq",
+                Status::Skipped,
+                "dead-letter queue of orders",
+            ),
+            (
+                "alternative: a byQueue redrive allow policy",
+                vec![by_queue],
+                "parking",
+                Status::Skipped,
+                "redrive allow policy",
+            ),
+            (
+                "alternative: named as a DLQ",
+                vec![queue("payments-dlq", 14 * DAY, None)],
+                "payments-dlq",
+                Status::Skipped,
+                "by its name",
+            ),
+            ("unreadable attributes", vec![unreadable("secret")], "secret", Status::Unknown, "sqs:GetQueueAttributes"),
+            (
+                "partial read: an unread queue may redrive to it",
+                vec![queue("legacy", 4 * DAY, None), unreadable("secret")],
+                "legacy",
+                Status::Unknown,
+                "may be the dead-letter queue of secret",
             ),
         ];
-        let out = run(dlq_alarm, &sqs_snap(sqs_fleet(), Collected::ok(alarms)));
-        assert_eq!(
-            places(&out),
-            vec![
-                ("us-east-1".into(), qarn("billing-failed"), Status::Fail),
-                ("us-east-1".into(), qarn("events-dlq.fifo"), Status::Fail),
-                ("us-east-1".into(), qarn("orders-dlq"), Status::Pass),
-            ],
-            "only queues something redrives to are judged"
-        );
-        let message =
-            |name: &str| out.iter().find(|o| o.resource == qarn(name)).map(|o| o.message.clone()).unwrap_or_default();
-        assert!(
-            message("billing-failed").contains("NumberOfMessagesSent, which does not count"),
-            "{}",
-            message("billing-failed")
-        );
-        assert!(message("events-dlq.fifo").contains("has no actions"));
-
-        let out = run(dlq_alarm, &sqs_snap(sqs_fleet(), Collected::ok(vec![])));
-        assert!(out.iter().all(|o| o.status == Status::Fail));
-        assert!(out.iter().any(|o| o.message.contains("failed messages from orders pile up")));
-
-        let out =
-            run(dlq_alarm, &sqs_snap(sqs_fleet(), Collected::Error { error: denied("cloudwatch:DescribeAlarms") }));
-        assert_eq!(out.len(), 3);
-        assert!(out.iter().all(|o| o.status == Status::Unknown && o.message.contains("cloudwatch:DescribeAlarms")));
+        sqs_table(dead_letter_queue, Collected::ok(vec![]), rows);
+        let mut s = sqs_snap(vec![], Collected::ok(vec![]));
+        s.accounts[0].regions[0].monitoring.sqs = Collected::Error { error: denied("sqs:ListQueues") };
+        let out = run(dead_letter_queue, &s);
+        assert_eq!(places(&out), vec![("us-east-1".into(), ACCT.into(), Status::Unknown)]);
+        assert!(out[0].message.contains("sqs:ListQueues"));
     }
 
     #[test]
-    fn dlq_retention_cases() {
-        let mut fleet = sqs_fleet();
-        // billing-failed keeps 14 days like billing: not longer.
-        fleet.push(Queue {
-            attributes: Collected::Error { error: denied("sqs:GetQueueAttributes") },
-            ..queue("audit-dlq", DAY, None)
-        });
-        fleet.push(queue("audit", DAY, Some("audit-dlq")));
-        let out = run(dlq_retention, &sqs_snap(fleet, Collected::ok(vec![])));
-        assert_eq!(
-            places(&out),
-            vec![
-                ("us-east-1".into(), qarn("audit-dlq"), Status::Unknown),
-                ("us-east-1".into(), qarn("billing-failed"), Status::Fail),
-                ("us-east-1".into(), qarn("events-dlq.fifo"), Status::Skipped),
-                ("us-east-1".into(), qarn("orders-dlq"), Status::Pass),
-            ]
+    fn dlq_alarm_verdicts() {
+        let visible = "ApproximateNumberOfMessagesVisible";
+        let on_dlq = |name: &str, metric: &str, actions: bool, op: Option<&str>, threshold: Option<f64>| MetricAlarm {
+            comparison_operator: op.map(str::to_string),
+            threshold,
+            ..alarm(name, "AWS/SQS", metric, &[("QueueName", "orders-dlq")], actions)
+        };
+        let gt = Some("GreaterThanThreshold");
+        let rows: Vec<(&str, Vec<MetricAlarm>, Status, &str)> = vec![
+            (
+                "compliant: > 0 with an action",
+                vec![on_dlq("dlq-visible", visible, true, gt, Some(0.0))],
+                Status::Pass,
+                "alarm dlq-visible watches ApproximateNumberOfMessagesVisible",
+            ),
+            ("no alarm", vec![], Status::Fail, "failed messages from orders pile up unnoticed"),
+            (
+                "near miss: NumberOfMessagesSent",
+                vec![on_dlq("dlq-sent", "NumberOfMessagesSent", true, gt, Some(0.0))],
+                Status::Fail,
+                "NumberOfMessagesSent, which does not count",
+            ),
+            (
+                "near miss: no actions",
+                vec![on_dlq("dlq-silent", visible, false, gt, Some(0.0))],
+                Status::Fail,
+                "has no actions",
+            ),
+            (
+                "near miss: fires only above 100",
+                vec![on_dlq("dlq-100", visible, true, gt, Some(100.0))],
+                Status::Fail,
+                "fires only at > 100 visible messages",
+            ),
+            (
+                "near miss: fires when the queue empties",
+                vec![on_dlq("dlq-low", visible, true, Some("LessThanThreshold"), Some(1.0))],
+                Status::Fail,
+                "when the queue empties",
+            ),
+            (
+                "near miss: another queue's alarm",
+                vec![alarm("orders-visible", "AWS/SQS", visible, &[("QueueName", "orders")], true)],
+                Status::Fail,
+                "no alarm watches",
+            ),
+            (
+                "alternative: the age of the oldest message",
+                vec![on_dlq(
+                    "dlq-age",
+                    "ApproximateAgeOfOldestMessage",
+                    true,
+                    Some("GreaterThanOrEqualToThreshold"),
+                    Some(3600.0),
+                )],
+                Status::Pass,
+                "ApproximateAgeOfOldestMessage",
+            ),
+            (
+                "alternative: an anomaly band",
+                vec![on_dlq("dlq-band", visible, true, Some("GreaterThanUpperThreshold"), None)],
+                Status::Pass,
+                "alarm dlq-band",
+            ),
+            (
+                "partial read: the alarm's condition was not collected",
+                vec![on_dlq("dlq-old", visible, true, None, None)],
+                Status::Unknown,
+                "comparison and threshold were not collected",
+            ),
+        ];
+        let queues = [queue("orders", 4 * DAY, Some("orders-dlq")), queue("orders-dlq", 14 * DAY, None)];
+        for (name, alarms, want, text) in rows {
+            let o = sqs_verdict(dlq_alarm, &queues, Collected::ok(alarms), "orders-dlq");
+            assert_eq!(o.status, want, "{name}: {}", o.message);
+            assert!(o.message.contains(text), "{name}: {}", o.message);
+        }
+        let o = sqs_verdict(
+            dlq_alarm,
+            &queues,
+            Collected::Error { error: denied("cloudwatch:DescribeAlarms") },
+            "orders-dlq",
         );
-        let orders = out.iter().find(|o| o.resource == qarn("orders-dlq"));
-        assert_eq!(
-            orders.map(|o| o.message.as_str()),
-            Some("dead-letter queue orders-dlq keeps messages 14 days, longer than orders (4 days)")
+        assert_eq!(o.status, Status::Unknown, "unreadable alarms");
+        assert!(o.message.contains("cloudwatch:DescribeAlarms"), "{}", o.message);
+        // Partial read: a queue whose redrive policy is unknown may point at a DLQ nobody watches; it is not passed
+        // over in silence (nor left to a "no dead-letter queues here").
+        let out = run(
+            dlq_alarm,
+            &sqs_snap(vec![unreadable("secret"), queue("orders-dlq", 14 * DAY, None)], Collected::ok(vec![])),
         );
-        assert_eq!(orders.map(|o| o.evidence["source_retention_seconds"]["orders"].clone()), Some(json!(4 * DAY)));
+        assert_eq!(places(&out), vec![("us-east-1".into(), qarn("secret"), Status::Unknown)]);
+        assert!(
+            out[0].message.contains("whether it redrives to a dead-letter queue is not known"),
+            "{}",
+            out[0].message
+        );
+        assert!(out[0].message.contains("sqs:GetQueueAttributes"), "{}", out[0].message);
+    }
+
+    #[test]
+    fn dlq_retention_verdicts() {
+        let source = |retention: u32| queue("orders", retention, Some("orders-dlq"));
+        let unreported = |q: Queue| with_attrs(q, |a| a.message_retention_seconds = None);
+        let rows: Vec<SqsRow> = vec![
+            (
+                "compliant: 14 days after 4",
+                vec![source(4 * DAY), queue("orders-dlq", 14 * DAY, None)],
+                "orders-dlq",
+                Status::Pass,
+                "dead-letter queue orders-dlq keeps messages 14 days, longer than orders (4 days)",
+            ),
+            (
+                "equal periods",
+                vec![source(14 * DAY), queue("orders-dlq", 14 * DAY, None)],
+                "orders-dlq",
+                Status::Fail,
+                "not longer than orders (14 days)",
+            ),
+            (
+                "near miss: longer than one source, not the other",
+                vec![source(DAY), queue("audit", 7 * DAY, Some("orders-dlq")), queue("orders-dlq", 4 * DAY, None)],
+                "orders-dlq",
+                Status::Fail,
+                "not longer than audit (7 days)",
+            ),
+            (
+                "alternative: a FIFO DLQ resets the enqueue time",
+                vec![queue("events.fifo", 4 * DAY, Some("events-dlq.fifo")), queue("events-dlq.fifo", DAY, None)],
+                "events-dlq.fifo",
+                Status::Skipped,
+                "FIFO queue",
+            ),
+            (
+                "unreadable DLQ",
+                vec![source(DAY), unreadable("orders-dlq")],
+                "orders-dlq",
+                Status::Unknown,
+                "sqs:GetQueueAttributes",
+            ),
+            (
+                "partial read: one source's period unreported",
+                vec![
+                    source(DAY),
+                    unreported(queue("audit", 7 * DAY, Some("orders-dlq"))),
+                    queue("orders-dlq", 4 * DAY, None),
+                ],
+                "orders-dlq",
+                Status::Unknown,
+                "retention period of audit was not reported",
+            ),
+            (
+                "partial read: an unread queue may be another source",
+                vec![source(DAY), queue("orders-dlq", 4 * DAY, None), unreadable("secret")],
+                "secret",
+                Status::Unknown,
+                "whether it redrives to a dead-letter queue is not known",
+            ),
+        ];
+        sqs_table(dlq_retention, Collected::ok(vec![]), rows);
+        let out = run(
+            dlq_retention,
+            &sqs_snap(vec![source(4 * DAY), queue("orders-dlq", 14 * DAY, None)], Collected::ok(vec![])),
+        );
+        assert_eq!(out[0].evidence["source_retention_seconds"]["orders"], json!(4 * DAY));
     }
 }

@@ -106,7 +106,7 @@ fn convert_function(f: &aws_sdk_lambda::types::FunctionConfiguration) -> LambdaF
 async fn account_settings(client: &aws_sdk_lambda::Client) -> Collected<LambdaAccountSettings> {
     match client.get_account_settings().send().await {
         Ok(out) => Collected::ok(LambdaAccountSettings {
-            concurrent_executions: out.account_limit().map_or(0, |l| l.concurrent_executions()),
+            concurrent_executions: out.account_limit().map(|l| l.concurrent_executions()),
             unreserved_concurrent_executions: out.account_limit().and_then(|l| l.unreserved_concurrent_executions()),
         }),
         Err(e) => Collected::Error { error: classify(&e, "lambda:GetAccountSettings") },
@@ -229,6 +229,7 @@ fn convert_stage(s: &aws_sdk_apigateway::types::Stage) -> ApiStage {
         deployment_id: text(s.deployment_id()),
         cache_cluster_enabled: s.cache_cluster_enabled(),
         cache_cluster_size: s.cache_cluster_size().map(|c| c.as_str().to_string()),
+        cache_cluster_status: s.cache_cluster_status().map(|c| c.as_str().to_string()),
         tracing_enabled: s.tracing_enabled(),
         method_settings: s
             .method_settings()

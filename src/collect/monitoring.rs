@@ -114,6 +114,8 @@ async fn subscription_filters(
                 .map(|f| SubscriptionFilter {
                     name: f.filter_name().unwrap_or_default().to_string(),
                     destination_arn: f.destination_arn().unwrap_or_default().to_string(),
+                    // An empty pattern matches every event: keep it as the empty string.
+                    filter_pattern: f.filter_pattern().map(str::to_string),
                 })
                 .collect(),
         ),
@@ -161,6 +163,8 @@ fn convert_alarm(a: &cw::MetricAlarm) -> MetricAlarm {
         actions_enabled: a.actions_enabled().unwrap_or(true),
         alarm_actions: a.alarm_actions().to_vec(),
         metrics,
+        comparison_operator: a.comparison_operator().map(|c| c.as_str().to_string()),
+        threshold: a.threshold(),
     }
 }
 

@@ -55,8 +55,9 @@ pub struct LambdaData {
 /// `GetAccountSettings`: the regional concurrency pool.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct LambdaAccountSettings {
-    /// The account's concurrent-executions quota in the region.
-    pub concurrent_executions: i32,
+    /// The account's concurrent-executions quota in the region; absent when Lambda did not report it.
+    #[serde(default)]
+    pub concurrent_executions: Option<i32>,
     /// What is left of the quota once every function's reserved concurrency is set aside.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unreserved_concurrent_executions: Option<i32>,
@@ -164,6 +165,10 @@ pub struct ApiStage {
     /// The cache size in GB (`0.5` … `237`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cache_cluster_size: Option<String>,
+    /// `AVAILABLE`, `CREATE_IN_PROGRESS`, `FLUSH_IN_PROGRESS`, `DELETE_IN_PROGRESS` or `NOT_AVAILABLE`; absent when
+    /// not reported.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cache_cluster_status: Option<String>,
     /// Whether X-Ray tracing is on for the stage.
     pub tracing_enabled: bool,
     /// Method settings by `resource-path/HTTP-method`; `*/*` applies to every method.

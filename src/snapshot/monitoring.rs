@@ -72,6 +72,9 @@ pub struct SubscriptionFilter {
     pub name: String,
     /// A Kinesis stream, Firehose stream, Lambda function or (cross-account) CloudWatch Logs destination.
     pub destination_arn: String,
+    /// The filter pattern: `""` streams every event; absent when not collected.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub filter_pattern: Option<String>,
 }
 
 /// A metric filter: log events matching `pattern` increment the named metrics.
@@ -125,6 +128,12 @@ pub struct MetricAlarm {
     /// The metric of a single-metric alarm, or every metric a metric-math alarm reads.
     #[serde(default)]
     pub metrics: Vec<WatchedMetric>,
+    /// `GreaterThanThreshold`, `LessThanThreshold`, `GreaterThanUpperThreshold` …; absent when not collected.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comparison_operator: Option<String>,
+    /// The static threshold; absent for an anomaly-detection alarm, or when not collected.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub threshold: Option<f64>,
 }
 
 impl MetricAlarm {
