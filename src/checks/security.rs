@@ -860,6 +860,43 @@ pub fn controltower_guardrails(ctx: &Ctx<'_>) -> Vec<Outcome> {
     })
 }
 
+/// Why a region's customer-managed recorder is not known to record.
+enum Recording {
+    Not(String),
+    Unread(String),
+}
+
+/// Whether the region's customer-managed configuration recorder is recording. A service-linked recorder
+/// (`AWSConfigurationRecorderFor…`, INTERNAL scope) records only what its own service needs and is no prerequisite
+/// Firewall Manager can rely on.
+fn customer_recording(config: &crate::snapshot::ConfigData) -> Result<(), Recording> {
+    let (linked, customer): (Vec<_>, Vec<_>) = config.recorders.iter().partition(|r| r.is_service_linked());
+    let Some(rec) = customer.first() else {
+        return Err(Recording::Not(if linked.is_empty() {
+            "no configuration recorder".into()
+        } else {
+            format!(
+                "only the service-linked recorder {}",
+                linked.iter().map(|r| r.name.as_str()).collect::<Vec<_>>().join(", ")
+            )
+        }));
+    };
+    let statuses = config.recorder_statuses.get().map_err(|e| Recording::Unread(e.brief()))?;
+    let Some(status) = statuses.iter().find(|s| s.name == rec.name) else {
+        return Err(Recording::Unread(format!(
+            "config:DescribeConfigurationRecorderStatus returned no status for recorder {}",
+            rec.name
+        )));
+    };
+    if !status.recording {
+        return Err(Recording::Not(format!("recorder {} is stopped", rec.name)));
+    }
+    if status.last_status.as_deref().is_some_and(|s| s.eq_ignore_ascii_case("failure")) {
+        return Err(Recording::Not(format!("recorder {}'s last recording attempt failed", rec.name)));
+    }
+    Ok(())
+}
+
 pub fn firewallmanager_prerequisites(ctx: &Ctx<'_>) -> Vec<Outcome> {
     per_organization(ctx, |at, tree| {
         let trusted_access = trusted(tree, FIREWALL_MANAGER);
@@ -891,14 +928,10 @@ pub fn firewallmanager_prerequisites(ctx: &Ctx<'_>) -> Vec<Outcome> {
                     }
                 };
                 checked += 1;
-                if config.recorders.is_empty() {
-                    not_recording.push(place);
-                    continue;
-                }
-                match config.recorder_statuses.get() {
-                    Ok(statuses) if statuses.iter().any(|s| s.recording) => {}
-                    Ok(_) => not_recording.push(place),
-                    Err(e) => unread.push(format!("{place}: {}", e.brief())),
+                match customer_recording(config) {
+                    Ok(()) => {}
+                    Err(Recording::Not(why)) => not_recording.push(format!("{place} ({why})")),
+                    Err(Recording::Unread(why)) => unread.push(format!("{place}: {why}")),
                 }
             }
         }
@@ -1988,8 +2021,10 @@ mod tests {
         r
     }
 
+    /// The verdict table of `firewallmanager-prerequisites`: (case, organization, regions of the management account,
+    /// expected status, a fragment of the message).
     #[test]
-    fn firewall_manager_needs_config_everywhere() {
+    fn firewall_manager_verdict_table() {
         let fms = || Collected::ok(tree(&[FIREWALL_MANAGER], vec![]));
         let mut unread = region("eu-west-1");
         unread.config = Collected::Error { error: denied("config:DescribeConfigurationRecorders") };
@@ -2002,45 +2037,129 @@ mod tests {
                 permission: None,
             },
         };
-        let cases: Vec<(Collected<OrgTree>, Vec<RegionSnapshot>, Status, &str)> = vec![
+        // A region whose customer recorder is stopped but whose Security Hub service-linked recorder records.
+        let linked_only = |name: &str, customer: bool| {
+            let mut r = config_region(name, Some(false));
+            let Collected::Ok { data } = &mut r.config else { unreachable!() };
+            data.recorders.retain(|_| customer);
+            data.recorders.push(ConfigRecorder {
+                name: "AWSConfigurationRecorderForSecurityHub".into(),
+                service_principal: Some("securityhub.amazonaws.com".into()),
+                recording_scope: Some("INTERNAL".into()),
+                ..Default::default()
+            });
+            let Collected::Ok { data: statuses } = &mut data.recorder_statuses else { unreachable!() };
+            statuses.push(RecorderStatus {
+                name: "AWSConfigurationRecorderForSecurityHub".into(),
+                recording: true,
+                last_status: Some("SUCCESS".into()),
+                last_error_code: None,
+            });
+            r
+        };
+        let mut failing = config_region("eu-west-1", Some(true));
+        if let Collected::Ok { data } = &mut failing.config {
+            data.recorder_statuses = Collected::ok(vec![RecorderStatus {
+                name: "default".into(),
+                recording: true,
+                last_status: Some("FAILURE".into()),
+                last_error_code: Some("AccessDenied".into()),
+            }]);
+        }
+        let mut statuses_unread = config_region("eu-west-1", Some(true));
+        if let Collected::Ok { data } = &mut statuses_unread.config {
+            data.recorder_statuses = Collected::Error { error: denied("config:DescribeConfigurationRecorderStatus") };
+        }
+        let on = |name: &str| config_region(name, Some(true));
+        let rows: Vec<(&str, Collected<OrgTree>, Vec<RegionSnapshot>, Status, &str)> = vec![
+            ("compliant", fms(), vec![on("us-east-1"), on("eu-west-1")], Status::Pass, "all 2"),
             (
+                "non-compliant: a recorder stopped",
                 fms(),
-                vec![config_region("us-east-1", Some(true)), config_region("eu-west-1", Some(true))],
-                Status::Pass,
-                "all 2",
-            ),
-            (fms(), vec![config_region("us-east-1", Some(true)), disabled], Status::Pass, "all 1 audited"),
-            (
-                fms(),
-                vec![config_region("us-east-1", Some(true)), config_region("eu-west-1", Some(false))],
+                vec![on("us-east-1"), config_region("eu-west-1", Some(false))],
                 Status::Fail,
-                "999999999999/eu-west-1",
+                "999999999999/eu-west-1 (recorder default is stopped)",
             ),
-            (fms(), vec![config_region("us-east-1", None), unread.clone()], Status::Fail, "999999999999/us-east-1"),
             (
+                "non-compliant: no recorder",
                 fms(),
-                vec![config_region("us-east-1", Some(true)), unread],
-                Status::Unknown,
-                "config:DescribeConfigurationRecorders",
+                vec![config_region("us-east-1", None)],
+                Status::Fail,
+                "no configuration recorder",
+            ),
+            // Near miss: a service-linked recorder is recording, but only for its own service's types.
+            (
+                "near miss: only a service-linked recorder records",
+                fms(),
+                vec![on("us-east-1"), linked_only("eu-west-1", false)],
+                Status::Fail,
+                "only the service-linked recorder AWSConfigurationRecorderForSecurityHub",
             ),
             (
+                "near miss: the customer recorder is stopped beside a recording service-linked one",
+                fms(),
+                vec![linked_only("us-east-1", true)],
+                Status::Fail,
+                "recorder default is stopped",
+            ),
+            (
+                "near miss: recording, but the last attempt failed",
+                fms(),
+                vec![on("us-east-1"), failing],
+                Status::Fail,
+                "last recording attempt failed",
+            ),
+            // Alternative: a Region not enabled for the account holds nothing to protect.
+            ("alternative: a disabled region", fms(), vec![on("us-east-1"), disabled], Status::Pass, "all 1 audited"),
+            (
+                "in use through a delegated administrator only",
                 Collected::ok(tree(&[], vec![admin(ACCT, &[FIREWALL_MANAGER])])),
                 vec![config_region("us-east-1", Some(false))],
                 Status::Fail,
                 "not recording",
             ),
             (
+                "not in use",
                 Collected::ok(tree(&[RAM], vec![])),
                 vec![config_region("us-east-1", Some(false))],
                 Status::Skipped,
                 "not in use",
             ),
-            (not_in_org(), vec![], Status::Skipped, "not applicable"),
+            ("not in an organization", not_in_org(), vec![], Status::Skipped, "not applicable"),
+            (
+                "unreadable: the organization",
+                Collected::Error { error: denied("organizations:ListRoots") },
+                vec![],
+                Status::Unknown,
+                "organizations:ListRoots",
+            ),
+            (
+                "unreadable: a region's recorders",
+                fms(),
+                vec![on("us-east-1"), unread.clone()],
+                Status::Unknown,
+                "config:DescribeConfigurationRecorders",
+            ),
+            (
+                "partial: recorders read, their status not",
+                fms(),
+                vec![on("us-east-1"), statuses_unread],
+                Status::Unknown,
+                "config:DescribeConfigurationRecorderStatus",
+            ),
+            // A region known not to record outweighs one that could not be read.
+            (
+                "failing and unread",
+                fms(),
+                vec![config_region("us-east-1", None), unread],
+                Status::Fail,
+                "999999999999/us-east-1",
+            ),
         ];
-        for (org, regions, want, text) in cases {
+        for (case, org, regions, want, text) in rows {
             let out = run(firewallmanager_prerequisites, &org_snapshot(org, regions));
-            assert_eq!(statuses(&out), vec![want], "{text}");
-            assert!(out[0].message.contains(text), "{}", out[0].message);
+            assert_eq!(statuses(&out), vec![want], "{case}: {:?}", out.first().map(|o| &o.message));
+            assert!(out[0].message.contains(text), "{case}: {}", out[0].message);
         }
     }
 
