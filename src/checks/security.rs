@@ -589,10 +589,20 @@ pub fn guardduty_enabled(ctx: &Ctx<'_>) -> Vec<Outcome> {
                     "finding_publishing_frequency": details.finding_publishing_frequency,
                     "features": details.features.iter().map(|f| format!("{}: {}", f.name, f.status)).collect::<Vec<_>>(),
                 });
-                out.push(if details.status == "ENABLED" {
-                    at.pass(format!("GuardDuty detector {} is enabled", d.id), evidence)
-                } else {
-                    at.fail(format!("GuardDuty detector {} is {}: it analyses nothing", d.id, details.status), evidence)
+                out.push(match details.status.as_str() {
+                    "ENABLED" => at.pass(format!("GuardDuty detector {} is enabled", d.id), evidence),
+                    "DISABLED" => at.fail(
+                        format!("GuardDuty detector {} is suspended (DISABLED): it analyses nothing", d.id),
+                        evidence,
+                    ),
+                    // `GetDetector` answered without a status the collector knows: nothing says it runs or not.
+                    other => at.unknown(
+                        format!(
+                            "could not be evaluated: guardduty:GetDetector gave detector {} no known status ({other})",
+                            d.id
+                        ),
+                        evidence,
+                    ),
                 });
             }
         },
@@ -1733,28 +1743,44 @@ mod tests {
         Collected::ok(GuardDutyData { detectors: d })
     }
 
+    /// The verdict table of `guardduty-enabled`: (case, the region's GuardDuty section, expected status, fragment).
     #[test]
-    fn guardduty_enabled_per_region() {
+    fn guardduty_enabled_verdict_table() {
         let unread = GuardDutyDetector {
             details: Collected::Error { error: denied("guardduty:GetDetector") },
             ..detector("d4", "ENABLED")
         };
-        let snap = with_guardduty(vec![
-            detectors(vec![detector("d1", "ENABLED")]),
-            detectors(vec![detector("d2", "DISABLED")]),
-            detectors(vec![]),
-            detectors(vec![unread]),
-        ]);
-        let out = run(guardduty_enabled, &snap);
-        assert_eq!(statuses(&out), vec![Status::Pass, Status::Fail, Status::Fail, Status::Unknown]);
+        let rows: Vec<(&str, Collected<GuardDutyData>, Status, &str)> = vec![
+            ("compliant", detectors(vec![detector("d1", "ENABLED")]), Status::Pass, "GuardDuty detector d1 is enabled"),
+            ("non-compliant: no detector", detectors(vec![]), Status::Fail, "GuardDuty is not enabled in us-east-1"),
+            // Near miss: a detector exists, but it is suspended.
+            ("near miss: suspended detector", detectors(vec![detector("d2", "DISABLED")]), Status::Fail, "suspended"),
+            // No alternative: no other service or setting does GuardDuty's threat detection in a region; an
+            // administrator-managed member still has its own detector, judged like any other.
+            (
+                "unreadable: the detector list",
+                Collected::Error { error: denied("guardduty:ListDetectors") },
+                Status::Unknown,
+                "guardduty:ListDetectors",
+            ),
+            ("partial: a detector's details unread", detectors(vec![unread]), Status::Unknown, "guardduty:GetDetector"),
+            // Before this table, a status GetDetector did not report (stored UNKNOWN) failed as "analyses nothing".
+            (
+                "partial: no status reported",
+                detectors(vec![detector("d5", "UNKNOWN")]),
+                Status::Unknown,
+                "no known status",
+            ),
+        ];
+        for (case, section, want, text) in rows {
+            let out = run(guardduty_enabled, &with_guardduty(vec![section]));
+            assert_eq!(statuses(&out), vec![want], "{case}: {:?}", out.first().map(|o| &o.message));
+            assert!(out[0].message.contains(text), "{case}: {}", out[0].message);
+        }
+        let out = run(guardduty_enabled, &with_guardduty(vec![detectors(vec![detector("d1", "ENABLED")])]));
         assert_eq!(out[0].resource, "d1");
-        assert_eq!(out[1].evidence["status"], "DISABLED");
-        assert!(out[2].message.contains("no detector") && out[2].resource == ACCT, "{:?}", out[2]);
-        assert!(out[3].message.contains("guardduty:GetDetector"), "{}", out[3].message);
-        let denied_list = with_guardduty(vec![Collected::Error { error: denied("guardduty:ListDetectors") }]);
-        let out = run(guardduty_enabled, &denied_list);
-        assert_eq!(statuses(&out), vec![Status::Unknown]);
-        assert!(out[0].message.contains("guardduty:ListDetectors"));
+        let out = run(guardduty_enabled, &with_guardduty(vec![detectors(vec![])]));
+        assert_eq!(out[0].resource, ACCT);
     }
 
     #[test]
