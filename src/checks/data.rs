@@ -88,7 +88,16 @@ pub fn rds_multi_az(ctx: &Ctx<'_>) -> Vec<Outcome> {
                 "availability_zone": i.availability_zone,
                 "standby_availability_zone": i.secondary_availability_zone,
             });
-            if i.multi_az {
+            let Some(multi_az) = i.multi_az else {
+                return at.unknown(
+                    format!(
+                        "could not be evaluated: rds:DescribeDBInstances reported no MultiAZ setting for DB instance {}",
+                        i.identifier
+                    ),
+                    evidence,
+                );
+            };
+            if multi_az {
                 let standby = i.secondary_availability_zone.as_deref().map(|z| format!(" in {z}")).unwrap_or_default();
                 at.pass(
                     format!("DB instance {} keeps a synchronous standby{standby} to fail over to", i.identifier),
@@ -125,7 +134,17 @@ pub fn rds_multi_az(ctx: &Ctx<'_>) -> Vec<Outcome> {
                     evidence,
                 );
             }
-            if c.multi_az {
+            let Some(multi_az) = c.multi_az else {
+                return at.unknown(
+                    format!(
+                        "could not be evaluated: rds:DescribeDBClusters reported no MultiAZ setting for {} {}",
+                        cluster_kind(c),
+                        c.identifier
+                    ),
+                    evidence,
+                );
+            };
+            if multi_az {
                 at.pass(
                     format!("{} {} has instances in more than one Availability Zone", cluster_kind(c), c.identifier),
                     evidence,
@@ -154,7 +173,13 @@ pub fn rds_multi_az(ctx: &Ctx<'_>) -> Vec<Outcome> {
 }
 
 pub fn rds_automated_backups(ctx: &Ctx<'_>) -> Vec<Outcome> {
-    fn judge(at: At, what: String, retention: i32, evidence: Value) -> Outcome {
+    fn judge(at: At, what: String, call: &str, retention: Option<i32>, evidence: Value) -> Outcome {
+        let Some(retention) = retention else {
+            return at.unknown(
+                format!("could not be evaluated: {call} reported no backup retention period for {what}"),
+                evidence,
+            );
+        };
         if retention > 0 {
             at.pass(format!("{what} keeps {retention} day(s) of automated backups"), evidence)
         } else {
@@ -170,11 +195,23 @@ pub fn rds_automated_backups(ctx: &Ctx<'_>) -> Vec<Outcome> {
         ctx,
         |at, i| {
             let evidence = json!({ "engine": i.engine, "backup_retention_period": i.backup_retention_period });
-            judge(at, format!("DB instance {}", i.identifier), i.backup_retention_period, evidence)
+            judge(
+                at,
+                format!("DB instance {}", i.identifier),
+                "rds:DescribeDBInstances",
+                i.backup_retention_period,
+                evidence,
+            )
         },
         |at, c| {
             let evidence = json!({ "engine": c.engine, "backup_retention_period": c.backup_retention_period });
-            judge(at, format!("{} {}", cluster_kind(c), c.identifier), c.backup_retention_period, evidence)
+            judge(
+                at,
+                format!("{} {}", cluster_kind(c), c.identifier),
+                "rds:DescribeDBClusters",
+                c.backup_retention_period,
+                evidence,
+            )
         },
     )
 }
@@ -203,7 +240,10 @@ pub fn rds_blue_green_readiness(ctx: &Ctx<'_>) -> Vec<Outcome> {
 fn blue_green_outcome(at: At, rds: &RdsData, i: &DbInstance) -> Outcome {
     let mut missing = Vec::new();
     let mut unknown = None;
-    if i.backup_retention_period == 0 {
+    if i.backup_retention_period.is_none() {
+        unknown = Some("rds:DescribeDBInstances reported no backup retention period".to_string());
+    }
+    if i.backup_retention_period == Some(0) {
         missing.push(if i.engine == "postgres" {
             "automated backups are off".to_string()
         } else {
@@ -327,8 +367,22 @@ pub fn rds_read_replica_health(ctx: &Ctx<'_>) -> Vec<Outcome> {
                     ));
                     continue;
                 };
-                let broken = !status.normal
+                let broken = status.normal == Some(false)
                     || matches!(status.status.as_str(), "error" | "stopped" | "terminated" | "replication degraded");
+                if !broken && status.status != "replicating" {
+                    // Only `replicating` says the replica keeps up; a status RDS did not give, or one this check
+                    // does not know, decides nothing.
+                    let shown = if status.status.is_empty() { "none" } else { status.status.as_str() };
+                    out.push(at.unknown(
+                        format!(
+                            "could not be evaluated: read replica {} of {source} reports replication status {shown}, \
+                             which does not say whether it keeps up",
+                            i.identifier
+                        ),
+                        evidence,
+                    ));
+                    continue;
+                }
                 if broken {
                     out.push(at.fail(
                     format!(
@@ -836,8 +890,8 @@ mod tests {
             engine: engine.into(),
             engine_version: "8.0.35".into(),
             status: "available".into(),
-            multi_az: true,
-            backup_retention_period: 7,
+            multi_az: Some(true),
+            backup_retention_period: Some(7),
             availability_zone: Some("us-east-1a".into()),
             secondary_availability_zone: Some("us-east-1b".into()),
             parameter_groups: vec![DbParameterGroupRef {
@@ -851,12 +905,12 @@ mod tests {
     fn replica(id: &str, source: &str, status: Option<(&str, bool)>) -> DbInstance {
         DbInstance {
             read_replica_source: Some(source.into()),
-            multi_az: false,
+            multi_az: Some(false),
             status_infos: status
                 .map(|(status, normal)| DbStatusInfo {
                     status_type: "read replication".into(),
                     status: status.into(),
-                    normal,
+                    normal: Some(normal),
                     message: (!normal).then(|| "Replication stopped: error 1062".into()),
                 })
                 .into_iter()
@@ -873,8 +927,8 @@ mod tests {
             engine_version: "16.4".into(),
             engine_mode: Some("provisioned".into()),
             status: "available".into(),
-            multi_az,
-            backup_retention_period: 1,
+            multi_az: Some(multi_az),
+            backup_retention_period: Some(1),
             ..Default::default()
         }
     }
@@ -891,56 +945,176 @@ mod tests {
         }
     }
 
-    #[test]
-    fn rds_multi_az_cases() {
-        let member =
-            DbInstance { cluster_identifier: Some("aurora".into()), multi_az: false, ..instance("m1", "aurora") };
-        let single = DbInstance { multi_az: false, ..instance("single", "postgres") };
-        let serverless = DbCluster { engine_mode: Some("serverless".into()), ..cluster("v1", false) };
-        let mixed = rds(
-            vec![instance("ha", "mysql"), single, member, replica("r1", "ha", Some(("replicating", true)))],
-            Collected::ok(vec![cluster("aurora", true), cluster("lonely", false), serverless]),
-        );
-        expect(
-            rds_multi_az,
-            "instances and clusters",
-            mixed,
-            &[
-                (&cluster_arn("aurora"), Status::Pass),
-                (&cluster_arn("lonely"), Status::Fail),
-                (&cluster_arn("v1"), Status::Skipped),
-                (&db_arn("ha"), Status::Pass),
-                (&db_arn("single"), Status::Fail),
-            ],
-        );
-        let clusters_denied =
-            rds(vec![instance("ha", "mysql")], Collected::Error { error: denied("rds:DescribeDBClusters") });
-        expect(
-            rds_multi_az,
-            "clusters denied",
-            clusters_denied,
-            &[(ACCT, Status::Unknown), (&db_arn("ha"), Status::Pass)],
-        );
-        let o = only(rds_multi_az, denied_section("rds:DescribeDBInstances"));
-        assert_eq!(o.status, Status::Unknown);
-        assert!(o.message.contains("rds:DescribeDBInstances"), "{}", o.message);
+    /// A verdict-table row over one region's RDS data: (case, data, the resource judged, status, message fragment).
+    type RdsRow = (&'static str, DataSections, String, Status, &'static str);
+
+    fn run_rds_rows(check: Evaluator, rows: Vec<RdsRow>) {
+        for (case, data, resource, want, text) in rows {
+            let snap = one_region(data);
+            let out = check(&Ctx::new(&snap));
+            let o = out.iter().find(|o| o.resource == resource).unwrap_or_else(|| panic!("{case}: {out:#?}"));
+            assert_eq!(o.status, want, "{case}: {}", o.message);
+            assert!(o.message.contains(text), "{case}: {}", o.message);
+        }
+    }
+
+    fn instances(list: Vec<DbInstance>) -> DataSections {
+        rds(list, Collected::ok(vec![]))
+    }
+
+    fn clusters(list: Vec<DbCluster>) -> DataSections {
+        rds(vec![], Collected::ok(list))
     }
 
     #[test]
-    fn rds_automated_backups_cases() {
-        let off = DbInstance { backup_retention_period: 0, ..instance("off", "mysql") };
-        expect(
-            rds_automated_backups,
-            "retention",
-            rds(vec![instance("on", "mysql"), off], Collected::ok(vec![cluster("aurora", true)])),
-            &[(&cluster_arn("aurora"), Status::Pass), (&db_arn("off"), Status::Fail), (&db_arn("on"), Status::Pass)],
-        );
+    fn rds_multi_az_verdict_table() {
+        let single = DbInstance { multi_az: Some(false), ..instance("db", "postgres") };
+        let member =
+            DbInstance { cluster_identifier: Some("aurora".into()), multi_az: Some(false), ..instance("m1", "aurora") };
+        let rows: Vec<RdsRow> = vec![
+            (
+                "compliant: Multi-AZ instance",
+                instances(vec![instance("db", "mysql")]),
+                db_arn("db"),
+                Status::Pass,
+                "standby in us-east-1b",
+            ),
+            (
+                "non-compliant: Single-AZ instance",
+                instances(vec![single.clone()]),
+                db_arn("db"),
+                Status::Fail,
+                "single Availability Zone (us-east-1a)",
+            ),
+            // Near miss: a read replica in another zone is no standby: failing over to it is a manual promotion.
+            (
+                "near miss: Single-AZ with a replica",
+                instances(vec![
+                    DbInstance { read_replicas: vec!["r1".into()], ..single.clone() },
+                    replica("r1", "db", Some(("replicating", true))),
+                ]),
+                db_arn("db"),
+                Status::Fail,
+                "no standby",
+            ),
+            (
+                "near miss: Aurora writer with no reader",
+                clusters(vec![cluster("lonely", false)]),
+                cluster_arn("lonely"),
+                Status::Fail,
+                "no reader",
+            ),
+            // Alternative: an Aurora instance reports MultiAZ false; its cluster, with readers in other zones, is judged.
+            (
+                "alternative: Aurora member judged by its cluster",
+                rds(vec![member], Collected::ok(vec![cluster("aurora", true)])),
+                cluster_arn("aurora"),
+                Status::Pass,
+                "more than one Availability Zone",
+            ),
+            (
+                "alternative: Aurora Serverless v1",
+                clusters(vec![DbCluster { engine_mode: Some("serverless".into()), ..cluster("v1", false) }]),
+                cluster_arn("v1"),
+                Status::Skipped,
+                "Serverless v1",
+            ),
+            (
+                "unreadable: instances",
+                denied_section("rds:DescribeDBInstances"),
+                ACCT.into(),
+                Status::Unknown,
+                "rds:DescribeDBInstances",
+            ),
+            (
+                "unreadable: clusters",
+                rds(vec![], Collected::Error { error: denied("rds:DescribeDBClusters") }),
+                ACCT.into(),
+                Status::Unknown,
+                "rds:DescribeDBClusters",
+            ),
+            // Before this table, an answer without MultiAZ was stored as false and failed as "single Availability Zone".
+            (
+                "partial: no MultiAZ in the answer",
+                instances(vec![DbInstance { multi_az: None, ..instance("db", "mysql") }]),
+                db_arn("db"),
+                Status::Unknown,
+                "reported no MultiAZ setting for DB instance db",
+            ),
+            (
+                "partial: no MultiAZ for a cluster",
+                clusters(vec![DbCluster { multi_az: None, ..cluster("aurora", true) }]),
+                cluster_arn("aurora"),
+                Status::Unknown,
+                "rds:DescribeDBClusters reported no MultiAZ",
+            ),
+        ];
+        run_rds_rows(rds_multi_az, rows);
+        // Replicas and cluster members are not judged as primaries.
+        let mixed =
+            rds(vec![instance("ha", "mysql"), replica("r1", "ha", Some(("replicating", true)))], Collected::ok(vec![]));
+        expect(rds_multi_az, "replicas are not primaries", mixed, &[(&db_arn("ha"), Status::Pass)]);
+    }
+
+    #[test]
+    fn rds_automated_backups_verdict_table() {
+        let rows: Vec<RdsRow> = vec![
+            ("compliant", instances(vec![instance("db", "mysql")]), db_arn("db"), Status::Pass, "keeps 7 day(s)"),
+            (
+                "non-compliant: retention 0",
+                instances(vec![DbInstance { backup_retention_period: Some(0), ..instance("db", "mysql") }]),
+                db_arn("db"),
+                Status::Fail,
+                "automated backups off (retention 0)",
+            ),
+            // Near miss: a primary with backups off whose replica keeps backups is still unrecoverable to a point in time.
+            (
+                "near miss: only the replica keeps backups",
+                instances(vec![
+                    DbInstance { backup_retention_period: Some(0), ..instance("db", "mysql") },
+                    DbInstance { backup_retention_period: Some(7), ..replica("r1", "db", Some(("replicating", true))) },
+                ]),
+                db_arn("db"),
+                Status::Fail,
+                "retention 0",
+            ),
+            // Alternative: Aurora member instances carry no retention of their own; the cluster's applies.
+            (
+                "alternative: Aurora member judged by its cluster",
+                rds(
+                    vec![DbInstance {
+                        cluster_identifier: Some("aurora".into()),
+                        backup_retention_period: Some(0),
+                        ..instance("m1", "aurora-postgresql")
+                    }],
+                    Collected::ok(vec![cluster("aurora", true)]),
+                ),
+                cluster_arn("aurora"),
+                Status::Pass,
+                "keeps 1 day(s)",
+            ),
+            (
+                "unreadable",
+                denied_section("rds:DescribeDBInstances"),
+                ACCT.into(),
+                Status::Unknown,
+                "rds:DescribeDBInstances",
+            ),
+            // Before this table, an answer without BackupRetentionPeriod was stored as 0 and failed.
+            (
+                "partial: no retention in the answer",
+                instances(vec![DbInstance { backup_retention_period: None, ..instance("db", "mysql") }]),
+                db_arn("db"),
+                Status::Unknown,
+                "reported no backup retention period for DB instance db",
+            ),
+        ];
+        run_rds_rows(rds_automated_backups, rows);
         let o = only(
             rds_automated_backups,
-            rds(vec![DbInstance { backup_retention_period: 0, ..instance("off", "mysql") }], Collected::ok(vec![])),
+            instances(vec![DbInstance { backup_retention_period: Some(0), ..instance("off", "mysql") }]),
         );
         assert_eq!(o.evidence["backup_retention_period"], 0);
-        assert_eq!(only(rds_automated_backups, denied_section("rds:DescribeDBInstances")).status, Status::Unknown);
     }
 
     fn with_parameter(mut data: DataSections, group: &str, value: Collected<Option<String>>) -> DataSections {
@@ -964,7 +1138,7 @@ mod tests {
             ("mysql with backups", instance("db", "mysql"), None, Status::Pass, "meets the prerequisites"),
             (
                 "mysql without backups",
-                DbInstance { backup_retention_period: 0, ..instance("db", "mysql") },
+                DbInstance { backup_retention_period: Some(0), ..instance("db", "mysql") },
                 None,
                 Status::Fail,
                 "binary logging is off",
@@ -994,7 +1168,7 @@ mod tests {
             ),
             (
                 "postgres parameter denied, backups off",
-                DbInstance { backup_retention_period: 0, ..pg("db") },
+                DbInstance { backup_retention_period: Some(0), ..pg("db") },
                 Some(Collected::Error { error: denied("rds:DescribeDBParameters") }),
                 Status::Fail,
                 "automated backups are off",
