@@ -622,14 +622,36 @@ pub fn elasticache_multi_az_failover(ctx: &Ctx<'_>) -> Vec<Outcome> {
                     "availability_zones": zones,
                 });
                 let mut missing = Vec::new();
-                if g.automatic_failover != "enabled" {
-                    missing.push(format!("automatic failover is {}", g.automatic_failover));
-                }
-                if g.multi_az != "enabled" {
-                    missing.push(format!("Multi-AZ is {}", g.multi_az));
+                let mut unreported = Vec::new();
+                for (what, value) in [("automatic failover", &g.automatic_failover), ("Multi-AZ", &g.multi_az)] {
+                    match value.as_str() {
+                        "enabled" => {}
+                        crate::snapshot::NOT_REPORTED => unreported.push(what),
+                        other => missing.push(format!("{what} is {other}")),
+                    }
                 }
                 if min_nodes < 2 {
                     missing.push("a shard has no replica".to_string());
+                }
+                // A shard whose primary and replicas all sit in one zone loses them all with that zone.
+                for n in &g.node_groups {
+                    let mut shard_zones: Vec<&str> = n.availability_zones.iter().map(String::as_str).collect();
+                    shard_zones.sort_unstable();
+                    shard_zones.dedup();
+                    if n.nodes >= 2 && n.availability_zones.len() == n.nodes && shard_zones.len() == 1 {
+                        missing.push(format!("shard {} has all {} nodes in {}", n.id, n.nodes, shard_zones[0]));
+                    }
+                }
+                if missing.is_empty() && !unreported.is_empty() {
+                    out.push(at.unknown(
+                        format!(
+                            "could not be evaluated: elasticache:DescribeReplicationGroups did not report {} for replication group {}",
+                            unreported.join(" or "),
+                            g.id
+                        ),
+                        evidence,
+                    ));
+                    continue;
                 }
                 out.push(if missing.is_empty() {
                     at.pass(
@@ -829,7 +851,7 @@ mod tests {
     use crate::snapshot::{
         AccessPoint, BlueGreenDeployment, CacheCluster, Collected, CollectionError, DataSections, DbParameterGroupRef,
         DbParameterValue, DbStatusInfo, DynamoDbData, EfsData, ElastiCacheData, ErrorKind, NodeGroup,
-        PointInTimeRecovery, Snapshot, TableDescription, TimeToLive,
+        PointInTimeRecovery, Snapshot, TableDescription, TimeToLive, NOT_REPORTED,
     };
 
     const REGION: &str = "us-east-1";
@@ -1595,44 +1617,93 @@ mod tests {
     }
 
     #[test]
-    fn elasticache_multi_az_failover_cases() {
+    fn elasticache_multi_az_failover_verdict_table() {
+        let one_zone = {
+            let mut g = group("samezone", false, "enabled", "enabled", 2);
+            g.node_groups[0].availability_zones = vec!["us-east-1a".into(), "us-east-1a".into()];
+            g
+        };
+        let none = || Collected::ok(vec![]);
+        let rows: Vec<RdsRow> = vec![
+            (
+                "compliant",
+                elasticache(vec![group("ha", false, "enabled", "enabled", 2)], none()),
+                rg_arn("ha"),
+                Status::Pass,
+                "promotes a replica",
+            ),
+            (
+                "non-compliant: failover off",
+                elasticache(vec![group("g", false, "disabled", "disabled", 2)], none()),
+                rg_arn("g"),
+                Status::Fail,
+                "automatic failover is disabled, Multi-AZ is disabled",
+            ),
+            (
+                "non-compliant: no replica",
+                elasticache(vec![group("g", false, "enabled", "enabled", 1)], none()),
+                rg_arn("g"),
+                Status::Fail,
+                "a shard has no replica",
+            ),
+            // Near miss: failover and Multi-AZ on, but the replica sits in the primary's zone.
+            (
+                "near miss: one zone",
+                elasticache(vec![one_zone], none()),
+                rg_arn("samezone"),
+                Status::Fail,
+                "shard 0001 has all 2 nodes in us-east-1a",
+            ),
+            (
+                "near miss: a lone Redis node outside any group",
+                elasticache(vec![], Collected::ok(vec![node("lone-redis", "redis")])),
+                "arn:aws:elasticache:us-east-1:111111111111:cluster:lone-redis".into(),
+                Status::Fail,
+                "single node outside any replication group",
+            ),
+            // Alternative: cluster mode enabled spreads shards; each shard with a replica in another zone still passes.
+            (
+                "alternative: cluster mode enabled",
+                elasticache(vec![group("c", true, "enabled", "enabled", 2)], none()),
+                rg_arn("c"),
+                Status::Pass,
+                "promotes a replica",
+            ),
+            (
+                "unreadable",
+                denied_section("elasticache:DescribeReplicationGroups"),
+                ACCT.into(),
+                Status::Unknown,
+                "elasticache:DescribeReplicationGroups",
+            ),
+            (
+                "partial: standalone clusters unread",
+                elasticache(vec![], Collected::Error { error: denied("elasticache:DescribeCacheClusters") }),
+                ACCT.into(),
+                Status::Unknown,
+                "elasticache:DescribeCacheClusters",
+            ),
+            // Before this table, a setting absent from the answer was stored as "disabled" and failed.
+            (
+                "partial: Multi-AZ not reported",
+                elasticache(vec![group("g", false, "enabled", NOT_REPORTED, 2)], none()),
+                rg_arn("g"),
+                Status::Unknown,
+                "did not report Multi-AZ",
+            ),
+        ];
+        run_rds_rows(elasticache_multi_az_failover, rows);
+        // Memcached has no replicas to judge.
         expect(
             elasticache_multi_az_failover,
-            "groups and nodes",
-            elasticache(
-                vec![
-                    group("ha", false, "enabled", "enabled", 2),
-                    group("no-failover", false, "disabled", "disabled", 2),
-                    group("no-replica", false, "enabled", "enabled", 1),
-                ],
-                Collected::ok(vec![node("lone-redis", "redis"), node("memcache", "memcached")]),
-            ),
-            &[
-                ("arn:aws:elasticache:us-east-1:111111111111:cluster:lone-redis", Status::Fail),
-                (&rg_arn("ha"), Status::Pass),
-                (&rg_arn("no-failover"), Status::Fail),
-                (&rg_arn("no-replica"), Status::Fail),
-            ],
+            "memcached",
+            elasticache(vec![], Collected::ok(vec![node("memcache", "memcached")])),
+            &[],
         );
-        let o = only(
-            elasticache_multi_az_failover,
-            elasticache(vec![group("ha", false, "enabled", "enabled", 2)], Collected::ok(vec![])),
-        );
+        let o =
+            only(elasticache_multi_az_failover, elasticache(vec![group("ha", false, "enabled", "enabled", 2)], none()));
         assert_eq!(o.evidence["availability_zones"], json!(["us-east-1a", "us-east-1b"]));
         assert_eq!(o.evidence["replicas_per_shard"], 1);
-        expect(
-            elasticache_multi_az_failover,
-            "standalone clusters denied",
-            elasticache(
-                vec![group("ha", false, "enabled", "enabled", 2)],
-                Collected::Error { error: denied("elasticache:DescribeCacheClusters") },
-            ),
-            &[(ACCT, Status::Unknown), (&rg_arn("ha"), Status::Pass)],
-        );
-        assert_eq!(
-            only(elasticache_multi_az_failover, denied_section("elasticache:DescribeReplicationGroups")).status,
-            Status::Unknown
-        );
     }
 
     // -- EFS --

@@ -1978,8 +1978,9 @@ mod tests {
         OrgPolicy { id: id.into(), name: name.into(), aws_managed: false, content: Collected::ok("{}".into()), targets }
     }
 
+    /// The verdict table of `control-tower-guardrails`: (case, organization, status, message fragment).
     #[test]
-    fn control_tower_guardrails_must_be_attached() {
+    fn control_tower_guardrails_verdict_table() {
         let with_policies =
             |trusted: &[&str], policies: Vec<OrgPolicy>| Collected::ok(OrgTree { policies, ..tree(trusted, vec![]) });
         let attached = policy("p-1", "aws-guardrails-AbCdEf", Collected::ok(vec!["ou-1".into()]));
@@ -1990,21 +1991,67 @@ mod tests {
             Collected::Error { error: denied("organizations:ListTargetsForPolicy") },
         );
         let other = policy("p-4", "deny-leave", Collected::ok(vec!["r-1".into()]));
-        let cases: Vec<(Collected<OrgTree>, Status, &str)> = vec![
-            (with_policies(&[CONTROL_TOWER], vec![attached, detached.clone()]), Status::Pass, "aws-guardrails-AbCdEf"),
+        let denied_trusted = OrgTree {
+            trusted_services: Collected::Error { error: denied("organizations:ListAWSServiceAccessForOrganization") },
+            ..tree(&[CONTROL_TOWER], vec![])
+        };
+        let rows: Vec<(&str, Collected<OrgTree>, Status, &str)> = vec![
             (
-                with_policies(&[CONTROL_TOWER], vec![detached.clone(), other.clone()]),
+                "compliant",
+                with_policies(&[CONTROL_TOWER], vec![attached.clone(), detached.clone()]),
+                Status::Pass,
+                "aws-guardrails-AbCdEf",
+            ),
+            (
+                "non-compliant: no guardrail SCP",
+                with_policies(&[CONTROL_TOWER], vec![other.clone()]),
                 Status::Fail,
                 "no aws-guardrails-* SCP",
             ),
-            (with_policies(&[CONTROL_TOWER], vec![detached, unread]), Status::Unknown, "ListTargetsForPolicy"),
-            (with_policies(&[RAM], vec![other]), Status::Skipped, "not in use"),
-            (Collected::Error { error: denied("organizations:ListRoots") }, Status::Unknown, "organizations:ListRoots"),
+            // Near miss: the guardrail SCPs exist but are attached nowhere; another SCP attached is no guardrail.
+            (
+                "near miss: guardrails detached",
+                with_policies(&[CONTROL_TOWER], vec![detached.clone(), other.clone()]),
+                Status::Fail,
+                "protect nothing",
+            ),
+            // Alternative: without Control Tower, an organization's own SCPs are other checks' business.
+            (
+                "alternative: Control Tower not in use",
+                with_policies(&[RAM], vec![other]),
+                Status::Skipped,
+                "not in use",
+            ),
+            (
+                "unreadable: trusted access",
+                Collected::ok(denied_trusted),
+                Status::Unknown,
+                "organizations:ListAWSServiceAccessForOrganization",
+            ),
+            (
+                "unreadable: the organization",
+                Collected::Error { error: denied("organizations:ListRoots") },
+                Status::Unknown,
+                "organizations:ListRoots",
+            ),
+            (
+                "partial: one guardrail's targets unread, the others detached",
+                with_policies(&[CONTROL_TOWER], vec![detached, unread.clone()]),
+                Status::Unknown,
+                "ListTargetsForPolicy",
+            ),
+            // One guardrail known attached settles it, whatever the others' targets.
+            (
+                "partial: one attached, one unread",
+                with_policies(&[CONTROL_TOWER], vec![attached, unread]),
+                Status::Pass,
+                "aws-guardrails-AbCdEf",
+            ),
         ];
-        for (org, want, text) in cases {
+        for (case, org, want, text) in rows {
             let out = run(controltower_guardrails, &org_snapshot(org, vec![]));
-            assert_eq!(statuses(&out), vec![want], "{text}");
-            assert!(out[0].message.contains(text), "{}", out[0].message);
+            assert_eq!(statuses(&out), vec![want], "{case}");
+            assert!(out[0].message.contains(text), "{case}: {}", out[0].message);
         }
     }
 

@@ -306,8 +306,9 @@ fn convert_replication_group(g: &ec::ReplicationGroup) -> ReplicationGroup {
         status: g.status().unwrap_or_default().to_string(),
         cluster_enabled: g.cluster_enabled().unwrap_or(false),
         cluster_mode: g.cluster_mode().map(|m| m.as_str().to_string()),
-        automatic_failover: g.automatic_failover().map_or("disabled", |a| a.as_str()).to_string(),
-        multi_az: g.multi_az().map_or("disabled", |m| m.as_str()).to_string(),
+        // Absent from the answer is not "disabled": the evaluator says it cannot tell.
+        automatic_failover: g.automatic_failover().map_or(crate::snapshot::NOT_REPORTED, |a| a.as_str()).to_string(),
+        multi_az: g.multi_az().map_or(crate::snapshot::NOT_REPORTED, |m| m.as_str()).to_string(),
         configuration_endpoint: endpoint(g.configuration_endpoint()),
         node_groups: g
             .node_groups()

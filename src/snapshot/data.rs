@@ -39,6 +39,9 @@ impl DataSections {
 /// The parameter that PostgreSQL needs on for a blue/green deployment (logical replication).
 pub const RDS_LOGICAL_REPLICATION: &str = "rds.logical_replication";
 
+/// Stored for a replication group setting (automatic failover, Multi-AZ) the ElastiCache answer left out.
+pub const NOT_REPORTED: &str = "not reported";
+
 /// The region's DB instances (`DescribeDBInstances`), and what the resilience checks read beside them.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct RdsData {
