@@ -338,7 +338,9 @@ fn password_policy_gaps(p: &PasswordPolicy) -> Vec<String> {
     let mut gaps = Vec::new();
     match p.minimum_password_length {
         Some(n) if n >= MIN_PASSWORD_LENGTH => {}
-        n => gaps.push(format!("minimum length {} (needs {MIN_PASSWORD_LENGTH})", n.unwrap_or(0))),
+        Some(n) => gaps.push(format!("minimum length {n} (needs {MIN_PASSWORD_LENGTH})")),
+        // Not a gap: the evaluator says it cannot tell.
+        None => {}
     }
     for (required, what) in [
         (p.require_symbols, "symbols"),
@@ -352,7 +354,9 @@ fn password_policy_gaps(p: &PasswordPolicy) -> Vec<String> {
     }
     match p.password_reuse_prevention {
         Some(n) if n >= MIN_REUSE_PREVENTION => {}
-        n => gaps.push(format!("reuse prevention {} (needs {MIN_REUSE_PREVENTION})", n.unwrap_or(0))),
+        Some(n) => gaps.push(format!("reuse prevention {n} (needs {MIN_REUSE_PREVENTION})")),
+        // IAM leaves PasswordReusePrevention out when reuse is not prevented.
+        None => gaps.push(format!("reuse prevention not set (needs {MIN_REUSE_PREVENTION})")),
     }
     gaps
 }
@@ -381,7 +385,12 @@ pub fn password_policy(ctx: &Ctx<'_>) -> Vec<Outcome> {
                 "max_password_age": p.max_password_age,
                 "shortfalls": gaps,
             });
-            out.push(if gaps.is_empty() {
+            out.push(if gaps.is_empty() && p.minimum_password_length.is_none() {
+                at.unknown(
+                    "could not be evaluated: iam:GetAccountPasswordPolicy reported no minimum password length".into(),
+                    evidence,
+                )
+            } else if gaps.is_empty() {
                 at.pass(
                     format!(
                         "the password policy asks for {} characters of all four kinds and bars the last {} passwords",
@@ -1426,31 +1435,55 @@ mod tests {
     }
 
     #[test]
-    fn password_policy_cases() {
+    fn password_policy_verdict_table() {
         let weak = PasswordPolicy {
             minimum_password_length: Some(8),
             require_symbols: false,
             password_reuse_prevention: None,
             ..strong_policy()
         };
-        let cases: Vec<(Collected<Option<PasswordPolicy>>, Status, &str)> = vec![
-            (Collected::ok(Some(strong_policy())), Status::Pass, "14 characters"),
+        let rows: Vec<(&str, Collected<Option<PasswordPolicy>>, Status, &str)> = vec![
+            ("compliant", Collected::ok(Some(strong_policy())), Status::Pass, "14 characters"),
             (
+                "non-compliant: weak policy",
                 Collected::ok(Some(weak)),
                 Status::Fail,
-                "minimum length 8 (needs 14), symbols not required, reuse prevention 0",
+                "minimum length 8 (needs 14), symbols not required, reuse prevention not set (needs 24)",
             ),
-            (Collected::ok(None), Status::Fail, "no password policy"),
+            ("non-compliant: no policy", Collected::ok(None), Status::Fail, "no password policy"),
+            // Near miss: long and complex, but an old password may come back after 23 changes.
             (
+                "near miss: reuse prevention 23",
+                Collected::ok(Some(PasswordPolicy { password_reuse_prevention: Some(23), ..strong_policy() })),
+                Status::Fail,
+                "reuse prevention 23 (needs 24)",
+            ),
+            (
+                "near miss: lowercase not required",
+                Collected::ok(Some(PasswordPolicy { require_lowercase_characters: false, ..strong_policy() })),
+                Status::Fail,
+                "lowercase letters not required",
+            ),
+            // No alternative: federation (Identity Center) does not govern IAM user passwords, and the policy applies
+            // to every IAM user created later, so an account without console users still needs it.
+            (
+                "unreadable",
                 Collected::Error { error: denied("iam:GetAccountPasswordPolicy") },
                 Status::Unknown,
                 "iam:GetAccountPasswordPolicy",
             ),
+            // Partial: a policy without MinimumPasswordLength (IAM always sends it) is not taken as long enough.
+            (
+                "partial: no minimum length in the answer",
+                Collected::ok(Some(PasswordPolicy { minimum_password_length: None, ..strong_policy() })),
+                Status::Unknown,
+                "reported no minimum password length",
+            ),
         ];
-        for (policy, want, text) in cases {
+        for (case, policy, want, text) in rows {
             let out = run(password_policy, &with_iam(iam_with(|i| i.password_policy = policy)));
-            assert_eq!(statuses(&out), vec![want], "{text}");
-            assert!(out[0].message.contains(text), "{}", out[0].message);
+            assert_eq!(statuses(&out), vec![want], "{case}");
+            assert!(out[0].message.contains(text), "{case}: {}", out[0].message);
         }
         let out =
             run(password_policy, &with_iam(iam_with(|i| i.password_policy = Collected::ok(Some(strong_policy())))));
