@@ -760,17 +760,47 @@ pub fn guardduty_delegated_admin(ctx: &Ctx<'_>) -> Vec<Outcome> {
     per_organization(ctx, |at, tree| judge_delegated_admin(at, tree, GUARDDUTY, "GuardDuty", json!({})))
 }
 
-/// Whether GuardDuty is in use: an enabled detector in an audited region, or the organization integration.
-fn guardduty_in_use(ctx: &Ctx<'_>, tree: &OrgTree) -> bool {
-    let detector_on = ctx.accounts().flat_map(|a| &a.regions).any(|r| {
-        r.security
-            .guardduty
-            .get()
-            .is_ok_and(|g| g.detectors.iter().any(|d| d.details.get().is_ok_and(|d| d.status == "ENABLED")))
-    });
-    detector_on
+/// Whether GuardDuty is in use: an enabled detector in an audited region, or the organization integration;
+/// `Err` with the reason when nothing shows it in use but some of that could not be read.
+fn guardduty_in_use(ctx: &Ctx<'_>, tree: &OrgTree) -> Result<bool, String> {
+    let mut unread = Vec::new();
+    let mut detector_on = false;
+    for a in ctx.accounts() {
+        for r in &a.regions {
+            match r.security.guardduty.get() {
+                Ok(g) => {
+                    for d in &g.detectors {
+                        match d.details.get() {
+                            Ok(d) if d.status == "ENABLED" => detector_on = true,
+                            Ok(_) => {}
+                            Err(e) => unread.push(format!("{}/{}: {}", a.account_id, r.region, e.brief())),
+                        }
+                    }
+                }
+                Err(e) if e.kind.means_not_applicable() => {}
+                Err(e) => unread.push(format!("{}/{}: {}", a.account_id, r.region, e.brief())),
+            }
+        }
+    }
+    let admins = admins_for(tree, GUARDDUTY);
+    if detector_on
         || trusted(tree, GUARDDUTY) == Some(true)
-        || admins_for(tree, GUARDDUTY).is_ok_and(|(found, _)| !found.is_empty())
+        || admins.as_ref().is_ok_and(|(found, _)| !found.is_empty())
+    {
+        return Ok(true);
+    }
+    if let Err(e) = tree.trusted_services.get() {
+        unread.push(format!("trusted access: {}", e.brief()));
+    }
+    match admins {
+        Err(e) => unread.push(format!("delegated administrators: {}", e.brief())),
+        Ok((_, errors)) => unread.extend(errors.iter().map(|e| format!("a delegated administrator: {}", e.brief()))),
+    }
+    if unread.is_empty() {
+        Ok(false)
+    } else {
+        Err(unread.join("; "))
+    }
 }
 
 /// Detective's delegated administrator, where GuardDuty is in use. The evidence also names the GuardDuty and
@@ -778,11 +808,20 @@ fn guardduty_in_use(ctx: &Ctx<'_>, tree: &OrgTree) -> bool {
 /// dopaudit reading only its organization registration).
 pub fn detective_delegated_admin(ctx: &Ctx<'_>) -> Vec<Outcome> {
     per_organization(ctx, |at, tree| {
-        if !guardduty_in_use(ctx, tree) {
-            return at.skipped(
-                "not applicable: GuardDuty is not in use, so Detective has no findings to investigate".into(),
-                json!({"guardduty_in_use": false}),
-            );
+        match guardduty_in_use(ctx, tree) {
+            Ok(true) => {}
+            Ok(false) => {
+                return at.skipped(
+                    "not applicable: GuardDuty is not in use, so Detective has no findings to investigate".into(),
+                    json!({"guardduty_in_use": false}),
+                )
+            }
+            Err(why) => {
+                return at.unknown(
+                    format!("could not be evaluated: whether GuardDuty is in use could not be told ({why})"),
+                    json!({"guardduty_in_use": null}),
+                )
+            }
         }
         let admins = |principal| admins_for(tree, principal).map(|(found, _)| found).unwrap_or_default();
         let (guardduty_admins, securityhub_admins) = (admins(GUARDDUTY), admins(SECURITY_HUB));
@@ -1817,32 +1856,68 @@ mod tests {
     }
 
     #[test]
-    fn trusted_ip_lists_must_be_active() {
+    fn guardduty_trusted_ip_lists_verdict_table() {
         let with_lists = |ip: Collected<Vec<GuardDutyList>>| {
             let mut d = detector("d1", "ENABLED");
             d.ip_sets = ip;
             d.threat_intel_sets = Collected::ok(vec![list("t1", "feed", "ACTIVE")]);
             detectors(vec![d])
         };
-        let snap = with_guardduty(vec![
-            with_lists(Collected::ok(vec![list("i1", "office", "ACTIVE")])),
-            with_lists(Collected::ok(vec![list("i2", "vpn", "INACTIVE")])),
-            with_lists(Collected::ok(vec![])),
-            with_lists(Collected::Error { error: denied("guardduty:ListIPSets") }),
-        ]);
-        let out = run(guardduty_trusted_ip_lists, &snap);
-        assert_eq!(statuses(&out), vec![Status::Pass, Status::Fail, Status::Skipped, Status::Unknown]);
-        assert!(out[1].message.contains("vpn (INACTIVE)"), "{}", out[1].message);
+        let unread_one =
+            || GuardDutyList { id: "i9".into(), details: Collected::Error { error: denied("guardduty:GetIPSet") } };
+        let rows: Vec<(&str, Collected<GuardDutyData>, Status, &str)> = vec![
+            (
+                "compliant",
+                with_lists(Collected::ok(vec![list("i1", "office", "ACTIVE")])),
+                Status::Pass,
+                "office is active",
+            ),
+            (
+                "non-compliant: inactive list",
+                with_lists(Collected::ok(vec![list("i2", "vpn", "INACTIVE")])),
+                Status::Fail,
+                "vpn (INACTIVE)",
+            ),
+            // Near miss: the list is set to be used but GuardDuty could not load it.
+            (
+                "near miss: list in ERROR",
+                with_lists(Collected::ok(vec![list("i3", "bad", "ERROR")])),
+                Status::Fail,
+                "bad (ERROR)",
+            ),
+            // Alternative: no trusted list at all (suppression rules, or nothing to trust) is nothing to judge.
+            ("alternative: no trusted list", with_lists(Collected::ok(vec![])), Status::Skipped, "no trusted IP list"),
+            ("no detector", detectors(vec![]), Status::Skipped, "no GuardDuty detector"),
+            (
+                "unreadable: the lists",
+                with_lists(Collected::Error { error: denied("guardduty:ListIPSets") }),
+                Status::Unknown,
+                "guardduty:ListIPSets",
+            ),
+            (
+                "partial: a list's details unread",
+                with_lists(Collected::ok(vec![unread_one()])),
+                Status::Unknown,
+                "guardduty:GetIPSet",
+            ),
+            (
+                "partial: one active, one unread",
+                with_lists(Collected::ok(vec![list("i1", "office", "ACTIVE"), unread_one()])),
+                Status::Unknown,
+                "guardduty:GetIPSet",
+            ),
+        ];
+        for (case, section, want, text) in rows {
+            let out = run(guardduty_trusted_ip_lists, &with_guardduty(vec![section]));
+            assert_eq!(statuses(&out), vec![want], "{case}: {:?}", out.first().map(|o| &o.message));
+            assert!(out[0].message.contains(text), "{case}: {}", out[0].message);
+        }
+        let out = run(
+            guardduty_trusted_ip_lists,
+            &with_guardduty(vec![with_lists(Collected::ok(vec![list("i1", "office", "ACTIVE")]))]),
+        );
         assert_eq!(out[0].evidence["trusted_ip_lists"], json!(["office: ACTIVE (s3://lists/office.txt)"]));
         assert_eq!(out[0].evidence["threat_intel_sets"], json!(["feed: ACTIVE (s3://lists/feed.txt)"]));
-        assert!(out[3].message.contains("guardduty:ListIPSets"), "{}", out[3].message);
-        let none = run(guardduty_trusted_ip_lists, &with_guardduty(vec![detectors(vec![])]));
-        assert_eq!(statuses(&none), vec![Status::Skipped]);
-        let unread_one =
-            GuardDutyList { id: "i9".into(), details: Collected::Error { error: denied("guardduty:GetIPSet") } };
-        let out = run(guardduty_trusted_ip_lists, &with_guardduty(vec![with_lists(Collected::ok(vec![unread_one]))]));
-        assert_eq!(statuses(&out), vec![Status::Unknown]);
-        assert!(out[0].message.contains("guardduty:GetIPSet"), "{}", out[0].message);
     }
 
     // -- Organization --
@@ -1883,7 +1958,7 @@ mod tests {
     }
 
     #[test]
-    fn delegated_admin_checks() {
+    fn guardduty_delegated_admin_verdict_table() {
         let unread_admin = DelegatedAdmin {
             account_id: ACCT.into(),
             services: Collected::Error { error: denied("organizations:ListDelegatedServicesForAccount") },
@@ -1892,50 +1967,58 @@ mod tests {
             delegated_administrators: Collected::Error { error: denied("organizations:ListDelegatedAdministrators") },
             ..tree(&[], vec![])
         };
-        let cases: Vec<(Evaluator, Collected<OrgTree>, Status, &str)> = vec![
+        let rows: Vec<(&str, Collected<OrgTree>, Status, &str)> = vec![
             (
-                guardduty_delegated_admin,
+                "compliant",
                 Collected::ok(tree(&[GUARDDUTY], vec![admin(ACCT, &[GUARDDUTY])])),
                 Status::Pass,
                 "111111111111 is the delegated GuardDuty",
             ),
             (
-                guardduty_delegated_admin,
+                "non-compliant: no administrator",
+                Collected::ok(tree(&[GUARDDUTY], vec![])),
+                Status::Fail,
+                "no delegated GuardDuty",
+            ),
+            // Near miss: a member account is a delegated administrator, of another service.
+            (
+                "near miss: administrator of Detective only",
                 Collected::ok(tree(&[GUARDDUTY], vec![admin(ACCT, &[DETECTIVE])])),
                 Status::Fail,
                 "no delegated GuardDuty",
             ),
             (
-                guardduty_delegated_admin,
+                "near miss: the management account administers it",
                 Collected::ok(tree(&[], vec![admin(MGMT, &[GUARDDUTY])])),
                 Status::Fail,
                 "management account",
             ),
+            // Alternative: an account outside any organization manages its own detectors; nothing to delegate.
+            ("alternative: no organization", not_in_org(), Status::Skipped, "not applicable"),
             (
-                guardduty_delegated_admin,
-                Collected::ok(tree(&[], vec![unread_admin])),
-                Status::Unknown,
-                "ListDelegatedServicesForAccount",
-            ),
-            (
-                guardduty_delegated_admin,
+                "unreadable: the administrators",
                 Collected::ok(denied_admins),
                 Status::Unknown,
                 "organizations:ListDelegatedAdministrators",
             ),
-            (guardduty_delegated_admin, not_in_org(), Status::Skipped, "not applicable"),
             (
-                guardduty_delegated_admin,
+                "unreadable: the organization",
                 Collected::Error { error: denied("organizations:ListRoots") },
                 Status::Unknown,
                 "organizations:ListRoots",
             ),
+            (
+                "partial: an administrator's services unread",
+                Collected::ok(tree(&[], vec![unread_admin])),
+                Status::Unknown,
+                "ListDelegatedServicesForAccount",
+            ),
         ];
-        for (i, (f, org, want, text)) in cases.into_iter().enumerate() {
-            let out = run(f, &org_snapshot(org, vec![region("us-east-1")]));
-            assert_eq!(statuses(&out), vec![want], "case {i}: {:?}", out);
-            assert!(out[0].message.contains(text), "case {i}: {}", out[0].message);
-            assert_eq!((out[0].account.as_str(), out[0].region.as_str()), (MGMT, GLOBAL), "case {i}");
+        for (case, org, want, text) in rows {
+            let out = run(guardduty_delegated_admin, &org_snapshot(org, vec![region("us-east-1")]));
+            assert_eq!(statuses(&out), vec![want], "{case}: {:?}", out);
+            assert!(out[0].message.contains(text), "{case}: {}", out[0].message);
+            assert_eq!((out[0].account.as_str(), out[0].region.as_str()), (MGMT, GLOBAL), "{case}");
         }
         let out = run(
             guardduty_delegated_admin,
@@ -1947,32 +2030,71 @@ mod tests {
     }
 
     #[test]
-    fn detective_is_judged_only_where_guardduty_runs() {
+    fn detective_delegated_admin_verdict_table() {
         let mut with_detector = region("us-east-1");
         with_detector.security.guardduty = detectors(vec![detector("d1", "ENABLED")]);
         let mut suspended = region("us-east-1");
         suspended.security.guardduty = detectors(vec![detector("d1", "DISABLED")]);
-        let cases: Vec<(Collected<OrgTree>, Vec<RegionSnapshot>, Status, &str)> = vec![
-            (Collected::ok(tree(&[], vec![])), vec![suspended], Status::Skipped, "GuardDuty is not in use"),
-            (Collected::ok(tree(&[], vec![])), vec![with_detector.clone()], Status::Fail, "no delegated Detective"),
-            (Collected::ok(tree(&[GUARDDUTY], vec![])), vec![], Status::Fail, "no delegated Detective"),
+        let mut unread = region("us-east-1");
+        unread.security.guardduty = Collected::Error { error: denied("guardduty:ListDetectors") };
+        let rows: Vec<(&str, Collected<OrgTree>, Vec<RegionSnapshot>, Status, &str)> = vec![
             (
+                "compliant",
                 Collected::ok(tree(&[], vec![admin(ACCT, &[GUARDDUTY, DETECTIVE])])),
                 vec![],
                 Status::Pass,
                 "delegated Detective administrator",
             ),
             (
+                "non-compliant: detector on, no administrator",
+                Collected::ok(tree(&[], vec![])),
+                vec![with_detector.clone()],
+                Status::Fail,
+                "no delegated Detective",
+            ),
+            (
+                "non-compliant: GuardDuty trusted, no administrator",
+                Collected::ok(tree(&[GUARDDUTY], vec![])),
+                vec![],
+                Status::Fail,
+                "no delegated Detective",
+            ),
+            // Near miss: Detective administered from the management account.
+            (
+                "near miss: the management account administers it",
+                Collected::ok(tree(&[GUARDDUTY], vec![admin(MGMT, &[DETECTIVE])])),
+                vec![],
+                Status::Fail,
+                "management account",
+            ),
+            // Alternative: with GuardDuty suspended everywhere, Detective has nothing to investigate.
+            (
+                "alternative: GuardDuty not in use",
+                Collected::ok(tree(&[], vec![])),
+                vec![suspended],
+                Status::Skipped,
+                "GuardDuty is not in use",
+            ),
+            (
+                "unreadable: the organization",
                 Collected::Error { error: denied("organizations:ListRoots") },
                 vec![with_detector],
                 Status::Unknown,
                 "organizations:ListRoots",
             ),
+            // Before this table, GuardDuty unread everywhere read as "not in use" and the check was skipped.
+            (
+                "partial: GuardDuty unread, nothing else shows it in use",
+                Collected::ok(tree(&[], vec![])),
+                vec![unread],
+                Status::Unknown,
+                "guardduty:ListDetectors",
+            ),
         ];
-        for (i, (org, regions, want, text)) in cases.into_iter().enumerate() {
+        for (case, org, regions, want, text) in rows {
             let out = run(detective_delegated_admin, &org_snapshot(org, regions));
-            assert_eq!(statuses(&out), vec![want], "case {i}");
-            assert!(out[0].message.contains(text), "case {i}: {}", out[0].message);
+            assert_eq!(statuses(&out), vec![want], "{case}: {:?}", out[0].message);
+            assert!(out[0].message.contains(text), "{case}: {}", out[0].message);
         }
         let out = run(
             detective_delegated_admin,
