@@ -1042,7 +1042,10 @@ pub fn ssm_default_host_management(ctx: &Ctx<'_>) -> Vec<Outcome> {
             });
             out.push(match setting.configured_value() {
                 Some(role) => at.pass(
-                    format!("Default Host Management is on in {}: EC2 instances are managed with role {role}", region.region),
+                    format!(
+                        "Default Host Management is on in {} with role {role}: EC2 instances with IMDSv2 and a recent SSM Agent are managed without an instance profile",
+                        region.region
+                    ),
                     evidence,
                 ),
                 None => at.fail(
@@ -1126,6 +1129,15 @@ pub fn ssm_managed_nodes(ctx: &Ctx<'_>) -> Vec<Outcome> {
                 let outdated = if n.is_latest_version == Some(false) { ", not the latest release" } else { "" };
                 out.push(match n.ping_status.as_str() {
                     "Online" => at.pass(format!("node {} is online (agent {agent}{outdated})", n.instance_id), evidence),
+                    // The collector stores `Unknown` when DescribeInstanceInformation gave no PingStatus.
+                    status @ ("Unknown" | "") => at.unknown(
+                        format!(
+                            "could not be evaluated: ssm:DescribeInstanceInformation reported no ping status for node {} ({})",
+                            n.instance_id,
+                            if status.is_empty() { "empty" } else { status }
+                        ),
+                        evidence,
+                    ),
                     status => {
                         let since = n.last_ping.map(|t| format!(" since {}", t.format("%Y-%m-%d %H:%M UTC"))).unwrap_or_default();
                         at.fail(
@@ -2111,21 +2123,41 @@ mod tests {
     }
 
     #[test]
-    fn ram_sharing_needs_trusted_access() {
+    fn ram_organization_sharing_verdict_table() {
         let denied_trusted = OrgTree {
             trusted_services: Collected::Error { error: denied("organizations:ListAWSServiceAccessForOrganization") },
             ..tree(&[], vec![])
         };
-        let cases: Vec<(Collected<OrgTree>, Status, &str)> = vec![
-            (Collected::ok(tree(&[RAM], vec![])), Status::Pass, "enabled"),
-            (Collected::ok(tree(&[GUARDDUTY], vec![])), Status::Fail, "no trusted access"),
-            (Collected::ok(denied_trusted), Status::Unknown, "ListAWSServiceAccessForOrganization"),
-            (not_in_org(), Status::Skipped, "not applicable"),
+        let rows: Vec<(&str, Collected<OrgTree>, Status, &str)> = vec![
+            ("compliant", Collected::ok(tree(&[RAM], vec![])), Status::Pass, "enabled"),
+            ("non-compliant", Collected::ok(tree(&[], vec![])), Status::Fail, "no trusted access"),
+            // Near miss: trusted access given to other services, and even a RAM-like delegated administrator, not to RAM.
+            (
+                "near miss: other services trusted",
+                Collected::ok(tree(&[GUARDDUTY, DETECTIVE], vec![admin(ACCT, &[GUARDDUTY])])),
+                Status::Fail,
+                "no trusted access",
+            ),
+            // Alternative: outside an organization, sharing goes by account and that is all there is.
+            ("alternative: no organization", not_in_org(), Status::Skipped, "not applicable"),
+            (
+                "unreadable: trusted access",
+                Collected::ok(denied_trusted),
+                Status::Unknown,
+                "ListAWSServiceAccessForOrganization",
+            ),
+            // Partial: the trusted-service list is one call read whole or not at all; the tree unread is the row below.
+            (
+                "unreadable: the organization",
+                Collected::Error { error: denied("organizations:ListRoots") },
+                Status::Unknown,
+                "organizations:ListRoots",
+            ),
         ];
-        for (org, want, text) in cases {
+        for (case, org, want, text) in rows {
             let out = run(ram_organization_sharing, &org_snapshot(org, vec![]));
-            assert_eq!(statuses(&out), vec![want], "{text}");
-            assert!(out[0].message.contains(text), "{}", out[0].message);
+            assert_eq!(statuses(&out), vec![want], "{case}");
+            assert!(out[0].message.contains(text), "{case}: {}", out[0].message);
         }
     }
 
@@ -2417,32 +2449,81 @@ mod tests {
     }
 
     #[test]
-    fn default_host_management_needs_a_role() {
-        let setting = |v: &str| {
+    fn ssm_default_host_management_verdict_table() {
+        let setting = |v: Option<&str>| {
             Collected::ok(ServiceSetting {
-                value: Some(v.into()),
+                value: v.map(str::to_string),
                 status: Some("Customized".into()),
                 last_modified: None,
             })
         };
-        let snap = with_ssm(vec![
-            ssm_with(|s| {
-                s.default_host_management = setting("service-role/AWSSystemsManagerDefaultEC2InstanceManagementRole")
-            }),
-            ssm_with(|s| s.default_host_management = setting("$None")),
-            ssm_with(|s| s.default_host_management = Collected::Error { error: denied("ssm:GetServiceSetting") }),
-            Collected::Error { error: denied("ssm:DescribeInstanceInformation") },
-        ]);
-        let out = run(ssm_default_host_management, &snap);
-        assert_eq!(statuses(&out), vec![Status::Pass, Status::Fail, Status::Unknown, Status::Unknown]);
-        assert!(out[0].message.contains("AWSSystemsManagerDefaultEC2InstanceManagementRole"), "{}", out[0].message);
-        assert_eq!(out[1].evidence["setting_value"], "$None");
-        assert!(out[2].message.contains("ssm:GetServiceSetting"), "{}", out[2].message);
-        assert_eq!(out[0].resource, ACCT);
+        let empty_answer = CollectionError {
+            kind: ErrorKind::Other,
+            code: "EmptyAnswer".into(),
+            message: format!("ssm:GetServiceSetting answered without the setting {DHMC_SETTING}"),
+            permission: None,
+        };
+        let rows: Vec<(&str, Collected<SsmData>, Status, &str)> = vec![
+            (
+                "compliant",
+                ssm_with(|s| {
+                    s.default_host_management =
+                        setting(Some("service-role/AWSSystemsManagerDefaultEC2InstanceManagementRole"))
+                }),
+                Status::Pass,
+                "AWSSystemsManagerDefaultEC2InstanceManagementRole",
+            ),
+            (
+                "non-compliant: turned off",
+                ssm_with(|s| s.default_host_management = setting(Some("$None"))),
+                Status::Fail,
+                "is off",
+            ),
+            // Near miss: the setting exists (customized once) but holds no role.
+            (
+                "near miss: blank role",
+                ssm_with(|s| s.default_host_management = setting(Some("  "))),
+                Status::Fail,
+                "is off",
+            ),
+            (
+                "never set in the region",
+                ssm_with(|s| s.default_host_management = Collected::ok(ServiceSetting::default())),
+                Status::Fail,
+                "is off",
+            ),
+            // No alternative here: instance profiles manage the instances that have one (ssm-managed-nodes judges
+            // those), but only this setting covers an instance launched without one.
+            (
+                "unreadable: the setting",
+                ssm_with(|s| s.default_host_management = Collected::Error { error: denied("ssm:GetServiceSetting") }),
+                Status::Unknown,
+                "ssm:GetServiceSetting",
+            ),
+            (
+                "unreadable: the section",
+                Collected::Error { error: denied("ssm:DescribeInstanceInformation") },
+                Status::Unknown,
+                "ssm:DescribeInstanceInformation",
+            ),
+            // Before this table, an answer without the setting was stored as never set and failed.
+            (
+                "partial: an answer without the setting",
+                ssm_with(|s| s.default_host_management = Collected::Error { error: empty_answer.clone() }),
+                Status::Unknown,
+                "answered without the setting",
+            ),
+        ];
+        for (case, section, want, text) in rows {
+            let out = run(ssm_default_host_management, &with_ssm(vec![section]));
+            assert_eq!(statuses(&out), vec![want], "{case}: {:?}", out[0].message);
+            assert!(out[0].message.contains(text), "{case}: {}", out[0].message);
+            assert_eq!(out[0].resource, ACCT, "{case}");
+        }
     }
 
     #[test]
-    fn session_logging_needs_a_destination() {
+    fn ssm_session_manager_logging_verdict_table() {
         let prefs = |bucket: Option<&str>, group: Option<&str>| {
             Collected::ok(Some(SessionPreferences {
                 s3_bucket_name: bucket.map(str::to_string),
@@ -2450,22 +2531,63 @@ mod tests {
                 ..Default::default()
             }))
         };
-        let snap = with_ssm(vec![
-            ssm_with(|s| s.session_preferences = prefs(Some("session-logs"), Some("/ssm/sessions"))),
-            ssm_with(|s| s.session_preferences = prefs(None, None)),
-            ssm_with(|s| s.session_preferences = Collected::ok(None)),
-            ssm_with(|s| s.session_preferences = Collected::Error { error: denied("ssm:GetDocument") }),
-        ]);
-        let out = run(ssm_session_manager_logging, &snap);
-        assert_eq!(statuses(&out), vec![Status::Pass, Status::Fail, Status::Fail, Status::Unknown]);
-        assert!(out[0].message.contains("s3://session-logs and log group /ssm/sessions"), "{}", out[0].message);
-        assert!(out[2].message.contains("no Session Manager preferences"), "{}", out[2].message);
-        assert_eq!(out[2].evidence["exists"], false);
-        assert!(out[3].message.contains("ssm:GetDocument"), "{}", out[3].message);
+        let rows: Vec<(&str, Collected<SsmData>, Status, &str)> = vec![
+            (
+                "compliant",
+                ssm_with(|s| s.session_preferences = prefs(Some("session-logs"), Some("/ssm/sessions"))),
+                Status::Pass,
+                "s3://session-logs and log group /ssm/sessions",
+            ),
+            (
+                "compliant: S3 only",
+                ssm_with(|s| s.session_preferences = prefs(Some("session-logs"), None)),
+                Status::Pass,
+                "s3://session-logs",
+            ),
+            (
+                "non-compliant: no preferences",
+                ssm_with(|s| s.session_preferences = Collected::ok(None)),
+                Status::Fail,
+                "no Session Manager preferences",
+            ),
+            // Near miss: the preferences document exists (the console writes one with blank inputs) but names no
+            // destination; the collector reads blank strings as absent.
+            (
+                "near miss: preferences without a destination",
+                ssm_with(|s| s.session_preferences = prefs(None, None)),
+                Status::Fail,
+                "neither an S3 bucket nor a log group",
+            ),
+            // Alternative: a log group without streaming still receives the whole session log when it ends.
+            (
+                "alternative: CloudWatch Logs without streaming",
+                ssm_with(|s| s.session_preferences = prefs(None, Some("/ssm/sessions"))),
+                Status::Pass,
+                "log group /ssm/sessions",
+            ),
+            (
+                "unreadable",
+                ssm_with(|s| s.session_preferences = Collected::Error { error: denied("ssm:GetDocument") }),
+                Status::Unknown,
+                "ssm:GetDocument",
+            ),
+            // Partial: a document that cannot be parsed is a collection error (the collector's parser says why),
+            // which the row above covers; there is no half-read preferences document.
+        ];
+        for (case, section, want, text) in rows {
+            let out = run(ssm_session_manager_logging, &with_ssm(vec![section]));
+            assert_eq!(statuses(&out), vec![want], "{case}: {:?}", out[0].message);
+            assert!(out[0].message.contains(text), "{case}: {}", out[0].message);
+        }
+        let out = run(
+            ssm_session_manager_logging,
+            &with_ssm(vec![ssm_with(|s| s.session_preferences = Collected::ok(None))]),
+        );
+        assert_eq!(out[0].evidence["exists"], false);
     }
 
     #[test]
-    fn managed_nodes_must_be_online() {
+    fn ssm_managed_nodes_verdict_table() {
         let node = |id: &str, ping: &str, latest: Option<bool>| ManagedNode {
             instance_id: id.into(),
             ping_status: ping.into(),
@@ -2475,25 +2597,52 @@ mod tests {
             platform_type: Some("Linux".into()),
             ..Default::default()
         };
-        let snap = with_ssm(vec![
-            ssm_with(|s| {
-                s.managed_nodes = Collected::ok(vec![
-                    node("i-online", "Online", Some(true)),
-                    node("i-old-agent", "Online", Some(false)),
-                    node("i-lost", "ConnectionLost", None),
-                    node("mi-gone", "Inactive", None),
-                ])
-            }),
-            ssm_with(|_| {}),
-            ssm_with(|s| s.managed_nodes = Collected::Error { error: denied("ssm:DescribeInstanceInformation") }),
-        ]);
-        let out = run(ssm_managed_nodes, &snap);
-        assert_eq!(statuses(&out), vec![Status::Pass, Status::Pass, Status::Fail, Status::Fail, Status::Unknown]);
-        assert!(out[1].message.contains("not the latest release"), "{}", out[1].message);
-        assert!(out[2].message.contains("ConnectionLost since 2026-11-01 10:00 UTC"), "{}", out[2].message);
-        assert_eq!(out[3].resource, "mi-gone");
-        assert_eq!(out[2].evidence["ping_status"], "ConnectionLost");
-        assert!(out[4].message.contains("ssm:DescribeInstanceInformation"), "{}", out[4].message);
+        let nodes = |list: Vec<ManagedNode>| ssm_with(|s| s.managed_nodes = Collected::ok(list));
+        let rows: Vec<(&str, Collected<SsmData>, Status, &str)> = vec![
+            (
+                "compliant",
+                nodes(vec![node("i-1", "Online", Some(true))]),
+                Status::Pass,
+                "node i-1 is online (agent 3.3.987.0)",
+            ),
+            (
+                "non-compliant: connection lost",
+                nodes(vec![node("i-1", "ConnectionLost", None)]),
+                Status::Fail,
+                "ConnectionLost since 2026-11-01 10:00 UTC",
+            ),
+            // Near miss: registered once (a hybrid activation), never heard from since.
+            ("near miss: inactive node", nodes(vec![node("mi-1", "Inactive", None)]), Status::Fail, "mi-1 is Inactive"),
+            // Alternative: online with an older agent is still managed; the message says the agent is not the latest.
+            (
+                "alternative: online, older agent",
+                nodes(vec![node("i-1", "Online", Some(false))]),
+                Status::Pass,
+                "not the latest release",
+            ),
+            // No node at all is the central "no resource" finding, not this check's.
+            (
+                "unreadable",
+                ssm_with(|s| s.managed_nodes = Collected::Error { error: denied("ssm:DescribeInstanceInformation") }),
+                Status::Unknown,
+                "ssm:DescribeInstanceInformation",
+            ),
+            // Before this table, a node without a PingStatus (stored `Unknown`) failed as "Unknown".
+            (
+                "partial: no ping status",
+                nodes(vec![node("i-1", "Unknown", None)]),
+                Status::Unknown,
+                "reported no ping status for node i-1",
+            ),
+        ];
+        for (case, section, want, text) in rows {
+            let out = run(ssm_managed_nodes, &with_ssm(vec![section]));
+            assert_eq!(statuses(&out), vec![want], "{case}: {:?}", out.first().map(|o| &o.message));
+            assert!(out[0].message.contains(text), "{case}: {}", out[0].message);
+        }
+        let out = run(ssm_managed_nodes, &with_ssm(vec![nodes(vec![node("mi-gone", "Inactive", None)])]));
+        assert_eq!(out[0].resource, "mi-gone");
+        assert_eq!(out[0].evidence["ping_status"], "Inactive");
     }
 
     #[test]
