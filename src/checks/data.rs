@@ -1154,10 +1154,27 @@ mod tests {
     type ParameterRead = Collected<Option<String>>;
 
     #[test]
-    fn rds_blue_green_readiness_cases() {
+    fn rds_blue_green_readiness_verdict_table() {
         let pg = |id: &str| instance(id, "postgres");
+        // (case, the instance, the rds.logical_replication read of its group, status, message fragment)
         let cases: Vec<(&str, DbInstance, Option<ParameterRead>, Status, &str)> = vec![
-            ("mysql with backups", instance("db", "mysql"), None, Status::Pass, "meets the prerequisites"),
+            ("compliant: mysql with backups", instance("db", "mysql"), None, Status::Pass, "meets the prerequisites"),
+            // Alternative: MariaDB is a supported engine too, with a one-day retention being enough for binlogs.
+            (
+                "alternative: mariadb, 1 day of backups",
+                DbInstance { backup_retention_period: Some(1), ..instance("db", "mariadb") },
+                None,
+                Status::Pass,
+                "meets the prerequisites",
+            ),
+            // Partial: before this table an answer without BackupRetentionPeriod was stored as 0 and failed.
+            (
+                "partial: no retention in the answer",
+                DbInstance { backup_retention_period: None, ..instance("db", "mysql") },
+                None,
+                Status::Unknown,
+                "reported no backup retention period",
+            ),
             (
                 "mysql without backups",
                 DbInstance { backup_retention_period: Some(0), ..instance("db", "mysql") },
@@ -1168,6 +1185,7 @@ mod tests {
             ("postgres logical on", pg("db"), Some(Collected::ok(Some("1".into()))), Status::Pass, "meets"),
             ("postgres logical off", pg("db"), Some(Collected::ok(Some("0".into()))), Status::Fail, "is 0"),
             ("postgres logical unset", pg("db"), Some(Collected::ok(None)), Status::Fail, "not set (default 0)"),
+            // Near miss: logical replication set to 1, but not in effect until the instance reboots.
             (
                 "postgres logical pending reboot",
                 DbInstance {
@@ -1232,51 +1250,94 @@ mod tests {
     }
 
     #[test]
-    fn rds_read_replica_health_cases() {
-        let source = instance("primary", "mysql");
-        let ahead =
-            DbInstance { engine_version: "8.4.3".into(), ..replica("ahead", "primary", Some(("replicating", true))) };
-        expect(
-            rds_read_replica_health,
-            "replicas",
-            rds(
-                vec![
-                    source,
-                    replica("ok", "primary", Some(("replicating", true))),
-                    replica("broken", "primary", Some(("error", false))),
-                    replica("silent", "primary", None),
-                    ahead,
-                ],
-                Collected::ok(vec![]),
+    fn rds_read_replica_health_verdict_table() {
+        let with_source = |r: DbInstance| instances(vec![instance("primary", "mysql"), r]);
+        let unreported = DbInstance {
+            status_infos: vec![DbStatusInfo {
+                status_type: "read replication".into(),
+                status: "replicating".into(),
+                normal: None,
+                message: None,
+            }],
+            ..replica("quiet", "primary", None)
+        };
+        let no_status = DbInstance {
+            status_infos: vec![DbStatusInfo {
+                status_type: "read replication".into(),
+                status: String::new(),
+                normal: Some(true),
+                message: None,
+            }],
+            ..replica("blank", "primary", None)
+        };
+        let rows: Vec<RdsRow> = vec![
+            (
+                "compliant",
+                with_source(replica("ok", "primary", Some(("replicating", true)))),
+                db_arn("ok"),
+                Status::Pass,
+                "is replicating",
             ),
-            &[
-                (&db_arn("ahead"), Status::Pass),
-                (&db_arn("broken"), Status::Fail),
-                (&db_arn("ok"), Status::Pass),
-                (&db_arn("silent"), Status::Unknown),
-            ],
-        );
+            (
+                "non-compliant: error",
+                with_source(replica("broken", "primary", Some(("error", false)))),
+                db_arn("broken"),
+                Status::Fail,
+                "error 1062",
+            ),
+            // Near miss: RDS calls it normal, yet replication is degraded.
+            (
+                "near miss: degraded but normal",
+                with_source(replica("slow", "primary", Some(("replication degraded", true)))),
+                db_arn("slow"),
+                Status::Fail,
+                "replication degraded",
+            ),
+            // Alternative: a replica ahead of its source's engine version is a rolling upgrade, not a fault.
+            (
+                "alternative: replica upgraded first",
+                with_source(DbInstance {
+                    engine_version: "8.4.3".into(),
+                    ..replica("ahead", "primary", Some(("replicating", true)))
+                }),
+                db_arn("ahead"),
+                Status::Pass,
+                "rolling upgrade",
+            ),
+            (
+                "unreadable",
+                denied_section("rds:DescribeDBInstances"),
+                ACCT.into(),
+                Status::Unknown,
+                "rds:DescribeDBInstances",
+            ),
+            (
+                "partial: no replication status",
+                with_source(replica("silent", "primary", None)),
+                db_arn("silent"),
+                Status::Unknown,
+                "no replication status",
+            ),
+            // A status without Normal is judged by the status alone (was: taken as normal whatever it said).
+            ("partial: Normal not reported", with_source(unreported), db_arn("quiet"), Status::Pass, "is replicating"),
+            // Before this table, a blank status with Normal true passed as "is ".
+            (
+                "partial: blank status",
+                with_source(no_status),
+                db_arn("blank"),
+                Status::Unknown,
+                "replication status none",
+            ),
+        ];
+        run_rds_rows(rds_read_replica_health, rows);
         let o = only(
             rds_read_replica_health,
-            rds(
-                vec![
-                    instance("primary", "mysql"),
-                    DbInstance {
-                        engine_version: "8.4.3".into(),
-                        ..replica("ahead", "primary", Some(("replicating", true)))
-                    },
-                ],
-                Collected::ok(vec![]),
-            ),
+            with_source(DbInstance {
+                engine_version: "8.4.3".into(),
+                ..replica("ahead", "primary", Some(("replicating", true)))
+            }),
         );
-        assert!(o.message.contains("rolling upgrade"), "{}", o.message);
         assert_eq!(o.evidence["source_engine_version"], "8.0.35");
-        let o = only(
-            rds_read_replica_health,
-            rds(vec![replica("broken", "primary", Some(("error", false)))], Collected::ok(vec![])),
-        );
-        assert!(o.message.contains("error 1062"), "{}", o.message);
-        assert_eq!(only(rds_read_replica_health, denied_section("rds:DescribeDBInstances")).status, Status::Unknown);
     }
 
     // -- DynamoDB --
