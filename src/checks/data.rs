@@ -88,7 +88,16 @@ pub fn rds_multi_az(ctx: &Ctx<'_>) -> Vec<Outcome> {
                 "availability_zone": i.availability_zone,
                 "standby_availability_zone": i.secondary_availability_zone,
             });
-            if i.multi_az {
+            let Some(multi_az) = i.multi_az else {
+                return at.unknown(
+                    format!(
+                        "could not be evaluated: rds:DescribeDBInstances reported no MultiAZ setting for DB instance {}",
+                        i.identifier
+                    ),
+                    evidence,
+                );
+            };
+            if multi_az {
                 let standby = i.secondary_availability_zone.as_deref().map(|z| format!(" in {z}")).unwrap_or_default();
                 at.pass(
                     format!("DB instance {} keeps a synchronous standby{standby} to fail over to", i.identifier),
@@ -125,7 +134,17 @@ pub fn rds_multi_az(ctx: &Ctx<'_>) -> Vec<Outcome> {
                     evidence,
                 );
             }
-            if c.multi_az {
+            let Some(multi_az) = c.multi_az else {
+                return at.unknown(
+                    format!(
+                        "could not be evaluated: rds:DescribeDBClusters reported no MultiAZ setting for {} {}",
+                        cluster_kind(c),
+                        c.identifier
+                    ),
+                    evidence,
+                );
+            };
+            if multi_az {
                 at.pass(
                     format!("{} {} has instances in more than one Availability Zone", cluster_kind(c), c.identifier),
                     evidence,
@@ -154,7 +173,13 @@ pub fn rds_multi_az(ctx: &Ctx<'_>) -> Vec<Outcome> {
 }
 
 pub fn rds_automated_backups(ctx: &Ctx<'_>) -> Vec<Outcome> {
-    fn judge(at: At, what: String, retention: i32, evidence: Value) -> Outcome {
+    fn judge(at: At, what: String, call: &str, retention: Option<i32>, evidence: Value) -> Outcome {
+        let Some(retention) = retention else {
+            return at.unknown(
+                format!("could not be evaluated: {call} reported no backup retention period for {what}"),
+                evidence,
+            );
+        };
         if retention > 0 {
             at.pass(format!("{what} keeps {retention} day(s) of automated backups"), evidence)
         } else {
@@ -170,11 +195,23 @@ pub fn rds_automated_backups(ctx: &Ctx<'_>) -> Vec<Outcome> {
         ctx,
         |at, i| {
             let evidence = json!({ "engine": i.engine, "backup_retention_period": i.backup_retention_period });
-            judge(at, format!("DB instance {}", i.identifier), i.backup_retention_period, evidence)
+            judge(
+                at,
+                format!("DB instance {}", i.identifier),
+                "rds:DescribeDBInstances",
+                i.backup_retention_period,
+                evidence,
+            )
         },
         |at, c| {
             let evidence = json!({ "engine": c.engine, "backup_retention_period": c.backup_retention_period });
-            judge(at, format!("{} {}", cluster_kind(c), c.identifier), c.backup_retention_period, evidence)
+            judge(
+                at,
+                format!("{} {}", cluster_kind(c), c.identifier),
+                "rds:DescribeDBClusters",
+                c.backup_retention_period,
+                evidence,
+            )
         },
     )
 }
@@ -203,7 +240,10 @@ pub fn rds_blue_green_readiness(ctx: &Ctx<'_>) -> Vec<Outcome> {
 fn blue_green_outcome(at: At, rds: &RdsData, i: &DbInstance) -> Outcome {
     let mut missing = Vec::new();
     let mut unknown = None;
-    if i.backup_retention_period == 0 {
+    if i.backup_retention_period.is_none() {
+        unknown = Some("rds:DescribeDBInstances reported no backup retention period".to_string());
+    }
+    if i.backup_retention_period == Some(0) {
         missing.push(if i.engine == "postgres" {
             "automated backups are off".to_string()
         } else {
@@ -327,8 +367,22 @@ pub fn rds_read_replica_health(ctx: &Ctx<'_>) -> Vec<Outcome> {
                     ));
                     continue;
                 };
-                let broken = !status.normal
+                let broken = status.normal == Some(false)
                     || matches!(status.status.as_str(), "error" | "stopped" | "terminated" | "replication degraded");
+                if !broken && status.status != "replicating" {
+                    // Only `replicating` says the replica keeps up; a status RDS did not give, or one this check
+                    // does not know, decides nothing.
+                    let shown = if status.status.is_empty() { "none" } else { status.status.as_str() };
+                    out.push(at.unknown(
+                        format!(
+                            "could not be evaluated: read replica {} of {source} reports replication status {shown}, \
+                             which does not say whether it keeps up",
+                            i.identifier
+                        ),
+                        evidence,
+                    ));
+                    continue;
+                }
                 if broken {
                     out.push(at.fail(
                     format!(
@@ -568,14 +622,36 @@ pub fn elasticache_multi_az_failover(ctx: &Ctx<'_>) -> Vec<Outcome> {
                     "availability_zones": zones,
                 });
                 let mut missing = Vec::new();
-                if g.automatic_failover != "enabled" {
-                    missing.push(format!("automatic failover is {}", g.automatic_failover));
-                }
-                if g.multi_az != "enabled" {
-                    missing.push(format!("Multi-AZ is {}", g.multi_az));
+                let mut unreported = Vec::new();
+                for (what, value) in [("automatic failover", &g.automatic_failover), ("Multi-AZ", &g.multi_az)] {
+                    match value.as_str() {
+                        "enabled" => {}
+                        crate::snapshot::NOT_REPORTED => unreported.push(what),
+                        other => missing.push(format!("{what} is {other}")),
+                    }
                 }
                 if min_nodes < 2 {
                     missing.push("a shard has no replica".to_string());
+                }
+                // A shard whose primary and replicas all sit in one zone loses them all with that zone.
+                for n in &g.node_groups {
+                    let mut shard_zones: Vec<&str> = n.availability_zones.iter().map(String::as_str).collect();
+                    shard_zones.sort_unstable();
+                    shard_zones.dedup();
+                    if n.nodes >= 2 && n.availability_zones.len() == n.nodes && shard_zones.len() == 1 {
+                        missing.push(format!("shard {} has all {} nodes in {}", n.id, n.nodes, shard_zones[0]));
+                    }
+                }
+                if missing.is_empty() && !unreported.is_empty() {
+                    out.push(at.unknown(
+                        format!(
+                            "could not be evaluated: elasticache:DescribeReplicationGroups did not report {} for replication group {}",
+                            unreported.join(" or "),
+                            g.id
+                        ),
+                        evidence,
+                    ));
+                    continue;
                 }
                 out.push(if missing.is_empty() {
                     at.pass(
@@ -775,7 +851,7 @@ mod tests {
     use crate::snapshot::{
         AccessPoint, BlueGreenDeployment, CacheCluster, Collected, CollectionError, DataSections, DbParameterGroupRef,
         DbParameterValue, DbStatusInfo, DynamoDbData, EfsData, ElastiCacheData, ErrorKind, NodeGroup,
-        PointInTimeRecovery, Snapshot, TableDescription, TimeToLive,
+        PointInTimeRecovery, Snapshot, TableDescription, TimeToLive, NOT_REPORTED,
     };
 
     const REGION: &str = "us-east-1";
@@ -836,8 +912,8 @@ mod tests {
             engine: engine.into(),
             engine_version: "8.0.35".into(),
             status: "available".into(),
-            multi_az: true,
-            backup_retention_period: 7,
+            multi_az: Some(true),
+            backup_retention_period: Some(7),
             availability_zone: Some("us-east-1a".into()),
             secondary_availability_zone: Some("us-east-1b".into()),
             parameter_groups: vec![DbParameterGroupRef {
@@ -851,12 +927,12 @@ mod tests {
     fn replica(id: &str, source: &str, status: Option<(&str, bool)>) -> DbInstance {
         DbInstance {
             read_replica_source: Some(source.into()),
-            multi_az: false,
+            multi_az: Some(false),
             status_infos: status
                 .map(|(status, normal)| DbStatusInfo {
                     status_type: "read replication".into(),
                     status: status.into(),
-                    normal,
+                    normal: Some(normal),
                     message: (!normal).then(|| "Replication stopped: error 1062".into()),
                 })
                 .into_iter()
@@ -873,8 +949,8 @@ mod tests {
             engine_version: "16.4".into(),
             engine_mode: Some("provisioned".into()),
             status: "available".into(),
-            multi_az,
-            backup_retention_period: 1,
+            multi_az: Some(multi_az),
+            backup_retention_period: Some(1),
             ..Default::default()
         }
     }
@@ -891,56 +967,176 @@ mod tests {
         }
     }
 
-    #[test]
-    fn rds_multi_az_cases() {
-        let member =
-            DbInstance { cluster_identifier: Some("aurora".into()), multi_az: false, ..instance("m1", "aurora") };
-        let single = DbInstance { multi_az: false, ..instance("single", "postgres") };
-        let serverless = DbCluster { engine_mode: Some("serverless".into()), ..cluster("v1", false) };
-        let mixed = rds(
-            vec![instance("ha", "mysql"), single, member, replica("r1", "ha", Some(("replicating", true)))],
-            Collected::ok(vec![cluster("aurora", true), cluster("lonely", false), serverless]),
-        );
-        expect(
-            rds_multi_az,
-            "instances and clusters",
-            mixed,
-            &[
-                (&cluster_arn("aurora"), Status::Pass),
-                (&cluster_arn("lonely"), Status::Fail),
-                (&cluster_arn("v1"), Status::Skipped),
-                (&db_arn("ha"), Status::Pass),
-                (&db_arn("single"), Status::Fail),
-            ],
-        );
-        let clusters_denied =
-            rds(vec![instance("ha", "mysql")], Collected::Error { error: denied("rds:DescribeDBClusters") });
-        expect(
-            rds_multi_az,
-            "clusters denied",
-            clusters_denied,
-            &[(ACCT, Status::Unknown), (&db_arn("ha"), Status::Pass)],
-        );
-        let o = only(rds_multi_az, denied_section("rds:DescribeDBInstances"));
-        assert_eq!(o.status, Status::Unknown);
-        assert!(o.message.contains("rds:DescribeDBInstances"), "{}", o.message);
+    /// A verdict-table row over one region's RDS data: (case, data, the resource judged, status, message fragment).
+    type RdsRow = (&'static str, DataSections, String, Status, &'static str);
+
+    fn run_rds_rows(check: Evaluator, rows: Vec<RdsRow>) {
+        for (case, data, resource, want, text) in rows {
+            let snap = one_region(data);
+            let out = check(&Ctx::new(&snap));
+            let o = out.iter().find(|o| o.resource == resource).unwrap_or_else(|| panic!("{case}: {out:#?}"));
+            assert_eq!(o.status, want, "{case}: {}", o.message);
+            assert!(o.message.contains(text), "{case}: {}", o.message);
+        }
+    }
+
+    fn instances(list: Vec<DbInstance>) -> DataSections {
+        rds(list, Collected::ok(vec![]))
+    }
+
+    fn clusters(list: Vec<DbCluster>) -> DataSections {
+        rds(vec![], Collected::ok(list))
     }
 
     #[test]
-    fn rds_automated_backups_cases() {
-        let off = DbInstance { backup_retention_period: 0, ..instance("off", "mysql") };
-        expect(
-            rds_automated_backups,
-            "retention",
-            rds(vec![instance("on", "mysql"), off], Collected::ok(vec![cluster("aurora", true)])),
-            &[(&cluster_arn("aurora"), Status::Pass), (&db_arn("off"), Status::Fail), (&db_arn("on"), Status::Pass)],
-        );
+    fn rds_multi_az_verdict_table() {
+        let single = DbInstance { multi_az: Some(false), ..instance("db", "postgres") };
+        let member =
+            DbInstance { cluster_identifier: Some("aurora".into()), multi_az: Some(false), ..instance("m1", "aurora") };
+        let rows: Vec<RdsRow> = vec![
+            (
+                "compliant: Multi-AZ instance",
+                instances(vec![instance("db", "mysql")]),
+                db_arn("db"),
+                Status::Pass,
+                "standby in us-east-1b",
+            ),
+            (
+                "non-compliant: Single-AZ instance",
+                instances(vec![single.clone()]),
+                db_arn("db"),
+                Status::Fail,
+                "single Availability Zone (us-east-1a)",
+            ),
+            // Near miss: a read replica in another zone is no standby: failing over to it is a manual promotion.
+            (
+                "near miss: Single-AZ with a replica",
+                instances(vec![
+                    DbInstance { read_replicas: vec!["r1".into()], ..single.clone() },
+                    replica("r1", "db", Some(("replicating", true))),
+                ]),
+                db_arn("db"),
+                Status::Fail,
+                "no standby",
+            ),
+            (
+                "near miss: Aurora writer with no reader",
+                clusters(vec![cluster("lonely", false)]),
+                cluster_arn("lonely"),
+                Status::Fail,
+                "no reader",
+            ),
+            // Alternative: an Aurora instance reports MultiAZ false; its cluster, with readers in other zones, is judged.
+            (
+                "alternative: Aurora member judged by its cluster",
+                rds(vec![member], Collected::ok(vec![cluster("aurora", true)])),
+                cluster_arn("aurora"),
+                Status::Pass,
+                "more than one Availability Zone",
+            ),
+            (
+                "alternative: Aurora Serverless v1",
+                clusters(vec![DbCluster { engine_mode: Some("serverless".into()), ..cluster("v1", false) }]),
+                cluster_arn("v1"),
+                Status::Skipped,
+                "Serverless v1",
+            ),
+            (
+                "unreadable: instances",
+                denied_section("rds:DescribeDBInstances"),
+                ACCT.into(),
+                Status::Unknown,
+                "rds:DescribeDBInstances",
+            ),
+            (
+                "unreadable: clusters",
+                rds(vec![], Collected::Error { error: denied("rds:DescribeDBClusters") }),
+                ACCT.into(),
+                Status::Unknown,
+                "rds:DescribeDBClusters",
+            ),
+            // Before this table, an answer without MultiAZ was stored as false and failed as "single Availability Zone".
+            (
+                "partial: no MultiAZ in the answer",
+                instances(vec![DbInstance { multi_az: None, ..instance("db", "mysql") }]),
+                db_arn("db"),
+                Status::Unknown,
+                "reported no MultiAZ setting for DB instance db",
+            ),
+            (
+                "partial: no MultiAZ for a cluster",
+                clusters(vec![DbCluster { multi_az: None, ..cluster("aurora", true) }]),
+                cluster_arn("aurora"),
+                Status::Unknown,
+                "rds:DescribeDBClusters reported no MultiAZ",
+            ),
+        ];
+        run_rds_rows(rds_multi_az, rows);
+        // Replicas and cluster members are not judged as primaries.
+        let mixed =
+            rds(vec![instance("ha", "mysql"), replica("r1", "ha", Some(("replicating", true)))], Collected::ok(vec![]));
+        expect(rds_multi_az, "replicas are not primaries", mixed, &[(&db_arn("ha"), Status::Pass)]);
+    }
+
+    #[test]
+    fn rds_automated_backups_verdict_table() {
+        let rows: Vec<RdsRow> = vec![
+            ("compliant", instances(vec![instance("db", "mysql")]), db_arn("db"), Status::Pass, "keeps 7 day(s)"),
+            (
+                "non-compliant: retention 0",
+                instances(vec![DbInstance { backup_retention_period: Some(0), ..instance("db", "mysql") }]),
+                db_arn("db"),
+                Status::Fail,
+                "automated backups off (retention 0)",
+            ),
+            // Near miss: a primary with backups off whose replica keeps backups is still unrecoverable to a point in time.
+            (
+                "near miss: only the replica keeps backups",
+                instances(vec![
+                    DbInstance { backup_retention_period: Some(0), ..instance("db", "mysql") },
+                    DbInstance { backup_retention_period: Some(7), ..replica("r1", "db", Some(("replicating", true))) },
+                ]),
+                db_arn("db"),
+                Status::Fail,
+                "retention 0",
+            ),
+            // Alternative: Aurora member instances carry no retention of their own; the cluster's applies.
+            (
+                "alternative: Aurora member judged by its cluster",
+                rds(
+                    vec![DbInstance {
+                        cluster_identifier: Some("aurora".into()),
+                        backup_retention_period: Some(0),
+                        ..instance("m1", "aurora-postgresql")
+                    }],
+                    Collected::ok(vec![cluster("aurora", true)]),
+                ),
+                cluster_arn("aurora"),
+                Status::Pass,
+                "keeps 1 day(s)",
+            ),
+            (
+                "unreadable",
+                denied_section("rds:DescribeDBInstances"),
+                ACCT.into(),
+                Status::Unknown,
+                "rds:DescribeDBInstances",
+            ),
+            // Before this table, an answer without BackupRetentionPeriod was stored as 0 and failed.
+            (
+                "partial: no retention in the answer",
+                instances(vec![DbInstance { backup_retention_period: None, ..instance("db", "mysql") }]),
+                db_arn("db"),
+                Status::Unknown,
+                "reported no backup retention period for DB instance db",
+            ),
+        ];
+        run_rds_rows(rds_automated_backups, rows);
         let o = only(
             rds_automated_backups,
-            rds(vec![DbInstance { backup_retention_period: 0, ..instance("off", "mysql") }], Collected::ok(vec![])),
+            instances(vec![DbInstance { backup_retention_period: Some(0), ..instance("off", "mysql") }]),
         );
         assert_eq!(o.evidence["backup_retention_period"], 0);
-        assert_eq!(only(rds_automated_backups, denied_section("rds:DescribeDBInstances")).status, Status::Unknown);
     }
 
     fn with_parameter(mut data: DataSections, group: &str, value: Collected<Option<String>>) -> DataSections {
@@ -958,13 +1154,30 @@ mod tests {
     type ParameterRead = Collected<Option<String>>;
 
     #[test]
-    fn rds_blue_green_readiness_cases() {
+    fn rds_blue_green_readiness_verdict_table() {
         let pg = |id: &str| instance(id, "postgres");
+        // (case, the instance, the rds.logical_replication read of its group, status, message fragment)
         let cases: Vec<(&str, DbInstance, Option<ParameterRead>, Status, &str)> = vec![
-            ("mysql with backups", instance("db", "mysql"), None, Status::Pass, "meets the prerequisites"),
+            ("compliant: mysql with backups", instance("db", "mysql"), None, Status::Pass, "meets the prerequisites"),
+            // Alternative: MariaDB is a supported engine too, with a one-day retention being enough for binlogs.
+            (
+                "alternative: mariadb, 1 day of backups",
+                DbInstance { backup_retention_period: Some(1), ..instance("db", "mariadb") },
+                None,
+                Status::Pass,
+                "meets the prerequisites",
+            ),
+            // Partial: before this table an answer without BackupRetentionPeriod was stored as 0 and failed.
+            (
+                "partial: no retention in the answer",
+                DbInstance { backup_retention_period: None, ..instance("db", "mysql") },
+                None,
+                Status::Unknown,
+                "reported no backup retention period",
+            ),
             (
                 "mysql without backups",
-                DbInstance { backup_retention_period: 0, ..instance("db", "mysql") },
+                DbInstance { backup_retention_period: Some(0), ..instance("db", "mysql") },
                 None,
                 Status::Fail,
                 "binary logging is off",
@@ -972,6 +1185,7 @@ mod tests {
             ("postgres logical on", pg("db"), Some(Collected::ok(Some("1".into()))), Status::Pass, "meets"),
             ("postgres logical off", pg("db"), Some(Collected::ok(Some("0".into()))), Status::Fail, "is 0"),
             ("postgres logical unset", pg("db"), Some(Collected::ok(None)), Status::Fail, "not set (default 0)"),
+            // Near miss: logical replication set to 1, but not in effect until the instance reboots.
             (
                 "postgres logical pending reboot",
                 DbInstance {
@@ -994,7 +1208,7 @@ mod tests {
             ),
             (
                 "postgres parameter denied, backups off",
-                DbInstance { backup_retention_period: 0, ..pg("db") },
+                DbInstance { backup_retention_period: Some(0), ..pg("db") },
                 Some(Collected::Error { error: denied("rds:DescribeDBParameters") }),
                 Status::Fail,
                 "automated backups are off",
@@ -1036,51 +1250,94 @@ mod tests {
     }
 
     #[test]
-    fn rds_read_replica_health_cases() {
-        let source = instance("primary", "mysql");
-        let ahead =
-            DbInstance { engine_version: "8.4.3".into(), ..replica("ahead", "primary", Some(("replicating", true))) };
-        expect(
-            rds_read_replica_health,
-            "replicas",
-            rds(
-                vec![
-                    source,
-                    replica("ok", "primary", Some(("replicating", true))),
-                    replica("broken", "primary", Some(("error", false))),
-                    replica("silent", "primary", None),
-                    ahead,
-                ],
-                Collected::ok(vec![]),
+    fn rds_read_replica_health_verdict_table() {
+        let with_source = |r: DbInstance| instances(vec![instance("primary", "mysql"), r]);
+        let unreported = DbInstance {
+            status_infos: vec![DbStatusInfo {
+                status_type: "read replication".into(),
+                status: "replicating".into(),
+                normal: None,
+                message: None,
+            }],
+            ..replica("quiet", "primary", None)
+        };
+        let no_status = DbInstance {
+            status_infos: vec![DbStatusInfo {
+                status_type: "read replication".into(),
+                status: String::new(),
+                normal: Some(true),
+                message: None,
+            }],
+            ..replica("blank", "primary", None)
+        };
+        let rows: Vec<RdsRow> = vec![
+            (
+                "compliant",
+                with_source(replica("ok", "primary", Some(("replicating", true)))),
+                db_arn("ok"),
+                Status::Pass,
+                "is replicating",
             ),
-            &[
-                (&db_arn("ahead"), Status::Pass),
-                (&db_arn("broken"), Status::Fail),
-                (&db_arn("ok"), Status::Pass),
-                (&db_arn("silent"), Status::Unknown),
-            ],
-        );
+            (
+                "non-compliant: error",
+                with_source(replica("broken", "primary", Some(("error", false)))),
+                db_arn("broken"),
+                Status::Fail,
+                "error 1062",
+            ),
+            // Near miss: RDS calls it normal, yet replication is degraded.
+            (
+                "near miss: degraded but normal",
+                with_source(replica("slow", "primary", Some(("replication degraded", true)))),
+                db_arn("slow"),
+                Status::Fail,
+                "replication degraded",
+            ),
+            // Alternative: a replica ahead of its source's engine version is a rolling upgrade, not a fault.
+            (
+                "alternative: replica upgraded first",
+                with_source(DbInstance {
+                    engine_version: "8.4.3".into(),
+                    ..replica("ahead", "primary", Some(("replicating", true)))
+                }),
+                db_arn("ahead"),
+                Status::Pass,
+                "rolling upgrade",
+            ),
+            (
+                "unreadable",
+                denied_section("rds:DescribeDBInstances"),
+                ACCT.into(),
+                Status::Unknown,
+                "rds:DescribeDBInstances",
+            ),
+            (
+                "partial: no replication status",
+                with_source(replica("silent", "primary", None)),
+                db_arn("silent"),
+                Status::Unknown,
+                "no replication status",
+            ),
+            // A status without Normal is judged by the status alone (was: taken as normal whatever it said).
+            ("partial: Normal not reported", with_source(unreported), db_arn("quiet"), Status::Pass, "is replicating"),
+            // Before this table, a blank status with Normal true passed as "is ".
+            (
+                "partial: blank status",
+                with_source(no_status),
+                db_arn("blank"),
+                Status::Unknown,
+                "replication status none",
+            ),
+        ];
+        run_rds_rows(rds_read_replica_health, rows);
         let o = only(
             rds_read_replica_health,
-            rds(
-                vec![
-                    instance("primary", "mysql"),
-                    DbInstance {
-                        engine_version: "8.4.3".into(),
-                        ..replica("ahead", "primary", Some(("replicating", true)))
-                    },
-                ],
-                Collected::ok(vec![]),
-            ),
+            with_source(DbInstance {
+                engine_version: "8.4.3".into(),
+                ..replica("ahead", "primary", Some(("replicating", true)))
+            }),
         );
-        assert!(o.message.contains("rolling upgrade"), "{}", o.message);
         assert_eq!(o.evidence["source_engine_version"], "8.0.35");
-        let o = only(
-            rds_read_replica_health,
-            rds(vec![replica("broken", "primary", Some(("error", false)))], Collected::ok(vec![])),
-        );
-        assert!(o.message.contains("error 1062"), "{}", o.message);
-        assert_eq!(only(rds_read_replica_health, denied_section("rds:DescribeDBInstances")).status, Status::Unknown);
     }
 
     // -- DynamoDB --
@@ -1421,44 +1678,93 @@ mod tests {
     }
 
     #[test]
-    fn elasticache_multi_az_failover_cases() {
+    fn elasticache_multi_az_failover_verdict_table() {
+        let one_zone = {
+            let mut g = group("samezone", false, "enabled", "enabled", 2);
+            g.node_groups[0].availability_zones = vec!["us-east-1a".into(), "us-east-1a".into()];
+            g
+        };
+        let none = || Collected::ok(vec![]);
+        let rows: Vec<RdsRow> = vec![
+            (
+                "compliant",
+                elasticache(vec![group("ha", false, "enabled", "enabled", 2)], none()),
+                rg_arn("ha"),
+                Status::Pass,
+                "promotes a replica",
+            ),
+            (
+                "non-compliant: failover off",
+                elasticache(vec![group("g", false, "disabled", "disabled", 2)], none()),
+                rg_arn("g"),
+                Status::Fail,
+                "automatic failover is disabled, Multi-AZ is disabled",
+            ),
+            (
+                "non-compliant: no replica",
+                elasticache(vec![group("g", false, "enabled", "enabled", 1)], none()),
+                rg_arn("g"),
+                Status::Fail,
+                "a shard has no replica",
+            ),
+            // Near miss: failover and Multi-AZ on, but the replica sits in the primary's zone.
+            (
+                "near miss: one zone",
+                elasticache(vec![one_zone], none()),
+                rg_arn("samezone"),
+                Status::Fail,
+                "shard 0001 has all 2 nodes in us-east-1a",
+            ),
+            (
+                "near miss: a lone Redis node outside any group",
+                elasticache(vec![], Collected::ok(vec![node("lone-redis", "redis")])),
+                "arn:aws:elasticache:us-east-1:111111111111:cluster:lone-redis".into(),
+                Status::Fail,
+                "single node outside any replication group",
+            ),
+            // Alternative: cluster mode enabled spreads shards; each shard with a replica in another zone still passes.
+            (
+                "alternative: cluster mode enabled",
+                elasticache(vec![group("c", true, "enabled", "enabled", 2)], none()),
+                rg_arn("c"),
+                Status::Pass,
+                "promotes a replica",
+            ),
+            (
+                "unreadable",
+                denied_section("elasticache:DescribeReplicationGroups"),
+                ACCT.into(),
+                Status::Unknown,
+                "elasticache:DescribeReplicationGroups",
+            ),
+            (
+                "partial: standalone clusters unread",
+                elasticache(vec![], Collected::Error { error: denied("elasticache:DescribeCacheClusters") }),
+                ACCT.into(),
+                Status::Unknown,
+                "elasticache:DescribeCacheClusters",
+            ),
+            // Before this table, a setting absent from the answer was stored as "disabled" and failed.
+            (
+                "partial: Multi-AZ not reported",
+                elasticache(vec![group("g", false, "enabled", NOT_REPORTED, 2)], none()),
+                rg_arn("g"),
+                Status::Unknown,
+                "did not report Multi-AZ",
+            ),
+        ];
+        run_rds_rows(elasticache_multi_az_failover, rows);
+        // Memcached has no replicas to judge.
         expect(
             elasticache_multi_az_failover,
-            "groups and nodes",
-            elasticache(
-                vec![
-                    group("ha", false, "enabled", "enabled", 2),
-                    group("no-failover", false, "disabled", "disabled", 2),
-                    group("no-replica", false, "enabled", "enabled", 1),
-                ],
-                Collected::ok(vec![node("lone-redis", "redis"), node("memcache", "memcached")]),
-            ),
-            &[
-                ("arn:aws:elasticache:us-east-1:111111111111:cluster:lone-redis", Status::Fail),
-                (&rg_arn("ha"), Status::Pass),
-                (&rg_arn("no-failover"), Status::Fail),
-                (&rg_arn("no-replica"), Status::Fail),
-            ],
+            "memcached",
+            elasticache(vec![], Collected::ok(vec![node("memcache", "memcached")])),
+            &[],
         );
-        let o = only(
-            elasticache_multi_az_failover,
-            elasticache(vec![group("ha", false, "enabled", "enabled", 2)], Collected::ok(vec![])),
-        );
+        let o =
+            only(elasticache_multi_az_failover, elasticache(vec![group("ha", false, "enabled", "enabled", 2)], none()));
         assert_eq!(o.evidence["availability_zones"], json!(["us-east-1a", "us-east-1b"]));
         assert_eq!(o.evidence["replicas_per_shard"], 1);
-        expect(
-            elasticache_multi_az_failover,
-            "standalone clusters denied",
-            elasticache(
-                vec![group("ha", false, "enabled", "enabled", 2)],
-                Collected::Error { error: denied("elasticache:DescribeCacheClusters") },
-            ),
-            &[(ACCT, Status::Unknown), (&rg_arn("ha"), Status::Pass)],
-        );
-        assert_eq!(
-            only(elasticache_multi_az_failover, denied_section("elasticache:DescribeReplicationGroups")).status,
-            Status::Unknown
-        );
     }
 
     // -- EFS --

@@ -338,7 +338,9 @@ fn password_policy_gaps(p: &PasswordPolicy) -> Vec<String> {
     let mut gaps = Vec::new();
     match p.minimum_password_length {
         Some(n) if n >= MIN_PASSWORD_LENGTH => {}
-        n => gaps.push(format!("minimum length {} (needs {MIN_PASSWORD_LENGTH})", n.unwrap_or(0))),
+        Some(n) => gaps.push(format!("minimum length {n} (needs {MIN_PASSWORD_LENGTH})")),
+        // Not a gap: the evaluator says it cannot tell.
+        None => {}
     }
     for (required, what) in [
         (p.require_symbols, "symbols"),
@@ -352,7 +354,9 @@ fn password_policy_gaps(p: &PasswordPolicy) -> Vec<String> {
     }
     match p.password_reuse_prevention {
         Some(n) if n >= MIN_REUSE_PREVENTION => {}
-        n => gaps.push(format!("reuse prevention {} (needs {MIN_REUSE_PREVENTION})", n.unwrap_or(0))),
+        Some(n) => gaps.push(format!("reuse prevention {n} (needs {MIN_REUSE_PREVENTION})")),
+        // IAM leaves PasswordReusePrevention out when reuse is not prevented.
+        None => gaps.push(format!("reuse prevention not set (needs {MIN_REUSE_PREVENTION})")),
     }
     gaps
 }
@@ -381,7 +385,12 @@ pub fn password_policy(ctx: &Ctx<'_>) -> Vec<Outcome> {
                 "max_password_age": p.max_password_age,
                 "shortfalls": gaps,
             });
-            out.push(if gaps.is_empty() {
+            out.push(if gaps.is_empty() && p.minimum_password_length.is_none() {
+                at.unknown(
+                    "could not be evaluated: iam:GetAccountPasswordPolicy reported no minimum password length".into(),
+                    evidence,
+                )
+            } else if gaps.is_empty() {
                 at.pass(
                     format!(
                         "the password policy asks for {} characters of all four kinds and bars the last {} passwords",
@@ -589,10 +598,20 @@ pub fn guardduty_enabled(ctx: &Ctx<'_>) -> Vec<Outcome> {
                     "finding_publishing_frequency": details.finding_publishing_frequency,
                     "features": details.features.iter().map(|f| format!("{}: {}", f.name, f.status)).collect::<Vec<_>>(),
                 });
-                out.push(if details.status == "ENABLED" {
-                    at.pass(format!("GuardDuty detector {} is enabled", d.id), evidence)
-                } else {
-                    at.fail(format!("GuardDuty detector {} is {}: it analyses nothing", d.id, details.status), evidence)
+                out.push(match details.status.as_str() {
+                    "ENABLED" => at.pass(format!("GuardDuty detector {} is enabled", d.id), evidence),
+                    "DISABLED" => at.fail(
+                        format!("GuardDuty detector {} is suspended (DISABLED): it analyses nothing", d.id),
+                        evidence,
+                    ),
+                    // `GetDetector` answered without a status the collector knows: nothing says it runs or not.
+                    other => at.unknown(
+                        format!(
+                            "could not be evaluated: guardduty:GetDetector gave detector {} no known status ({other})",
+                            d.id
+                        ),
+                        evidence,
+                    ),
                 });
             }
         },
@@ -741,17 +760,47 @@ pub fn guardduty_delegated_admin(ctx: &Ctx<'_>) -> Vec<Outcome> {
     per_organization(ctx, |at, tree| judge_delegated_admin(at, tree, GUARDDUTY, "GuardDuty", json!({})))
 }
 
-/// Whether GuardDuty is in use: an enabled detector in an audited region, or the organization integration.
-fn guardduty_in_use(ctx: &Ctx<'_>, tree: &OrgTree) -> bool {
-    let detector_on = ctx.accounts().flat_map(|a| &a.regions).any(|r| {
-        r.security
-            .guardduty
-            .get()
-            .is_ok_and(|g| g.detectors.iter().any(|d| d.details.get().is_ok_and(|d| d.status == "ENABLED")))
-    });
-    detector_on
+/// Whether GuardDuty is in use: an enabled detector in an audited region, or the organization integration;
+/// `Err` with the reason when nothing shows it in use but some of that could not be read.
+fn guardduty_in_use(ctx: &Ctx<'_>, tree: &OrgTree) -> Result<bool, String> {
+    let mut unread = Vec::new();
+    let mut detector_on = false;
+    for a in ctx.accounts() {
+        for r in &a.regions {
+            match r.security.guardduty.get() {
+                Ok(g) => {
+                    for d in &g.detectors {
+                        match d.details.get() {
+                            Ok(d) if d.status == "ENABLED" => detector_on = true,
+                            Ok(_) => {}
+                            Err(e) => unread.push(format!("{}/{}: {}", a.account_id, r.region, e.brief())),
+                        }
+                    }
+                }
+                Err(e) if e.kind.means_not_applicable() => {}
+                Err(e) => unread.push(format!("{}/{}: {}", a.account_id, r.region, e.brief())),
+            }
+        }
+    }
+    let admins = admins_for(tree, GUARDDUTY);
+    if detector_on
         || trusted(tree, GUARDDUTY) == Some(true)
-        || admins_for(tree, GUARDDUTY).is_ok_and(|(found, _)| !found.is_empty())
+        || admins.as_ref().is_ok_and(|(found, _)| !found.is_empty())
+    {
+        return Ok(true);
+    }
+    if let Err(e) = tree.trusted_services.get() {
+        unread.push(format!("trusted access: {}", e.brief()));
+    }
+    match admins {
+        Err(e) => unread.push(format!("delegated administrators: {}", e.brief())),
+        Ok((_, errors)) => unread.extend(errors.iter().map(|e| format!("a delegated administrator: {}", e.brief()))),
+    }
+    if unread.is_empty() {
+        Ok(false)
+    } else {
+        Err(unread.join("; "))
+    }
 }
 
 /// Detective's delegated administrator, where GuardDuty is in use. The evidence also names the GuardDuty and
@@ -759,11 +808,20 @@ fn guardduty_in_use(ctx: &Ctx<'_>, tree: &OrgTree) -> bool {
 /// dopaudit reading only its organization registration).
 pub fn detective_delegated_admin(ctx: &Ctx<'_>) -> Vec<Outcome> {
     per_organization(ctx, |at, tree| {
-        if !guardduty_in_use(ctx, tree) {
-            return at.skipped(
-                "not applicable: GuardDuty is not in use, so Detective has no findings to investigate".into(),
-                json!({"guardduty_in_use": false}),
-            );
+        match guardduty_in_use(ctx, tree) {
+            Ok(true) => {}
+            Ok(false) => {
+                return at.skipped(
+                    "not applicable: GuardDuty is not in use, so Detective has no findings to investigate".into(),
+                    json!({"guardduty_in_use": false}),
+                )
+            }
+            Err(why) => {
+                return at.unknown(
+                    format!("could not be evaluated: whether GuardDuty is in use could not be told ({why})"),
+                    json!({"guardduty_in_use": null}),
+                )
+            }
         }
         let admins = |principal| admins_for(tree, principal).map(|(found, _)| found).unwrap_or_default();
         let (guardduty_admins, securityhub_admins) = (admins(GUARDDUTY), admins(SECURITY_HUB));
@@ -860,6 +918,43 @@ pub fn controltower_guardrails(ctx: &Ctx<'_>) -> Vec<Outcome> {
     })
 }
 
+/// Why a region's customer-managed recorder is not known to record.
+enum Recording {
+    Not(String),
+    Unread(String),
+}
+
+/// Whether the region's customer-managed configuration recorder is recording. A service-linked recorder
+/// (`AWSConfigurationRecorderFor…`, INTERNAL scope) records only what its own service needs and is no prerequisite
+/// Firewall Manager can rely on.
+fn customer_recording(config: &crate::snapshot::ConfigData) -> Result<(), Recording> {
+    let (linked, customer): (Vec<_>, Vec<_>) = config.recorders.iter().partition(|r| r.is_service_linked());
+    let Some(rec) = customer.first() else {
+        return Err(Recording::Not(if linked.is_empty() {
+            "no configuration recorder".into()
+        } else {
+            format!(
+                "only the service-linked recorder {}",
+                linked.iter().map(|r| r.name.as_str()).collect::<Vec<_>>().join(", ")
+            )
+        }));
+    };
+    let statuses = config.recorder_statuses.get().map_err(|e| Recording::Unread(e.brief()))?;
+    let Some(status) = statuses.iter().find(|s| s.name == rec.name) else {
+        return Err(Recording::Unread(format!(
+            "config:DescribeConfigurationRecorderStatus returned no status for recorder {}",
+            rec.name
+        )));
+    };
+    if !status.recording {
+        return Err(Recording::Not(format!("recorder {} is stopped", rec.name)));
+    }
+    if status.last_status.as_deref().is_some_and(|s| s.eq_ignore_ascii_case("failure")) {
+        return Err(Recording::Not(format!("recorder {}'s last recording attempt failed", rec.name)));
+    }
+    Ok(())
+}
+
 pub fn firewallmanager_prerequisites(ctx: &Ctx<'_>) -> Vec<Outcome> {
     per_organization(ctx, |at, tree| {
         let trusted_access = trusted(tree, FIREWALL_MANAGER);
@@ -891,14 +986,10 @@ pub fn firewallmanager_prerequisites(ctx: &Ctx<'_>) -> Vec<Outcome> {
                     }
                 };
                 checked += 1;
-                if config.recorders.is_empty() {
-                    not_recording.push(place);
-                    continue;
-                }
-                match config.recorder_statuses.get() {
-                    Ok(statuses) if statuses.iter().any(|s| s.recording) => {}
-                    Ok(_) => not_recording.push(place),
-                    Err(e) => unread.push(format!("{place}: {}", e.brief())),
+                match customer_recording(config) {
+                    Ok(()) => {}
+                    Err(Recording::Not(why)) => not_recording.push(format!("{place} ({why})")),
+                    Err(Recording::Unread(why)) => unread.push(format!("{place}: {why}")),
                 }
             }
         }
@@ -951,7 +1042,10 @@ pub fn ssm_default_host_management(ctx: &Ctx<'_>) -> Vec<Outcome> {
             });
             out.push(match setting.configured_value() {
                 Some(role) => at.pass(
-                    format!("Default Host Management is on in {}: EC2 instances are managed with role {role}", region.region),
+                    format!(
+                        "Default Host Management is on in {} with role {role}: EC2 instances with IMDSv2 and a recent SSM Agent are managed without an instance profile",
+                        region.region
+                    ),
                     evidence,
                 ),
                 None => at.fail(
@@ -1035,6 +1129,15 @@ pub fn ssm_managed_nodes(ctx: &Ctx<'_>) -> Vec<Outcome> {
                 let outdated = if n.is_latest_version == Some(false) { ", not the latest release" } else { "" };
                 out.push(match n.ping_status.as_str() {
                     "Online" => at.pass(format!("node {} is online (agent {agent}{outdated})", n.instance_id), evidence),
+                    // The collector stores `Unknown` when DescribeInstanceInformation gave no PingStatus.
+                    status @ ("Unknown" | "") => at.unknown(
+                        format!(
+                            "could not be evaluated: ssm:DescribeInstanceInformation reported no ping status for node {} ({})",
+                            n.instance_id,
+                            if status.is_empty() { "empty" } else { status }
+                        ),
+                        evidence,
+                    ),
                     status => {
                         let since = n.last_ping.map(|t| format!(" since {}", t.format("%Y-%m-%d %H:%M UTC"))).unwrap_or_default();
                         at.fail(
@@ -1383,31 +1486,55 @@ mod tests {
     }
 
     #[test]
-    fn password_policy_cases() {
+    fn password_policy_verdict_table() {
         let weak = PasswordPolicy {
             minimum_password_length: Some(8),
             require_symbols: false,
             password_reuse_prevention: None,
             ..strong_policy()
         };
-        let cases: Vec<(Collected<Option<PasswordPolicy>>, Status, &str)> = vec![
-            (Collected::ok(Some(strong_policy())), Status::Pass, "14 characters"),
+        let rows: Vec<(&str, Collected<Option<PasswordPolicy>>, Status, &str)> = vec![
+            ("compliant", Collected::ok(Some(strong_policy())), Status::Pass, "14 characters"),
             (
+                "non-compliant: weak policy",
                 Collected::ok(Some(weak)),
                 Status::Fail,
-                "minimum length 8 (needs 14), symbols not required, reuse prevention 0",
+                "minimum length 8 (needs 14), symbols not required, reuse prevention not set (needs 24)",
             ),
-            (Collected::ok(None), Status::Fail, "no password policy"),
+            ("non-compliant: no policy", Collected::ok(None), Status::Fail, "no password policy"),
+            // Near miss: long and complex, but an old password may come back after 23 changes.
             (
+                "near miss: reuse prevention 23",
+                Collected::ok(Some(PasswordPolicy { password_reuse_prevention: Some(23), ..strong_policy() })),
+                Status::Fail,
+                "reuse prevention 23 (needs 24)",
+            ),
+            (
+                "near miss: lowercase not required",
+                Collected::ok(Some(PasswordPolicy { require_lowercase_characters: false, ..strong_policy() })),
+                Status::Fail,
+                "lowercase letters not required",
+            ),
+            // No alternative: federation (Identity Center) does not govern IAM user passwords, and the policy applies
+            // to every IAM user created later, so an account without console users still needs it.
+            (
+                "unreadable",
                 Collected::Error { error: denied("iam:GetAccountPasswordPolicy") },
                 Status::Unknown,
                 "iam:GetAccountPasswordPolicy",
             ),
+            // Partial: a policy without MinimumPasswordLength (IAM always sends it) is not taken as long enough.
+            (
+                "partial: no minimum length in the answer",
+                Collected::ok(Some(PasswordPolicy { minimum_password_length: None, ..strong_policy() })),
+                Status::Unknown,
+                "reported no minimum password length",
+            ),
         ];
-        for (policy, want, text) in cases {
+        for (case, policy, want, text) in rows {
             let out = run(password_policy, &with_iam(iam_with(|i| i.password_policy = policy)));
-            assert_eq!(statuses(&out), vec![want], "{text}");
-            assert!(out[0].message.contains(text), "{}", out[0].message);
+            assert_eq!(statuses(&out), vec![want], "{case}");
+            assert!(out[0].message.contains(text), "{case}: {}", out[0].message);
         }
         let out =
             run(password_policy, &with_iam(iam_with(|i| i.password_policy = Collected::ok(Some(strong_policy())))));
@@ -1700,57 +1827,109 @@ mod tests {
         Collected::ok(GuardDutyData { detectors: d })
     }
 
+    /// The verdict table of `guardduty-enabled`: (case, the region's GuardDuty section, expected status, fragment).
     #[test]
-    fn guardduty_enabled_per_region() {
+    fn guardduty_enabled_verdict_table() {
         let unread = GuardDutyDetector {
             details: Collected::Error { error: denied("guardduty:GetDetector") },
             ..detector("d4", "ENABLED")
         };
-        let snap = with_guardduty(vec![
-            detectors(vec![detector("d1", "ENABLED")]),
-            detectors(vec![detector("d2", "DISABLED")]),
-            detectors(vec![]),
-            detectors(vec![unread]),
-        ]);
-        let out = run(guardduty_enabled, &snap);
-        assert_eq!(statuses(&out), vec![Status::Pass, Status::Fail, Status::Fail, Status::Unknown]);
+        let rows: Vec<(&str, Collected<GuardDutyData>, Status, &str)> = vec![
+            ("compliant", detectors(vec![detector("d1", "ENABLED")]), Status::Pass, "GuardDuty detector d1 is enabled"),
+            ("non-compliant: no detector", detectors(vec![]), Status::Fail, "GuardDuty is not enabled in us-east-1"),
+            // Near miss: a detector exists, but it is suspended.
+            ("near miss: suspended detector", detectors(vec![detector("d2", "DISABLED")]), Status::Fail, "suspended"),
+            // No alternative: no other service or setting does GuardDuty's threat detection in a region; an
+            // administrator-managed member still has its own detector, judged like any other.
+            (
+                "unreadable: the detector list",
+                Collected::Error { error: denied("guardduty:ListDetectors") },
+                Status::Unknown,
+                "guardduty:ListDetectors",
+            ),
+            ("partial: a detector's details unread", detectors(vec![unread]), Status::Unknown, "guardduty:GetDetector"),
+            // Before this table, a status GetDetector did not report (stored UNKNOWN) failed as "analyses nothing".
+            (
+                "partial: no status reported",
+                detectors(vec![detector("d5", "UNKNOWN")]),
+                Status::Unknown,
+                "no known status",
+            ),
+        ];
+        for (case, section, want, text) in rows {
+            let out = run(guardduty_enabled, &with_guardduty(vec![section]));
+            assert_eq!(statuses(&out), vec![want], "{case}: {:?}", out.first().map(|o| &o.message));
+            assert!(out[0].message.contains(text), "{case}: {}", out[0].message);
+        }
+        let out = run(guardduty_enabled, &with_guardduty(vec![detectors(vec![detector("d1", "ENABLED")])]));
         assert_eq!(out[0].resource, "d1");
-        assert_eq!(out[1].evidence["status"], "DISABLED");
-        assert!(out[2].message.contains("no detector") && out[2].resource == ACCT, "{:?}", out[2]);
-        assert!(out[3].message.contains("guardduty:GetDetector"), "{}", out[3].message);
-        let denied_list = with_guardduty(vec![Collected::Error { error: denied("guardduty:ListDetectors") }]);
-        let out = run(guardduty_enabled, &denied_list);
-        assert_eq!(statuses(&out), vec![Status::Unknown]);
-        assert!(out[0].message.contains("guardduty:ListDetectors"));
+        let out = run(guardduty_enabled, &with_guardduty(vec![detectors(vec![])]));
+        assert_eq!(out[0].resource, ACCT);
     }
 
     #[test]
-    fn trusted_ip_lists_must_be_active() {
+    fn guardduty_trusted_ip_lists_verdict_table() {
         let with_lists = |ip: Collected<Vec<GuardDutyList>>| {
             let mut d = detector("d1", "ENABLED");
             d.ip_sets = ip;
             d.threat_intel_sets = Collected::ok(vec![list("t1", "feed", "ACTIVE")]);
             detectors(vec![d])
         };
-        let snap = with_guardduty(vec![
-            with_lists(Collected::ok(vec![list("i1", "office", "ACTIVE")])),
-            with_lists(Collected::ok(vec![list("i2", "vpn", "INACTIVE")])),
-            with_lists(Collected::ok(vec![])),
-            with_lists(Collected::Error { error: denied("guardduty:ListIPSets") }),
-        ]);
-        let out = run(guardduty_trusted_ip_lists, &snap);
-        assert_eq!(statuses(&out), vec![Status::Pass, Status::Fail, Status::Skipped, Status::Unknown]);
-        assert!(out[1].message.contains("vpn (INACTIVE)"), "{}", out[1].message);
+        let unread_one =
+            || GuardDutyList { id: "i9".into(), details: Collected::Error { error: denied("guardduty:GetIPSet") } };
+        let rows: Vec<(&str, Collected<GuardDutyData>, Status, &str)> = vec![
+            (
+                "compliant",
+                with_lists(Collected::ok(vec![list("i1", "office", "ACTIVE")])),
+                Status::Pass,
+                "office is active",
+            ),
+            (
+                "non-compliant: inactive list",
+                with_lists(Collected::ok(vec![list("i2", "vpn", "INACTIVE")])),
+                Status::Fail,
+                "vpn (INACTIVE)",
+            ),
+            // Near miss: the list is set to be used but GuardDuty could not load it.
+            (
+                "near miss: list in ERROR",
+                with_lists(Collected::ok(vec![list("i3", "bad", "ERROR")])),
+                Status::Fail,
+                "bad (ERROR)",
+            ),
+            // Alternative: no trusted list at all (suppression rules, or nothing to trust) is nothing to judge.
+            ("alternative: no trusted list", with_lists(Collected::ok(vec![])), Status::Skipped, "no trusted IP list"),
+            ("no detector", detectors(vec![]), Status::Skipped, "no GuardDuty detector"),
+            (
+                "unreadable: the lists",
+                with_lists(Collected::Error { error: denied("guardduty:ListIPSets") }),
+                Status::Unknown,
+                "guardduty:ListIPSets",
+            ),
+            (
+                "partial: a list's details unread",
+                with_lists(Collected::ok(vec![unread_one()])),
+                Status::Unknown,
+                "guardduty:GetIPSet",
+            ),
+            (
+                "partial: one active, one unread",
+                with_lists(Collected::ok(vec![list("i1", "office", "ACTIVE"), unread_one()])),
+                Status::Unknown,
+                "guardduty:GetIPSet",
+            ),
+        ];
+        for (case, section, want, text) in rows {
+            let out = run(guardduty_trusted_ip_lists, &with_guardduty(vec![section]));
+            assert_eq!(statuses(&out), vec![want], "{case}: {:?}", out.first().map(|o| &o.message));
+            assert!(out[0].message.contains(text), "{case}: {}", out[0].message);
+        }
+        let out = run(
+            guardduty_trusted_ip_lists,
+            &with_guardduty(vec![with_lists(Collected::ok(vec![list("i1", "office", "ACTIVE")]))]),
+        );
         assert_eq!(out[0].evidence["trusted_ip_lists"], json!(["office: ACTIVE (s3://lists/office.txt)"]));
         assert_eq!(out[0].evidence["threat_intel_sets"], json!(["feed: ACTIVE (s3://lists/feed.txt)"]));
-        assert!(out[3].message.contains("guardduty:ListIPSets"), "{}", out[3].message);
-        let none = run(guardduty_trusted_ip_lists, &with_guardduty(vec![detectors(vec![])]));
-        assert_eq!(statuses(&none), vec![Status::Skipped]);
-        let unread_one =
-            GuardDutyList { id: "i9".into(), details: Collected::Error { error: denied("guardduty:GetIPSet") } };
-        let out = run(guardduty_trusted_ip_lists, &with_guardduty(vec![with_lists(Collected::ok(vec![unread_one]))]));
-        assert_eq!(statuses(&out), vec![Status::Unknown]);
-        assert!(out[0].message.contains("guardduty:GetIPSet"), "{}", out[0].message);
     }
 
     // -- Organization --
@@ -1791,7 +1970,7 @@ mod tests {
     }
 
     #[test]
-    fn delegated_admin_checks() {
+    fn guardduty_delegated_admin_verdict_table() {
         let unread_admin = DelegatedAdmin {
             account_id: ACCT.into(),
             services: Collected::Error { error: denied("organizations:ListDelegatedServicesForAccount") },
@@ -1800,50 +1979,58 @@ mod tests {
             delegated_administrators: Collected::Error { error: denied("organizations:ListDelegatedAdministrators") },
             ..tree(&[], vec![])
         };
-        let cases: Vec<(Evaluator, Collected<OrgTree>, Status, &str)> = vec![
+        let rows: Vec<(&str, Collected<OrgTree>, Status, &str)> = vec![
             (
-                guardduty_delegated_admin,
+                "compliant",
                 Collected::ok(tree(&[GUARDDUTY], vec![admin(ACCT, &[GUARDDUTY])])),
                 Status::Pass,
                 "111111111111 is the delegated GuardDuty",
             ),
             (
-                guardduty_delegated_admin,
+                "non-compliant: no administrator",
+                Collected::ok(tree(&[GUARDDUTY], vec![])),
+                Status::Fail,
+                "no delegated GuardDuty",
+            ),
+            // Near miss: a member account is a delegated administrator, of another service.
+            (
+                "near miss: administrator of Detective only",
                 Collected::ok(tree(&[GUARDDUTY], vec![admin(ACCT, &[DETECTIVE])])),
                 Status::Fail,
                 "no delegated GuardDuty",
             ),
             (
-                guardduty_delegated_admin,
+                "near miss: the management account administers it",
                 Collected::ok(tree(&[], vec![admin(MGMT, &[GUARDDUTY])])),
                 Status::Fail,
                 "management account",
             ),
+            // Alternative: an account outside any organization manages its own detectors; nothing to delegate.
+            ("alternative: no organization", not_in_org(), Status::Skipped, "not applicable"),
             (
-                guardduty_delegated_admin,
-                Collected::ok(tree(&[], vec![unread_admin])),
-                Status::Unknown,
-                "ListDelegatedServicesForAccount",
-            ),
-            (
-                guardduty_delegated_admin,
+                "unreadable: the administrators",
                 Collected::ok(denied_admins),
                 Status::Unknown,
                 "organizations:ListDelegatedAdministrators",
             ),
-            (guardduty_delegated_admin, not_in_org(), Status::Skipped, "not applicable"),
             (
-                guardduty_delegated_admin,
+                "unreadable: the organization",
                 Collected::Error { error: denied("organizations:ListRoots") },
                 Status::Unknown,
                 "organizations:ListRoots",
             ),
+            (
+                "partial: an administrator's services unread",
+                Collected::ok(tree(&[], vec![unread_admin])),
+                Status::Unknown,
+                "ListDelegatedServicesForAccount",
+            ),
         ];
-        for (i, (f, org, want, text)) in cases.into_iter().enumerate() {
-            let out = run(f, &org_snapshot(org, vec![region("us-east-1")]));
-            assert_eq!(statuses(&out), vec![want], "case {i}: {:?}", out);
-            assert!(out[0].message.contains(text), "case {i}: {}", out[0].message);
-            assert_eq!((out[0].account.as_str(), out[0].region.as_str()), (MGMT, GLOBAL), "case {i}");
+        for (case, org, want, text) in rows {
+            let out = run(guardduty_delegated_admin, &org_snapshot(org, vec![region("us-east-1")]));
+            assert_eq!(statuses(&out), vec![want], "{case}: {:?}", out);
+            assert!(out[0].message.contains(text), "{case}: {}", out[0].message);
+            assert_eq!((out[0].account.as_str(), out[0].region.as_str()), (MGMT, GLOBAL), "{case}");
         }
         let out = run(
             guardduty_delegated_admin,
@@ -1855,32 +2042,71 @@ mod tests {
     }
 
     #[test]
-    fn detective_is_judged_only_where_guardduty_runs() {
+    fn detective_delegated_admin_verdict_table() {
         let mut with_detector = region("us-east-1");
         with_detector.security.guardduty = detectors(vec![detector("d1", "ENABLED")]);
         let mut suspended = region("us-east-1");
         suspended.security.guardduty = detectors(vec![detector("d1", "DISABLED")]);
-        let cases: Vec<(Collected<OrgTree>, Vec<RegionSnapshot>, Status, &str)> = vec![
-            (Collected::ok(tree(&[], vec![])), vec![suspended], Status::Skipped, "GuardDuty is not in use"),
-            (Collected::ok(tree(&[], vec![])), vec![with_detector.clone()], Status::Fail, "no delegated Detective"),
-            (Collected::ok(tree(&[GUARDDUTY], vec![])), vec![], Status::Fail, "no delegated Detective"),
+        let mut unread = region("us-east-1");
+        unread.security.guardduty = Collected::Error { error: denied("guardduty:ListDetectors") };
+        let rows: Vec<(&str, Collected<OrgTree>, Vec<RegionSnapshot>, Status, &str)> = vec![
             (
+                "compliant",
                 Collected::ok(tree(&[], vec![admin(ACCT, &[GUARDDUTY, DETECTIVE])])),
                 vec![],
                 Status::Pass,
                 "delegated Detective administrator",
             ),
             (
+                "non-compliant: detector on, no administrator",
+                Collected::ok(tree(&[], vec![])),
+                vec![with_detector.clone()],
+                Status::Fail,
+                "no delegated Detective",
+            ),
+            (
+                "non-compliant: GuardDuty trusted, no administrator",
+                Collected::ok(tree(&[GUARDDUTY], vec![])),
+                vec![],
+                Status::Fail,
+                "no delegated Detective",
+            ),
+            // Near miss: Detective administered from the management account.
+            (
+                "near miss: the management account administers it",
+                Collected::ok(tree(&[GUARDDUTY], vec![admin(MGMT, &[DETECTIVE])])),
+                vec![],
+                Status::Fail,
+                "management account",
+            ),
+            // Alternative: with GuardDuty suspended everywhere, Detective has nothing to investigate.
+            (
+                "alternative: GuardDuty not in use",
+                Collected::ok(tree(&[], vec![])),
+                vec![suspended],
+                Status::Skipped,
+                "GuardDuty is not in use",
+            ),
+            (
+                "unreadable: the organization",
                 Collected::Error { error: denied("organizations:ListRoots") },
                 vec![with_detector],
                 Status::Unknown,
                 "organizations:ListRoots",
             ),
+            // Before this table, GuardDuty unread everywhere read as "not in use" and the check was skipped.
+            (
+                "partial: GuardDuty unread, nothing else shows it in use",
+                Collected::ok(tree(&[], vec![])),
+                vec![unread],
+                Status::Unknown,
+                "guardduty:ListDetectors",
+            ),
         ];
-        for (i, (org, regions, want, text)) in cases.into_iter().enumerate() {
+        for (case, org, regions, want, text) in rows {
             let out = run(detective_delegated_admin, &org_snapshot(org, regions));
-            assert_eq!(statuses(&out), vec![want], "case {i}");
-            assert!(out[0].message.contains(text), "case {i}: {}", out[0].message);
+            assert_eq!(statuses(&out), vec![want], "{case}: {:?}", out[0].message);
+            assert!(out[0].message.contains(text), "{case}: {}", out[0].message);
         }
         let out = run(
             detective_delegated_admin,
@@ -1897,21 +2123,41 @@ mod tests {
     }
 
     #[test]
-    fn ram_sharing_needs_trusted_access() {
+    fn ram_organization_sharing_verdict_table() {
         let denied_trusted = OrgTree {
             trusted_services: Collected::Error { error: denied("organizations:ListAWSServiceAccessForOrganization") },
             ..tree(&[], vec![])
         };
-        let cases: Vec<(Collected<OrgTree>, Status, &str)> = vec![
-            (Collected::ok(tree(&[RAM], vec![])), Status::Pass, "enabled"),
-            (Collected::ok(tree(&[GUARDDUTY], vec![])), Status::Fail, "no trusted access"),
-            (Collected::ok(denied_trusted), Status::Unknown, "ListAWSServiceAccessForOrganization"),
-            (not_in_org(), Status::Skipped, "not applicable"),
+        let rows: Vec<(&str, Collected<OrgTree>, Status, &str)> = vec![
+            ("compliant", Collected::ok(tree(&[RAM], vec![])), Status::Pass, "enabled"),
+            ("non-compliant", Collected::ok(tree(&[], vec![])), Status::Fail, "no trusted access"),
+            // Near miss: trusted access given to other services, and even a RAM-like delegated administrator, not to RAM.
+            (
+                "near miss: other services trusted",
+                Collected::ok(tree(&[GUARDDUTY, DETECTIVE], vec![admin(ACCT, &[GUARDDUTY])])),
+                Status::Fail,
+                "no trusted access",
+            ),
+            // Alternative: outside an organization, sharing goes by account and that is all there is.
+            ("alternative: no organization", not_in_org(), Status::Skipped, "not applicable"),
+            (
+                "unreadable: trusted access",
+                Collected::ok(denied_trusted),
+                Status::Unknown,
+                "ListAWSServiceAccessForOrganization",
+            ),
+            // Partial: the trusted-service list is one call read whole or not at all; the tree unread is the row below.
+            (
+                "unreadable: the organization",
+                Collected::Error { error: denied("organizations:ListRoots") },
+                Status::Unknown,
+                "organizations:ListRoots",
+            ),
         ];
-        for (org, want, text) in cases {
+        for (case, org, want, text) in rows {
             let out = run(ram_organization_sharing, &org_snapshot(org, vec![]));
-            assert_eq!(statuses(&out), vec![want], "{text}");
-            assert!(out[0].message.contains(text), "{}", out[0].message);
+            assert_eq!(statuses(&out), vec![want], "{case}");
+            assert!(out[0].message.contains(text), "{case}: {}", out[0].message);
         }
     }
 
@@ -1919,8 +2165,9 @@ mod tests {
         OrgPolicy { id: id.into(), name: name.into(), aws_managed: false, content: Collected::ok("{}".into()), targets }
     }
 
+    /// The verdict table of `control-tower-guardrails`: (case, organization, status, message fragment).
     #[test]
-    fn control_tower_guardrails_must_be_attached() {
+    fn control_tower_guardrails_verdict_table() {
         let with_policies =
             |trusted: &[&str], policies: Vec<OrgPolicy>| Collected::ok(OrgTree { policies, ..tree(trusted, vec![]) });
         let attached = policy("p-1", "aws-guardrails-AbCdEf", Collected::ok(vec!["ou-1".into()]));
@@ -1931,21 +2178,67 @@ mod tests {
             Collected::Error { error: denied("organizations:ListTargetsForPolicy") },
         );
         let other = policy("p-4", "deny-leave", Collected::ok(vec!["r-1".into()]));
-        let cases: Vec<(Collected<OrgTree>, Status, &str)> = vec![
-            (with_policies(&[CONTROL_TOWER], vec![attached, detached.clone()]), Status::Pass, "aws-guardrails-AbCdEf"),
+        let denied_trusted = OrgTree {
+            trusted_services: Collected::Error { error: denied("organizations:ListAWSServiceAccessForOrganization") },
+            ..tree(&[CONTROL_TOWER], vec![])
+        };
+        let rows: Vec<(&str, Collected<OrgTree>, Status, &str)> = vec![
             (
-                with_policies(&[CONTROL_TOWER], vec![detached.clone(), other.clone()]),
+                "compliant",
+                with_policies(&[CONTROL_TOWER], vec![attached.clone(), detached.clone()]),
+                Status::Pass,
+                "aws-guardrails-AbCdEf",
+            ),
+            (
+                "non-compliant: no guardrail SCP",
+                with_policies(&[CONTROL_TOWER], vec![other.clone()]),
                 Status::Fail,
                 "no aws-guardrails-* SCP",
             ),
-            (with_policies(&[CONTROL_TOWER], vec![detached, unread]), Status::Unknown, "ListTargetsForPolicy"),
-            (with_policies(&[RAM], vec![other]), Status::Skipped, "not in use"),
-            (Collected::Error { error: denied("organizations:ListRoots") }, Status::Unknown, "organizations:ListRoots"),
+            // Near miss: the guardrail SCPs exist but are attached nowhere; another SCP attached is no guardrail.
+            (
+                "near miss: guardrails detached",
+                with_policies(&[CONTROL_TOWER], vec![detached.clone(), other.clone()]),
+                Status::Fail,
+                "protect nothing",
+            ),
+            // Alternative: without Control Tower, an organization's own SCPs are other checks' business.
+            (
+                "alternative: Control Tower not in use",
+                with_policies(&[RAM], vec![other]),
+                Status::Skipped,
+                "not in use",
+            ),
+            (
+                "unreadable: trusted access",
+                Collected::ok(denied_trusted),
+                Status::Unknown,
+                "organizations:ListAWSServiceAccessForOrganization",
+            ),
+            (
+                "unreadable: the organization",
+                Collected::Error { error: denied("organizations:ListRoots") },
+                Status::Unknown,
+                "organizations:ListRoots",
+            ),
+            (
+                "partial: one guardrail's targets unread, the others detached",
+                with_policies(&[CONTROL_TOWER], vec![detached, unread.clone()]),
+                Status::Unknown,
+                "ListTargetsForPolicy",
+            ),
+            // One guardrail known attached settles it, whatever the others' targets.
+            (
+                "partial: one attached, one unread",
+                with_policies(&[CONTROL_TOWER], vec![attached, unread]),
+                Status::Pass,
+                "aws-guardrails-AbCdEf",
+            ),
         ];
-        for (org, want, text) in cases {
+        for (case, org, want, text) in rows {
             let out = run(controltower_guardrails, &org_snapshot(org, vec![]));
-            assert_eq!(statuses(&out), vec![want], "{text}");
-            assert!(out[0].message.contains(text), "{}", out[0].message);
+            assert_eq!(statuses(&out), vec![want], "{case}");
+            assert!(out[0].message.contains(text), "{case}: {}", out[0].message);
         }
     }
 
@@ -1988,8 +2281,10 @@ mod tests {
         r
     }
 
+    /// The verdict table of `firewallmanager-prerequisites`: (case, organization, regions of the management account,
+    /// expected status, a fragment of the message).
     #[test]
-    fn firewall_manager_needs_config_everywhere() {
+    fn firewall_manager_verdict_table() {
         let fms = || Collected::ok(tree(&[FIREWALL_MANAGER], vec![]));
         let mut unread = region("eu-west-1");
         unread.config = Collected::Error { error: denied("config:DescribeConfigurationRecorders") };
@@ -2002,45 +2297,129 @@ mod tests {
                 permission: None,
             },
         };
-        let cases: Vec<(Collected<OrgTree>, Vec<RegionSnapshot>, Status, &str)> = vec![
+        // A region whose customer recorder is stopped but whose Security Hub service-linked recorder records.
+        let linked_only = |name: &str, customer: bool| {
+            let mut r = config_region(name, Some(false));
+            let Collected::Ok { data } = &mut r.config else { unreachable!() };
+            data.recorders.retain(|_| customer);
+            data.recorders.push(ConfigRecorder {
+                name: "AWSConfigurationRecorderForSecurityHub".into(),
+                service_principal: Some("securityhub.amazonaws.com".into()),
+                recording_scope: Some("INTERNAL".into()),
+                ..Default::default()
+            });
+            let Collected::Ok { data: statuses } = &mut data.recorder_statuses else { unreachable!() };
+            statuses.push(RecorderStatus {
+                name: "AWSConfigurationRecorderForSecurityHub".into(),
+                recording: true,
+                last_status: Some("SUCCESS".into()),
+                last_error_code: None,
+            });
+            r
+        };
+        let mut failing = config_region("eu-west-1", Some(true));
+        if let Collected::Ok { data } = &mut failing.config {
+            data.recorder_statuses = Collected::ok(vec![RecorderStatus {
+                name: "default".into(),
+                recording: true,
+                last_status: Some("FAILURE".into()),
+                last_error_code: Some("AccessDenied".into()),
+            }]);
+        }
+        let mut statuses_unread = config_region("eu-west-1", Some(true));
+        if let Collected::Ok { data } = &mut statuses_unread.config {
+            data.recorder_statuses = Collected::Error { error: denied("config:DescribeConfigurationRecorderStatus") };
+        }
+        let on = |name: &str| config_region(name, Some(true));
+        let rows: Vec<(&str, Collected<OrgTree>, Vec<RegionSnapshot>, Status, &str)> = vec![
+            ("compliant", fms(), vec![on("us-east-1"), on("eu-west-1")], Status::Pass, "all 2"),
             (
+                "non-compliant: a recorder stopped",
                 fms(),
-                vec![config_region("us-east-1", Some(true)), config_region("eu-west-1", Some(true))],
-                Status::Pass,
-                "all 2",
-            ),
-            (fms(), vec![config_region("us-east-1", Some(true)), disabled], Status::Pass, "all 1 audited"),
-            (
-                fms(),
-                vec![config_region("us-east-1", Some(true)), config_region("eu-west-1", Some(false))],
+                vec![on("us-east-1"), config_region("eu-west-1", Some(false))],
                 Status::Fail,
-                "999999999999/eu-west-1",
+                "999999999999/eu-west-1 (recorder default is stopped)",
             ),
-            (fms(), vec![config_region("us-east-1", None), unread.clone()], Status::Fail, "999999999999/us-east-1"),
             (
+                "non-compliant: no recorder",
                 fms(),
-                vec![config_region("us-east-1", Some(true)), unread],
-                Status::Unknown,
-                "config:DescribeConfigurationRecorders",
+                vec![config_region("us-east-1", None)],
+                Status::Fail,
+                "no configuration recorder",
+            ),
+            // Near miss: a service-linked recorder is recording, but only for its own service's types.
+            (
+                "near miss: only a service-linked recorder records",
+                fms(),
+                vec![on("us-east-1"), linked_only("eu-west-1", false)],
+                Status::Fail,
+                "only the service-linked recorder AWSConfigurationRecorderForSecurityHub",
             ),
             (
+                "near miss: the customer recorder is stopped beside a recording service-linked one",
+                fms(),
+                vec![linked_only("us-east-1", true)],
+                Status::Fail,
+                "recorder default is stopped",
+            ),
+            (
+                "near miss: recording, but the last attempt failed",
+                fms(),
+                vec![on("us-east-1"), failing],
+                Status::Fail,
+                "last recording attempt failed",
+            ),
+            // Alternative: a Region not enabled for the account holds nothing to protect.
+            ("alternative: a disabled region", fms(), vec![on("us-east-1"), disabled], Status::Pass, "all 1 audited"),
+            (
+                "in use through a delegated administrator only",
                 Collected::ok(tree(&[], vec![admin(ACCT, &[FIREWALL_MANAGER])])),
                 vec![config_region("us-east-1", Some(false))],
                 Status::Fail,
                 "not recording",
             ),
             (
+                "not in use",
                 Collected::ok(tree(&[RAM], vec![])),
                 vec![config_region("us-east-1", Some(false))],
                 Status::Skipped,
                 "not in use",
             ),
-            (not_in_org(), vec![], Status::Skipped, "not applicable"),
+            ("not in an organization", not_in_org(), vec![], Status::Skipped, "not applicable"),
+            (
+                "unreadable: the organization",
+                Collected::Error { error: denied("organizations:ListRoots") },
+                vec![],
+                Status::Unknown,
+                "organizations:ListRoots",
+            ),
+            (
+                "unreadable: a region's recorders",
+                fms(),
+                vec![on("us-east-1"), unread.clone()],
+                Status::Unknown,
+                "config:DescribeConfigurationRecorders",
+            ),
+            (
+                "partial: recorders read, their status not",
+                fms(),
+                vec![on("us-east-1"), statuses_unread],
+                Status::Unknown,
+                "config:DescribeConfigurationRecorderStatus",
+            ),
+            // A region known not to record outweighs one that could not be read.
+            (
+                "failing and unread",
+                fms(),
+                vec![config_region("us-east-1", None), unread],
+                Status::Fail,
+                "999999999999/us-east-1",
+            ),
         ];
-        for (org, regions, want, text) in cases {
+        for (case, org, regions, want, text) in rows {
             let out = run(firewallmanager_prerequisites, &org_snapshot(org, regions));
-            assert_eq!(statuses(&out), vec![want], "{text}");
-            assert!(out[0].message.contains(text), "{}", out[0].message);
+            assert_eq!(statuses(&out), vec![want], "{case}: {:?}", out.first().map(|o| &o.message));
+            assert!(out[0].message.contains(text), "{case}: {}", out[0].message);
         }
     }
 
@@ -2070,32 +2449,81 @@ mod tests {
     }
 
     #[test]
-    fn default_host_management_needs_a_role() {
-        let setting = |v: &str| {
+    fn ssm_default_host_management_verdict_table() {
+        let setting = |v: Option<&str>| {
             Collected::ok(ServiceSetting {
-                value: Some(v.into()),
+                value: v.map(str::to_string),
                 status: Some("Customized".into()),
                 last_modified: None,
             })
         };
-        let snap = with_ssm(vec![
-            ssm_with(|s| {
-                s.default_host_management = setting("service-role/AWSSystemsManagerDefaultEC2InstanceManagementRole")
-            }),
-            ssm_with(|s| s.default_host_management = setting("$None")),
-            ssm_with(|s| s.default_host_management = Collected::Error { error: denied("ssm:GetServiceSetting") }),
-            Collected::Error { error: denied("ssm:DescribeInstanceInformation") },
-        ]);
-        let out = run(ssm_default_host_management, &snap);
-        assert_eq!(statuses(&out), vec![Status::Pass, Status::Fail, Status::Unknown, Status::Unknown]);
-        assert!(out[0].message.contains("AWSSystemsManagerDefaultEC2InstanceManagementRole"), "{}", out[0].message);
-        assert_eq!(out[1].evidence["setting_value"], "$None");
-        assert!(out[2].message.contains("ssm:GetServiceSetting"), "{}", out[2].message);
-        assert_eq!(out[0].resource, ACCT);
+        let empty_answer = CollectionError {
+            kind: ErrorKind::Other,
+            code: "EmptyAnswer".into(),
+            message: format!("ssm:GetServiceSetting answered without the setting {DHMC_SETTING}"),
+            permission: None,
+        };
+        let rows: Vec<(&str, Collected<SsmData>, Status, &str)> = vec![
+            (
+                "compliant",
+                ssm_with(|s| {
+                    s.default_host_management =
+                        setting(Some("service-role/AWSSystemsManagerDefaultEC2InstanceManagementRole"))
+                }),
+                Status::Pass,
+                "AWSSystemsManagerDefaultEC2InstanceManagementRole",
+            ),
+            (
+                "non-compliant: turned off",
+                ssm_with(|s| s.default_host_management = setting(Some("$None"))),
+                Status::Fail,
+                "is off",
+            ),
+            // Near miss: the setting exists (customized once) but holds no role.
+            (
+                "near miss: blank role",
+                ssm_with(|s| s.default_host_management = setting(Some("  "))),
+                Status::Fail,
+                "is off",
+            ),
+            (
+                "never set in the region",
+                ssm_with(|s| s.default_host_management = Collected::ok(ServiceSetting::default())),
+                Status::Fail,
+                "is off",
+            ),
+            // No alternative here: instance profiles manage the instances that have one (ssm-managed-nodes judges
+            // those), but only this setting covers an instance launched without one.
+            (
+                "unreadable: the setting",
+                ssm_with(|s| s.default_host_management = Collected::Error { error: denied("ssm:GetServiceSetting") }),
+                Status::Unknown,
+                "ssm:GetServiceSetting",
+            ),
+            (
+                "unreadable: the section",
+                Collected::Error { error: denied("ssm:DescribeInstanceInformation") },
+                Status::Unknown,
+                "ssm:DescribeInstanceInformation",
+            ),
+            // Before this table, an answer without the setting was stored as never set and failed.
+            (
+                "partial: an answer without the setting",
+                ssm_with(|s| s.default_host_management = Collected::Error { error: empty_answer.clone() }),
+                Status::Unknown,
+                "answered without the setting",
+            ),
+        ];
+        for (case, section, want, text) in rows {
+            let out = run(ssm_default_host_management, &with_ssm(vec![section]));
+            assert_eq!(statuses(&out), vec![want], "{case}: {:?}", out[0].message);
+            assert!(out[0].message.contains(text), "{case}: {}", out[0].message);
+            assert_eq!(out[0].resource, ACCT, "{case}");
+        }
     }
 
     #[test]
-    fn session_logging_needs_a_destination() {
+    fn ssm_session_manager_logging_verdict_table() {
         let prefs = |bucket: Option<&str>, group: Option<&str>| {
             Collected::ok(Some(SessionPreferences {
                 s3_bucket_name: bucket.map(str::to_string),
@@ -2103,22 +2531,63 @@ mod tests {
                 ..Default::default()
             }))
         };
-        let snap = with_ssm(vec![
-            ssm_with(|s| s.session_preferences = prefs(Some("session-logs"), Some("/ssm/sessions"))),
-            ssm_with(|s| s.session_preferences = prefs(None, None)),
-            ssm_with(|s| s.session_preferences = Collected::ok(None)),
-            ssm_with(|s| s.session_preferences = Collected::Error { error: denied("ssm:GetDocument") }),
-        ]);
-        let out = run(ssm_session_manager_logging, &snap);
-        assert_eq!(statuses(&out), vec![Status::Pass, Status::Fail, Status::Fail, Status::Unknown]);
-        assert!(out[0].message.contains("s3://session-logs and log group /ssm/sessions"), "{}", out[0].message);
-        assert!(out[2].message.contains("no Session Manager preferences"), "{}", out[2].message);
-        assert_eq!(out[2].evidence["exists"], false);
-        assert!(out[3].message.contains("ssm:GetDocument"), "{}", out[3].message);
+        let rows: Vec<(&str, Collected<SsmData>, Status, &str)> = vec![
+            (
+                "compliant",
+                ssm_with(|s| s.session_preferences = prefs(Some("session-logs"), Some("/ssm/sessions"))),
+                Status::Pass,
+                "s3://session-logs and log group /ssm/sessions",
+            ),
+            (
+                "compliant: S3 only",
+                ssm_with(|s| s.session_preferences = prefs(Some("session-logs"), None)),
+                Status::Pass,
+                "s3://session-logs",
+            ),
+            (
+                "non-compliant: no preferences",
+                ssm_with(|s| s.session_preferences = Collected::ok(None)),
+                Status::Fail,
+                "no Session Manager preferences",
+            ),
+            // Near miss: the preferences document exists (the console writes one with blank inputs) but names no
+            // destination; the collector reads blank strings as absent.
+            (
+                "near miss: preferences without a destination",
+                ssm_with(|s| s.session_preferences = prefs(None, None)),
+                Status::Fail,
+                "neither an S3 bucket nor a log group",
+            ),
+            // Alternative: a log group without streaming still receives the whole session log when it ends.
+            (
+                "alternative: CloudWatch Logs without streaming",
+                ssm_with(|s| s.session_preferences = prefs(None, Some("/ssm/sessions"))),
+                Status::Pass,
+                "log group /ssm/sessions",
+            ),
+            (
+                "unreadable",
+                ssm_with(|s| s.session_preferences = Collected::Error { error: denied("ssm:GetDocument") }),
+                Status::Unknown,
+                "ssm:GetDocument",
+            ),
+            // Partial: a document that cannot be parsed is a collection error (the collector's parser says why),
+            // which the row above covers; there is no half-read preferences document.
+        ];
+        for (case, section, want, text) in rows {
+            let out = run(ssm_session_manager_logging, &with_ssm(vec![section]));
+            assert_eq!(statuses(&out), vec![want], "{case}: {:?}", out[0].message);
+            assert!(out[0].message.contains(text), "{case}: {}", out[0].message);
+        }
+        let out = run(
+            ssm_session_manager_logging,
+            &with_ssm(vec![ssm_with(|s| s.session_preferences = Collected::ok(None))]),
+        );
+        assert_eq!(out[0].evidence["exists"], false);
     }
 
     #[test]
-    fn managed_nodes_must_be_online() {
+    fn ssm_managed_nodes_verdict_table() {
         let node = |id: &str, ping: &str, latest: Option<bool>| ManagedNode {
             instance_id: id.into(),
             ping_status: ping.into(),
@@ -2128,25 +2597,52 @@ mod tests {
             platform_type: Some("Linux".into()),
             ..Default::default()
         };
-        let snap = with_ssm(vec![
-            ssm_with(|s| {
-                s.managed_nodes = Collected::ok(vec![
-                    node("i-online", "Online", Some(true)),
-                    node("i-old-agent", "Online", Some(false)),
-                    node("i-lost", "ConnectionLost", None),
-                    node("mi-gone", "Inactive", None),
-                ])
-            }),
-            ssm_with(|_| {}),
-            ssm_with(|s| s.managed_nodes = Collected::Error { error: denied("ssm:DescribeInstanceInformation") }),
-        ]);
-        let out = run(ssm_managed_nodes, &snap);
-        assert_eq!(statuses(&out), vec![Status::Pass, Status::Pass, Status::Fail, Status::Fail, Status::Unknown]);
-        assert!(out[1].message.contains("not the latest release"), "{}", out[1].message);
-        assert!(out[2].message.contains("ConnectionLost since 2026-11-01 10:00 UTC"), "{}", out[2].message);
-        assert_eq!(out[3].resource, "mi-gone");
-        assert_eq!(out[2].evidence["ping_status"], "ConnectionLost");
-        assert!(out[4].message.contains("ssm:DescribeInstanceInformation"), "{}", out[4].message);
+        let nodes = |list: Vec<ManagedNode>| ssm_with(|s| s.managed_nodes = Collected::ok(list));
+        let rows: Vec<(&str, Collected<SsmData>, Status, &str)> = vec![
+            (
+                "compliant",
+                nodes(vec![node("i-1", "Online", Some(true))]),
+                Status::Pass,
+                "node i-1 is online (agent 3.3.987.0)",
+            ),
+            (
+                "non-compliant: connection lost",
+                nodes(vec![node("i-1", "ConnectionLost", None)]),
+                Status::Fail,
+                "ConnectionLost since 2026-11-01 10:00 UTC",
+            ),
+            // Near miss: registered once (a hybrid activation), never heard from since.
+            ("near miss: inactive node", nodes(vec![node("mi-1", "Inactive", None)]), Status::Fail, "mi-1 is Inactive"),
+            // Alternative: online with an older agent is still managed; the message says the agent is not the latest.
+            (
+                "alternative: online, older agent",
+                nodes(vec![node("i-1", "Online", Some(false))]),
+                Status::Pass,
+                "not the latest release",
+            ),
+            // No node at all is the central "no resource" finding, not this check's.
+            (
+                "unreadable",
+                ssm_with(|s| s.managed_nodes = Collected::Error { error: denied("ssm:DescribeInstanceInformation") }),
+                Status::Unknown,
+                "ssm:DescribeInstanceInformation",
+            ),
+            // Before this table, a node without a PingStatus (stored `Unknown`) failed as "Unknown".
+            (
+                "partial: no ping status",
+                nodes(vec![node("i-1", "Unknown", None)]),
+                Status::Unknown,
+                "reported no ping status for node i-1",
+            ),
+        ];
+        for (case, section, want, text) in rows {
+            let out = run(ssm_managed_nodes, &with_ssm(vec![section]));
+            assert_eq!(statuses(&out), vec![want], "{case}: {:?}", out.first().map(|o| &o.message));
+            assert!(out[0].message.contains(text), "{case}: {}", out[0].message);
+        }
+        let out = run(ssm_managed_nodes, &with_ssm(vec![nodes(vec![node("mi-gone", "Inactive", None)])]));
+        assert_eq!(out[0].resource, "mi-gone");
+        assert_eq!(out[0].evidence["ping_status"], "Inactive");
     }
 
     #[test]

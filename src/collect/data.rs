@@ -78,8 +78,8 @@ fn convert_instance(i: &rds::DbInstance) -> DbInstance {
         engine: i.engine().unwrap_or_default().to_string(),
         engine_version: i.engine_version().unwrap_or_default().to_string(),
         status: i.db_instance_status().unwrap_or_default().to_string(),
-        multi_az: i.multi_az().unwrap_or(false),
-        backup_retention_period: i.backup_retention_period().unwrap_or(0),
+        multi_az: i.multi_az(),
+        backup_retention_period: i.backup_retention_period(),
         availability_zone: text(i.availability_zone()),
         secondary_availability_zone: text(i.secondary_availability_zone()),
         cluster_identifier: text(i.db_cluster_identifier()),
@@ -91,7 +91,7 @@ fn convert_instance(i: &rds::DbInstance) -> DbInstance {
             .map(|s| DbStatusInfo {
                 status_type: s.status_type().unwrap_or_default().to_string(),
                 status: s.status().unwrap_or_default().to_string(),
-                normal: s.normal().unwrap_or(true),
+                normal: s.normal(),
                 message: text(s.message()),
             })
             .collect(),
@@ -117,8 +117,8 @@ fn convert_cluster(c: &rds::DbCluster) -> DbCluster {
         engine_version: c.engine_version().unwrap_or_default().to_string(),
         engine_mode: text(c.engine_mode()),
         status: c.status().unwrap_or_default().to_string(),
-        multi_az: c.multi_az().unwrap_or(false),
-        backup_retention_period: c.backup_retention_period().unwrap_or(0),
+        multi_az: c.multi_az(),
+        backup_retention_period: c.backup_retention_period(),
         cluster_instance_class: text(c.db_cluster_instance_class()),
         members: c
             .db_cluster_members()
@@ -306,8 +306,9 @@ fn convert_replication_group(g: &ec::ReplicationGroup) -> ReplicationGroup {
         status: g.status().unwrap_or_default().to_string(),
         cluster_enabled: g.cluster_enabled().unwrap_or(false),
         cluster_mode: g.cluster_mode().map(|m| m.as_str().to_string()),
-        automatic_failover: g.automatic_failover().map_or("disabled", |a| a.as_str()).to_string(),
-        multi_az: g.multi_az().map_or("disabled", |m| m.as_str()).to_string(),
+        // Absent from the answer is not "disabled": the evaluator says it cannot tell.
+        automatic_failover: g.automatic_failover().map_or(crate::snapshot::NOT_REPORTED, |a| a.as_str()).to_string(),
+        multi_az: g.multi_az().map_or(crate::snapshot::NOT_REPORTED, |m| m.as_str()).to_string(),
         configuration_endpoint: endpoint(g.configuration_endpoint()),
         node_groups: g
             .node_groups()

@@ -169,11 +169,20 @@ async fn ssm(client: &aws_sdk_ssm::Client) -> Collected<SsmData> {
 
 async fn default_host_management(client: &aws_sdk_ssm::Client) -> Collected<ServiceSetting> {
     match client.get_service_setting().setting_id(DHMC_SETTING).send().await {
-        Ok(out) => Collected::ok(out.service_setting().map_or_else(ServiceSetting::default, |s| ServiceSetting {
-            value: s.setting_value().map(str::to_string),
-            status: s.status().map(str::to_string),
-            last_modified: s.last_modified_date().and_then(to_chrono),
-        })),
+        Ok(out) => match out.service_setting() {
+            Some(s) => Collected::ok(ServiceSetting {
+                value: s.setting_value().map(str::to_string),
+                status: s.status().map(str::to_string),
+                last_modified: s.last_modified_date().and_then(to_chrono),
+            }),
+            // An answer without the setting says nothing about it: not "never set".
+            None => error(CollectionError {
+                kind: ErrorKind::Other,
+                code: "EmptyAnswer".into(),
+                message: format!("ssm:GetServiceSetting answered without the setting {DHMC_SETTING}"),
+                permission: None,
+            }),
+        },
         // Never set in this region: nothing is registered.
         Err(e) if code_of(&e) == Some("ServiceSettingNotFound") => Collected::ok(ServiceSetting::default()),
         Err(e) => error(classify(&e, "ssm:GetServiceSetting")),

@@ -39,6 +39,9 @@ impl DataSections {
 /// The parameter that PostgreSQL needs on for a blue/green deployment (logical replication).
 pub const RDS_LOGICAL_REPLICATION: &str = "rds.logical_replication";
 
+/// Stored for a replication group setting (automatic failover, Multi-AZ) the ElastiCache answer left out.
+pub const NOT_REPORTED: &str = "not reported";
+
 /// The region's DB instances (`DescribeDBInstances`), and what the resilience checks read beside them.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct RdsData {
@@ -74,10 +77,13 @@ pub struct DbInstance {
     pub engine_version: String,
     /// `available`, `creating`, `stopped` …
     pub status: String,
-    /// A standby in a second Availability Zone (a Multi-AZ instance deployment).
-    pub multi_az: bool,
-    /// Days of automated backups kept; 0 turns automated backups (and point-in-time restore) off.
-    pub backup_retention_period: i32,
+    /// A standby in a second Availability Zone (a Multi-AZ instance deployment); `None` when RDS did not say.
+    #[serde(default)]
+    pub multi_az: Option<bool>,
+    /// Days of automated backups kept; 0 turns automated backups (and point-in-time restore) off; `None` when RDS
+    /// did not say.
+    #[serde(default)]
+    pub backup_retention_period: Option<i32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub availability_zone: Option<String>,
     /// Where the Multi-AZ standby runs.
@@ -119,8 +125,9 @@ pub struct DbStatusInfo {
     pub status_type: String,
     /// `replicating`, `replication degraded`, `error`, `stopped` or `terminated`.
     pub status: String,
-    /// False when the instance is in an error state.
-    pub normal: bool,
+    /// False when the instance is in an error state; `None` when RDS did not say.
+    #[serde(default)]
+    pub normal: Option<bool>,
     /// The error's details, when there is one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
@@ -145,10 +152,12 @@ pub struct DbCluster {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub engine_mode: Option<String>,
     pub status: String,
-    /// Instances in more than one Availability Zone, so a failover target exists.
-    pub multi_az: bool,
-    /// Days of automated backups kept.
-    pub backup_retention_period: i32,
+    /// Instances in more than one Availability Zone, so a failover target exists; `None` when RDS did not say.
+    #[serde(default)]
+    pub multi_az: Option<bool>,
+    /// Days of automated backups kept; `None` when RDS did not say.
+    #[serde(default)]
+    pub backup_retention_period: Option<i32>,
     /// Set on a Multi-AZ DB cluster (the non-Aurora kind, with two readable standbys).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cluster_instance_class: Option<String>,
