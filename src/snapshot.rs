@@ -538,7 +538,9 @@ impl Trail {
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct TrailStatus {
-    pub is_logging: bool,
+    /// `IsLogging`; absent when AWS left it out of the answer (which decides nothing).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub is_logging: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub latest_delivery_error: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -710,8 +712,10 @@ impl StackParameter {
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct StoredDrift {
-    /// `DRIFTED`, `IN_SYNC`, `NOT_CHECKED` or `UNKNOWN`.
-    pub status: String,
+    /// `DRIFTED`, `IN_SYNC`, `NOT_CHECKED` or `UNKNOWN` (AWS's word for "detection could not check"); absent
+    /// when `DescribeStacks` carried no `DriftInformation`, which is neither.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_check: Option<DateTime<Utc>>,
 }

@@ -243,7 +243,16 @@ fn judge_detection(at: At, s: &Stack, d: &DriftDetection) -> Outcome {
 fn judge_stored_drift(at: At, s: &Stack) -> Outcome {
     let evidence = json!({ "stack": s.name, "stored_drift": s.drift, "detection": Value::Null });
     let when = s.drift.last_check.map(|t| format!(" (last checked {})", date(t))).unwrap_or_default();
-    match s.drift.status.as_str() {
+    let Some(status) = s.drift.status.as_deref() else {
+        return at.unknown(
+            format!(
+                "drift of stack {} is unknown: DescribeStacks gave no drift information for it; run dopaudit with --detect-drift to check it",
+                s.name
+            ),
+            evidence,
+        );
+    };
+    match status {
         "DRIFTED" => at.fail(
             format!(
                 "stack {} had drifted from its template at the last drift detection{when}; run dopaudit with --detect-drift to list the differences",
@@ -316,7 +325,16 @@ pub fn drift_stale(ctx: &Ctx<'_>) -> Vec<Outcome> {
         if s.detection.as_ref().is_some_and(|d| d.status == "DETECTION_COMPLETE" && verdict(d)) {
             return at.pass(format!("drift of stack {} was checked by this audit", s.name), evidence);
         }
-        match (s.drift.status.as_str(), s.drift.last_check) {
+        let Some(status) = s.drift.status.as_deref() else {
+            return at.unknown(
+                format!(
+                    "DescribeStacks gave no drift information for stack {}: when drift was last checked cannot be told",
+                    s.name
+                ),
+                evidence,
+            );
+        };
+        match (status, s.drift.last_check) {
             ("NOT_CHECKED", _) => at.fail(format!("drift of stack {} has never been checked", s.name), evidence),
             // A detection was started then, but gave no verdict: it is no check to date the stack by.
             ("UNKNOWN", Some(t)) => at.unknown(
@@ -819,7 +837,7 @@ mod tests {
             rollback_triggers: 1,
             last_updated: None,
             parameters: vec![],
-            drift: StoredDrift { status: "IN_SYNC".into(), last_check: Some(ts("2026-01-10T00:00:00Z")) },
+            drift: StoredDrift { status: Some("IN_SYNC".into()), last_check: Some(ts("2026-01-10T00:00:00Z")) },
             stack_policy: Collected::ok(None),
             resources: Collected::ok(vec![]),
             detection: None,
@@ -910,7 +928,7 @@ mod tests {
     #[test]
     fn drift_cases() {
         let with = |status: &str, last: Option<&str>, d: Option<DriftDetection>| Stack {
-            drift: StoredDrift { status: status.into(), last_check: last.map(ts) },
+            drift: StoredDrift { status: Some(status.into()), last_check: last.map(ts) },
             detection: d,
             ..stack("app")
         };
@@ -978,6 +996,13 @@ mod tests {
                 "matches its template",
             ),
             ("never checked", with("NOT_CHECKED", None, None), Status::Unknown, "--detect-drift"),
+            // partial: DescribeStacks without DriftInformation is not AWS's UNKNOWN, and never a pass
+            (
+                "no drift information",
+                Stack { drift: StoredDrift::default(), ..with("IN_SYNC", None, None) },
+                Status::Unknown,
+                "DescribeStacks gave no drift information for it",
+            ),
             ("unknown stored status", with("UNKNOWN", None, None), Status::Unknown, "is UNKNOWN; run dopaudit with --detect-drift"),
             // near miss: a detection ran (it has a time) but gave no verdict
             (
@@ -1037,7 +1062,7 @@ mod tests {
     #[test]
     fn drift_staleness_by_date() {
         let checked = |status: &str, last: Option<&str>| Stack {
-            drift: StoredDrift { status: status.into(), last_check: last.map(ts) },
+            drift: StoredDrift { status: Some(status.into()), last_check: last.map(ts) },
             ..stack("app")
         };
         let complete = detection("DETECTION_COMPLETE", Some("IN_SYNC"), Collected::ok(vec![]));
@@ -1053,6 +1078,12 @@ mod tests {
                 "last checked 45 days ago (2025-12-01 00:00 UTC), longer than the allowed 7 days",
             ),
             ("never", checked("NOT_CHECKED", None), Status::Fail, "never been checked"),
+            (
+                "no drift information",
+                Stack { drift: StoredDrift::default(), ..checked("IN_SYNC", None) },
+                Status::Unknown,
+                "DescribeStacks gave no drift information for stack app",
+            ),
             (
                 "checked by this audit",
                 Stack { detection: complete, ..checked("IN_SYNC", Some("2025-01-01T00:00:00Z")) },
