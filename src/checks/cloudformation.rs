@@ -508,8 +508,29 @@ pub fn stack_failed_state(ctx: &Ctx<'_>) -> Vec<Outcome> {
             "parent_id": s.parent_id,
             "root_id": s.root_id,
         });
+        if s.status.trim().is_empty() {
+            return at.unknown(
+                format!("the status of stack {} is unknown: DescribeStacks gave none for it", s.name),
+                evidence,
+            );
+        }
+        // A creation that failed and was (or is being) rolled back: the stack holds nothing and can only be deleted.
+        if matches!(s.status.as_str(), "ROLLBACK_COMPLETE" | "ROLLBACK_IN_PROGRESS") {
+            return at.fail(
+                format!(
+                    "stack {} is {}: its creation failed and was rolled back, so it holds no resources and can only be deleted: aws cloudformation delete-stack --stack-name {}",
+                    s.name, s.status, s.name
+                ),
+                evidence,
+            );
+        }
         if !s.status.ends_with("_FAILED") {
-            return at.pass(format!("stack {} is {}", s.name, s.status), evidence);
+            let note = if s.status.starts_with("UPDATE_ROLLBACK_") {
+                " (its last update failed and was rolled back to the previous working state, which it can be updated from)"
+            } else {
+                ""
+            };
+            return at.pass(format!("stack {} is {}{note}", s.name, s.status), evidence);
         }
         let reason = s
             .status_reason
@@ -645,20 +666,45 @@ impl SecretHandling {
     }
 }
 
+/// Judges the parameters whose key says they hold a secret, and those whose value has the shape of a credential
+/// whatever the key (the collector records that verdict, never the value). A snapshot taken before that verdict
+/// existed cannot tell an innocent key's plaintext value apart from a credential: those stacks are `unknown`.
 pub fn secret_parameters(ctx: &Ctx<'_>) -> Vec<Outcome> {
     per_stack(ctx, false, |at, s, _| {
         // Keys and how each is passed; never a value.
-        let judged: Vec<(&str, SecretHandling)> = s
+        let judged: Vec<(&StackParameter, SecretHandling)> = s
             .parameters
             .iter()
-            .filter(|p| crate::snapshot::looks_secret(&p.key))
-            .map(|p| (p.key.as_str(), SecretHandling::of(p)))
+            .filter(|p| crate::snapshot::looks_secret(&p.key) || p.value_looks_secret == Some(true))
+            .map(|p| (p, SecretHandling::of(p)))
+            .collect();
+        let unexamined: Vec<&str> = s
+            .parameters
+            .iter()
+            .filter(|p| p.value_looks_secret.is_none() && !crate::snapshot::looks_secret(&p.key))
+            .filter(|p| SecretHandling::of(p).exposed())
+            .map(|p| p.key.as_str())
             .collect();
         let evidence = json!({
             "stack": s.name,
-            "secret_looking_parameters": judged.iter().map(|(k, h)| json!({"key": k, "passed_as": h.as_str()})).collect::<Vec<_>>(),
+            "secret_looking_parameters": judged.iter().map(|(p, h)| json!({
+                "key": p.key,
+                "passed_as": h.as_str(),
+                "credential_shaped_value": p.value_looks_secret,
+            })).collect::<Vec<_>>(),
+            "values_not_examined": unexamined,
         });
-        let exposed: Vec<&str> = judged.iter().filter(|(_, h)| h.exposed()).map(|(k, _)| *k).collect();
+        let exposed: Vec<String> = judged
+            .iter()
+            .filter(|(_, h)| h.exposed())
+            .map(|(p, _)| {
+                if crate::snapshot::looks_secret(&p.key) {
+                    p.key.clone()
+                } else {
+                    format!("{} (its value has the shape of a credential)", p.key)
+                }
+            })
+            .collect();
         if !exposed.is_empty() {
             return at.fail(
                 format!(
@@ -670,10 +716,20 @@ pub fn secret_parameters(ctx: &Ctx<'_>) -> Vec<Outcome> {
                 evidence,
             );
         }
+        if !unexamined.is_empty() {
+            return at.unknown(
+                format!(
+                    "whether stack {} passes a credential in plaintext is unknown: this snapshot does not say whether the values of {} look like credentials (collect it again)",
+                    s.name,
+                    unexamined.join(", ")
+                ),
+                evidence,
+            );
+        }
         if judged.is_empty() {
             at.pass(format!("stack {} has no parameter that looks like a secret", s.name), evidence)
         } else {
-            let keys: Vec<&str> = judged.iter().map(|(k, _)| *k).collect();
+            let keys: Vec<&str> = judged.iter().map(|(p, _)| p.key.as_str()).collect();
             at.pass(
                 format!(
                     "stack {} passes its secret-looking parameters masked (NoEcho) or by reference: {}",
@@ -1254,12 +1310,30 @@ mod tests {
         assert!(!STATEFUL_TYPES.contains(&"AWS::SQS::Queue"));
     }
 
+    /// The verdict table of `cloudformation-stack-failed-state`. Unreadable (DescribeStacks denied) is one region-level
+    /// `unknown`: see `an_unreadable_region_gives_one_outcome_per_check`.
     #[test]
     fn failed_states_fail_with_their_recovery() {
         let in_status = |status: &str| Stack { status: status.into(), ..stack("app") };
         let cases: Vec<(Stack, Status, &str)> = vec![
+            // compliant
             (in_status("CREATE_COMPLETE"), Status::Pass, "is CREATE_COMPLETE"),
-            (in_status("UPDATE_ROLLBACK_COMPLETE"), Status::Pass, "is UPDATE_ROLLBACK_COMPLETE"),
+            // alternative: a failed update that rolled back cleanly leaves a working stack
+            (
+                in_status("UPDATE_ROLLBACK_COMPLETE"),
+                Status::Pass,
+                "is UPDATE_ROLLBACK_COMPLETE (its last update failed and was rolled back",
+            ),
+            // near miss: "COMPLETE", but a failed creation that can only be deleted
+            (
+                in_status("ROLLBACK_COMPLETE"),
+                Status::Fail,
+                "is ROLLBACK_COMPLETE: its creation failed and was rolled back, so it holds no resources and can only be deleted",
+            ),
+            (in_status("ROLLBACK_IN_PROGRESS"), Status::Fail, "can only be deleted"),
+            // partial: DescribeStacks without a status
+            (in_status(""), Status::Unknown, "the status of stack app is unknown"),
+            // non-compliant
             (
                 Stack { status_reason: Some("Resource Db was deleted outside".into()), ..in_status("UPDATE_ROLLBACK_FAILED") },
                 Status::Fail,
@@ -1314,14 +1388,18 @@ mod tests {
         assert_eq!(out[1].evidence["rollback_triggers"], 1);
     }
 
+    /// A parameter as the collector stores it (credential-shaped values withheld, the verdict kept).
     fn param(key: &str, value: &str) -> StackParameter {
-        StackParameter { key: key.into(), value: value.into(), resolved_value: None }
+        StackParameter { key: key.into(), value: value.into(), resolved_value: None, value_looks_secret: None }
+            .withholding_secrets()
     }
 
     #[test]
     fn secret_parameter_cases() {
         const SECRET: &str = "hunter2-Sup3rS3cret";
         let resolved = StackParameter { resolved_value: Some(SECRET.into()), ..param("DbPasswordParam", "/prod/db") };
+        const TOKEN: &str = "ghp_0123456789abcdefghijABCDEFGHIJ012345";
+        let old_snapshot = |key: &str, value: &str| StackParameter { value_looks_secret: None, ..param(key, value) };
         let cases: Vec<(&str, Vec<StackParameter>, Status, &str)> = vec![
             ("plaintext password", vec![param("DbPassword", SECRET), param("Env", "prod")], Status::Fail, "in plaintext"),
             (
@@ -1348,6 +1426,21 @@ mod tests {
             ),
             ("nothing secret", vec![param("Env", "prod")], Status::Pass, "no parameter that looks like a secret"),
             ("empty value", vec![param("AdminPassword", "")], Status::Pass, "AdminPassword"),
+            // near miss: an innocent key holding a GitHub token
+            (
+                "credential-shaped value",
+                vec![param("GitHubOAuth", TOKEN), param("Env", "prod")],
+                Status::Fail,
+                "GitHubOAuth (its value has the shape of a credential)",
+            ),
+            // partial: a snapshot from before the value verdict cannot clear an innocent key's plaintext value
+            (
+                "value never examined",
+                vec![old_snapshot("Env", "prod")],
+                Status::Unknown,
+                "does not say whether the values of Env look like credentials",
+            ),
+            // unreadable: DescribeStacks denied gives one region-level unknown (an_unreadable_region_gives_one_outcome_per_check)
         ];
         for (name, parameters, want, text) in cases {
             let out = run(secret_parameters, &snap(vec![Stack { parameters, ..stack("app") }]));
@@ -1356,7 +1449,13 @@ mod tests {
             assert!(msg.contains(text), "{name}: {msg}");
             let evidence = out[0].evidence.to_string();
             assert!(!msg.contains(SECRET) && !evidence.contains(SECRET), "{name}: the secret leaked: {msg} {evidence}");
+            assert!(!msg.contains(TOKEN) && !evidence.contains(TOKEN), "{name}: the token leaked: {msg} {evidence}");
             assert!(!msg.contains("prod") || name == "nothing secret", "{name}: a value leaked: {msg}");
+            assert_eq!(
+                out[0].evidence["values_not_examined"] != json!([]),
+                name == "value never examined",
+                "{name}"
+            );
         }
     }
 

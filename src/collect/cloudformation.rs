@@ -153,6 +153,7 @@ fn convert_stack(s: &cfn::Stack) -> Stack {
                     key: p.parameter_key().unwrap_or_default().to_string(),
                     value: p.parameter_value().unwrap_or_default().to_string(),
                     resolved_value: text(p.resolved_value()),
+                    value_looks_secret: None,
                 }
                 .withholding_secrets()
             })
