@@ -798,7 +798,15 @@ pub fn stackset_service_managed(ctx: &Ctx<'_>) -> Vec<Outcome> {
                 Ok(Some(org)) => {
                     evidence["organization_id"] = json!(org.id);
                     evidence["feature_set"] = json!(org.feature_set);
-                    if org.feature_set != "ALL" {
+                    if org.feature_set.is_empty() {
+                        at.unknown(
+                            format!(
+                                "stack set {} uses self-managed permissions, and whether organization {} has all features (which service-managed stack sets need) is unknown: organizations:DescribeOrganization gave no feature set",
+                                set.name, org.id
+                            ),
+                            evidence,
+                        )
+                    } else if org.feature_set != "ALL" {
                         at.skipped(
                             format!(
                                 "not applicable: organization {} has only consolidated billing, and service-managed stack sets need all features",
