@@ -538,7 +538,9 @@ impl Trail {
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct TrailStatus {
-    pub is_logging: bool,
+    /// `IsLogging`; absent when AWS left it out of the answer (which decides nothing).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub is_logging: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub latest_delivery_error: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -618,6 +620,10 @@ pub struct StackParameter {
     /// For SSM parameter types, the value CloudFormation resolved.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resolved_value: Option<String>,
+    /// Whether the value (or the resolved value) has the shape of a credential, whatever the key is called (see
+    /// [`value_looks_secret`]), judged before any value is withheld. Absent in snapshots taken before it existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value_looks_secret: Option<bool>,
 }
 
 /// Words that make a parameter key look like it holds a secret (compared without case, `_`, `-` or `.`).
@@ -688,7 +694,18 @@ impl StackParameter {
     /// replaced by [`WITHHELD`], so a saved snapshot never holds a password. What tells how the secret was
     /// passed stays: NoEcho's `****`, dynamic references, ARNs and empty values.
     pub fn withholding_secrets(mut self) -> Self {
-        if looks_secret(&self.key) {
+        let shaped_value = value_looks_secret(&self.value);
+        let shaped_resolved = self.resolved_value.as_deref().is_some_and(value_looks_secret);
+        self.value_looks_secret = Some(shaped_value || shaped_resolved);
+        if !looks_secret(&self.key) {
+            // An innocent key holding a credential-shaped value: withhold what has the shape.
+            if shaped_value {
+                self.value = WITHHELD.to_string();
+            }
+            if shaped_resolved {
+                self.resolved_value = Some(WITHHELD.to_string());
+            }
+        } else {
             let v = self.value.trim();
             // With a resolved value, the value is an SSM parameter's name, not the secret.
             let kept = v == "****"
@@ -710,8 +727,10 @@ impl StackParameter {
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct StoredDrift {
-    /// `DRIFTED`, `IN_SYNC`, `NOT_CHECKED` or `UNKNOWN`.
-    pub status: String,
+    /// `DRIFTED`, `IN_SYNC`, `NOT_CHECKED` or `UNKNOWN` (AWS's word for "detection could not check"); absent
+    /// when `DescribeStacks` carried no `DriftInformation`, which is neither.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_check: Option<DateTime<Utc>>,
 }
@@ -1212,7 +1231,12 @@ mod tests {
 
     #[test]
     fn secret_parameters_are_withheld_but_their_handling_kept() {
-        let p = |key: &str, value: &str| StackParameter { key: key.into(), value: value.into(), resolved_value: None };
+        let p = |key: &str, value: &str| StackParameter {
+            key: key.into(),
+            value: value.into(),
+            resolved_value: None,
+            value_looks_secret: None,
+        };
         assert_eq!(p("DbPassword", "hunter2").withholding_secrets().value, WITHHELD);
         assert_eq!(p("api_key", "abc").withholding_secrets().value, WITHHELD);
         for key in ["DbPwd", "Passphrase", "Db-Connection-String"] {

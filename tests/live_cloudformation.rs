@@ -17,7 +17,8 @@
 //!   NoEcho parameter (`v not in no_echo_parameter_keys`), so any other value comes back in plaintext. The seed
 //!   passes DbPassword its own name as its value, which moto then shows as `****`, as AWS shows every NoEcho value,
 //!   and checks that it does.
-//! - DescribeStacks has no DriftInformation at all: the stored drift status reads `UNKNOWN`, never `NOT_CHECKED`.
+//! - DescribeStacks has no DriftInformation at all: the stored drift status stays absent, never `NOT_CHECKED` nor
+//!   AWS's `UNKNOWN` (a detection that could not check).
 //! - DetectStackDrift and ListImports are not implemented: moto answers them with an HTML 500 page.
 //! - DisableRollback is accepted by CreateStack but ignored (moto sets `disable_rollback = False` on every stack),
 //!   so every stack rolls back on failure here; the failing side of that check is left to the unit tests.
@@ -404,14 +405,16 @@ fn each_stack_is_judged_at_its_id() {
         let f = finding_at(&report, "cloudformation-stack-drift", id);
         assert_eq!(
             text(f, "message"),
-            format!("drift of stack {name} is UNKNOWN; run dopaudit with --detect-drift to check it")
+            format!(
+                "drift of stack {name} is unknown: DescribeStacks gave no drift information for it; run dopaudit with --detect-drift to check it"
+            )
         );
-        assert_eq!(f["evidence"]["stored_drift"], json!({"status": "UNKNOWN"}), "{name}");
+        assert_eq!(f["evidence"]["stored_drift"], json!({}), "{name}");
         assert!(f["evidence"]["detection"].is_null(), "{name}: no detection without the flag: {f:#}");
         assert_eq!(
             message(&report, "cloudformation-drift-stale", id),
             format!(
-                "the drift status of stack {name} is UNKNOWN with no time of a last detection: when drift was last checked cannot be told"
+                "DescribeStacks gave no drift information for stack {name}: when drift was last checked cannot be told"
             )
         );
     }
@@ -550,7 +553,7 @@ fn drift_detection_runs_only_when_asked_and_an_unread_result_is_unknown() {
             assert_eq!(
                 message(&report, "cloudformation-drift-stale", id),
                 format!(
-                    "the drift status of stack {name} is UNKNOWN with no time of a last detection: when drift was last checked cannot be told"
+                    "DescribeStacks gave no drift information for stack {name}: when drift was last checked cannot be told"
                 ),
                 "{what}"
             );

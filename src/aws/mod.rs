@@ -442,7 +442,8 @@ pub async fn describe_organization(aws: &AccountAws) -> Result<Option<Organizati
         Ok(out) => Ok(out.organization().map(|o| Organization {
             id: o.id().unwrap_or_default().to_string(),
             management_account_id: o.master_account_id().unwrap_or_default().to_string(),
-            feature_set: o.feature_set().map_or("ALL", |f| f.as_str()).to_string(),
+            // Absent stays empty (unknown to the checks), never "ALL".
+            feature_set: o.feature_set().map_or("", |f| f.as_str()).to_string(),
         })),
         Err(e) => {
             let err = classify(&e, "organizations:DescribeOrganization");

@@ -243,7 +243,16 @@ fn judge_detection(at: At, s: &Stack, d: &DriftDetection) -> Outcome {
 fn judge_stored_drift(at: At, s: &Stack) -> Outcome {
     let evidence = json!({ "stack": s.name, "stored_drift": s.drift, "detection": Value::Null });
     let when = s.drift.last_check.map(|t| format!(" (last checked {})", date(t))).unwrap_or_default();
-    match s.drift.status.as_str() {
+    let Some(status) = s.drift.status.as_deref() else {
+        return at.unknown(
+            format!(
+                "drift of stack {} is unknown: DescribeStacks gave no drift information for it; run dopaudit with --detect-drift to check it",
+                s.name
+            ),
+            evidence,
+        );
+    };
+    match status {
         "DRIFTED" => at.fail(
             format!(
                 "stack {} had drifted from its template at the last drift detection{when}; run dopaudit with --detect-drift to list the differences",
@@ -316,7 +325,16 @@ pub fn drift_stale(ctx: &Ctx<'_>) -> Vec<Outcome> {
         if s.detection.as_ref().is_some_and(|d| d.status == "DETECTION_COMPLETE" && verdict(d)) {
             return at.pass(format!("drift of stack {} was checked by this audit", s.name), evidence);
         }
-        match (s.drift.status.as_str(), s.drift.last_check) {
+        let Some(status) = s.drift.status.as_deref() else {
+            return at.unknown(
+                format!(
+                    "DescribeStacks gave no drift information for stack {}: when drift was last checked cannot be told",
+                    s.name
+                ),
+                evidence,
+            );
+        };
+        match (status, s.drift.last_check) {
             ("NOT_CHECKED", _) => at.fail(format!("drift of stack {} has never been checked", s.name), evidence),
             // A detection was started then, but gave no verdict: it is no check to date the stack by.
             ("UNKNOWN", Some(t)) => at.unknown(
@@ -490,8 +508,29 @@ pub fn stack_failed_state(ctx: &Ctx<'_>) -> Vec<Outcome> {
             "parent_id": s.parent_id,
             "root_id": s.root_id,
         });
+        if s.status.trim().is_empty() {
+            return at.unknown(
+                format!("the status of stack {} is unknown: DescribeStacks gave none for it", s.name),
+                evidence,
+            );
+        }
+        // A creation that failed and was (or is being) rolled back: the stack holds nothing and can only be deleted.
+        if matches!(s.status.as_str(), "ROLLBACK_COMPLETE" | "ROLLBACK_IN_PROGRESS") {
+            return at.fail(
+                format!(
+                    "stack {} is {}: its creation failed and was rolled back, so it holds no resources and can only be deleted: aws cloudformation delete-stack --stack-name {}",
+                    s.name, s.status, s.name
+                ),
+                evidence,
+            );
+        }
         if !s.status.ends_with("_FAILED") {
-            return at.pass(format!("stack {} is {}", s.name, s.status), evidence);
+            let note = if s.status.starts_with("UPDATE_ROLLBACK_") {
+                " (its last update failed and was rolled back to the previous working state, which it can be updated from)"
+            } else {
+                ""
+            };
+            return at.pass(format!("stack {} is {}{note}", s.name, s.status), evidence);
         }
         let reason = s
             .status_reason
@@ -627,20 +666,45 @@ impl SecretHandling {
     }
 }
 
+/// Judges the parameters whose key says they hold a secret, and those whose value has the shape of a credential
+/// whatever the key (the collector records that verdict, never the value). A snapshot taken before that verdict
+/// existed cannot tell an innocent key's plaintext value apart from a credential: those stacks are `unknown`.
 pub fn secret_parameters(ctx: &Ctx<'_>) -> Vec<Outcome> {
     per_stack(ctx, false, |at, s, _| {
         // Keys and how each is passed; never a value.
-        let judged: Vec<(&str, SecretHandling)> = s
+        let judged: Vec<(&StackParameter, SecretHandling)> = s
             .parameters
             .iter()
-            .filter(|p| crate::snapshot::looks_secret(&p.key))
-            .map(|p| (p.key.as_str(), SecretHandling::of(p)))
+            .filter(|p| crate::snapshot::looks_secret(&p.key) || p.value_looks_secret == Some(true))
+            .map(|p| (p, SecretHandling::of(p)))
+            .collect();
+        let unexamined: Vec<&str> = s
+            .parameters
+            .iter()
+            .filter(|p| p.value_looks_secret.is_none() && !crate::snapshot::looks_secret(&p.key))
+            .filter(|p| SecretHandling::of(p).exposed())
+            .map(|p| p.key.as_str())
             .collect();
         let evidence = json!({
             "stack": s.name,
-            "secret_looking_parameters": judged.iter().map(|(k, h)| json!({"key": k, "passed_as": h.as_str()})).collect::<Vec<_>>(),
+            "secret_looking_parameters": judged.iter().map(|(p, h)| json!({
+                "key": p.key,
+                "passed_as": h.as_str(),
+                "credential_shaped_value": p.value_looks_secret,
+            })).collect::<Vec<_>>(),
+            "values_not_examined": unexamined,
         });
-        let exposed: Vec<&str> = judged.iter().filter(|(_, h)| h.exposed()).map(|(k, _)| *k).collect();
+        let exposed: Vec<String> = judged
+            .iter()
+            .filter(|(_, h)| h.exposed())
+            .map(|(p, _)| {
+                if crate::snapshot::looks_secret(&p.key) {
+                    p.key.clone()
+                } else {
+                    format!("{} (its value has the shape of a credential)", p.key)
+                }
+            })
+            .collect();
         if !exposed.is_empty() {
             return at.fail(
                 format!(
@@ -652,10 +716,20 @@ pub fn secret_parameters(ctx: &Ctx<'_>) -> Vec<Outcome> {
                 evidence,
             );
         }
+        if !unexamined.is_empty() {
+            return at.unknown(
+                format!(
+                    "whether stack {} passes a credential in plaintext is unknown: this snapshot does not say whether the values of {} look like credentials (collect it again)",
+                    s.name,
+                    unexamined.join(", ")
+                ),
+                evidence,
+            );
+        }
         if judged.is_empty() {
             at.pass(format!("stack {} has no parameter that looks like a secret", s.name), evidence)
         } else {
-            let keys: Vec<&str> = judged.iter().map(|(k, _)| *k).collect();
+            let keys: Vec<&str> = judged.iter().map(|(p, _)| p.key.as_str()).collect();
             at.pass(
                 format!(
                     "stack {} passes its secret-looking parameters masked (NoEcho) or by reference: {}",
@@ -724,7 +798,15 @@ pub fn stackset_service_managed(ctx: &Ctx<'_>) -> Vec<Outcome> {
                 Ok(Some(org)) => {
                     evidence["organization_id"] = json!(org.id);
                     evidence["feature_set"] = json!(org.feature_set);
-                    if org.feature_set != "ALL" {
+                    if org.feature_set.is_empty() {
+                        at.unknown(
+                            format!(
+                                "stack set {} uses self-managed permissions, and whether organization {} has all features (which service-managed stack sets need) is unknown: organizations:DescribeOrganization gave no feature set",
+                                set.name, org.id
+                            ),
+                            evidence,
+                        )
+                    } else if org.feature_set != "ALL" {
                         at.skipped(
                             format!(
                                 "not applicable: organization {} has only consolidated billing, and service-managed stack sets need all features",
@@ -819,7 +901,7 @@ mod tests {
             rollback_triggers: 1,
             last_updated: None,
             parameters: vec![],
-            drift: StoredDrift { status: "IN_SYNC".into(), last_check: Some(ts("2026-01-10T00:00:00Z")) },
+            drift: StoredDrift { status: Some("IN_SYNC".into()), last_check: Some(ts("2026-01-10T00:00:00Z")) },
             stack_policy: Collected::ok(None),
             resources: Collected::ok(vec![]),
             detection: None,
@@ -910,7 +992,7 @@ mod tests {
     #[test]
     fn drift_cases() {
         let with = |status: &str, last: Option<&str>, d: Option<DriftDetection>| Stack {
-            drift: StoredDrift { status: status.into(), last_check: last.map(ts) },
+            drift: StoredDrift { status: Some(status.into()), last_check: last.map(ts) },
             detection: d,
             ..stack("app")
         };
@@ -978,6 +1060,13 @@ mod tests {
                 "matches its template",
             ),
             ("never checked", with("NOT_CHECKED", None, None), Status::Unknown, "--detect-drift"),
+            // partial: DescribeStacks without DriftInformation is not AWS's UNKNOWN, and never a pass
+            (
+                "no drift information",
+                Stack { drift: StoredDrift::default(), ..with("IN_SYNC", None, None) },
+                Status::Unknown,
+                "DescribeStacks gave no drift information for it",
+            ),
             ("unknown stored status", with("UNKNOWN", None, None), Status::Unknown, "is UNKNOWN; run dopaudit with --detect-drift"),
             // near miss: a detection ran (it has a time) but gave no verdict
             (
@@ -1037,7 +1126,7 @@ mod tests {
     #[test]
     fn drift_staleness_by_date() {
         let checked = |status: &str, last: Option<&str>| Stack {
-            drift: StoredDrift { status: status.into(), last_check: last.map(ts) },
+            drift: StoredDrift { status: Some(status.into()), last_check: last.map(ts) },
             ..stack("app")
         };
         let complete = detection("DETECTION_COMPLETE", Some("IN_SYNC"), Collected::ok(vec![]));
@@ -1053,6 +1142,12 @@ mod tests {
                 "last checked 45 days ago (2025-12-01 00:00 UTC), longer than the allowed 7 days",
             ),
             ("never", checked("NOT_CHECKED", None), Status::Fail, "never been checked"),
+            (
+                "no drift information",
+                Stack { drift: StoredDrift::default(), ..checked("IN_SYNC", None) },
+                Status::Unknown,
+                "DescribeStacks gave no drift information for stack app",
+            ),
             (
                 "checked by this audit",
                 Stack { detection: complete, ..checked("IN_SYNC", Some("2025-01-01T00:00:00Z")) },
@@ -1223,12 +1318,30 @@ mod tests {
         assert!(!STATEFUL_TYPES.contains(&"AWS::SQS::Queue"));
     }
 
+    /// The verdict table of `cloudformation-stack-failed-state`. Unreadable (DescribeStacks denied) is one region-level
+    /// `unknown`: see `an_unreadable_region_gives_one_outcome_per_check`.
     #[test]
     fn failed_states_fail_with_their_recovery() {
         let in_status = |status: &str| Stack { status: status.into(), ..stack("app") };
         let cases: Vec<(Stack, Status, &str)> = vec![
+            // compliant
             (in_status("CREATE_COMPLETE"), Status::Pass, "is CREATE_COMPLETE"),
-            (in_status("UPDATE_ROLLBACK_COMPLETE"), Status::Pass, "is UPDATE_ROLLBACK_COMPLETE"),
+            // alternative: a failed update that rolled back cleanly leaves a working stack
+            (
+                in_status("UPDATE_ROLLBACK_COMPLETE"),
+                Status::Pass,
+                "is UPDATE_ROLLBACK_COMPLETE (its last update failed and was rolled back",
+            ),
+            // near miss: "COMPLETE", but a failed creation that can only be deleted
+            (
+                in_status("ROLLBACK_COMPLETE"),
+                Status::Fail,
+                "is ROLLBACK_COMPLETE: its creation failed and was rolled back, so it holds no resources and can only be deleted",
+            ),
+            (in_status("ROLLBACK_IN_PROGRESS"), Status::Fail, "can only be deleted"),
+            // partial: DescribeStacks without a status
+            (in_status(""), Status::Unknown, "the status of stack app is unknown"),
+            // non-compliant
             (
                 Stack { status_reason: Some("Resource Db was deleted outside".into()), ..in_status("UPDATE_ROLLBACK_FAILED") },
                 Status::Fail,
@@ -1283,14 +1396,18 @@ mod tests {
         assert_eq!(out[1].evidence["rollback_triggers"], 1);
     }
 
+    /// A parameter as the collector stores it (credential-shaped values withheld, the verdict kept).
     fn param(key: &str, value: &str) -> StackParameter {
-        StackParameter { key: key.into(), value: value.into(), resolved_value: None }
+        StackParameter { key: key.into(), value: value.into(), resolved_value: None, value_looks_secret: None }
+            .withholding_secrets()
     }
 
     #[test]
     fn secret_parameter_cases() {
         const SECRET: &str = "hunter2-Sup3rS3cret";
         let resolved = StackParameter { resolved_value: Some(SECRET.into()), ..param("DbPasswordParam", "/prod/db") };
+        const TOKEN: &str = "ghp_0123456789abcdefghijABCDEFGHIJ012345";
+        let old_snapshot = |key: &str, value: &str| StackParameter { value_looks_secret: None, ..param(key, value) };
         let cases: Vec<(&str, Vec<StackParameter>, Status, &str)> = vec![
             ("plaintext password", vec![param("DbPassword", SECRET), param("Env", "prod")], Status::Fail, "in plaintext"),
             (
@@ -1317,6 +1434,21 @@ mod tests {
             ),
             ("nothing secret", vec![param("Env", "prod")], Status::Pass, "no parameter that looks like a secret"),
             ("empty value", vec![param("AdminPassword", "")], Status::Pass, "AdminPassword"),
+            // near miss: an innocent key holding a GitHub token
+            (
+                "credential-shaped value",
+                vec![param("GitHubOAuth", TOKEN), param("Env", "prod")],
+                Status::Fail,
+                "GitHubOAuth (its value has the shape of a credential)",
+            ),
+            // partial: a snapshot from before the value verdict cannot clear an innocent key's plaintext value
+            (
+                "value never examined",
+                vec![old_snapshot("Env", "prod")],
+                Status::Unknown,
+                "does not say whether the values of Env look like credentials",
+            ),
+            // unreadable: DescribeStacks denied gives one region-level unknown (an_unreadable_region_gives_one_outcome_per_check)
         ];
         for (name, parameters, want, text) in cases {
             let out = run(secret_parameters, &snap(vec![Stack { parameters, ..stack("app") }]));
@@ -1325,7 +1457,13 @@ mod tests {
             assert!(msg.contains(text), "{name}: {msg}");
             let evidence = out[0].evidence.to_string();
             assert!(!msg.contains(SECRET) && !evidence.contains(SECRET), "{name}: the secret leaked: {msg} {evidence}");
+            assert!(!msg.contains(TOKEN) && !evidence.contains(TOKEN), "{name}: the token leaked: {msg} {evidence}");
             assert!(!msg.contains("prod") || name == "nothing secret", "{name}: a value leaked: {msg}");
+            assert_eq!(
+                out[0].evidence["values_not_examined"] != json!([]),
+                name == "value never examined",
+                "{name}"
+            );
         }
     }
 

@@ -40,6 +40,24 @@ fn trail_status<'a>(snapshot: &'a Snapshot, arn: &str) -> Result<&'a TrailStatus
     home_read(snapshot, arn, |t| &t.status, "status", "cloudtrail:GetTrailStatus")
 }
 
+/// The status of a trail that says whether it is logging: an answer without `IsLogging` decides nothing, so it is
+/// an error here, never "stopped".
+fn logging_status<'a>(snapshot: &'a Snapshot, arn: &str) -> Result<&'a TrailStatus, CollectionError> {
+    trail_status(snapshot, arn).and_then(|s| logging_known(s, arn))
+}
+
+fn logging_known<'a>(s: &'a TrailStatus, arn: &str) -> Result<&'a TrailStatus, CollectionError> {
+    match s.is_logging {
+        Some(_) => Ok(s),
+        None => Err(CollectionError {
+            kind: ErrorKind::Other,
+            code: "IsLoggingAbsent".into(),
+            message: format!("the status of {arn} does not say whether it is logging"),
+            permission: Some("cloudtrail:GetTrailStatus".into()),
+        }),
+    }
+}
+
 /// The event selectors of a trail, read in its home region by the audited account that owns it.
 fn trail_selectors<'a>(snapshot: &'a Snapshot, arn: &str) -> Result<&'a EventSelectors, CollectionError> {
     home_read(snapshot, arn, |t| &t.event_selectors, "event selectors", "cloudtrail:GetEventSelectors")
@@ -196,14 +214,14 @@ enum TrailVerdict {
 }
 
 fn judge_multi_region(snapshot: &Snapshot, t: &Trail) -> (TrailVerdict, Value) {
-    let status = trail_status(snapshot, &t.arn);
+    let status = logging_status(snapshot, &t.arn);
     let selectors = trail_selectors(snapshot, &t.arn);
     let management = selectors.as_ref().ok().map(|s| management_events(s));
     let errors: Vec<&CollectionError> =
         [status.as_ref().err(), selectors.as_ref().err()].into_iter().flatten().collect();
     let evidence = json!({
         "arn": t.arn,
-        "is_logging": status.as_ref().ok().map(|s| s.is_logging),
+        "is_logging": status.as_ref().ok().and_then(|s| s.is_logging),
         "management_events": match &management {
             Some(Ok(excluded)) if excluded.is_empty() => json!("read and write"),
             Some(Ok(excluded)) => json!(format!("read and write, except {}", excluded.join(", "))),
@@ -215,7 +233,7 @@ fn judge_multi_region(snapshot: &Snapshot, t: &Trail) -> (TrailVerdict, Value) {
     });
     let mut problems = Vec::new();
     if let Ok(s) = &status {
-        if !s.is_logging {
+        if s.is_logging == Some(false) {
             problems.push("logging is stopped".to_string());
         }
     }
@@ -405,14 +423,14 @@ pub fn cloudwatch_logs(ctx: &Ctx<'_>) -> Vec<Outcome> {
                 )
             }
         };
-        let status = match t.status.get() {
+        let status = match t.status.get().and_then(|s| logging_known(s, &t.arn)) {
             Ok(s) => s,
             Err(e) => return at.not_evaluated(&e),
         };
         evidence["is_logging"] = json!(status.is_logging);
         evidence["latest_cloud_watch_logs_delivery_error"] = json!(status.latest_cloud_watch_logs_delivery_error);
         evidence["latest_cloud_watch_logs_delivery_time"] = json!(status.latest_cloud_watch_logs_delivery_time);
-        if !status.is_logging {
+        if status.is_logging == Some(false) {
             return at.fail(
                 format!("trail {} names log group {group} but is not logging: nothing reaches the group", t.name),
                 evidence,
@@ -475,6 +493,8 @@ pub fn delivery_errors(ctx: &Ctx<'_>) -> Vec<Outcome> {
     })
 }
 
+/// A member is covered by an organization trail only when the trail is multi-region (a single-region organization
+/// trail records the member accounts' activity in its home region alone) and a status read says it is logging.
 pub fn organization_trail(ctx: &Ctx<'_>) -> Vec<Outcome> {
     ctx.accounts()
         .map(|account| {
@@ -491,19 +511,27 @@ pub fn organization_trail(ctx: &Ctx<'_>) -> Vec<Outcome> {
             let org_trails: Vec<(&Trail, Result<&TrailStatus, CollectionError>)> = trails
                 .into_iter()
                 .filter(|t| t.is_organization_trail)
-                .map(|t| (t, trail_status(ctx.snapshot, &t.arn)))
+                .map(|t| (t, logging_status(ctx.snapshot, &t.arn)))
                 .collect();
             let evidence = json!({
                 "organization_id": org.id,
                 "organization_trails": org_trails.iter().map(|(t, s)| json!({
                     "arn": t.arn,
-                    "is_logging": s.as_ref().ok().map(|s| s.is_logging),
+                    "is_multi_region": t.is_multi_region,
+                    "is_logging": s.as_ref().ok().and_then(|s| s.is_logging),
                     "status_error": s.as_ref().err(),
                 })).collect::<Vec<_>>(),
             });
-            // Only a status read as logging covers the account; an unread status decides nothing.
-            if let Some((t, _)) = org_trails.iter().find(|(_, s)| s.as_ref().is_ok_and(|s| s.is_logging)) {
-                return at.pass(format!("organization trail {} covers this account and is logging", t.name), evidence);
+            // Only a multi-region trail whose status was read as logging covers the account; an unread status
+            // decides nothing.
+            let covers = |t: &Trail, s: &Result<&TrailStatus, CollectionError>| {
+                t.is_multi_region && s.as_ref().is_ok_and(|s| s.is_logging == Some(true))
+            };
+            if let Some((t, _)) = org_trails.iter().find(|(t, s)| covers(t, s)) {
+                return at.pass(
+                    format!("multi-region organization trail {} covers this account in every region and is logging", t.name),
+                    evidence,
+                );
             }
             if org_trails.is_empty() {
                 return at.fail(
@@ -511,7 +539,7 @@ pub fn organization_trail(ctx: &Ctx<'_>) -> Vec<Outcome> {
                     evidence,
                 );
             }
-            if let Some((t, Err(e))) = org_trails.iter().find(|(_, s)| s.is_err()) {
+            if let Some((t, Err(e))) = org_trails.iter().find(|(t, s)| t.is_multi_region && s.is_err()) {
                 return at.unknown(
                     format!(
                         "organization trail {} (owned by {}) is visible, but whether it is logging could not be read: {}",
@@ -522,7 +550,29 @@ pub fn organization_trail(ctx: &Ctx<'_>) -> Vec<Outcome> {
                     evidence,
                 );
             }
-            at.fail(format!("the organization trail of {} exists but logging is stopped", org.id), evidence)
+            let reasons: Vec<String> = org_trails
+                .iter()
+                .map(|(t, s)| {
+                    if !t.is_multi_region {
+                        format!(
+                            "{} is single-region: it records this account's activity in {} only",
+                            t.name, t.home_region
+                        )
+                    } else if s.as_ref().is_ok_and(|s| s.is_logging == Some(false)) {
+                        format!("{} exists but logging is stopped", t.name)
+                    } else {
+                        t.name.clone()
+                    }
+                })
+                .collect();
+            at.fail(
+                format!(
+                    "no organization trail of {} records this account in every region: {}",
+                    org.id,
+                    reasons.join("; ")
+                ),
+                evidence,
+            )
         })
         .collect()
 }
@@ -548,7 +598,7 @@ mod tests {
             kms_key_id: Some("arn:aws:kms:us-east-1:111111111111:key/k".into()),
             cloud_watch_logs_log_group_arn: Some("arn:aws:logs:us-east-1:111111111111:log-group:ct".into()),
             cloud_watch_logs_role_arn: Some("arn:aws:iam::111111111111:role/ct".into()),
-            status: Collected::ok(TrailStatus { is_logging: true, ..Default::default() }),
+            status: Collected::ok(TrailStatus { is_logging: Some(true), ..Default::default() }),
             event_selectors: Collected::ok(basic(&[("All", true)])),
             integrity: Collected::NotCollected,
         }
@@ -620,7 +670,7 @@ mod tests {
     fn multi_region_trail_cases() {
         let t = || trail("t", ACCT, "us-east-1");
         let with_selectors = |s: EventSelectors| Trail { event_selectors: Collected::ok(s), ..t() };
-        let stopped = Trail { status: Collected::ok(TrailStatus { is_logging: false, ..Default::default() }), ..t() };
+        let stopped = Trail { status: Collected::ok(TrailStatus { is_logging: Some(false), ..Default::default() }), ..t() };
         let data_only = with_selectors(EventSelectors {
             basic: vec![BasicEventSelector {
                 read_write_type: "All".into(),
@@ -737,6 +787,12 @@ mod tests {
             ),
             ("unreadable: status denied", vec![denied_status], Status::Unknown, "cloudtrail:GetTrailStatus"),
             (
+                "partial: status without IsLogging",
+                vec![Trail { status: Collected::ok(TrailStatus::default()), ..t() }],
+                Status::Unknown,
+                "does not say whether it is logging",
+            ),
+            (
                 "unreadable: selectors denied",
                 vec![denied_selectors.clone()],
                 Status::Unknown,
@@ -765,7 +821,7 @@ mod tests {
 
     fn stopped_named(name: &str) -> Trail {
         Trail {
-            status: Collected::ok(TrailStatus { is_logging: false, ..Default::default() }),
+            status: Collected::ok(TrailStatus { is_logging: Some(false), ..Default::default() }),
             ..trail(name, ACCT, "us-east-1")
         }
     }
@@ -877,7 +933,7 @@ mod tests {
         let at = |hours_before: i64| Some(chrono::DateTime::UNIX_EPOCH - chrono::Duration::hours(hours_before));
         let with_status = |f: &dyn Fn(&mut TrailStatus)| {
             let mut t = trail("t", ACCT, "us-east-1");
-            let mut status = TrailStatus { is_logging: true, ..Default::default() };
+            let mut status = TrailStatus { is_logging: Some(true), ..Default::default() };
             f(&mut status);
             t.status = Collected::ok(status);
             t
@@ -900,7 +956,7 @@ mod tests {
                 "does not deliver to CloudWatch Logs",
             ),
             // Near misses: set up, but stopped; failing; silent for days; a group without a role.
-            ("stopped trail", with_status(&|s| s.is_logging = false), Status::Fail, "is not logging"),
+            ("stopped trail", with_status(&|s| s.is_logging = Some(false)), Status::Fail, "is not logging"),
             (
                 "failing delivery",
                 with_status(&|s| s.latest_cloud_watch_logs_delivery_error = Some("AccessDeniedException".into())),
@@ -937,6 +993,8 @@ mod tests {
                 Status::Unknown,
                 "",
             ),
+            // Partial read: a status without IsLogging says nothing about logging.
+            ("IsLogging absent", with_status(&|s| s.is_logging = None), Status::Unknown, "does not say whether it is logging"),
         ];
         for (name, t, want, text) in cases {
             let out = run(cloudwatch_logs, &with_trails(vec![t], None));
@@ -949,7 +1007,7 @@ mod tests {
     fn delivery_error_cases() {
         let failing = Trail {
             status: Collected::ok(TrailStatus {
-                is_logging: true,
+                is_logging: Some(true),
                 latest_delivery_error: Some("AccessDenied".into()),
                 latest_digest_delivery_error: Some("".into()),
                 ..Default::default()
@@ -991,7 +1049,7 @@ mod tests {
                 vec![org_trail.clone()],
                 Some(MGMT),
                 Status::Pass,
-                "organization trail org covers this account and is logging",
+                "multi-region organization trail org covers this account in every region and is logging",
             ),
             (
                 "non-compliant: own trail only",
@@ -1002,10 +1060,24 @@ mod tests {
             ),
             (
                 "near miss: organization trail stopped",
-                vec![with_status(Collected::ok(TrailStatus::default()))],
+                vec![with_status(Collected::ok(TrailStatus { is_logging: Some(false), ..Default::default() }))],
                 Some(MGMT),
                 Status::Fail,
-                "logging is stopped",
+                "org exists but logging is stopped",
+            ),
+            (
+                "near miss: single-region organization trail, logging",
+                vec![Trail { is_multi_region: false, ..org_trail.clone() }],
+                Some(MGMT),
+                Status::Fail,
+                "org is single-region: it records this account's activity in us-east-1 only",
+            ),
+            (
+                "partial: status without IsLogging",
+                vec![with_status(Collected::ok(TrailStatus::default()))],
+                Some(MGMT),
+                Status::Unknown,
+                "does not say whether it is logging",
             ),
             (
                 "alternative: trail of a delegated administrator",

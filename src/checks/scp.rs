@@ -553,10 +553,22 @@ pub fn all_features(ctx: &Ctx<'_>) -> Vec<Outcome> {
     for (id, org) in seen {
         let at = At::new(&org.management_account_id, GLOBAL, id.clone());
         let evidence = json!({"organization_id": id, "feature_set": org.feature_set});
-        out.push(if org.feature_set == "ALL" {
-            at.pass(format!("organization {id} has all features enabled"), evidence)
-        } else {
-            at.fail(format!("organization {id} is consolidated billing only: no SCP can apply"), evidence)
+        out.push(match org.feature_set.as_str() {
+            "ALL" => at.pass(format!("organization {id} has all features enabled"), evidence),
+            "CONSOLIDATED_BILLING" => {
+                at.fail(format!("organization {id} is consolidated billing only: no SCP can apply"), evidence)
+            }
+            // An answer without a feature set (or with one unknown to dopaudit) decides nothing.
+            "" => at.unknown(
+                format!(
+                    "the feature set of organization {id} is unknown: organizations:DescribeOrganization did not give one"
+                ),
+                evidence,
+            ),
+            other => at.unknown(
+                format!("organization {id} has feature set {other}, which dopaudit does not know"),
+                evidence,
+            ),
         });
     }
     out
@@ -565,11 +577,20 @@ pub fn all_features(ctx: &Ctx<'_>) -> Vec<Outcome> {
 pub fn scp_enabled(ctx: &Ctx<'_>) -> Vec<Outcome> {
     per_tree(ctx, |tree| {
         let at = org_at(tree, tree.roots.first().map_or(tree.id.clone(), |r| r.id.clone()));
-        let evidence = json!({"roots": tree.roots});
+        let evidence = json!({"roots": tree.roots, "feature_set": tree.feature_set});
+        let state = tree.roots.first().and_then(|r| {
+            r.policy_types.iter().find(|t| t.policy_type == "SERVICE_CONTROL_POLICY").map(|t| t.status.as_str())
+        });
         vec![match tree.scp_enabled() {
             Some(true) => at.pass("the SERVICE_CONTROL_POLICY type is enabled on the root".into(), evidence),
             Some(false) => at.fail(
-                "the SERVICE_CONTROL_POLICY type is not enabled on the root: attached SCPs have no effect".into(),
+                format!(
+                    "the SERVICE_CONTROL_POLICY type is {} on the root: attached SCPs have no effect",
+                    match state {
+                        Some(s) if !s.is_empty() => format!("{s}, not ENABLED,"),
+                        _ => "not enabled".to_string(),
+                    }
+                ),
                 evidence,
             ),
             None => at.unknown("could not be evaluated: the organization's root was not read".into(), evidence),
@@ -577,10 +598,21 @@ pub fn scp_enabled(ctx: &Ctx<'_>) -> Vec<Outcome> {
     })
 }
 
+/// One `skipped` outcome at the organization when it holds no customer-managed SCP to judge.
+fn no_customer_policies(tree: &OrgTree, mut out: Vec<Outcome>) -> Vec<Outcome> {
+    if out.is_empty() {
+        out.push(org_at(tree, tree.id.clone()).skipped(
+            format!("not applicable: organization {} has no customer-managed SCP (only AWS-managed ones)", tree.id),
+            json!({"policies": tree.policies.iter().map(|p| &p.id).collect::<Vec<_>>()}),
+        ));
+    }
+    out
+}
+
 pub fn policy_valid(ctx: &Ctx<'_>) -> Vec<Outcome> {
     per_tree(ctx, |tree| {
         let view = OrgView::new(tree);
-        tree.policies
+        let out = tree.policies
             .iter()
             .filter(|p| !p.aws_managed)
             .map(|p| {
@@ -598,7 +630,8 @@ pub fn policy_valid(ctx: &Ctx<'_>) -> Vec<Outcome> {
                     (Ok(_), None) => at.unknown("could not be evaluated: the policy was not parsed".into(), json!({})),
                 }
             })
-            .collect()
+            .collect();
+        no_customer_policies(tree, out)
     })
 }
 
@@ -606,7 +639,8 @@ pub fn policy_size(ctx: &Ctx<'_>) -> Vec<Outcome> {
     // 90 % of the quota: room for one more statement is about all that is left.
     let threshold = SCP_MAX_CHARS * 9 / 10;
     per_tree(ctx, |tree| {
-        tree.policies
+        let out = tree
+            .policies
             .iter()
             .filter(|p| !p.aws_managed)
             .map(|p| {
@@ -624,7 +658,8 @@ pub fn policy_size(ctx: &Ctx<'_>) -> Vec<Outcome> {
                     }
                 }
             })
-            .collect()
+            .collect();
+        no_customer_policies(tree, out)
     })
 }
 
@@ -639,7 +674,7 @@ pub fn attachment_limit(ctx: &Ctx<'_>) -> Vec<Outcome> {
             .map(|r| r.id.as_str())
             .chain(tree.units.iter().map(|u| u.id.as_str()))
             .chain(tree.accounts.iter().map(|a| a.id.as_str()));
-        targets
+        let out = targets
             .filter_map(|target| {
                 let attached: Vec<&str> = tree.policies_on(target).map(|p| p.id.as_str()).collect();
                 if attached.is_empty() {
@@ -648,13 +683,25 @@ pub fn attachment_limit(ctx: &Ctx<'_>) -> Vec<Outcome> {
                 let at = org_at(tree, target.to_string());
                 let evidence = json!({"target": target, "attached": attached, "limit": SCP_MAX_PER_TARGET});
                 let n = attached.len();
-                Some(if n + 1 >= SCP_MAX_PER_TARGET {
-                    at.fail(format!("{target} has {n} of {SCP_MAX_PER_TARGET} SCPs attached"), evidence)
+                Some(if n >= SCP_MAX_PER_TARGET {
+                    at.fail(format!("{target} has {n} of {SCP_MAX_PER_TARGET} SCPs attached: no other can be attached"), evidence)
+                } else if n + 1 == SCP_MAX_PER_TARGET {
+                    at.fail(
+                        format!("{target} has {n} of {SCP_MAX_PER_TARGET} SCPs attached: only one more can be attached"),
+                        evidence,
+                    )
                 } else {
                     at.pass(format!("{target} has {n} of {SCP_MAX_PER_TARGET} SCPs attached"), evidence)
                 })
             })
-            .collect()
+            .collect::<Vec<_>>();
+        if out.is_empty() {
+            return vec![org_at(tree, tree.id.clone()).skipped(
+                format!("not applicable: no root, OU or account of organization {} has an SCP attached", tree.id),
+                json!({"targets": 0}),
+            )];
+        }
+        out
     })
 }
 
@@ -1178,5 +1225,193 @@ mod tests {
         assert_eq!(scp_enabled(&Ctx::new(&disabled))[0].status, Status::Fail);
         let (status, msg) = member_status(deny_leave_organization, &disabled);
         assert_eq!(status, Status::Fail, "{msg}");
+    }
+    /// Runs each row through an organization-wide check and looks at the finding on `resource`.
+    fn org_table(f: super::super::Evaluator, rows: Vec<(&str, Snapshot, &str, Status, &str)>) {
+        for (name, snap, resource, want, text) in rows {
+            let out = f(&Ctx::new(&snap));
+            let o = out
+                .iter()
+                .find(|o| o.resource == resource)
+                .unwrap_or_else(|| panic!("{name}: no finding on {resource}: {out:?}"));
+            assert_eq!(o.status, want, "{name}: {}", o.message);
+            assert!(o.message.contains(text), "{name}: {}", o.message);
+        }
+    }
+
+    fn with_tree(mut snap: Snapshot, edit: impl Fn(&mut OrgTree)) -> Snapshot {
+        if let Collected::Ok { data } = &mut snap.organization {
+            edit(data);
+        }
+        snap
+    }
+
+    fn with_feature_set(feature_set: &str) -> Snapshot {
+        let mut snap = org(vec![]);
+        for a in &mut snap.accounts {
+            if let Collected::Ok { data: Some(o) } = &mut a.organization {
+                o.feature_set = feature_set.into();
+            }
+        }
+        snap
+    }
+
+    /// `organizations-all-features`. No alternative row: without all features no SCP applies, by any other means.
+    #[test]
+    fn all_features_verdicts() {
+        let denied_org = {
+            let mut snap = org(vec![]);
+            for a in &mut snap.accounts {
+                a.organization = Collected::Error { error: denied("organizations:DescribeOrganization") };
+            }
+            snap
+        };
+        // partial: one account could not read its organization, the other could
+        let partial = {
+            let mut snap = org(vec![]);
+            snap.accounts[0].organization = Collected::Error { error: denied("organizations:DescribeOrganization") };
+            snap
+        };
+        org_table(
+            all_features,
+            vec![
+                ("compliant", with_feature_set("ALL"), "o-example", Status::Pass, "all features enabled"),
+                (
+                    "non-compliant",
+                    with_feature_set("CONSOLIDATED_BILLING"),
+                    "o-example",
+                    Status::Fail,
+                    "consolidated billing only",
+                ),
+                // near miss: an answer without a feature set is not "ALL"
+                ("no feature set", with_feature_set(""), "o-example", Status::Unknown, "did not give one"),
+                ("unreadable", denied_org, ACCT, Status::Unknown, "organizations:DescribeOrganization"),
+                ("partial: the unreadable account", partial.clone(), ACCT, Status::Unknown, "organizations:DescribeOrganization"),
+                ("partial: the organization still judged once", partial, "o-example", Status::Pass, "all features"),
+            ],
+        );
+    }
+
+    /// `organizations-scp-enabled`. No alternative row: attached SCPs act only while the type is enabled on the root.
+    #[test]
+    fn scp_enabled_verdicts() {
+        let state = |status: &str| {
+            let status = status.to_string();
+            with_tree(org(vec![]), move |t| t.roots[0].policy_types[0].status = status.clone())
+        };
+        org_table(
+            scp_enabled,
+            vec![
+                ("compliant", org(vec![]), "r-1", Status::Pass, "enabled on the root"),
+                (
+                    "non-compliant: type not enabled",
+                    with_tree(org(vec![]), |t| t.roots[0].policy_types.clear()),
+                    "r-1",
+                    Status::Fail,
+                    "not enabled on the root",
+                ),
+                // near miss: listed, but only on its way to being enabled
+                ("pending", state("PENDING_ENABLE"), "r-1", Status::Fail, "PENDING_ENABLE, not ENABLED,"),
+                ("unreadable", unreadable(), ACCT, Status::Unknown, "organizations:ListPolicies"),
+                // partial: the tree without its root
+                ("no root read", with_tree(org(vec![]), |t| t.roots.clear()), "o-example", Status::Unknown, "root was not read"),
+            ],
+        );
+    }
+
+    /// `scp-policy-valid`. No alternative row: a document either parses or does not.
+    #[test]
+    fn policy_valid_verdicts() {
+        let unread = with_tree(org(vec![policy("p-a", DENY_LEAVE, &["ou-1"])]), |t| {
+            t.policies[1].content = Collected::Error { error: denied("organizations:DescribePolicy") }
+        });
+        org_table(
+            policy_valid,
+            vec![
+                ("compliant", org(vec![policy("p-a", DENY_LEAVE, &["ou-1"])]), "p-a", Status::Pass, "parses: 1 statements"),
+                (
+                    "non-compliant",
+                    org(vec![policy("p-bad", r#"{"Statement":[{"Effect":"Deny",}]}"#, &["ou-1"])]),
+                    "p-bad",
+                    Status::Fail,
+                    "not valid policy JSON",
+                ),
+                // near miss: only AWS-managed policies, nothing of the customer's to judge
+                ("only FullAWSAccess", org(vec![]), "o-example", Status::Skipped, "no customer-managed SCP"),
+                ("unreadable content", unread, "p-a", Status::Unknown, "organizations:DescribePolicy"),
+                ("organization unreadable", unreadable(), ACCT, Status::Unknown, "organizations:ListPolicies"),
+            ],
+        );
+    }
+
+    /// `scp-policy-size`. No alternative row: the quota counts characters, whatever they are.
+    #[test]
+    fn policy_size_verdicts() {
+        let sized = |n: usize| {
+            format!(r#"{{"Statement":[{{"Effect":"Deny","Action":"ec2:RunInstances","Resource":"*","Sid":"{}"}}]}}"#, "x".repeat(n))
+        };
+        let unread = with_tree(org(vec![policy("p-a", DENY_LEAVE, &["ou-1"])]), |t| {
+            t.policies[1].content = Collected::Error { error: denied("organizations:DescribePolicy") }
+        });
+        org_table(
+            policy_size,
+            vec![
+                ("compliant", org(vec![policy("p-a", &sized(100), &["ou-1"])]), "p-a", Status::Pass, "uses 185 of 5120"),
+                ("non-compliant: at the quota", org(vec![policy("p-a", &sized(5035), &["ou-1"])]), "p-a", Status::Fail, "uses 5120 of 5120"),
+                // near miss: under the quota, with room for hardly anything
+                ("near miss: 90 %", org(vec![policy("p-a", &sized(4524), &["ou-1"])]), "p-a", Status::Fail, "uses 4609 of 5120"),
+                ("only FullAWSAccess", org(vec![]), "o-example", Status::Skipped, "no customer-managed SCP"),
+                ("unreadable content", unread, "p-a", Status::Unknown, "organizations:DescribePolicy"),
+                ("organization unreadable", unreadable(), ACCT, Status::Unknown, "organizations:ListPolicies"),
+            ],
+        );
+    }
+
+    /// `scp-attachment-limit`. No alternative row: the quota is per target, whatever is attached.
+    #[test]
+    fn attachment_limit_verdicts() {
+        let n_at_ou = |n: usize| {
+            org((0..n).map(|i| policy(&format!("p-{i}"), DENY_LEAVE, &["ou-1"])).collect())
+        };
+        org_table(
+            attachment_limit,
+            vec![
+                ("compliant", n_at_ou(1), "ou-1", Status::Pass, "has 2 of 5 SCPs attached"),
+                ("non-compliant: full", n_at_ou(4), "ou-1", Status::Fail, "has 5 of 5 SCPs attached: no other"),
+                // near miss: not full, but only one slot left
+                ("near miss: one slot left", n_at_ou(3), "ou-1", Status::Fail, "only one more can be attached"),
+                (
+                    "nothing attached anywhere",
+                    with_tree(org(vec![]), |t| t.policies.clear()),
+                    "o-example",
+                    Status::Skipped,
+                    "no root, OU or account",
+                ),
+                ("partial: a policy's targets unreadable", targets_unreadable(n_at_ou(1)), "o-example", Status::Unknown, "organizations:ListTargetsForPolicy"),
+                ("organization unreadable", unreadable(), ACCT, Status::Unknown, "organizations:ListPolicies"),
+            ],
+        );
+    }
+
+    /// `scp-management-account-workloads` (informational). No near-miss or alternative row: SCPs never apply to the
+    /// management account, whatever it holds; no partial row: the one input is DescribeOrganization.
+    #[test]
+    fn management_account_workloads_verdicts() {
+        let denied_org = {
+            let mut snap = org(vec![]);
+            snap.accounts[1].organization = Collected::Error { error: denied("organizations:DescribeOrganization") };
+            snap
+        };
+        let mut alone = org(vec![]);
+        alone.accounts[0].organization = Collected::ok(None);
+        org_table(
+            management_account_workloads,
+            vec![
+                ("member: SCPs apply", org(vec![]), ACCT, Status::Skipped, "a member account of o-example"),
+                ("management account audited", org(vec![]), MGMT, Status::Fail, "no SCP applies"),
+                ("not in an organization", alone, ACCT, Status::Skipped, "not in an organization"),
+                ("unreadable", denied_org, MGMT, Status::Unknown, "organizations:DescribeOrganization"),
+            ],
+        );
     }
 }

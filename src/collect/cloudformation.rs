@@ -153,16 +153,15 @@ fn convert_stack(s: &cfn::Stack) -> Stack {
                     key: p.parameter_key().unwrap_or_default().to_string(),
                     value: p.parameter_value().unwrap_or_default().to_string(),
                     resolved_value: text(p.resolved_value()),
+                    value_looks_secret: None,
                 }
                 .withholding_secrets()
             })
             .collect(),
         drift: StoredDrift {
-            // AWS always sends the drift information; without it nothing is known, which is not NOT_CHECKED.
-            status: drift
-                .and_then(|d| d.stack_drift_status())
-                .map_or(cfn::StackDriftStatus::UnknownValue.as_str(), |d| d.as_str())
-                .to_string(),
+            // AWS always sends the drift information; without it nothing is known: neither NOT_CHECKED nor AWS's
+            // own UNKNOWN (a detection that could not check), so it stays absent.
+            status: drift.and_then(|d| d.stack_drift_status()).map(|d| d.as_str().to_string()),
             last_check: drift.and_then(|d| d.last_check_timestamp()).and_then(to_chrono),
         },
         stack_policy: Collected::NotCollected,
@@ -842,7 +841,7 @@ mod tests {
         assert_eq!((app.parameters[0].key.as_str(), app.parameters[0].value.as_str()), ("Env", "prod"));
         assert_eq!(app.parameters[0].resolved_value, None);
         assert_eq!(app.parameters[1].resolved_value.as_deref(), Some("ami-0abc"));
-        assert_eq!(app.drift.status, "DRIFTED");
+        assert_eq!(app.drift.status.as_deref(), Some("DRIFTED"));
         assert_eq!(app.drift.last_check.map(|t| t.to_rfc3339()).as_deref(), Some("2026-01-01T00:00:00+00:00"));
         assert_eq!(ok(&app.stack_policy).as_deref(), Some(POLICY));
         let resources = ok(&app.resources);
@@ -859,7 +858,7 @@ mod tests {
         assert!(!nested.termination_protection);
         assert_eq!(nested.rollback_triggers, 0);
         assert_eq!(nested.last_updated.map(|t| t.timestamp()), Some(NEW_YEAR - 3_600), "creation time stands in");
-        assert_eq!(nested.drift.status, "NOT_CHECKED");
+        assert_eq!(nested.drift.status.as_deref(), Some("NOT_CHECKED"));
         assert_eq!(nested.drift.last_check, None);
         assert_eq!(ok(&nested.stack_policy), &None, "no policy is data, not an error");
         assert_eq!(ok(&nested.resources)[0].logical_id, "Vpc");
@@ -1316,10 +1315,11 @@ mod tests {
     }
 
     #[test]
-    fn a_stack_without_drift_information_is_unknown_not_unchecked() {
+    fn a_stack_without_drift_information_has_no_drift_status() {
         let bare = cfn::Stack::builder().stack_name("bare").stack_status(cfn::StackStatus::CreateComplete).build();
         let stack = convert_stack(&bare);
-        assert_eq!(stack.drift.status, "UNKNOWN");
+        // Neither NOT_CHECKED nor AWS's UNKNOWN (a detection that could not check): absent.
+        assert_eq!(stack.drift.status, None);
         assert_eq!(stack.last_updated, None);
         assert_eq!(call_target(&stack), "bare", "the name stands in for a missing id");
     }

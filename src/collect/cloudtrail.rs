@@ -104,7 +104,8 @@ fn convert_trail(t: &ct::Trail, listed_in: &str) -> Trail {
 async fn trail_status(client: &aws_sdk_cloudtrail::Client, arn: &str) -> Collected<TrailStatus> {
     match client.get_trail_status().name(arn).send().await {
         Ok(s) => Collected::ok(TrailStatus {
-            is_logging: s.is_logging().unwrap_or(false),
+            // Absent is not "stopped": the checks read it as unknown.
+            is_logging: s.is_logging(),
             latest_delivery_error: text(s.latest_delivery_error()),
             latest_digest_delivery_error: text(s.latest_digest_delivery_error()),
             latest_cloud_watch_logs_delivery_error: text(s.latest_cloud_watch_logs_delivery_error()),
