@@ -575,27 +575,50 @@ pub fn elasticache_cluster_mode(ctx: &Ctx<'_>) -> Vec<Outcome> {
                     "primary_endpoint": primary,
                     "reader_endpoint": reader,
                 });
-                out.push(if g.cluster_enabled {
-                at.pass(
-                    format!(
-                        "replication group {} partitions data across {} shard(s); cluster-aware clients connect to the configuration endpoint {}",
-                        g.id,
-                        g.node_groups.len(),
-                        g.configuration_endpoint.as_deref().unwrap_or("(not reported)")
+                let shards = g.node_groups.len();
+                out.push(match (g.cluster_mode.as_deref(), g.cluster_enabled) {
+                    // Mid-migration: clients may still use the primary endpoint, and the data is in one shard.
+                    (Some("compatible"), _) => at.fail(
+                        format!(
+                            "replication group {} is in cluster mode compatible: the move to cluster mode is not finished (clients may still use the primary endpoint); set it to enabled once every client uses the configuration endpoint",
+                            g.id
+                        ),
+                        evidence,
                     ),
-                    evidence,
-                )
-            } else {
-                at.fail(
-                    format!(
-                        "replication group {} has cluster mode disabled: one shard, so writes and memory are bounded by one primary node (writes go to {}, reads to {})",
-                        g.id,
-                        primary.unwrap_or("the primary endpoint"),
-                        reader.unwrap_or("the reader endpoint")
+                    (Some("enabled"), _) | (None, Some(true)) => at.pass(
+                        format!(
+                            "replication group {} runs with cluster mode enabled on {shards} shard(s){}; cluster-aware clients connect to the configuration endpoint {}",
+                            g.id,
+                            if shards == 1 { " (data is not yet partitioned, but shards can be added online)" } else { "" },
+                            g.configuration_endpoint.as_deref().unwrap_or("(not reported)")
+                        ),
+                        evidence,
                     ),
-                    evidence,
-                )
-            });
+                    (Some("disabled"), _) | (None, Some(false)) => at.fail(
+                        format!(
+                            "replication group {} has cluster mode disabled: one shard, so writes and memory are bounded by one primary node (writes go to {}, reads to {})",
+                            g.id,
+                            primary.unwrap_or("the primary endpoint"),
+                            reader.unwrap_or("the reader endpoint")
+                        ),
+                        evidence,
+                    ),
+                    (mode, None) => at.unknown(
+                        format!(
+                            "could not be evaluated: elasticache:DescribeReplicationGroups reported no ClusterEnabled for replication group {}{}",
+                            g.id,
+                            mode.map(|m| format!(" (cluster mode {m})")).unwrap_or_default()
+                        ),
+                        evidence,
+                    ),
+                    (Some(mode), Some(enabled)) => at.unknown(
+                        format!(
+                            "could not be evaluated: replication group {} reports cluster mode {mode} (ClusterEnabled {enabled}), which this check does not know",
+                            g.id
+                        ),
+                        evidence,
+                    ),
+                });
             }
         },
     )
@@ -1613,7 +1636,7 @@ mod tests {
             arn: format!("arn:aws:elasticache:{REGION}:{ACCT}:replicationgroup:{id}"),
             engine: Some("redis".into()),
             status: "available".into(),
-            cluster_enabled: cluster,
+            cluster_enabled: Some(cluster),
             cluster_mode: Some(if cluster { "enabled" } else { "disabled" }.into()),
             automatic_failover: failover.into(),
             multi_az: multi_az.into(),
@@ -1651,30 +1674,71 @@ mod tests {
     }
 
     #[test]
-    fn elasticache_cluster_mode_cases() {
-        expect(
-            elasticache_cluster_mode,
-            "groups",
-            elasticache(
-                vec![group("sharded", true, "enabled", "enabled", 2), group("single", false, "enabled", "enabled", 2)],
-                Collected::ok(vec![]),
+    fn elasticache_cluster_mode_verdict_table() {
+        let none = || Collected::ok(vec![]);
+        let sharded = |shards: usize| {
+            let mut g = group("sharded", true, "enabled", "enabled", 2);
+            g.node_groups =
+                (0..shards).map(|i| NodeGroup { id: format!("000{i}"), ..g.node_groups[0].clone() }).collect();
+            g
+        };
+        let compatible =
+            ReplicationGroup { cluster_mode: Some("compatible".into()), ..group("mid", true, "enabled", "enabled", 2) };
+        let unreported = ReplicationGroup {
+            cluster_enabled: None,
+            cluster_mode: None,
+            ..group("g", false, "enabled", "enabled", 2)
+        };
+        let rows: Vec<RdsRow> = vec![
+            (
+                "compliant",
+                elasticache(vec![sharded(3)], none()),
+                rg_arn("sharded"),
+                Status::Pass,
+                "cluster mode enabled on 3 shard(s)",
             ),
-            &[(&rg_arn("sharded"), Status::Pass), (&rg_arn("single"), Status::Fail)],
-        );
-        let o = only(
-            elasticache_cluster_mode,
-            elasticache(vec![group("single", false, "enabled", "enabled", 2)], Collected::ok(vec![])),
-        );
-        assert!(o.message.contains("master.single.cache.amazonaws.com:6379"), "{}", o.message);
-        let o = only(
-            elasticache_cluster_mode,
-            elasticache(vec![group("sharded", true, "enabled", "enabled", 2)], Collected::ok(vec![])),
-        );
+            (
+                "non-compliant",
+                elasticache(vec![group("single", false, "enabled", "enabled", 2)], none()),
+                rg_arn("single"),
+                Status::Fail,
+                "writes go to master.single.cache.amazonaws.com:6379",
+            ),
+            // Near miss: compatible mode looks like cluster mode, but the migration is not finished.
+            (
+                "near miss: compatible mode",
+                elasticache(vec![compatible], none()),
+                rg_arn("mid"),
+                Status::Fail,
+                "cluster mode compatible",
+            ),
+            // Alternative: cluster mode with a single shard is cluster mode; it can add shards online.
+            (
+                "alternative: one shard",
+                elasticache(vec![sharded(1)], none()),
+                rg_arn("sharded"),
+                Status::Pass,
+                "shards can be added online",
+            ),
+            (
+                "unreadable",
+                denied_section("elasticache:DescribeReplicationGroups"),
+                ACCT.into(),
+                Status::Unknown,
+                "elasticache:DescribeReplicationGroups",
+            ),
+            // Before this table, an answer without ClusterEnabled was stored as false and failed.
+            (
+                "partial: ClusterEnabled not reported",
+                elasticache(vec![unreported], none()),
+                rg_arn("g"),
+                Status::Unknown,
+                "reported no ClusterEnabled",
+            ),
+        ];
+        run_rds_rows(elasticache_cluster_mode, rows);
+        let o = only(elasticache_cluster_mode, elasticache(vec![sharded(2)], none()));
         assert_eq!(o.evidence["configuration_endpoint"], "clustercfg.sharded.cache.amazonaws.com:6379");
-        assert_eq!(
-            only(elasticache_cluster_mode, denied_section("elasticache:DescribeReplicationGroups")).status,
-            Status::Unknown
-        );
     }
 
     #[test]

@@ -304,7 +304,7 @@ fn convert_replication_group(g: &ec::ReplicationGroup) -> ReplicationGroup {
         arn: g.arn().unwrap_or_default().to_string(),
         engine: text(g.engine()),
         status: g.status().unwrap_or_default().to_string(),
-        cluster_enabled: g.cluster_enabled().unwrap_or(false),
+        cluster_enabled: g.cluster_enabled(),
         cluster_mode: g.cluster_mode().map(|m| m.as_str().to_string()),
         // Absent from the answer is not "disabled": the evaluator says it cannot tell.
         automatic_failover: g.automatic_failover().map_or(crate::snapshot::NOT_REPORTED, |a| a.as_str()).to_string(),
