@@ -411,15 +411,34 @@ async fn access_points(client: &aws_sdk_efs::Client, file_system: &str) -> Colle
 
 async fn file_system_policy(client: &aws_sdk_efs::Client, file_system: &str) -> Collected<Option<String>> {
     match client.describe_file_system_policy().file_system_id(file_system).send().await {
-        Ok(out) => Collected::ok(text(out.policy())),
+        Ok(out) => match text(out.policy()) {
+            Some(p) => Collected::ok(Some(p)),
+            // A success without the policy says nothing: no policy is the PolicyNotFound error below.
+            None => empty_answer("elasticfilesystem:DescribeFileSystemPolicy", file_system),
+        },
         Err(e) => absent_or_error(classify(&e, "elasticfilesystem:DescribeFileSystemPolicy")),
     }
 }
 
 async fn backup_policy(client: &aws_sdk_efs::Client, file_system: &str) -> Collected<Option<String>> {
     match client.describe_backup_policy().file_system_id(file_system).send().await {
-        Ok(out) => Collected::ok(out.backup_policy().map(|b| b.status().as_str().to_string())),
+        Ok(out) => match out.backup_policy() {
+            Some(b) => Collected::ok(Some(b.status().as_str().to_string())),
+            None => empty_answer("elasticfilesystem:DescribeBackupPolicy", file_system),
+        },
         Err(e) => absent_or_error(classify(&e, "elasticfilesystem:DescribeBackupPolicy")),
+    }
+}
+
+/// A successful answer that left out what was asked for: unknown, never "none".
+fn empty_answer<T>(call: &str, file_system: &str) -> Collected<T> {
+    Collected::Error {
+        error: crate::snapshot::CollectionError {
+            kind: crate::snapshot::ErrorKind::Other,
+            code: "EmptyAnswer".into(),
+            message: format!("{call} answered for {file_system} without the policy"),
+            permission: None,
+        },
     }
 }
 
