@@ -751,7 +751,8 @@ pub fn efs_access_points(ctx: &Ctx<'_>) -> Vec<Outcome> {
         let enforcing: Vec<&str> = points
             .iter()
             .filter(|p| {
-                p.posix_user.is_some() || p.root_directory.as_deref().is_some_and(|r| r.trim_end_matches('/') != "")
+                p.posix_user.is_some()
+                    || p.root_directory.as_deref().is_some_and(|r| !r.trim_end_matches('/').is_empty())
             })
             .map(|p| p.name.as_deref().unwrap_or(&p.id))
             .collect();

@@ -1952,6 +1952,9 @@ mod tests {
         }
     }
 
+    /// A verdict-table row: (case, organization, the management account's regions, status, message fragment).
+    type OrgRegionsRow = (&'static str, Collected<OrgTree>, Vec<RegionSnapshot>, Status, &'static str);
+
     fn org_snapshot(org: Collected<OrgTree>, regions: Vec<RegionSnapshot>) -> Snapshot {
         let mut snap = snapshot(vec![account(MGMT, Some(MGMT), regions)]);
         snap.organization = org;
@@ -2049,7 +2052,7 @@ mod tests {
         suspended.security.guardduty = detectors(vec![detector("d1", "DISABLED")]);
         let mut unread = region("us-east-1");
         unread.security.guardduty = Collected::Error { error: denied("guardduty:ListDetectors") };
-        let rows: Vec<(&str, Collected<OrgTree>, Vec<RegionSnapshot>, Status, &str)> = vec![
+        let rows: Vec<OrgRegionsRow> = vec![
             (
                 "compliant",
                 Collected::ok(tree(&[], vec![admin(ACCT, &[GUARDDUTY, DETECTIVE])])),
@@ -2331,7 +2334,7 @@ mod tests {
             data.recorder_statuses = Collected::Error { error: denied("config:DescribeConfigurationRecorderStatus") };
         }
         let on = |name: &str| config_region(name, Some(true));
-        let rows: Vec<(&str, Collected<OrgTree>, Vec<RegionSnapshot>, Status, &str)> = vec![
+        let rows: Vec<OrgRegionsRow> = vec![
             ("compliant", fms(), vec![on("us-east-1"), on("eu-west-1")], Status::Pass, "all 2"),
             (
                 "non-compliant: a recorder stopped",
