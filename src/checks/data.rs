@@ -1918,9 +1918,9 @@ mod tests {
     fn empty_answer() -> CollectionError {
         CollectionError {
             kind: ErrorKind::Other,
-            code: "EmptyAnswer".into(),
-            message: "answered for fs-1 without the policy".into(),
-            permission: None,
+            code: "IncompleteResponse".into(),
+            message: "DescribeFileSystemPolicy answered without the policy".into(),
+            permission: Some("elasticfilesystem:DescribeFileSystemPolicy".into()),
         }
     }
 

@@ -2462,9 +2462,9 @@ mod tests {
         };
         let empty_answer = CollectionError {
             kind: ErrorKind::Other,
-            code: "EmptyAnswer".into(),
-            message: format!("ssm:GetServiceSetting answered without the setting {DHMC_SETTING}"),
-            permission: None,
+            code: "IncompleteResponse".into(),
+            message: format!("GetServiceSetting answered without the setting {DHMC_SETTING}"),
+            permission: Some("ssm:GetServiceSetting".into()),
         };
         let rows: Vec<(&str, Collected<SsmData>, Status, &str)> = vec![
             (

@@ -411,34 +411,35 @@ async fn access_points(client: &aws_sdk_efs::Client, file_system: &str) -> Colle
 
 async fn file_system_policy(client: &aws_sdk_efs::Client, file_system: &str) -> Collected<Option<String>> {
     match client.describe_file_system_policy().file_system_id(file_system).send().await {
-        Ok(out) => match text(out.policy()) {
-            Some(p) => Collected::ok(Some(p)),
-            // A success without the policy says nothing: no policy is the PolicyNotFound error below.
-            None => empty_answer("elasticfilesystem:DescribeFileSystemPolicy", file_system),
-        },
+        Ok(out) => read_file_system_policy(&out),
         Err(e) => absent_or_error(classify(&e, "elasticfilesystem:DescribeFileSystemPolicy")),
+    }
+}
+
+/// A success without the policy says nothing about it: having no policy is the `PolicyNotFound` error.
+fn read_file_system_policy(
+    out: &aws_sdk_efs::operation::describe_file_system_policy::DescribeFileSystemPolicyOutput,
+) -> Collected<Option<String>> {
+    match text(out.policy()) {
+        Some(p) => Collected::ok(Some(p)),
+        None => Collected::Error { error: incomplete("elasticfilesystem:DescribeFileSystemPolicy", "the policy") },
     }
 }
 
 async fn backup_policy(client: &aws_sdk_efs::Client, file_system: &str) -> Collected<Option<String>> {
     match client.describe_backup_policy().file_system_id(file_system).send().await {
-        Ok(out) => match out.backup_policy() {
-            Some(b) => Collected::ok(Some(b.status().as_str().to_string())),
-            None => empty_answer("elasticfilesystem:DescribeBackupPolicy", file_system),
-        },
+        Ok(out) => read_backup_policy(&out),
         Err(e) => absent_or_error(classify(&e, "elasticfilesystem:DescribeBackupPolicy")),
     }
 }
 
-/// A successful answer that left out what was asked for: unknown, never "none".
-fn empty_answer<T>(call: &str, file_system: &str) -> Collected<T> {
-    Collected::Error {
-        error: crate::snapshot::CollectionError {
-            kind: crate::snapshot::ErrorKind::Other,
-            code: "EmptyAnswer".into(),
-            message: format!("{call} answered for {file_system} without the policy"),
-            permission: None,
-        },
+/// A success without the backup policy is no "never turned on" (that is the `PolicyNotFound` error).
+fn read_backup_policy(
+    out: &aws_sdk_efs::operation::describe_backup_policy::DescribeBackupPolicyOutput,
+) -> Collected<Option<String>> {
+    match out.backup_policy() {
+        Some(b) => Collected::ok(Some(b.status().as_str().to_string())),
+        None => Collected::Error { error: incomplete("elasticfilesystem:DescribeBackupPolicy", "the backup policy") },
     }
 }
 
@@ -457,6 +458,35 @@ fn absent_or_error<T>(error: crate::snapshot::CollectionError) -> Collected<Opti
 mod tests {
 
     use super::*;
+
+    /// Before, a successful EFS answer without its policy was stored as "no policy" (a fail).
+    #[test]
+    fn efs_answers_without_their_policy_are_errors_not_none() {
+        use crate::collect::test_support::{error, ok};
+        use aws_sdk_efs::operation::describe_backup_policy::DescribeBackupPolicyOutput;
+        use aws_sdk_efs::operation::describe_file_system_policy::DescribeFileSystemPolicyOutput;
+
+        let got = read_file_system_policy(&DescribeFileSystemPolicyOutput::builder().build());
+        let e = error(&got);
+        assert_eq!(
+            (e.code.as_str(), e.permission.as_deref()),
+            ("IncompleteResponse", Some("elasticfilesystem:DescribeFileSystemPolicy"))
+        );
+        let with = DescribeFileSystemPolicyOutput::builder().policy("{}").build();
+        assert_eq!(ok(&read_file_system_policy(&with)).as_deref(), Some("{}"));
+
+        let got = read_backup_policy(&DescribeBackupPolicyOutput::builder().build());
+        assert_eq!(error(&got).permission.as_deref(), Some("elasticfilesystem:DescribeBackupPolicy"));
+        let off = DescribeBackupPolicyOutput::builder()
+            .backup_policy(
+                aws_sdk_efs::types::BackupPolicy::builder()
+                    .status(aws_sdk_efs::types::Status::Disabled)
+                    .build()
+                    .expect("a status is set"),
+            )
+            .build();
+        assert_eq!(ok(&read_backup_policy(&off)).as_deref(), Some("DISABLED"));
+    }
 
     #[test]
     fn policy_not_found_is_no_policy() {
