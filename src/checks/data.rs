@@ -891,7 +891,7 @@ pub fn efs_backup(ctx: &Ctx<'_>) -> Vec<Outcome> {
                     .unwrap_or_default();
                 at.fail(
                     format!(
-                        "file system {} has automatic backups {}{zone} (a backup plan of your own in AWS Backup, which this check does not read, would also protect it)",
+                        "file system {} has automatic backups {}{zone}; only a backup plan of your own in AWS Backup, which this check does not read, would protect it",
                         f.label(),
                         other.map_or("off (never turned on)".to_string(), str::to_lowercase)
                     ),
