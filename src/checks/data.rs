@@ -575,27 +575,50 @@ pub fn elasticache_cluster_mode(ctx: &Ctx<'_>) -> Vec<Outcome> {
                     "primary_endpoint": primary,
                     "reader_endpoint": reader,
                 });
-                out.push(if g.cluster_enabled {
-                at.pass(
-                    format!(
-                        "replication group {} partitions data across {} shard(s); cluster-aware clients connect to the configuration endpoint {}",
-                        g.id,
-                        g.node_groups.len(),
-                        g.configuration_endpoint.as_deref().unwrap_or("(not reported)")
+                let shards = g.node_groups.len();
+                out.push(match (g.cluster_mode.as_deref(), g.cluster_enabled) {
+                    // Mid-migration: clients may still use the primary endpoint, and the data is in one shard.
+                    (Some("compatible"), _) => at.fail(
+                        format!(
+                            "replication group {} is in cluster mode compatible: the move to cluster mode is not finished (clients may still use the primary endpoint); set it to enabled once every client uses the configuration endpoint",
+                            g.id
+                        ),
+                        evidence,
                     ),
-                    evidence,
-                )
-            } else {
-                at.fail(
-                    format!(
-                        "replication group {} has cluster mode disabled: one shard, so writes and memory are bounded by one primary node (writes go to {}, reads to {})",
-                        g.id,
-                        primary.unwrap_or("the primary endpoint"),
-                        reader.unwrap_or("the reader endpoint")
+                    (Some("enabled"), _) | (None, Some(true)) => at.pass(
+                        format!(
+                            "replication group {} runs with cluster mode enabled on {shards} shard(s){}; cluster-aware clients connect to the configuration endpoint {}",
+                            g.id,
+                            if shards == 1 { " (data is not yet partitioned, but shards can be added online)" } else { "" },
+                            g.configuration_endpoint.as_deref().unwrap_or("(not reported)")
+                        ),
+                        evidence,
                     ),
-                    evidence,
-                )
-            });
+                    (Some("disabled"), _) | (None, Some(false)) => at.fail(
+                        format!(
+                            "replication group {} has cluster mode disabled: one shard, so writes and memory are bounded by one primary node (writes go to {}, reads to {})",
+                            g.id,
+                            primary.unwrap_or("the primary endpoint"),
+                            reader.unwrap_or("the reader endpoint")
+                        ),
+                        evidence,
+                    ),
+                    (mode, None) => at.unknown(
+                        format!(
+                            "could not be evaluated: elasticache:DescribeReplicationGroups reported no ClusterEnabled for replication group {}{}",
+                            g.id,
+                            mode.map(|m| format!(" (cluster mode {m})")).unwrap_or_default()
+                        ),
+                        evidence,
+                    ),
+                    (Some(mode), Some(enabled)) => at.unknown(
+                        format!(
+                            "could not be evaluated: replication group {} reports cluster mode {mode} (ClusterEnabled {enabled}), which this check does not know",
+                            g.id
+                        ),
+                        evidence,
+                    ),
+                });
             }
         },
     )
@@ -724,7 +747,26 @@ pub fn efs_access_points(ctx: &Ctx<'_>) -> Vec<Outcome> {
                 s
             })
             .collect();
-        let evidence = json!({ "access_points": listed, "mount_targets": f.mount_targets });
+        // An access point with neither a POSIX user nor a root directory below `/` enforces nothing.
+        let enforcing: Vec<&str> = points
+            .iter()
+            .filter(|p| {
+                p.posix_user.is_some()
+                    || p.root_directory.as_deref().is_some_and(|r| !r.trim_end_matches('/').is_empty())
+            })
+            .map(|p| p.name.as_deref().unwrap_or(&p.id))
+            .collect();
+        let evidence = json!({ "access_points": listed, "enforcing": enforcing, "mount_targets": f.mount_targets });
+        if !points.is_empty() && enforcing.is_empty() {
+            return at.fail(
+                format!(
+                    "file system {} has {} access point(s), but none sets a POSIX user or a root directory below /: they enforce no identity and no directory",
+                    f.label(),
+                    points.len()
+                ),
+                evidence,
+            );
+        }
         if points.is_empty() {
             at.fail(
                 format!(
@@ -734,17 +776,34 @@ pub fn efs_access_points(ctx: &Ctx<'_>) -> Vec<Outcome> {
                 evidence,
             )
         } else {
-            at.pass(format!("file system {} is reached through {} access point(s)", f.label(), points.len()), evidence)
+            at.pass(
+                format!(
+                    "file system {} has {} access point(s) that enforce a POSIX user or a root directory ({})",
+                    f.label(),
+                    enforcing.len(),
+                    enforcing.join(", ")
+                ),
+                evidence,
+            )
         }
     })
 }
 
-/// Whether a policy document has a statement denying every principal any request made without TLS.
+/// Whether a policy document has a statement denying every principal the mounting of the file system without
+/// TLS: `Deny`, `Principal` everyone, an `Action` that covers `elasticfilesystem:ClientMount` (no client gets in
+/// without it), and a condition that is `aws:SecureTransport` false and nothing else (any other key narrows the
+/// Deny to some requests only).
 fn denies_insecure_transport(policy: &Value) -> bool {
     policy_statements(policy).into_iter().any(|s| {
         // A bare list is not a valid `Principal`: only "*" or an `AWS` entry naming "*" means everyone.
         let everyone = !s["Principal"].is_array() && aws_principals(&s["Principal"]).contains(&"*");
-        s["Effect"] == "Deny" && everyone && secure_transport_false(&s["Condition"])
+        let mounts = s.get("NotAction").is_none()
+            && super::policy_strings(&s["Action"])
+                .into_iter()
+                .any(|a| crate::scp::policy::action_matches(a, "elasticfilesystem:ClientMount"));
+        let only_transport =
+            super::condition_keys(&s["Condition"]).iter().all(|k| k.eq_ignore_ascii_case("aws:SecureTransport"));
+        s["Effect"] == "Deny" && everyone && mounts && only_transport && secure_transport_false(&s["Condition"])
     })
 }
 
@@ -798,7 +857,7 @@ pub fn efs_file_system_policy(ctx: &Ctx<'_>) -> Vec<Outcome> {
         } else {
             at.fail(
                 format!(
-                    "file system {} has a policy, but it does not deny connections without TLS (aws:SecureTransport false)",
+                    "file system {} has a policy, but no statement denies every principal elasticfilesystem:ClientMount without TLS (Deny, Principal *, Bool aws:SecureTransport false, no other condition)",
                     f.label()
                 ),
                 evidence,
@@ -832,7 +891,7 @@ pub fn efs_backup(ctx: &Ctx<'_>) -> Vec<Outcome> {
                     .unwrap_or_default();
                 at.fail(
                     format!(
-                        "file system {} has automatic backups {}{zone}",
+                        "file system {} has automatic backups {}{zone}; only a backup plan of your own in AWS Backup, which this check does not read, would protect it",
                         f.label(),
                         other.map_or("off (never turned on)".to_string(), str::to_lowercase)
                     ),
@@ -1613,7 +1672,7 @@ mod tests {
             arn: format!("arn:aws:elasticache:{REGION}:{ACCT}:replicationgroup:{id}"),
             engine: Some("redis".into()),
             status: "available".into(),
-            cluster_enabled: cluster,
+            cluster_enabled: Some(cluster),
             cluster_mode: Some(if cluster { "enabled" } else { "disabled" }.into()),
             automatic_failover: failover.into(),
             multi_az: multi_az.into(),
@@ -1651,30 +1710,71 @@ mod tests {
     }
 
     #[test]
-    fn elasticache_cluster_mode_cases() {
-        expect(
-            elasticache_cluster_mode,
-            "groups",
-            elasticache(
-                vec![group("sharded", true, "enabled", "enabled", 2), group("single", false, "enabled", "enabled", 2)],
-                Collected::ok(vec![]),
+    fn elasticache_cluster_mode_verdict_table() {
+        let none = || Collected::ok(vec![]);
+        let sharded = |shards: usize| {
+            let mut g = group("sharded", true, "enabled", "enabled", 2);
+            g.node_groups =
+                (0..shards).map(|i| NodeGroup { id: format!("000{i}"), ..g.node_groups[0].clone() }).collect();
+            g
+        };
+        let compatible =
+            ReplicationGroup { cluster_mode: Some("compatible".into()), ..group("mid", true, "enabled", "enabled", 2) };
+        let unreported = ReplicationGroup {
+            cluster_enabled: None,
+            cluster_mode: None,
+            ..group("g", false, "enabled", "enabled", 2)
+        };
+        let rows: Vec<RdsRow> = vec![
+            (
+                "compliant",
+                elasticache(vec![sharded(3)], none()),
+                rg_arn("sharded"),
+                Status::Pass,
+                "cluster mode enabled on 3 shard(s)",
             ),
-            &[(&rg_arn("sharded"), Status::Pass), (&rg_arn("single"), Status::Fail)],
-        );
-        let o = only(
-            elasticache_cluster_mode,
-            elasticache(vec![group("single", false, "enabled", "enabled", 2)], Collected::ok(vec![])),
-        );
-        assert!(o.message.contains("master.single.cache.amazonaws.com:6379"), "{}", o.message);
-        let o = only(
-            elasticache_cluster_mode,
-            elasticache(vec![group("sharded", true, "enabled", "enabled", 2)], Collected::ok(vec![])),
-        );
+            (
+                "non-compliant",
+                elasticache(vec![group("single", false, "enabled", "enabled", 2)], none()),
+                rg_arn("single"),
+                Status::Fail,
+                "writes go to master.single.cache.amazonaws.com:6379",
+            ),
+            // Near miss: compatible mode looks like cluster mode, but the migration is not finished.
+            (
+                "near miss: compatible mode",
+                elasticache(vec![compatible], none()),
+                rg_arn("mid"),
+                Status::Fail,
+                "cluster mode compatible",
+            ),
+            // Alternative: cluster mode with a single shard is cluster mode; it can add shards online.
+            (
+                "alternative: one shard",
+                elasticache(vec![sharded(1)], none()),
+                rg_arn("sharded"),
+                Status::Pass,
+                "shards can be added online",
+            ),
+            (
+                "unreadable",
+                denied_section("elasticache:DescribeReplicationGroups"),
+                ACCT.into(),
+                Status::Unknown,
+                "elasticache:DescribeReplicationGroups",
+            ),
+            // Before this table, an answer without ClusterEnabled was stored as false and failed.
+            (
+                "partial: ClusterEnabled not reported",
+                elasticache(vec![unreported], none()),
+                rg_arn("g"),
+                Status::Unknown,
+                "reported no ClusterEnabled",
+            ),
+        ];
+        run_rds_rows(elasticache_cluster_mode, rows);
+        let o = only(elasticache_cluster_mode, elasticache(vec![sharded(2)], none()));
         assert_eq!(o.evidence["configuration_endpoint"], "clustercfg.sharded.cache.amazonaws.com:6379");
-        assert_eq!(
-            only(elasticache_cluster_mode, denied_section("elasticache:DescribeReplicationGroups")).status,
-            Status::Unknown
-        );
     }
 
     #[test]
@@ -1801,80 +1901,167 @@ mod tests {
         DataSections { efs: Collected::ok(EfsData { file_systems }), ..Default::default() }
     }
 
-    #[test]
-    fn efs_access_points_cases() {
-        let none = FileSystem { access_points: Collected::ok(vec![]), ..fs("fs-none") };
-        let unread = FileSystem {
-            access_points: Collected::Error { error: denied("elasticfilesystem:DescribeAccessPoints") },
-            ..fs("fs-unread")
-        };
-        expect(
-            efs_access_points,
-            "file systems",
-            efs(vec![fs("fs-good"), none, unread]),
-            &[
-                (&fs_arn("fs-good"), Status::Pass),
-                (&fs_arn("fs-none"), Status::Fail),
-                (&fs_arn("fs-unread"), Status::Unknown),
-            ],
-        );
-        let o = only(efs_access_points, efs(vec![fs("fs-good")]));
-        assert_eq!(o.evidence["access_points"], json!(["app root=/app user=1000:1000"]));
-        assert_eq!(
-            only(efs_access_points, denied_section("elasticfilesystem:DescribeFileSystems")).status,
-            Status::Unknown
-        );
+    /// One file system, its status and a fragment of its message.
+    type FsRow = (&'static str, FileSystem, Status, &'static str);
+
+    fn run_fs_rows(check: Evaluator, rows: Vec<FsRow>, denied_list: &str) {
+        for (case, f, want, text) in rows {
+            let o = only(check, efs(vec![f]));
+            assert_eq!(o.status, want, "{case}: {}", o.message);
+            assert!(o.message.contains(text), "{case}: {}", o.message);
+        }
+        let o = only(check, denied_section(denied_list));
+        assert_eq!(o.status, Status::Unknown, "{}", o.message);
+        assert!(o.message.contains(denied_list), "{}", o.message);
+    }
+
+    fn empty_answer() -> CollectionError {
+        CollectionError {
+            kind: ErrorKind::Other,
+            code: "IncompleteResponse".into(),
+            message: "DescribeFileSystemPolicy answered without the policy".into(),
+            permission: Some("elasticfilesystem:DescribeFileSystemPolicy".into()),
+        }
     }
 
     #[test]
-    fn efs_file_system_policy_cases() {
-        let policy = |p: Option<&str>| Collected::ok(p.map(str::to_string));
+    fn efs_access_points_verdict_table() {
+        let with_points = |points: Vec<AccessPoint>| FileSystem { access_points: Collected::ok(points), ..fs("fs-1") };
+        let bare = AccessPoint {
+            id: "fsap-2".into(),
+            name: Some("open".into()),
+            root_directory: Some("/".into()),
+            posix_user: None,
+        };
+        let rows: Vec<FsRow> = vec![
+            ("compliant", fs("fs-1"), Status::Pass, "enforce a POSIX user or a root directory (app)"),
+            ("non-compliant: none", with_points(vec![]), Status::Fail, "has no access point"),
+            // Near miss: an access point rooted at / without a POSIX user is the root mount under another name.
+            (
+                "near miss: access point enforcing nothing",
+                with_points(vec![bare.clone()]),
+                Status::Fail,
+                "none sets a POSIX user",
+            ),
+            // Alternative: a root directory alone (the client's own identity kept) still confines the client.
+            (
+                "alternative: root directory only",
+                with_points(vec![AccessPoint { root_directory: Some("/team".into()), ..bare.clone() }]),
+                Status::Pass,
+                "(open)",
+            ),
+            (
+                "unreadable",
+                FileSystem {
+                    access_points: Collected::Error { error: denied("elasticfilesystem:DescribeAccessPoints") },
+                    ..fs("fs-1")
+                },
+                Status::Unknown,
+                "elasticfilesystem:DescribeAccessPoints",
+            ),
+            // Partial: the access points are listed with one paginated call, read whole or recorded as an error.
+            (
+                "partial: not collected",
+                FileSystem { access_points: Collected::NotCollected, ..fs("fs-1") },
+                Status::Unknown,
+                "could not be evaluated",
+            ),
+        ];
+        run_fs_rows(efs_access_points, rows, "elasticfilesystem:DescribeFileSystems");
+        let o = only(efs_access_points, efs(vec![fs("fs-good")]));
+        assert_eq!(o.evidence["access_points"], json!(["app root=/app user=1000:1000"]));
+    }
+
+    #[test]
+    fn efs_file_system_policy_verdict_table() {
+        let policy = |p: &str| FileSystem { policy: Collected::ok(Some(p.to_string())), ..fs("fs-1") };
         let single_statement = r#"{"Statement":{"Effect":"Deny","Principal":"*","Action":"*","Condition":{"Bool":{"aws:securetransport":false}}}}"#;
         let allow_only =
             r#"{"Statement":[{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"elasticfilesystem:ClientMount"}]}"#;
         let deny_one_role = r#"{"Statement":[{"Effect":"Deny","Principal":{"AWS":"arn:aws:iam::1:role/x"},"Action":"*","Condition":{"Bool":{"aws:SecureTransport":"false"}}}]}"#;
-        let cases: Vec<(&str, Collected<Option<String>>, Status)> = vec![
-            ("TLS enforced", policy(Some(TLS_POLICY)), Status::Pass),
-            ("one statement object, boolean value", policy(Some(single_statement)), Status::Pass),
-            ("no policy", policy(None), Status::Fail),
-            ("allow only", policy(Some(allow_only)), Status::Fail),
-            ("deny for one role only", policy(Some(deny_one_role)), Status::Fail),
-            ("not JSON", policy(Some("{not json")), Status::Unknown),
+        let deny_writes_only = r#"{"Statement":[{"Effect":"Deny","Principal":{"AWS":"*"},"Action":"elasticfilesystem:ClientWrite","Condition":{"Bool":{"aws:SecureTransport":"false"}}}]}"#;
+        let deny_narrowed = r#"{"Statement":[{"Effect":"Deny","Principal":{"AWS":"*"},"Action":"*","Condition":{"Bool":{"aws:SecureTransport":"false"},"StringEquals":{"aws:PrincipalTag/team":"contractors"}}}]}"#;
+        let deny_client_wildcard = r#"{"Statement":[{"Effect":"Deny","Principal":"*","Action":"elasticfilesystem:Client*","Condition":{"Bool":{"aws:SecureTransport":["false"]}}}]}"#;
+        let rows: Vec<FsRow> = vec![
+            ("compliant", fs("fs-1"), Status::Pass, "refuses connections without TLS"),
+            ("compliant: one statement object, boolean value", policy(single_statement), Status::Pass, "refuses"),
             (
-                "denied",
-                Collected::Error { error: denied("elasticfilesystem:DescribeFileSystemPolicy") },
+                "non-compliant: no policy",
+                FileSystem { policy: Collected::ok(None), ..fs("fs-1") },
+                Status::Fail,
+                "no file system policy",
+            ),
+            ("non-compliant: allow only", policy(allow_only), Status::Fail, "no statement denies"),
+            // Near misses: the Deny binds one role, only writes (mounting and reading stay open), or only tagged callers.
+            ("near miss: deny for one role", policy(deny_one_role), Status::Fail, "no statement denies"),
+            ("near miss: deny of writes only", policy(deny_writes_only), Status::Fail, "no statement denies"),
+            (
+                "near miss: deny narrowed by another condition",
+                policy(deny_narrowed),
+                Status::Fail,
+                "no other condition",
+            ),
+            // Alternative: a wildcard over the client actions, with the value in a list, is the same Deny.
+            ("alternative: Client* and a list value", policy(deny_client_wildcard), Status::Pass, "refuses"),
+            ("not JSON", policy("{not json"), Status::Unknown, "could not be read as JSON"),
+            (
+                "unreadable",
+                FileSystem {
+                    policy: Collected::Error { error: denied("elasticfilesystem:DescribeFileSystemPolicy") },
+                    ..fs("fs-1")
+                },
                 Status::Unknown,
+                "elasticfilesystem:DescribeFileSystemPolicy",
+            ),
+            // Before this table, a successful answer without the policy was stored as "no policy" and failed.
+            (
+                "partial: an answer without the policy",
+                FileSystem { policy: Collected::Error { error: empty_answer() }, ..fs("fs-1") },
+                Status::Unknown,
+                "without the policy",
             ),
         ];
-        for (name, p, status) in cases {
-            let o = only(efs_file_system_policy, efs(vec![FileSystem { policy: p, ..fs("fs-1") }]));
-            assert_eq!(o.status, status, "case {name}: {}", o.message);
-        }
+        run_fs_rows(efs_file_system_policy, rows, "elasticfilesystem:DescribeFileSystems");
         let o = only(efs_file_system_policy, efs(vec![fs("fs-1")]));
         assert_eq!(o.evidence["denies_unencrypted_transport"], true);
         assert_eq!(o.evidence["policy_statements"], 2);
-        assert_eq!(
-            only(efs_file_system_policy, denied_section("elasticfilesystem:DescribeFileSystems")).status,
-            Status::Unknown
-        );
     }
 
     #[test]
-    fn efs_backup_cases() {
-        let backup = |s: Option<&str>| Collected::ok(s.map(str::to_string));
-        let cases: Vec<(&str, Collected<Option<String>>, Status)> = vec![
-            ("enabled", backup(Some("ENABLED")), Status::Pass),
-            ("enabling", backup(Some("ENABLING")), Status::Pass),
-            ("disabled", backup(Some("DISABLED")), Status::Fail),
-            ("never set", backup(None), Status::Fail),
-            ("denied", Collected::Error { error: denied("elasticfilesystem:DescribeBackupPolicy") }, Status::Unknown),
+    fn efs_backup_verdict_table() {
+        let backup = |s: Option<&str>| FileSystem { backup_policy: Collected::ok(s.map(str::to_string)), ..fs("fs-1") };
+        let rows: Vec<FsRow> = vec![
+            ("compliant", backup(Some("ENABLED")), Status::Pass, "backups enabled"),
+            ("non-compliant: disabled", backup(Some("DISABLED")), Status::Fail, "automatic backups disabled"),
+            ("non-compliant: never set", backup(None), Status::Fail, "off (never turned on)"),
+            // Near miss: the policy was on and is being turned off.
+            ("near miss: disabling", backup(Some("DISABLING")), Status::Fail, "automatic backups disabling"),
+            // Alternative: being turned on counts; a backup plan of one's own in AWS Backup is not read (the fail
+            // message says so), so it cannot be a row here.
+            ("alternative: enabling", backup(Some("ENABLING")), Status::Pass, "backups enabling"),
+            (
+                "unreadable",
+                FileSystem {
+                    backup_policy: Collected::Error { error: denied("elasticfilesystem:DescribeBackupPolicy") },
+                    ..fs("fs-1")
+                },
+                Status::Unknown,
+                "elasticfilesystem:DescribeBackupPolicy",
+            ),
+            // Before this table, a successful answer without the backup policy was stored as never set and failed.
+            (
+                "partial: an answer without the policy",
+                FileSystem { backup_policy: Collected::Error { error: empty_answer() }, ..fs("fs-1") },
+                Status::Unknown,
+                "without the policy",
+            ),
         ];
-        for (name, b, status) in cases {
-            let o = only(efs_backup, efs(vec![FileSystem { backup_policy: b, ..fs("fs-1") }]));
-            assert_eq!(o.status, status, "case {name}: {}", o.message);
-        }
-        let one_zone =
-            FileSystem { availability_zone: Some("us-east-1a".into()), backup_policy: backup(None), ..fs("fs-oz") };
+        run_fs_rows(efs_backup, rows, "elasticfilesystem:DescribeFileSystems");
+        let one_zone = FileSystem {
+            availability_zone: Some("us-east-1a".into()),
+            backup_policy: Collected::ok(None),
+            ..fs("fs-oz")
+        };
         let o = only(efs_backup, efs(vec![one_zone]));
         assert_eq!(o.evidence["storage"], "One Zone");
         assert!(o.message.contains("only copy lives in us-east-1a"), "{}", o.message);

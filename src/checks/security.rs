@@ -927,7 +927,9 @@ enum Recording {
 /// Whether the region's customer-managed configuration recorder is recording. A service-linked recorder
 /// (`AWSConfigurationRecorderFor…`, INTERNAL scope) records only what its own service needs and is no prerequisite
 /// Firewall Manager can rely on.
-fn customer_recording(config: &crate::snapshot::ConfigData) -> Result<(), Recording> {
+/// `Ok(true)` when the recorder records only the types it lists (the inclusion strategy), which Firewall Manager
+/// can rely on only if they include the types its policies protect.
+fn customer_recording(config: &crate::snapshot::ConfigData) -> Result<bool, Recording> {
     let (linked, customer): (Vec<_>, Vec<_>) = config.recorders.iter().partition(|r| r.is_service_linked());
     let Some(rec) = customer.first() else {
         return Err(Recording::Not(if linked.is_empty() {
@@ -952,7 +954,7 @@ fn customer_recording(config: &crate::snapshot::ConfigData) -> Result<(), Record
     if status.last_status.as_deref().is_some_and(|s| s.eq_ignore_ascii_case("failure")) {
         return Err(Recording::Not(format!("recorder {}'s last recording attempt failed", rec.name)));
     }
-    Ok(())
+    Ok(rec.strategy() == crate::snapshot::RecordingStrategy::Inclusion)
 }
 
 pub fn firewallmanager_prerequisites(ctx: &Ctx<'_>) -> Vec<Outcome> {
@@ -971,6 +973,7 @@ pub fn firewallmanager_prerequisites(ctx: &Ctx<'_>) -> Vec<Outcome> {
         }
         let mut not_recording = Vec::new();
         let mut unread = Vec::new();
+        let mut chosen_types_only = Vec::new();
         let mut checked = 0;
         for account in ctx.accounts() {
             for region in &account.regions {
@@ -987,7 +990,8 @@ pub fn firewallmanager_prerequisites(ctx: &Ctx<'_>) -> Vec<Outcome> {
                 };
                 checked += 1;
                 match customer_recording(config) {
-                    Ok(()) => {}
+                    Ok(false) => {}
+                    Ok(true) => chosen_types_only.push(place),
                     Err(Recording::Not(why)) => not_recording.push(format!("{place} ({why})")),
                     Err(Recording::Unread(why)) => unread.push(format!("{place}: {why}")),
                 }
@@ -999,6 +1003,7 @@ pub fn firewallmanager_prerequisites(ctx: &Ctx<'_>) -> Vec<Outcome> {
             "regions_checked": checked,
             "config_not_recording": not_recording,
             "config_unread": unread,
+            "config_records_chosen_types_only": chosen_types_only,
         });
         if !not_recording.is_empty() {
             at.fail(
@@ -1014,8 +1019,18 @@ pub fn firewallmanager_prerequisites(ctx: &Ctx<'_>) -> Vec<Outcome> {
                 evidence,
             )
         } else {
+            let caveat = if chosen_types_only.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    "; in {} the recorder records only the types it lists, which must include those of your Firewall Manager policies (not read by this check)",
+                    chosen_types_only.join(", ")
+                )
+            };
             at.pass(
-                format!("AWS Config is recording in all {checked} audited account regions Firewall Manager relies on"),
+                format!(
+                    "AWS Config is recording in all {checked} audited account regions Firewall Manager relies on{caveat}"
+                ),
                 evidence,
             )
         }
@@ -1952,6 +1967,9 @@ mod tests {
         }
     }
 
+    /// A verdict-table row: (case, organization, the management account's regions, status, message fragment).
+    type OrgRegionsRow = (&'static str, Collected<OrgTree>, Vec<RegionSnapshot>, Status, &'static str);
+
     fn org_snapshot(org: Collected<OrgTree>, regions: Vec<RegionSnapshot>) -> Snapshot {
         let mut snap = snapshot(vec![account(MGMT, Some(MGMT), regions)]);
         snap.organization = org;
@@ -2049,7 +2067,7 @@ mod tests {
         suspended.security.guardduty = detectors(vec![detector("d1", "DISABLED")]);
         let mut unread = region("us-east-1");
         unread.security.guardduty = Collected::Error { error: denied("guardduty:ListDetectors") };
-        let rows: Vec<(&str, Collected<OrgTree>, Vec<RegionSnapshot>, Status, &str)> = vec![
+        let rows: Vec<OrgRegionsRow> = vec![
             (
                 "compliant",
                 Collected::ok(tree(&[], vec![admin(ACCT, &[GUARDDUTY, DETECTIVE])])),
@@ -2331,7 +2349,12 @@ mod tests {
             data.recorder_statuses = Collected::Error { error: denied("config:DescribeConfigurationRecorderStatus") };
         }
         let on = |name: &str| config_region(name, Some(true));
-        let rows: Vec<(&str, Collected<OrgTree>, Vec<RegionSnapshot>, Status, &str)> = vec![
+        let mut inclusion = on("us-east-1");
+        if let Collected::Ok { data } = &mut inclusion.config {
+            data.recorders[0].all_supported = false;
+            data.recorders[0].resource_types = vec!["AWS::S3::Bucket".into()];
+        }
+        let rows: Vec<OrgRegionsRow> = vec![
             ("compliant", fms(), vec![on("us-east-1"), on("eu-west-1")], Status::Pass, "all 2"),
             (
                 "non-compliant: a recorder stopped",
@@ -2368,6 +2391,14 @@ mod tests {
                 vec![on("us-east-1"), failing],
                 Status::Fail,
                 "last recording attempt failed",
+            ),
+            // A recorder of chosen types only passes, saying its types must cover the policies' (FMS policies unread).
+            (
+                "inclusion recorder",
+                fms(),
+                vec![inclusion],
+                Status::Pass,
+                "in 999999999999/us-east-1 the recorder records only the types it lists",
             ),
             // Alternative: a Region not enabled for the account holds nothing to protect.
             ("alternative: a disabled region", fms(), vec![on("us-east-1"), disabled], Status::Pass, "all 1 audited"),
@@ -2459,9 +2490,9 @@ mod tests {
         };
         let empty_answer = CollectionError {
             kind: ErrorKind::Other,
-            code: "EmptyAnswer".into(),
-            message: format!("ssm:GetServiceSetting answered without the setting {DHMC_SETTING}"),
-            permission: None,
+            code: "IncompleteResponse".into(),
+            message: format!("GetServiceSetting answered without the setting {DHMC_SETTING}"),
+            permission: Some("ssm:GetServiceSetting".into()),
         };
         let rows: Vec<(&str, Collected<SsmData>, Status, &str)> = vec![
             (

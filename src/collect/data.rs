@@ -304,7 +304,7 @@ fn convert_replication_group(g: &ec::ReplicationGroup) -> ReplicationGroup {
         arn: g.arn().unwrap_or_default().to_string(),
         engine: text(g.engine()),
         status: g.status().unwrap_or_default().to_string(),
-        cluster_enabled: g.cluster_enabled().unwrap_or(false),
+        cluster_enabled: g.cluster_enabled(),
         cluster_mode: g.cluster_mode().map(|m| m.as_str().to_string()),
         // Absent from the answer is not "disabled": the evaluator says it cannot tell.
         automatic_failover: g.automatic_failover().map_or(crate::snapshot::NOT_REPORTED, |a| a.as_str()).to_string(),
@@ -411,15 +411,35 @@ async fn access_points(client: &aws_sdk_efs::Client, file_system: &str) -> Colle
 
 async fn file_system_policy(client: &aws_sdk_efs::Client, file_system: &str) -> Collected<Option<String>> {
     match client.describe_file_system_policy().file_system_id(file_system).send().await {
-        Ok(out) => Collected::ok(text(out.policy())),
+        Ok(out) => read_file_system_policy(&out),
         Err(e) => absent_or_error(classify(&e, "elasticfilesystem:DescribeFileSystemPolicy")),
+    }
+}
+
+/// A success without the policy says nothing about it: having no policy is the `PolicyNotFound` error.
+fn read_file_system_policy(
+    out: &aws_sdk_efs::operation::describe_file_system_policy::DescribeFileSystemPolicyOutput,
+) -> Collected<Option<String>> {
+    match text(out.policy()) {
+        Some(p) => Collected::ok(Some(p)),
+        None => Collected::Error { error: incomplete("elasticfilesystem:DescribeFileSystemPolicy", "the policy") },
     }
 }
 
 async fn backup_policy(client: &aws_sdk_efs::Client, file_system: &str) -> Collected<Option<String>> {
     match client.describe_backup_policy().file_system_id(file_system).send().await {
-        Ok(out) => Collected::ok(out.backup_policy().map(|b| b.status().as_str().to_string())),
+        Ok(out) => read_backup_policy(&out),
         Err(e) => absent_or_error(classify(&e, "elasticfilesystem:DescribeBackupPolicy")),
+    }
+}
+
+/// A success without the backup policy is no "never turned on" (that is the `PolicyNotFound` error).
+fn read_backup_policy(
+    out: &aws_sdk_efs::operation::describe_backup_policy::DescribeBackupPolicyOutput,
+) -> Collected<Option<String>> {
+    match out.backup_policy() {
+        Some(b) => Collected::ok(Some(b.status().as_str().to_string())),
+        None => Collected::Error { error: incomplete("elasticfilesystem:DescribeBackupPolicy", "the backup policy") },
     }
 }
 
@@ -438,6 +458,35 @@ fn absent_or_error<T>(error: crate::snapshot::CollectionError) -> Collected<Opti
 mod tests {
 
     use super::*;
+
+    /// Before, a successful EFS answer without its policy was stored as "no policy" (a fail).
+    #[test]
+    fn efs_answers_without_their_policy_are_errors_not_none() {
+        use crate::collect::test_support::{error, ok};
+        use aws_sdk_efs::operation::describe_backup_policy::DescribeBackupPolicyOutput;
+        use aws_sdk_efs::operation::describe_file_system_policy::DescribeFileSystemPolicyOutput;
+
+        let got = read_file_system_policy(&DescribeFileSystemPolicyOutput::builder().build());
+        let e = error(&got);
+        assert_eq!(
+            (e.code.as_str(), e.permission.as_deref()),
+            ("IncompleteResponse", Some("elasticfilesystem:DescribeFileSystemPolicy"))
+        );
+        let with = DescribeFileSystemPolicyOutput::builder().policy("{}").build();
+        assert_eq!(ok(&read_file_system_policy(&with)).as_deref(), Some("{}"));
+
+        let got = read_backup_policy(&DescribeBackupPolicyOutput::builder().build());
+        assert_eq!(error(&got).permission.as_deref(), Some("elasticfilesystem:DescribeBackupPolicy"));
+        let off = DescribeBackupPolicyOutput::builder()
+            .backup_policy(
+                aws_sdk_efs::types::BackupPolicy::builder()
+                    .status(aws_sdk_efs::types::Status::Disabled)
+                    .build()
+                    .expect("a status is set"),
+            )
+            .build();
+        assert_eq!(ok(&read_backup_policy(&off)).as_deref(), Some("DISABLED"));
+    }
 
     #[test]
     fn policy_not_found_is_no_policy() {

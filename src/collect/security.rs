@@ -178,9 +178,9 @@ async fn default_host_management(client: &aws_sdk_ssm::Client) -> Collected<Serv
             // An answer without the setting says nothing about it: not "never set".
             None => error(CollectionError {
                 kind: ErrorKind::Other,
-                code: "EmptyAnswer".into(),
-                message: format!("ssm:GetServiceSetting answered without the setting {DHMC_SETTING}"),
-                permission: None,
+                code: "IncompleteResponse".into(),
+                message: format!("GetServiceSetting answered without the setting {DHMC_SETTING}"),
+                permission: Some("ssm:GetServiceSetting".into()),
             }),
         },
         // Never set in this region: nothing is registered.

@@ -312,8 +312,10 @@ pub struct ReplicationGroup {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub engine: Option<String>,
     pub status: String,
-    /// Data partitioned across shards, reached through the configuration endpoint.
-    pub cluster_enabled: bool,
+    /// Data partitioned across shards, reached through the configuration endpoint; `None` when ElastiCache did
+    /// not say.
+    #[serde(default)]
+    pub cluster_enabled: Option<bool>,
     /// `enabled`, `disabled` or `compatible` (migrating to cluster mode).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cluster_mode: Option<String>,
