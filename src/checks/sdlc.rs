@@ -14,7 +14,7 @@ use super::{
 };
 use crate::snapshot::{
     looks_secret, AccountSnapshot, BuildProject, CodeDeployData, DeployApplication, DeploymentConfig, DeploymentGroup,
-    DeploymentGroupDetail, EcrData, EcrRepository, Pipeline, PipelineAction, PipelineDeclaration,
+    DeploymentGroupDetail, EcrData, EcrRepository, Pipeline, PipelineAction, PipelineDeclaration, PipelineStage,
 };
 
 /// The sdlc checks, by id.
@@ -108,6 +108,16 @@ struct ProductionStep<'a> {
     certain: bool,
 }
 
+/// The step of a stage that changes what it deploys to first, if any.
+fn production_step(index: usize, s: &PipelineStage) -> Option<ProductionStep<'_>> {
+    let first = |keep: fn(&PipelineAction) -> bool| s.actions.iter().filter(|a| keep(a)).min_by_key(|a| a.run_order);
+    let (action, certain) = match first(|a| a.category == "Deploy") {
+        Some(a) => (a, true),
+        None => (first(may_deploy)?, false),
+    };
+    Some(ProductionStep { index, stage: s.name.as_str(), action, certain })
+}
+
 pub fn manual_approval(ctx: &Ctx<'_>) -> Vec<Outcome> {
     per_pipeline(ctx, |at, p, d| {
         let approvals: Vec<String> = d
@@ -120,31 +130,31 @@ pub fn manual_approval(ctx: &Ctx<'_>) -> Vec<Outcome> {
                     .map(move |a| format!("{}/{} (run order {})", s.name, a.name, a.run_order))
             })
             .collect();
-        let production: Vec<ProductionStep> = d
+        let mut production: Vec<ProductionStep> = d
             .stages
             .iter()
             .enumerate()
             .filter(|(_, s)| is_production_stage(&s.name))
-            .filter_map(|(index, s)| {
-                let first = |keep: fn(&PipelineAction) -> bool| {
-                    s.actions.iter().filter(|a| keep(a)).min_by_key(|a| a.run_order)
-                };
-                let (action, certain) = match first(|a| a.category == "Deploy") {
-                    Some(a) => (a, true),
-                    None => (first(may_deploy)?, false),
-                };
-                Some(ProductionStep { index, stage: s.name.as_str(), action, certain })
-            })
+            .filter_map(|(i, s)| production_step(i, s))
             .collect();
+        // A pipeline named for production (`shop-prod`) whose stages are not: its last deploying stage is production.
+        let named_pipeline = production.is_empty() && is_production_stage(&p.name);
+        if named_pipeline {
+            production.extend(d.stages.iter().enumerate().filter_map(|(i, s)| production_step(i, s)).next_back());
+        }
         let mut evidence = json!({
             "production_stages": production.iter().map(|s| s.stage).collect::<Vec<_>>(),
             "manual_approvals": approvals,
         });
+        if named_pipeline {
+            evidence["production_by_pipeline_name"] = json!(true);
+        }
         if production.is_empty() {
             return at.skipped(
                 format!(
                     "not applicable: pipeline {} has no production stage (a stage named prod, prd, production or \
-                     live with a Deploy, Build, Invoke or Compute action)",
+                     live with a Deploy, Build, Invoke or Compute action, or a deploying stage of a pipeline so \
+                     named)",
                     p.name
                 ),
                 evidence,
@@ -1207,6 +1217,45 @@ mod tests {
             // Unreadable (GetPipeline or ListPipelines denied) and partial (a pipeline whose structure was not
             // collected) reads: pipeline_read_errors_are_unknown_where_they_happened.
         ];
+        let named = |name: &str, stages: Vec<PipelineStage>| Pipeline { name: name.into(), ..pipeline(stages) };
+        let named_cases = vec![
+            // Near miss: the pipeline is named for production, its stages are not.
+            (
+                "near miss: a production pipeline with plain stage names",
+                named(
+                    "shop-prod",
+                    vec![
+                        source(),
+                        stage("Build", vec![action("Build", "Build", "CodeBuild", 1)]),
+                        stage("Deploy", vec![deploy("Deploy", 1)]),
+                    ],
+                ),
+                Status::Fail,
+                "deploys to production in stage Deploy (Deploy) with no manual approval before it",
+            ),
+            (
+                "a production pipeline whose last deploy waits",
+                named(
+                    "shop-prod",
+                    vec![
+                        source(),
+                        stage("Staging", vec![deploy("DeployStaging", 1)]),
+                        stage("Release", vec![approval("Approve", 1), deploy("Deploy", 2)]),
+                    ],
+                ),
+                Status::Pass,
+                "before deploying in Release",
+            ),
+            (
+                "a pipeline not named for production",
+                named("shop-preprod", vec![source(), stage("Deploy", vec![deploy("Deploy", 1)])]),
+                Status::Skipped,
+                "or a deploying stage of a pipeline so named",
+            ),
+        ];
+        for (case, p, status, message) in named_cases {
+            assert_case(case, &one(manual_approval, pipelines(p)), status, message);
+        }
         for (case, stages, status, message) in cases {
             let o = one(manual_approval, pipelines(pipeline(stages)));
             assert_case(case, &o, status, message);
