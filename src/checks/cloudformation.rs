@@ -1296,6 +1296,11 @@ mod tests {
         assert!(out[0].message.contains("longer than the allowed 1 day"), "{}", out[0].message);
     }
 
+    /// The verdict tables of `cloudformation-termination-protection` and `cloudformation-service-role`: compliant (root),
+    /// non-compliant (bare), alternative (a nested stack inherits both from its root, so it is not judged). Near miss:
+    /// a protected nested stack under an unprotected root is still deletable with its root (below). No partial row:
+    /// both come whole from DescribeStacks; unreadable: `an_unreadable_region_gives_one_outcome_per_check`. Whether a
+    /// service role is narrowly scoped is not judged here (it needs IAM's view of the role).
     #[test]
     fn termination_protection_and_service_role_judge_top_level_stacks_only() {
         let root = stack("root");
@@ -1326,10 +1331,11 @@ mod tests {
         let root = Stack { termination_protection: false, ..stack("root") };
         let a = nested("root-A", &root);
         let b = nested("root-B", &root);
-        let out = run(termination_protection, &snap(vec![root, a, b]));
+        let protected_child = Stack { termination_protection: true, ..nested("root-C", &root) };
+        let out = run(termination_protection, &snap(vec![root, a, b, protected_child]));
         let (status, msg) = only(&out);
         assert_eq!(status, Status::Fail);
-        assert!(msg.contains("and its 2 nested stacks"), "{msg}");
+        assert!(msg.contains("and its 3 nested stacks"), "{msg}");
     }
 
     #[test]
@@ -1613,6 +1619,9 @@ mod tests {
         }
     }
 
+    /// `cloudformation-exports-in-use`: not imported (pass), imported (fail), importers unreadable (unknown), exports
+    /// unreadable (one region-level unknown). No alternative or near-miss row: ListImports is the one source of who
+    /// depends on an export.
     #[test]
     fn export_cases() {
         let mut data = cfn(vec![stack("network")]);
@@ -1677,6 +1686,13 @@ mod tests {
             }
             s
         };
+        let feature_set_unknown = {
+            let mut s = with_sets(self_managed(), Some(MGMT));
+            if let Collected::Ok { data: Some(org) } = &mut s.accounts[0].organization {
+                org.feature_set = String::new();
+            }
+            s
+        };
         let org_denied = {
             let mut s = with_sets(self_managed(), Some(MGMT));
             s.accounts[0].organization = Collected::Error { error: denied("organizations:DescribeOrganization") };
@@ -1698,6 +1714,8 @@ mod tests {
             ),
             ("consolidated billing only", consolidated, Status::Skipped, "consolidated billing"),
             ("organization unreadable", org_denied, Status::Unknown, "organizations:DescribeOrganization"),
+            // partial: the organization read without its feature set
+            ("feature set unknown", feature_set_unknown, Status::Unknown, "gave no feature set"),
         ];
         for (name, s, want, text) in cases {
             let out = run(stackset_service_managed, &s);
@@ -1708,6 +1726,8 @@ mod tests {
         }
     }
 
+    /// `cloudformation-stackset-auto-deployment`: on (pass), off (fail), not read (unknown), self-managed (skipped:
+    /// the alternative, where automatic deployment does not exist). No near-miss row: the setting is one flag.
     #[test]
     fn stackset_auto_deployment_cases() {
         let cases = [
