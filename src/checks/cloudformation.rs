@@ -442,7 +442,10 @@ pub fn stack_policy(ctx: &Ctx<'_>) -> Vec<Outcome> {
         };
         let Ok(parsed) = serde_json::from_str::<Value>(doc) else {
             return at.unknown(
-                format!("the stack policy of stack {} is not JSON dopaudit can read, so what it guards is unknown", s.name),
+                format!(
+                    "the stack policy of stack {} is not JSON dopaudit can read, so what it guards is unknown",
+                    s.name
+                ),
                 evidence,
             );
         };
@@ -458,20 +461,12 @@ pub fn stack_policy(ctx: &Ctx<'_>) -> Vec<Outcome> {
             .collect();
         if exposed.is_empty() {
             at.pass(
-                format!(
-                    "the stack policy of stack {} denies replacing and deleting {}",
-                    s.name,
-                    listed.join(", ")
-                ),
+                format!("the stack policy of stack {} denies replacing and deleting {}", s.name, listed.join(", ")),
                 evidence,
             )
         } else {
             at.fail(
-                format!(
-                    "the stack policy of stack {} lets an update replace or delete {}",
-                    s.name,
-                    exposed.join(", ")
-                ),
+                format!("the stack policy of stack {} lets an update replace or delete {}", s.name, exposed.join(", ")),
                 evidence,
             )
         }
@@ -523,7 +518,7 @@ fn resource_type_condition(condition: &Value, resource_type: &str) -> Option<boo
             }
             let values = super::policy_strings(values);
             let hit = match op.as_str() {
-                "StringEquals" => values.iter().any(|v| *v == resource_type),
+                "StringEquals" => values.contains(&resource_type),
                 "StringLike" => values.iter().any(|v| glob(v, resource_type)),
                 _ => return None,
             };
@@ -1349,8 +1344,7 @@ mod tests {
             {"Effect":"Deny","Action":"Update:*","Principal":"*","Resource":"LogicalResourceId/Fn"}]}"#;
         let delete_only = r#"{"Statement":[{"Effect":"Allow","Action":"Update:*","Principal":"*","Resource":"*"},
             {"Effect":"Deny","Action":"Update:Delete","Principal":"*","Resource":"LogicalResourceId/Db"}]}"#;
-        let not_resource =
-            r#"{"Statement":[{"Effect":"Allow","Action":"Update:*","Principal":"*","NotResource":"LogicalResourceId/Db"}]}"#;
+        let not_resource = r#"{"Statement":[{"Effect":"Allow","Action":"Update:*","Principal":"*","NotResource":"LogicalResourceId/Db"}]}"#;
         let by_type = r#"{"Statement":[{"Effect":"Allow","Action":"Update:*","Principal":"*","Resource":"*"},
             {"Effect":"Deny","Action":"Update:*","Principal":"*","Resource":"*","Condition":{"StringLike":{"ResourceType":["AWS::RDS::*"]}}}]}"#;
         let stateful =
@@ -1386,8 +1380,18 @@ mod tests {
                 Status::Pass,
                 "denies replacing and deleting",
             ),
-            ("allowed everywhere but Db", with(stateful(), Collected::ok(Some(not_resource.into()))), Status::Pass, "denies replacing"),
-            ("denied by resource type", with(stateful(), Collected::ok(Some(by_type.into()))), Status::Pass, "denies replacing"),
+            (
+                "allowed everywhere but Db",
+                with(stateful(), Collected::ok(Some(not_resource.into()))),
+                Status::Pass,
+                "denies replacing",
+            ),
+            (
+                "denied by resource type",
+                with(stateful(), Collected::ok(Some(by_type.into()))),
+                Status::Pass,
+                "denies replacing",
+            ),
             (
                 "stateful, allow-all policy",
                 with(stateful(), Collected::ok(Some(allow_all.into()))),
@@ -1408,7 +1412,12 @@ mod tests {
                 "Db (AWS::RDS::DBInstance: Update:Replace)",
             ),
             // partial: a document that cannot be read decides nothing
-            ("unparsable policy", with(stateful(), Collected::ok(Some("{not json".into()))), Status::Unknown, "not JSON"),
+            (
+                "unparsable policy",
+                with(stateful(), Collected::ok(Some("{not json".into()))),
+                Status::Unknown,
+                "not JSON",
+            ),
             (
                 "resources unreadable",
                 with(Collected::Error { error: denied("cloudformation:ListStackResources") }, Collected::ok(None)),
@@ -1499,7 +1508,12 @@ mod tests {
     fn rollback_disabled_cases() {
         let cases: Vec<(&str, Stack, Status, &str)> = vec![
             ("compliant", stack("a"), Status::Pass, "rolls back on failure (1 rollback trigger)"),
-            ("non-compliant", Stack { disable_rollback: Some(true), ..stack("a") }, Status::Fail, "rollback on failure disabled"),
+            (
+                "non-compliant",
+                Stack { disable_rollback: Some(true), ..stack("a") },
+                Status::Fail,
+                "rollback on failure disabled",
+            ),
             // near miss: rollback triggers configured, but rollback itself disabled
             (
                 "triggers but disabled",
@@ -1593,11 +1607,7 @@ mod tests {
             assert!(!msg.contains(SECRET) && !evidence.contains(SECRET), "{name}: the secret leaked: {msg} {evidence}");
             assert!(!msg.contains(TOKEN) && !evidence.contains(TOKEN), "{name}: the token leaked: {msg} {evidence}");
             assert!(!msg.contains("prod") || name == "nothing secret", "{name}: a value leaked: {msg}");
-            assert_eq!(
-                out[0].evidence["values_not_examined"] != json!([]),
-                name == "value never examined",
-                "{name}"
-            );
+            assert_eq!(out[0].evidence["values_not_examined"] != json!([]), name == "value never examined", "{name}");
         }
     }
 

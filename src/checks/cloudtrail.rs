@@ -320,12 +320,8 @@ pub fn multi_region_trail(ctx: &Ctx<'_>) -> Vec<Outcome> {
 
 pub fn log_file_validation(ctx: &Ctx<'_>) -> Vec<Outcome> {
     per_home_trail(ctx, |at, t| {
-        let digest_error = t
-            .status
-            .get()
-            .ok()
-            .and_then(|s| s.latest_digest_delivery_error.clone())
-            .filter(|e| !e.trim().is_empty());
+        let digest_error =
+            t.status.get().ok().and_then(|s| s.latest_digest_delivery_error.clone()).filter(|e| !e.trim().is_empty());
         let evidence = json!({
             "log_file_validation_enabled": t.log_file_validation_enabled,
             "latest_digest_delivery_error": digest_error,
@@ -696,7 +692,8 @@ mod tests {
     fn multi_region_trail_cases() {
         let t = || trail("t", ACCT, "us-east-1");
         let with_selectors = |s: EventSelectors| Trail { event_selectors: Collected::ok(s), ..t() };
-        let stopped = Trail { status: Collected::ok(TrailStatus { is_logging: Some(false), ..Default::default() }), ..t() };
+        let stopped =
+            Trail { status: Collected::ok(TrailStatus { is_logging: Some(false), ..Default::default() }), ..t() };
         let data_only = with_selectors(EventSelectors {
             basic: vec![BasicEventSelector {
                 read_write_type: "All".into(),
@@ -903,7 +900,12 @@ mod tests {
             log_file_validation,
             vec![
                 ("compliant", t(), Status::Pass, "writes signed digest files"),
-                ("non-compliant", Trail { log_file_validation_enabled: false, ..t() }, Status::Fail, "log file validation off"),
+                (
+                    "non-compliant",
+                    Trail { log_file_validation_enabled: false, ..t() },
+                    Status::Fail,
+                    "log file validation off",
+                ),
                 // near miss: on, but the digests are not delivered
                 (
                     "digest delivery fails",
@@ -931,7 +933,12 @@ mod tests {
         trail_table(
             kms_encryption,
             vec![
-                ("compliant", t(), Status::Pass, "encrypts its logs with KMS key arn:aws:kms:us-east-1:111111111111:key/k"),
+                (
+                    "compliant",
+                    t(),
+                    Status::Pass,
+                    "encrypts its logs with KMS key arn:aws:kms:us-east-1:111111111111:key/k",
+                ),
                 ("non-compliant", Trail { kms_key_id: None, ..t() }, Status::Fail, "S3-managed encryption"),
             ],
         );
@@ -965,14 +972,24 @@ mod tests {
                     "digest delivery: AccessDenied; SNS notification: AuthorizationError",
                 ),
                 // alternative: an empty error field is no error
-                ("empty error", with_status_of(t(), |s| s.latest_delivery_error = Some(String::new())), Status::Pass, "no delivery errors"),
+                (
+                    "empty error",
+                    with_status_of(t(), |s| s.latest_delivery_error = Some(String::new())),
+                    Status::Pass,
+                    "no delivery errors",
+                ),
                 (
                     "status unreadable",
                     Trail { status: Collected::Error { error: denied("cloudtrail:GetTrailStatus") }, ..t() },
                     Status::Unknown,
                     "missing permission cloudtrail:GetTrailStatus",
                 ),
-                ("partial: status never read", Trail { status: Collected::NotCollected, ..t() }, Status::Unknown, "could not be evaluated"),
+                (
+                    "partial: status never read",
+                    Trail { status: Collected::NotCollected, ..t() },
+                    Status::Unknown,
+                    "could not be evaluated",
+                ),
             ],
         );
     }
@@ -1005,7 +1022,12 @@ mod tests {
                 "cloudtrail:ListPublicKeys",
             ),
             // near miss: no error found, because nothing was found
-            ("nothing to verify", with(Collected::ok(IntegritySummary { digests_valid: 0, logs_valid: 0, ..summary(0, 0) })), Status::Unknown, "no digest file was found to verify"),
+            (
+                "nothing to verify",
+                with(Collected::ok(IntegritySummary { digests_valid: 0, logs_valid: 0, ..summary(0, 0) })),
+                Status::Unknown,
+                "no digest file was found to verify",
+            ),
             // partial: the digests were not walked (window 0, or a snapshot without them): not a pass
             ("window 0", with(Collected::NotCollected), Status::Skipped, "--integrity-window 0"),
             (
@@ -1128,7 +1150,12 @@ mod tests {
                 "",
             ),
             // Partial read: a status without IsLogging says nothing about logging.
-            ("IsLogging absent", with_status(&|s| s.is_logging = None), Status::Unknown, "does not say whether it is logging"),
+            (
+                "IsLogging absent",
+                with_status(&|s| s.is_logging = None),
+                Status::Unknown,
+                "does not say whether it is logging",
+            ),
         ];
         for (name, t, want, text) in cases {
             let out = run(cloudwatch_logs, &with_trails(vec![t], None));

@@ -472,7 +472,11 @@ fn evaluation_failing(rule: &str, data: &ConfigData) -> Option<String> {
 }
 
 /// The working rules of a managed identifier in a region, and why the others do not work.
-fn working_rules<'a>(rules: &'a [ConfigRule], data: &ConfigData, identifier: &str) -> (Vec<&'a ConfigRule>, Vec<String>) {
+fn working_rules<'a>(
+    rules: &'a [ConfigRule],
+    data: &ConfigData,
+    identifier: &str,
+) -> (Vec<&'a ConfigRule>, Vec<String>) {
     let mut working = Vec::new();
     let mut broken = Vec::new();
     for r in rules_with(rules, identifier) {
@@ -498,7 +502,10 @@ pub fn rule_cfn_drift_detection(ctx: &Ctx<'_>) -> Vec<Outcome> {
         match (working.first(), broken.is_empty()) {
             (Some(r), _) => at.pass(format!("rule {} watches CloudFormation stacks for drift", r.name), evidence),
             (None, false) => at.fail(
-                format!("no working {DRIFT_RULE} rule: {}; drifted stacks in this region go unnoticed", broken.join("; ")),
+                format!(
+                    "no working {DRIFT_RULE} rule: {}; drifted stacks in this region go unnoticed",
+                    broken.join("; ")
+                ),
                 evidence,
             ),
             (None, true) => {
@@ -584,7 +591,9 @@ pub fn rules_noncompliant(ctx: &Ctx<'_>) -> Vec<Outcome> {
             }
             if compliance.is_empty() && unjudged.is_empty() {
                 out.push(match data.rules.get() {
-                    Ok(_) => at.skipped("not applicable: no AWS Config rule in this region".into(), json!({"rules": 0})),
+                    Ok(_) => {
+                        at.skipped("not applicable: no AWS Config rule in this region".into(), json!({"rules": 0}))
+                    }
                     Err(e) => at.not_evaluated(&e),
                 });
             }
@@ -1394,8 +1403,20 @@ mod tests {
     fn rule_compliance_cases() {
         let rules = || vec![rule("a", "X"), rule("b", "Y")];
         let cases: Vec<(&str, ConfigData, &str, Status, &str)> = vec![
-            ("compliant", with_rules(rules(), &[("a", "COMPLIANT"), ("b", "COMPLIANT")], vec![]), "a", Status::Pass, "every evaluated resource compliant"),
-            ("non-compliant", with_rules(rules(), &[("a", "NON_COMPLIANT"), ("b", "COMPLIANT")], vec![]), "a", Status::Fail, "100+ non-compliant resources"),
+            (
+                "compliant",
+                with_rules(rules(), &[("a", "COMPLIANT"), ("b", "COMPLIANT")], vec![]),
+                "a",
+                Status::Pass,
+                "every evaluated resource compliant",
+            ),
+            (
+                "non-compliant",
+                with_rules(rules(), &[("a", "NON_COMPLIANT"), ("b", "COMPLIANT")], vec![]),
+                "a",
+                Status::Fail,
+                "100+ non-compliant resources",
+            ),
             // near miss: COMPLIANT, but from before a failing evaluation
             (
                 "stale compliant",
@@ -1405,11 +1426,35 @@ mod tests {
                 "that verdict may be stale",
             ),
             // alternative: nothing in scope is not a failure
-            ("not applicable", with_rules(rules(), &[("a", "NOT_APPLICABLE"), ("b", "COMPLIANT")], vec![]), "a", Status::Skipped, "no resources in scope"),
-            ("insufficient data", with_rules(rules(), &[("a", "INSUFFICIENT_DATA"), ("b", "COMPLIANT")], vec![]), "a", Status::Unknown, "no verdict yet"),
+            (
+                "not applicable",
+                with_rules(rules(), &[("a", "NOT_APPLICABLE"), ("b", "COMPLIANT")], vec![]),
+                "a",
+                Status::Skipped,
+                "no resources in scope",
+            ),
+            (
+                "insufficient data",
+                with_rules(rules(), &[("a", "INSUFFICIENT_DATA"), ("b", "COMPLIANT")], vec![]),
+                "a",
+                Status::Unknown,
+                "no verdict yet",
+            ),
             // partial: a rule without a compliance result is not left out
-            ("no result for a rule", with_rules(rules(), &[("a", "COMPLIANT")], vec![]), "b", Status::Unknown, "rule b has no compliance result"),
-            ("no rules at all", with_rules(vec![], &[], vec![]), ACCT, Status::Skipped, "no AWS Config rule in this region"),
+            (
+                "no result for a rule",
+                with_rules(rules(), &[("a", "COMPLIANT")], vec![]),
+                "b",
+                Status::Unknown,
+                "rule b has no compliance result",
+            ),
+            (
+                "no rules at all",
+                with_rules(vec![], &[], vec![]),
+                ACCT,
+                Status::Skipped,
+                "no AWS Config rule in this region",
+            ),
             (
                 "unreadable",
                 {
