@@ -591,7 +591,9 @@ pub struct Stack {
     /// The service role CloudFormation assumes; `None` means it acts with the caller's permissions.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role_arn: Option<String>,
-    pub disable_rollback: bool,
+    /// `DisableRollback`; absent when AWS left it out (which is not "rolls back").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub disable_rollback: Option<bool>,
     /// CloudWatch alarms that roll an update back (`RollbackConfiguration.RollbackTriggers`).
     #[serde(default)]
     pub rollback_triggers: usize,

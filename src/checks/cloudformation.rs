@@ -434,51 +434,121 @@ pub fn stack_policy(ctx: &Ctx<'_>) -> Vec<Outcome> {
             "stateful_resources": stateful.iter().map(|r| json!({"logical_id": r.logical_id, "resource_type": r.resource_type})).collect::<Vec<_>>(),
             "stack_policy": policy.as_deref().map(|p| serde_json::from_str::<Value>(p).unwrap_or_else(|_| Value::String(p.to_string()))),
         });
-        match policy {
-            None => at.fail(
+        let Some(doc) = policy else {
+            return at.fail(
                 format!("stack {} has no stack policy: any update may replace or delete {}", s.name, listed.join(", ")),
                 evidence,
-            ),
-            Some(doc) if allows_everything(doc) => at.fail(
+            );
+        };
+        let Ok(parsed) = serde_json::from_str::<Value>(doc) else {
+            return at.unknown(
                 format!(
-                    "the stack policy of stack {} allows every update on every resource and denies nothing, so it does not protect {}",
-                    s.name,
-                    listed.join(", ")
+                    "the stack policy of stack {} is not JSON dopaudit can read, so what it guards is unknown",
+                    s.name
                 ),
                 evidence,
-            ),
-            Some(_) => at.pass(
-                format!("stack {} has a stack policy guarding updates to {}", s.name, listed.join(", ")),
+            );
+        };
+        let exposed: Vec<String> = stateful
+            .iter()
+            .filter_map(|r| {
+                let open: Vec<&str> = ["Update:Replace", "Update:Delete"]
+                    .into_iter()
+                    .filter(|action| stack_policy_permits(&parsed, action, r))
+                    .collect();
+                (!open.is_empty()).then(|| format!("{} ({}: {})", r.logical_id, r.resource_type, open.join(", ")))
+            })
+            .collect();
+        if exposed.is_empty() {
+            at.pass(
+                format!("the stack policy of stack {} denies replacing and deleting {}", s.name, listed.join(", ")),
                 evidence,
-            ),
+            )
+        } else {
+            at.fail(
+                format!("the stack policy of stack {} lets an update replace or delete {}", s.name, exposed.join(", ")),
+                evidence,
+            )
         }
     })
 }
 
-/// A stack policy that protects nothing: no Deny statement, and an unconditional Allow of every update
-/// (`Update:*` or `*`) on every resource. Anything else (an unparsable document included) counts as a policy.
-fn allows_everything(doc: &str) -> bool {
-    let Ok(policy) = serde_json::from_str::<Value>(doc) else { return false };
-    let statements: Vec<&Value> = match policy.get("Statement") {
-        Some(Value::Array(list)) => list.iter().collect(),
-        Some(one @ Value::Object(_)) => vec![one],
-        _ => return false,
+/// Whether a stack policy lets an update take `action` (`Update:Replace`, `Update:Delete`) on a resource: some
+/// Allow statement covers it and no Deny does (once a policy is set, what it does not allow is denied). A condition
+/// dopaudit cannot read is taken to apply to an Allow and not to a Deny, so an unreadable policy never looks safer
+/// than it is.
+fn stack_policy_permits(policy: &Value, action: &str, r: &crate::snapshot::StackResource) -> bool {
+    let statements = super::policy_statements(policy);
+    let covers = |st: &Value, unreadable_condition: bool| {
+        let acts = |v: &Value| super::policy_strings(v).iter().any(|a| glob(a, action));
+        let action_ok = match (st.get("Action"), st.get("NotAction")) {
+            (Some(a), _) => acts(a),
+            (None, Some(na)) => !acts(na),
+            _ => false,
+        };
+        let target = format!("LogicalResourceId/{}", r.logical_id);
+        let res = |v: &Value| super::policy_strings(v).iter().any(|p| glob(p, &target) || *p == "*");
+        let resource_ok = match (st.get("Resource"), st.get("NotResource")) {
+            (Some(v), _) => res(v),
+            (None, Some(nr)) => !res(nr),
+            _ => false,
+        };
+        let condition_ok = match st.get("Condition") {
+            None => true,
+            Some(c) => resource_type_condition(c, &r.resource_type).unwrap_or(unreadable_condition),
+        };
+        action_ok && resource_ok && condition_ok
     };
-    let names = |v: Option<&Value>, wanted: &[&str]| match v {
-        Some(Value::String(s)) => wanted.contains(&s.as_str()),
-        Some(Value::Array(list)) => list.iter().any(|s| s.as_str().is_some_and(|s| wanted.contains(&s))),
-        _ => false,
-    };
-    let effect = |st: &Value| st.get("Effect").and_then(Value::as_str).map(str::to_string);
-    if statements.iter().any(|st| effect(st).as_deref() == Some("Deny")) {
-        return false;
+    let effect = |st: &Value, e: &str| st.get("Effect").and_then(Value::as_str) == Some(e);
+    let denied = statements.iter().any(|st| effect(st, "Deny") && covers(st, false));
+    let allowed = statements.iter().any(|st| effect(st, "Allow") && covers(st, true));
+    allowed && !denied
+}
+
+/// A stack policy condition on `ResourceType` (`StringEquals` or `StringLike`), evaluated for a type; `None` when
+/// it uses anything else.
+fn resource_type_condition(condition: &Value, resource_type: &str) -> Option<bool> {
+    let Value::Object(ops) = condition else { return None };
+    let mut all = true;
+    for (op, keys) in ops {
+        let Value::Object(keys) = keys else { return None };
+        for (key, values) in keys {
+            if key != "ResourceType" {
+                return None;
+            }
+            let values = super::policy_strings(values);
+            let hit = match op.as_str() {
+                "StringEquals" => values.contains(&resource_type),
+                "StringLike" => values.iter().any(|v| glob(v, resource_type)),
+                _ => return None,
+            };
+            all &= hit;
+        }
     }
-    statements.iter().any(|st| {
-        effect(st).as_deref() == Some("Allow")
-            && st.get("Condition").is_none()
-            && names(st.get("Action"), &["Update:*", "*"])
-            && names(st.get("Resource"), &["*", "LogicalResourceId/*"])
-    })
+    Some(all)
+}
+
+/// `*` and `?` wildcards, as stack policies use them; case-sensitive.
+fn glob(pattern: &str, text: &str) -> bool {
+    let (p, t): (Vec<char>, Vec<char>) = (pattern.chars().collect(), text.chars().collect());
+    let (mut pi, mut ti, mut star, mut mark) = (0, 0, None, 0);
+    while ti < t.len() {
+        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
+            pi += 1;
+            ti += 1;
+        } else if pi < p.len() && p[pi] == '*' {
+            star = Some(pi);
+            mark = ti;
+            pi += 1;
+        } else if let Some(sp) = star {
+            pi = sp + 1;
+            mark += 1;
+            ti = mark;
+        } else {
+            return false;
+        }
+    }
+    p[pi..].iter().all(|c| *c == '*')
 }
 
 pub fn service_role(ctx: &Ctx<'_>) -> Vec<Outcome> {
@@ -603,7 +673,13 @@ pub fn rollback_disabled(ctx: &Ctx<'_>) -> Vec<Outcome> {
             0 => "no rollback triggers".to_string(),
             n => plural(n, "rollback trigger", "rollback triggers"),
         };
-        if s.disable_rollback {
+        let Some(disabled) = s.disable_rollback else {
+            return at.unknown(
+                format!("whether stack {} rolls back on failure is unknown: DescribeStacks did not say", s.name),
+                evidence,
+            );
+        };
+        if disabled {
             at.fail(
                 format!(
                     "stack {} has rollback on failure disabled: a failed operation leaves partly built resources behind ({triggers})",
@@ -897,7 +973,7 @@ mod tests {
             root_id: None,
             termination_protection: true,
             role_arn: Some(format!("arn:aws:iam::{ACCT}:role/cfn-{name}")),
-            disable_rollback: false,
+            disable_rollback: Some(false),
             rollback_triggers: 1,
             last_updated: None,
             parameters: vec![],
@@ -1215,6 +1291,11 @@ mod tests {
         assert!(out[0].message.contains("longer than the allowed 1 day"), "{}", out[0].message);
     }
 
+    /// The verdict tables of `cloudformation-termination-protection` and `cloudformation-service-role`: compliant (root),
+    /// non-compliant (bare), alternative (a nested stack inherits both from its root, so it is not judged). Near miss:
+    /// a protected nested stack under an unprotected root is still deletable with its root (below). No partial row:
+    /// both come whole from DescribeStacks; unreadable: `an_unreadable_region_gives_one_outcome_per_check`. Whether a
+    /// service role is narrowly scoped is not judged here (it needs IAM's view of the role).
     #[test]
     fn termination_protection_and_service_role_judge_top_level_stacks_only() {
         let root = stack("root");
@@ -1245,10 +1326,11 @@ mod tests {
         let root = Stack { termination_protection: false, ..stack("root") };
         let a = nested("root-A", &root);
         let b = nested("root-B", &root);
-        let out = run(termination_protection, &snap(vec![root, a, b]));
+        let protected_child = Stack { termination_protection: true, ..nested("root-C", &root) };
+        let out = run(termination_protection, &snap(vec![root, a, b, protected_child]));
         let (status, msg) = only(&out);
         assert_eq!(status, Status::Fail);
-        assert!(msg.contains("and its 2 nested stacks"), "{msg}");
+        assert!(msg.contains("and its 3 nested stacks"), "{msg}");
     }
 
     #[test]
@@ -1258,6 +1340,13 @@ mod tests {
             {"Effect":"Deny","Action":["Update:Replace","Update:Delete"],"Principal":"*","Resource":"LogicalResourceId/Db"}]}"#;
         let modify_only =
             r#"{"Statement":{"Effect":"Allow","Action":["Update:Modify"],"Principal":"*","Resource":"*"}}"#;
+        let guards_the_wrong_one = r#"{"Statement":[{"Effect":"Allow","Action":"Update:*","Principal":"*","Resource":"*"},
+            {"Effect":"Deny","Action":"Update:*","Principal":"*","Resource":"LogicalResourceId/Fn"}]}"#;
+        let delete_only = r#"{"Statement":[{"Effect":"Allow","Action":"Update:*","Principal":"*","Resource":"*"},
+            {"Effect":"Deny","Action":"Update:Delete","Principal":"*","Resource":"LogicalResourceId/Db"}]}"#;
+        let not_resource = r#"{"Statement":[{"Effect":"Allow","Action":"Update:*","Principal":"*","NotResource":"LogicalResourceId/Db"}]}"#;
+        let by_type = r#"{"Statement":[{"Effect":"Allow","Action":"Update:*","Principal":"*","Resource":"*"},
+            {"Effect":"Deny","Action":"Update:*","Principal":"*","Resource":"*","Condition":{"StringLike":{"ResourceType":["AWS::RDS::*"]}}}]}"#;
         let stateful =
             || Collected::ok(vec![resource("Db", "AWS::RDS::DBInstance"), resource("Fn", "AWS::Lambda::Function")]);
         let with = |resources: Collected<Vec<StackResource>>, policy: Collected<Option<String>>| Stack {
@@ -1282,19 +1371,52 @@ mod tests {
                 "stateful, guarded",
                 with(stateful(), Collected::ok(Some(guarded.into()))),
                 Status::Pass,
-                "Db (AWS::RDS::DBInstance)",
+                "denies replacing and deleting Db (AWS::RDS::DBInstance)",
             ),
+            // alternative: what the policy does not allow is denied
             (
                 "stateful, modify only",
                 with(stateful(), Collected::ok(Some(modify_only.into()))),
                 Status::Pass,
-                "guarding",
+                "denies replacing and deleting",
+            ),
+            (
+                "allowed everywhere but Db",
+                with(stateful(), Collected::ok(Some(not_resource.into()))),
+                Status::Pass,
+                "denies replacing",
+            ),
+            (
+                "denied by resource type",
+                with(stateful(), Collected::ok(Some(by_type.into()))),
+                Status::Pass,
+                "denies replacing",
             ),
             (
                 "stateful, allow-all policy",
                 with(stateful(), Collected::ok(Some(allow_all.into()))),
                 Status::Fail,
-                "denies nothing",
+                "lets an update replace or delete Db (AWS::RDS::DBInstance: Update:Replace, Update:Delete)",
+            ),
+            // near misses: a Deny, but not on the database, or not on replacement
+            (
+                "guards the function only",
+                with(stateful(), Collected::ok(Some(guards_the_wrong_one.into()))),
+                Status::Fail,
+                "Db (AWS::RDS::DBInstance: Update:Replace, Update:Delete)",
+            ),
+            (
+                "deletion denied, replacement allowed",
+                with(stateful(), Collected::ok(Some(delete_only.into()))),
+                Status::Fail,
+                "Db (AWS::RDS::DBInstance: Update:Replace)",
+            ),
+            // partial: a document that cannot be read decides nothing
+            (
+                "unparsable policy",
+                with(stateful(), Collected::ok(Some("{not json".into()))),
+                Status::Unknown,
+                "not JSON",
             ),
             (
                 "resources unreadable",
@@ -1380,11 +1502,37 @@ mod tests {
         assert!(msg.contains("--resources-to-skip Net.LOGICAL_ID"), "{msg}");
     }
 
+    /// `cloudformation-rollback-disabled`. No alternative row: rollback triggers add to rolling back, never replace
+    /// it. Unreadable: see `an_unreadable_region_gives_one_outcome_per_check`.
     #[test]
     fn rollback_disabled_cases() {
+        let cases: Vec<(&str, Stack, Status, &str)> = vec![
+            ("compliant", stack("a"), Status::Pass, "rolls back on failure (1 rollback trigger)"),
+            (
+                "non-compliant",
+                Stack { disable_rollback: Some(true), ..stack("a") },
+                Status::Fail,
+                "rollback on failure disabled",
+            ),
+            // near miss: rollback triggers configured, but rollback itself disabled
+            (
+                "triggers but disabled",
+                Stack { disable_rollback: Some(true), rollback_triggers: 3, ..stack("a") },
+                Status::Fail,
+                "(3 rollback triggers)",
+            ),
+            // partial: DescribeStacks without DisableRollback is not "rolls back"
+            ("absent", Stack { disable_rollback: None, ..stack("a") }, Status::Unknown, "DescribeStacks did not say"),
+        ];
+        for (name, st, want, text) in cases {
+            let out = run(rollback_disabled, &snap(vec![st]));
+            let (status, msg) = only(&out);
+            assert_eq!(status, want, "{name}: {msg}");
+            assert!(msg.contains(text), "{name}: {msg}");
+        }
         let out = run(
             rollback_disabled,
-            &snap(vec![Stack { disable_rollback: true, rollback_triggers: 0, ..stack("a") }, stack("b")]),
+            &snap(vec![Stack { disable_rollback: Some(true), rollback_triggers: 0, ..stack("a") }, stack("b")]),
         );
         assert_eq!(out.iter().map(|o| o.status).collect::<Vec<_>>(), vec![Status::Fail, Status::Pass]);
         assert!(
@@ -1459,11 +1607,7 @@ mod tests {
             assert!(!msg.contains(SECRET) && !evidence.contains(SECRET), "{name}: the secret leaked: {msg} {evidence}");
             assert!(!msg.contains(TOKEN) && !evidence.contains(TOKEN), "{name}: the token leaked: {msg} {evidence}");
             assert!(!msg.contains("prod") || name == "nothing secret", "{name}: a value leaked: {msg}");
-            assert_eq!(
-                out[0].evidence["values_not_examined"] != json!([]),
-                name == "value never examined",
-                "{name}"
-            );
+            assert_eq!(out[0].evidence["values_not_examined"] != json!([]), name == "value never examined", "{name}");
         }
     }
 
@@ -1485,6 +1629,9 @@ mod tests {
         }
     }
 
+    /// `cloudformation-exports-in-use`: not imported (pass), imported (fail), importers unreadable (unknown), exports
+    /// unreadable (one region-level unknown). No alternative or near-miss row: ListImports is the one source of who
+    /// depends on an export.
     #[test]
     fn export_cases() {
         let mut data = cfn(vec![stack("network")]);
@@ -1549,6 +1696,13 @@ mod tests {
             }
             s
         };
+        let feature_set_unknown = {
+            let mut s = with_sets(self_managed(), Some(MGMT));
+            if let Collected::Ok { data: Some(org) } = &mut s.accounts[0].organization {
+                org.feature_set = String::new();
+            }
+            s
+        };
         let org_denied = {
             let mut s = with_sets(self_managed(), Some(MGMT));
             s.accounts[0].organization = Collected::Error { error: denied("organizations:DescribeOrganization") };
@@ -1570,6 +1724,8 @@ mod tests {
             ),
             ("consolidated billing only", consolidated, Status::Skipped, "consolidated billing"),
             ("organization unreadable", org_denied, Status::Unknown, "organizations:DescribeOrganization"),
+            // partial: the organization read without its feature set
+            ("feature set unknown", feature_set_unknown, Status::Unknown, "gave no feature set"),
         ];
         for (name, s, want, text) in cases {
             let out = run(stackset_service_managed, &s);
@@ -1580,6 +1736,8 @@ mod tests {
         }
     }
 
+    /// `cloudformation-stackset-auto-deployment`: on (pass), off (fail), not read (unknown), self-managed (skipped:
+    /// the alternative, where automatic deployment does not exist). No near-miss row: the setting is one flag.
     #[test]
     fn stackset_auto_deployment_cases() {
         let cases = [

@@ -320,8 +320,23 @@ pub fn multi_region_trail(ctx: &Ctx<'_>) -> Vec<Outcome> {
 
 pub fn log_file_validation(ctx: &Ctx<'_>) -> Vec<Outcome> {
     per_home_trail(ctx, |at, t| {
-        let evidence = json!({ "log_file_validation_enabled": t.log_file_validation_enabled });
+        let digest_error =
+            t.status.get().ok().and_then(|s| s.latest_digest_delivery_error.clone()).filter(|e| !e.trim().is_empty());
+        let evidence = json!({
+            "log_file_validation_enabled": t.log_file_validation_enabled,
+            "latest_digest_delivery_error": digest_error,
+        });
         if t.log_file_validation_enabled {
+            // On, but the digests do not arrive: nothing proves the logs either.
+            if let Some(error) = digest_error {
+                return at.fail(
+                    format!(
+                        "trail {} has log file validation on, but its digest files fail to be delivered ({error}): changes to its logs cannot be proven",
+                        t.name
+                    ),
+                    evidence,
+                );
+            }
             at.pass(format!("trail {} writes signed digest files", t.name), evidence)
         } else {
             at.fail(
@@ -360,6 +375,13 @@ pub fn log_integrity(ctx: &Ctx<'_>) -> Vec<Outcome> {
         let evidence = json!(s);
         let window =
             format!("{} to {}", s.window_start.format("%Y-%m-%dT%H:%MZ"), s.window_end.format("%Y-%m-%dT%H:%MZ"));
+        // Nothing found to verify proves nothing: a new trail, or digests that never arrived.
+        if s.digests_invalid + s.logs_invalid == 0 && s.digests_valid == 0 {
+            return at.unknown(
+                format!("trail {}: no digest file was found to verify from {window}, so nothing is proven", t.name),
+                evidence,
+            );
+        }
         if s.digests_invalid + s.logs_invalid == 0 {
             at.pass(
                 format!(
@@ -670,7 +692,8 @@ mod tests {
     fn multi_region_trail_cases() {
         let t = || trail("t", ACCT, "us-east-1");
         let with_selectors = |s: EventSelectors| Trail { event_selectors: Collected::ok(s), ..t() };
-        let stopped = Trail { status: Collected::ok(TrailStatus { is_logging: Some(false), ..Default::default() }), ..t() };
+        let stopped =
+            Trail { status: Collected::ok(TrailStatus { is_logging: Some(false), ..Default::default() }), ..t() };
         let data_only = with_selectors(EventSelectors {
             basic: vec![BasicEventSelector {
                 read_write_type: "All".into(),
@@ -847,9 +870,134 @@ mod tests {
         }
     }
 
+    /// Runs a per-trail check over one trail (listed in its home region and shadowed in the other) and checks the one
+    /// outcome.
+    fn trail_table(f: super::super::Evaluator, cases: Vec<(&str, Trail, Status, &str)>) {
+        for (name, t, want, text) in cases {
+            let out = run(f, &with_trails(vec![t], None));
+            assert_eq!(statuses(&out), vec![want], "{name}: {out:?}");
+            assert!(out[0].message.contains(text), "{name}: {}", out[0].message);
+        }
+        // unreadable: DescribeTrails denied in a region is that region's unknown, naming the permission
+        let mut snap = with_trails(vec![], None);
+        snap.accounts[0].regions[0].cloudtrail = Collected::Error { error: denied("cloudtrail:DescribeTrails") };
+        let out = run(f, &snap);
+        assert_eq!(statuses(&out), vec![Status::Unknown], "{out:?}");
+        assert!(out[0].message.contains("missing permission cloudtrail:DescribeTrails"), "{}", out[0].message);
+    }
+
+    fn with_status_of(t: Trail, edit: impl Fn(&mut TrailStatus)) -> Trail {
+        let mut status = TrailStatus { is_logging: Some(true), ..Default::default() };
+        edit(&mut status);
+        Trail { status: Collected::ok(status), ..t }
+    }
+
+    /// `cloudtrail-log-file-validation`. No partial row: the flag comes whole from DescribeTrails.
+    #[test]
+    fn log_file_validation_verdicts() {
+        let t = || trail("t", ACCT, "us-east-1");
+        trail_table(
+            log_file_validation,
+            vec![
+                ("compliant", t(), Status::Pass, "writes signed digest files"),
+                (
+                    "non-compliant",
+                    Trail { log_file_validation_enabled: false, ..t() },
+                    Status::Fail,
+                    "log file validation off",
+                ),
+                // near miss: on, but the digests are not delivered
+                (
+                    "digest delivery fails",
+                    with_status_of(t(), |s| s.latest_digest_delivery_error = Some("AccessDenied".into())),
+                    Status::Fail,
+                    "digest files fail to be delivered (AccessDenied)",
+                ),
+                // alternative: the status unreadable does not undo the flag (delivery is cloudtrail-delivery-errors' to judge)
+                (
+                    "status unreadable",
+                    Trail { status: Collected::Error { error: denied("cloudtrail:GetTrailStatus") }, ..t() },
+                    Status::Pass,
+                    "writes signed digest files",
+                ),
+            ],
+        );
+    }
+
+    /// `cloudtrail-kms-encryption`. No alternative row: a KMS default on the bucket is not the trail's key (CIS 3.5 and
+    /// Prowler ask for the trail's KmsKeyId, whose key policy decides who can read the logs). No partial row: the key
+    /// id comes whole from DescribeTrails.
+    #[test]
+    fn kms_encryption_verdicts() {
+        let t = || trail("t", ACCT, "us-east-1");
+        trail_table(
+            kms_encryption,
+            vec![
+                (
+                    "compliant",
+                    t(),
+                    Status::Pass,
+                    "encrypts its logs with KMS key arn:aws:kms:us-east-1:111111111111:key/k",
+                ),
+                ("non-compliant", Trail { kms_key_id: None, ..t() }, Status::Fail, "S3-managed encryption"),
+            ],
+        );
+        // near miss: another account's (organization) trail seen here is judged once, by its owner, not here
+        let out = run(kms_encryption, &with_trails(vec![trail("org", MGMT, "us-east-1")], None));
+        assert!(out.is_empty(), "judged once, by its owner: {out:?}");
+    }
+
+    /// `cloudtrail-delivery-errors`.
+    #[test]
+    fn delivery_errors_verdicts() {
+        let t = || trail("t", ACCT, "us-east-1");
+        trail_table(
+            delivery_errors,
+            vec![
+                ("compliant", t(), Status::Pass, "reports no delivery errors"),
+                (
+                    "non-compliant: S3",
+                    with_status_of(t(), |s| s.latest_delivery_error = Some("NoSuchBucket".into())),
+                    Status::Fail,
+                    "S3 log delivery: NoSuchBucket",
+                ),
+                // near miss: the logs arrive, their SNS notifications and digests do not
+                (
+                    "notification and digest errors",
+                    with_status_of(t(), |s| {
+                        s.latest_notification_error = Some("AuthorizationError".into());
+                        s.latest_digest_delivery_error = Some("AccessDenied".into());
+                    }),
+                    Status::Fail,
+                    "digest delivery: AccessDenied; SNS notification: AuthorizationError",
+                ),
+                // alternative: an empty error field is no error
+                (
+                    "empty error",
+                    with_status_of(t(), |s| s.latest_delivery_error = Some(String::new())),
+                    Status::Pass,
+                    "no delivery errors",
+                ),
+                (
+                    "status unreadable",
+                    Trail { status: Collected::Error { error: denied("cloudtrail:GetTrailStatus") }, ..t() },
+                    Status::Unknown,
+                    "missing permission cloudtrail:GetTrailStatus",
+                ),
+                (
+                    "partial: status never read",
+                    Trail { status: Collected::NotCollected, ..t() },
+                    Status::Unknown,
+                    "could not be evaluated",
+                ),
+            ],
+        );
+    }
+
     #[test]
     fn log_integrity_cases() {
-        let summary = |digests_invalid: usize, logs_invalid: usize| crate::snapshot::IntegritySummary {
+        use crate::snapshot::IntegritySummary;
+        let summary = |digests_invalid: usize, logs_invalid: usize| IntegritySummary {
             window_start: chrono::DateTime::UNIX_EPOCH,
             window_end: chrono::DateTime::UNIX_EPOCH + chrono::Duration::hours(24),
             regions: vec!["us-east-1".into()],
@@ -873,6 +1021,14 @@ mod tests {
                 Status::Unknown,
                 "cloudtrail:ListPublicKeys",
             ),
+            // near miss: no error found, because nothing was found
+            (
+                "nothing to verify",
+                with(Collected::ok(IntegritySummary { digests_valid: 0, logs_valid: 0, ..summary(0, 0) })),
+                Status::Unknown,
+                "no digest file was found to verify",
+            ),
+            // partial: the digests were not walked (window 0, or a snapshot without them): not a pass
             ("window 0", with(Collected::NotCollected), Status::Skipped, "--integrity-window 0"),
             (
                 "validation off",
@@ -994,7 +1150,12 @@ mod tests {
                 "",
             ),
             // Partial read: a status without IsLogging says nothing about logging.
-            ("IsLogging absent", with_status(&|s| s.is_logging = None), Status::Unknown, "does not say whether it is logging"),
+            (
+                "IsLogging absent",
+                with_status(&|s| s.is_logging = None),
+                Status::Unknown,
+                "does not say whether it is logging",
+            ),
         ];
         for (name, t, want, text) in cases {
             let out = run(cloudwatch_logs, &with_trails(vec![t], None));

@@ -442,17 +442,75 @@ fn rules_with<'a>(rules: &'a [ConfigRule], identifier: &str) -> Vec<&'a ConfigRu
     rules.iter().filter(|r| r.source_owner == "AWS" && r.source_identifier == identifier).collect()
 }
 
+/// Why a rule that exists does not work, if it does not: being deleted, or its latest evaluation failed (and none
+/// succeeded since). Evaluation statuses that could not be read leave the rule as deployed.
+fn rule_broken(rule: &ConfigRule, data: &ConfigData) -> Option<String> {
+    if let Some(state) = rule.state.as_deref().filter(|s| s.starts_with("DELETING")) {
+        return Some(format!("rule {} is {state}", rule.name));
+    }
+    evaluation_failing(&rule.name, data)
+}
+
+/// The failure of a rule's latest evaluation, when it failed after the last success (or never succeeded).
+fn evaluation_failing(rule: &str, data: &ConfigData) -> Option<String> {
+    let statuses = data.rule_evaluation_statuses.get().ok()?;
+    let st = statuses.iter().find(|s| s.rule_name == rule)?;
+    let failed = st.last_failed_evaluation?;
+    if st.last_successful_evaluation.is_some_and(|ok| ok >= failed) {
+        return None;
+    }
+    let why = [st.last_error_code.as_deref(), st.last_error_message.as_deref()]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(": ");
+    Some(format!(
+        "the latest evaluation of rule {rule} failed at {}{}",
+        failed.format("%Y-%m-%d %H:%M UTC"),
+        if why.is_empty() { String::new() } else { format!(" ({why})") }
+    ))
+}
+
+/// The working rules of a managed identifier in a region, and why the others do not work.
+fn working_rules<'a>(
+    rules: &'a [ConfigRule],
+    data: &ConfigData,
+    identifier: &str,
+) -> (Vec<&'a ConfigRule>, Vec<String>) {
+    let mut working = Vec::new();
+    let mut broken = Vec::new();
+    for r in rules_with(rules, identifier) {
+        match rule_broken(r, data) {
+            Some(why) => broken.push(why),
+            None => working.push(r),
+        }
+    }
+    (working, broken)
+}
+
 pub fn rule_cfn_drift_detection(ctx: &Ctx<'_>) -> Vec<Outcome> {
     per_region(ctx, |at, data| {
         let rules = match data.rules.get() {
             Ok(r) => r,
             Err(e) => return at.not_evaluated(&e),
         };
-        let found = rules_with(rules, DRIFT_RULE);
-        let evidence = json!({ "rules": found.iter().map(|r| &r.name).collect::<Vec<_>>() });
-        match found.first() {
-            Some(r) => at.pass(format!("rule {} watches CloudFormation stacks for drift", r.name), evidence),
-            None => at.fail(format!("no {DRIFT_RULE} rule: drifted stacks in this region go unnoticed"), evidence),
+        let (working, broken) = working_rules(rules, data, DRIFT_RULE);
+        let evidence = json!({
+            "rules": working.iter().map(|r| &r.name).collect::<Vec<_>>(),
+            "not_working": broken,
+        });
+        match (working.first(), broken.is_empty()) {
+            (Some(r), _) => at.pass(format!("rule {} watches CloudFormation stacks for drift", r.name), evidence),
+            (None, false) => at.fail(
+                format!(
+                    "no working {DRIFT_RULE} rule: {}; drifted stacks in this region go unnoticed",
+                    broken.join("; ")
+                ),
+                evidence,
+            ),
+            (None, true) => {
+                at.fail(format!("no {DRIFT_RULE} rule: drifted stacks in this region go unnoticed"), evidence)
+            }
         }
     })
 }
@@ -462,15 +520,18 @@ pub fn rule_iam_unused_credentials(ctx: &Ctx<'_>) -> Vec<Outcome> {
         .map(|account| {
             let at = At::account(account);
             let mut first_err = None;
+            let mut broken = Vec::new();
             for region in &account.regions {
-                match region.config.get().and_then(|d| d.rules.get().cloned()) {
-                    Ok(rules) => {
-                        if let Some(r) = rules_with(&rules, UNUSED_CREDENTIALS_RULE).first() {
+                match region.config.get().and_then(|d| d.rules.get().map(|r| (d, r))) {
+                    Ok((data, rules)) => {
+                        let (working, not_working) = working_rules(rules, data, UNUSED_CREDENTIALS_RULE);
+                        if let Some(r) = working.first() {
                             return at.pass(
                                 format!("rule {} in {} checks IAM users for unused credentials", r.name, region.region),
                                 json!({"rule": r.name, "region": region.region}),
                             );
                         }
+                        broken.extend(not_working.into_iter().map(|why| format!("{why} in {}", region.region)));
                     }
                     Err(e) => {
                         first_err.get_or_insert((region.region.clone(), e));
@@ -479,8 +540,12 @@ pub fn rule_iam_unused_credentials(ctx: &Ctx<'_>) -> Vec<Outcome> {
             }
             match first_err {
                 Some((region, e)) => at.unknown(
-                    format!("could not be evaluated: no {UNUSED_CREDENTIALS_RULE} rule found, and the rules in {region} could not be read: {}", e.brief()),
-                    json!({"collection_error": e}),
+                    format!("could not be evaluated: no working {UNUSED_CREDENTIALS_RULE} rule found, and the rules in {region} could not be read: {}", e.brief()),
+                    json!({"collection_error": e, "not_working": broken}),
+                ),
+                None if !broken.is_empty() => at.fail(
+                    format!("no working {UNUSED_CREDENTIALS_RULE} rule in any audited region: {}", broken.join("; ")),
+                    json!({"not_working": broken}),
                 ),
                 None => at.fail(format!("no {UNUSED_CREDENTIALS_RULE} rule in any audited region"), json!({})),
             }
@@ -507,23 +572,54 @@ pub fn rules_noncompliant(ctx: &Ctx<'_>) -> Vec<Outcome> {
                 .get()
                 .map(|rules| rules.iter().filter_map(|r| Some((r.name.as_str(), r.arn.as_deref()?))).collect())
                 .unwrap_or_default();
+            let at_rule = |name: &str| {
+                let resource = arns.get(name).map_or_else(|| name.to_string(), |a| a.to_string());
+                At::new(&account.account_id, &region.region, resource)
+            };
             for c in &compliance {
-                let resource = arns.get(c.rule_name.as_str()).map_or_else(|| c.rule_name.clone(), |a| a.to_string());
-                out.push(judge_rule(At::new(&account.account_id, &region.region, resource), c));
+                out.push(judge_rule(at_rule(&c.rule_name), c, evaluation_failing(&c.rule_name, data)));
+            }
+            // A rule with no compliance result yet has judged nothing: unknown, never silently absent.
+            let rules = data.rules.get().map(|r| r.as_slice()).unwrap_or_default();
+            let unjudged: Vec<&ConfigRule> =
+                rules.iter().filter(|r| !compliance.iter().any(|c| c.rule_name == r.name)).collect();
+            for r in &unjudged {
+                out.push(at_rule(&r.name).unknown(
+                    format!("rule {} has no compliance result (it has not evaluated anything yet)", r.name),
+                    json!({"rule": r.name}),
+                ));
+            }
+            if compliance.is_empty() && unjudged.is_empty() {
+                out.push(match data.rules.get() {
+                    Ok(_) => {
+                        at.skipped("not applicable: no AWS Config rule in this region".into(), json!({"rules": 0}))
+                    }
+                    Err(e) => at.not_evaluated(&e),
+                });
             }
         }
     }
     out
 }
 
-fn judge_rule(at: At, c: &crate::snapshot::RuleCompliance) -> Outcome {
+fn judge_rule(at: At, c: &crate::snapshot::RuleCompliance, failing: Option<String>) -> Outcome {
     let evidence = json!({
         "rule": c.rule_name,
         "compliance": c.compliance,
         "non_compliant_resources": c.non_compliant_resources,
         "count_capped": c.count_capped,
+        "evaluation_failing": failing,
     });
     match c.compliance.as_str() {
+        // The COMPLIANT verdict predates a failing evaluation: it may be stale.
+        "COMPLIANT" if failing.is_some() => at.unknown(
+            format!(
+                "rule {} last reported every evaluated resource compliant, but {}, so that verdict may be stale",
+                c.rule_name,
+                failing.as_deref().unwrap_or_default()
+            ),
+            evidence,
+        ),
         "COMPLIANT" => at.pass(format!("rule {} finds every evaluated resource compliant", c.rule_name), evidence),
         "NON_COMPLIANT" => {
             let count = match c.non_compliant_resources {
@@ -1198,60 +1294,190 @@ mod tests {
         }
     }
 
-    #[test]
-    fn named_rules_deployed() {
-        let mut with = config(vec![], true);
-        with.rules = Collected::ok(vec![rule("drift", DRIFT_RULE), rule("creds", UNUSED_CREDENTIALS_RULE)]);
-        let mut custom = config(vec![], true);
-        custom.rules =
-            Collected::ok(vec![ConfigRule { source_owner: "CUSTOM_LAMBDA".into(), ..rule("drift", DRIFT_RULE) }]);
-        let mut denied_rules = config(vec![], true);
-        denied_rules.rules = Collected::Error { error: denied("config:DescribeConfigRules") };
-        let cases = [
-            (with, Status::Pass, Status::Pass),
-            (config(vec![], true), Status::Fail, Status::Fail),
-            (custom, Status::Fail, Status::Fail),
-            (denied_rules, Status::Unknown, Status::Unknown),
-        ];
-        for (data, drift, creds) in cases {
-            let snap = one_region(Collected::ok(data), None);
-            assert_eq!(only(&run(rule_cfn_drift_detection, &snap)).0, drift);
-            assert_eq!(only(&run(rule_iam_unused_credentials, &snap)).0, creds);
+    /// A region's Config data with these rules, their compliance and evaluation statuses.
+    fn with_rules(
+        rules: Vec<ConfigRule>,
+        compliance: &[(&str, &str)],
+        evaluations: Vec<crate::snapshot::RuleEvaluationStatus>,
+    ) -> ConfigData {
+        let mut data = config(vec![], true);
+        data.rules = Collected::ok(rules);
+        data.compliance_by_rule = Collected::ok(
+            compliance
+                .iter()
+                .map(|(n, c)| RuleCompliance {
+                    rule_name: n.to_string(),
+                    compliance: c.to_string(),
+                    non_compliant_resources: (*c == "NON_COMPLIANT").then_some(100),
+                    count_capped: *c == "NON_COMPLIANT",
+                })
+                .collect(),
+        );
+        data.rule_evaluation_statuses = Collected::ok(evaluations);
+        data
+    }
+
+    /// An evaluation status whose latest evaluation failed after the last success.
+    fn failing(rule: &str) -> crate::snapshot::RuleEvaluationStatus {
+        crate::snapshot::RuleEvaluationStatus {
+            rule_name: rule.into(),
+            last_successful_evaluation: Some("2026-01-01T00:00:00Z".parse().unwrap()),
+            last_failed_evaluation: Some("2026-01-10T00:00:00Z".parse().unwrap()),
+            last_error_code: Some("AccessDenied".into()),
+            last_error_message: Some("cannot assume cloudformationRoleArn".into()),
         }
     }
 
+    /// The verdict tables of `config-rule-cfn-drift-detection` (per region) and `config-rule-iam-unused-credentials`
+    /// (per account), which ask the same question of two managed rules.
+    #[test]
+    fn named_rules_deployed() {
+        let denied_rules = {
+            let mut d = config(vec![], true);
+            d.rules = Collected::Error { error: denied("config:DescribeConfigRules") };
+            d
+        };
+        for (id, check) in [
+            (DRIFT_RULE, rule_cfn_drift_detection as super::super::Evaluator),
+            (UNUSED_CREDENTIALS_RULE, rule_iam_unused_credentials),
+        ] {
+            let cases: Vec<(&str, Collected<ConfigData>, Status, &str)> = vec![
+                ("compliant", Collected::ok(with_rules(vec![rule("r", id)], &[], vec![])), Status::Pass, "rule r "),
+                ("non-compliant: none", Collected::ok(with_rules(vec![], &[], vec![])), Status::Fail, "no "),
+                // near misses: a rule of the right name that does not work
+                (
+                    "being deleted",
+                    Collected::ok(with_rules(
+                        vec![ConfigRule { state: Some("DELETING".into()), ..rule("r", id) }],
+                        &[],
+                        vec![],
+                    )),
+                    Status::Fail,
+                    "rule r is DELETING",
+                ),
+                (
+                    "evaluations failing",
+                    Collected::ok(with_rules(vec![rule("r", id)], &[], vec![failing("r")])),
+                    Status::Fail,
+                    "the latest evaluation of rule r failed at 2026-01-10 00:00 UTC (AccessDenied: cannot assume",
+                ),
+                (
+                    "a custom rule of the same identifier",
+                    Collected::ok(with_rules(
+                        vec![ConfigRule { source_owner: "CUSTOM_LAMBDA".into(), ..rule("r", id) }],
+                        &[],
+                        vec![],
+                    )),
+                    Status::Fail,
+                    "no ",
+                ),
+                // alternative: a rule deployed by an organization rule or conformance pack, failed once then recovered
+                (
+                    "recovered after a failure",
+                    Collected::ok(with_rules(
+                        vec![rule("OrgConfigRule-r", id)],
+                        &[],
+                        vec![crate::snapshot::RuleEvaluationStatus {
+                            last_successful_evaluation: Some("2026-01-11T00:00:00Z".parse().unwrap()),
+                            ..failing("OrgConfigRule-r")
+                        }],
+                    )),
+                    Status::Pass,
+                    "rule OrgConfigRule-r",
+                ),
+                ("unreadable", Collected::ok(denied_rules.clone()), Status::Unknown, "config:DescribeConfigRules"),
+                // partial: the section was never collected
+                ("partial: not collected", Collected::NotCollected, Status::Unknown, "could not be evaluated"),
+            ];
+            for (name, data, want, text) in cases {
+                let out = run(check, &one_region(data, None));
+                let (status, msg) = only(&out);
+                assert_eq!(status, want, "{id} {name}: {msg}");
+                assert!(msg.contains(text), "{id} {name}: {msg}");
+            }
+        }
+    }
+
+    /// The verdict table of `config-rules-noncompliant`, one finding per rule.
     #[test]
     fn rule_compliance_cases() {
-        let mut data = config(vec![], true);
-        data.rules = Collected::ok(vec![rule("a", "X")]);
-        data.compliance_by_rule = Collected::ok(
-            [
-                ("a", "NON_COMPLIANT", Some(100), true),
-                ("b", "COMPLIANT", None, false),
-                ("c", "NOT_APPLICABLE", None, false),
-                ("d", "INSUFFICIENT_DATA", None, false),
-            ]
-            .into_iter()
-            .map(|(n, c, count, capped)| RuleCompliance {
-                rule_name: n.into(),
-                compliance: c.into(),
-                non_compliant_resources: count,
-                count_capped: capped,
-            })
-            .collect(),
-        );
-        let out = run(rules_noncompliant, &one_region(Collected::ok(data), None));
-        let got: Vec<(&str, Status)> = out.iter().map(|o| (o.resource.as_str(), o.status)).collect();
-        assert_eq!(
-            got,
-            vec![
-                ("arn:aws:config:us-east-1:111111111111:config-rule/a", Status::Fail),
-                ("b", Status::Pass),
-                ("c", Status::Skipped),
-                ("d", Status::Unknown)
-            ]
-        );
-        assert!(out[0].message.contains("100+ non-compliant resources"), "{}", out[0].message);
+        let rules = || vec![rule("a", "X"), rule("b", "Y")];
+        let cases: Vec<(&str, ConfigData, &str, Status, &str)> = vec![
+            (
+                "compliant",
+                with_rules(rules(), &[("a", "COMPLIANT"), ("b", "COMPLIANT")], vec![]),
+                "a",
+                Status::Pass,
+                "every evaluated resource compliant",
+            ),
+            (
+                "non-compliant",
+                with_rules(rules(), &[("a", "NON_COMPLIANT"), ("b", "COMPLIANT")], vec![]),
+                "a",
+                Status::Fail,
+                "100+ non-compliant resources",
+            ),
+            // near miss: COMPLIANT, but from before a failing evaluation
+            (
+                "stale compliant",
+                with_rules(rules(), &[("a", "COMPLIANT"), ("b", "COMPLIANT")], vec![failing("a")]),
+                "a",
+                Status::Unknown,
+                "that verdict may be stale",
+            ),
+            // alternative: nothing in scope is not a failure
+            (
+                "not applicable",
+                with_rules(rules(), &[("a", "NOT_APPLICABLE"), ("b", "COMPLIANT")], vec![]),
+                "a",
+                Status::Skipped,
+                "no resources in scope",
+            ),
+            (
+                "insufficient data",
+                with_rules(rules(), &[("a", "INSUFFICIENT_DATA"), ("b", "COMPLIANT")], vec![]),
+                "a",
+                Status::Unknown,
+                "no verdict yet",
+            ),
+            // partial: a rule without a compliance result is not left out
+            (
+                "no result for a rule",
+                with_rules(rules(), &[("a", "COMPLIANT")], vec![]),
+                "b",
+                Status::Unknown,
+                "rule b has no compliance result",
+            ),
+            (
+                "no rules at all",
+                with_rules(vec![], &[], vec![]),
+                ACCT,
+                Status::Skipped,
+                "no AWS Config rule in this region",
+            ),
+            (
+                "unreadable",
+                {
+                    let mut d = with_rules(rules(), &[], vec![]);
+                    d.compliance_by_rule = Collected::Error { error: denied("config:DescribeComplianceByConfigRule") };
+                    d
+                },
+                ACCT,
+                Status::Unknown,
+                "missing permission config:DescribeComplianceByConfigRule",
+            ),
+        ];
+        for (name, data, resource, want, text) in cases {
+            let out = run(rules_noncompliant, &one_region(Collected::ok(data), None));
+            let want_resource = if resource == ACCT {
+                ACCT.to_string()
+            } else {
+                format!("arn:aws:config:us-east-1:{ACCT}:config-rule/{resource}")
+            };
+            let o = out.iter().find(|o| o.resource == want_resource).unwrap_or_else(|| panic!("{name}: {out:?}"));
+            assert_eq!(o.status, want, "{name}: {}", o.message);
+            assert!(o.message.contains(text), "{name}: {}", o.message);
+        }
     }
 
     /// The verdict table of `config-aggregator`, judged once per organization from every audited account.

@@ -612,7 +612,8 @@ fn no_customer_policies(tree: &OrgTree, mut out: Vec<Outcome>) -> Vec<Outcome> {
 pub fn policy_valid(ctx: &Ctx<'_>) -> Vec<Outcome> {
     per_tree(ctx, |tree| {
         let view = OrgView::new(tree);
-        let out = tree.policies
+        let out = tree
+            .policies
             .iter()
             .filter(|p| !p.aws_managed)
             .map(|p| {
@@ -684,10 +685,15 @@ pub fn attachment_limit(ctx: &Ctx<'_>) -> Vec<Outcome> {
                 let evidence = json!({"target": target, "attached": attached, "limit": SCP_MAX_PER_TARGET});
                 let n = attached.len();
                 Some(if n >= SCP_MAX_PER_TARGET {
-                    at.fail(format!("{target} has {n} of {SCP_MAX_PER_TARGET} SCPs attached: no other can be attached"), evidence)
+                    at.fail(
+                        format!("{target} has {n} of {SCP_MAX_PER_TARGET} SCPs attached: no other can be attached"),
+                        evidence,
+                    )
                 } else if n + 1 == SCP_MAX_PER_TARGET {
                     at.fail(
-                        format!("{target} has {n} of {SCP_MAX_PER_TARGET} SCPs attached: only one more can be attached"),
+                        format!(
+                            "{target} has {n} of {SCP_MAX_PER_TARGET} SCPs attached: only one more can be attached"
+                        ),
                         evidence,
                     )
                 } else {
@@ -1286,7 +1292,13 @@ mod tests {
                 // near miss: an answer without a feature set is not "ALL"
                 ("no feature set", with_feature_set(""), "o-example", Status::Unknown, "did not give one"),
                 ("unreadable", denied_org, ACCT, Status::Unknown, "organizations:DescribeOrganization"),
-                ("partial: the unreadable account", partial.clone(), ACCT, Status::Unknown, "organizations:DescribeOrganization"),
+                (
+                    "partial: the unreadable account",
+                    partial.clone(),
+                    ACCT,
+                    Status::Unknown,
+                    "organizations:DescribeOrganization",
+                ),
                 ("partial: the organization still judged once", partial, "o-example", Status::Pass, "all features"),
             ],
         );
@@ -1314,7 +1326,13 @@ mod tests {
                 ("pending", state("PENDING_ENABLE"), "r-1", Status::Fail, "PENDING_ENABLE, not ENABLED,"),
                 ("unreadable", unreadable(), ACCT, Status::Unknown, "organizations:ListPolicies"),
                 // partial: the tree without its root
-                ("no root read", with_tree(org(vec![]), |t| t.roots.clear()), "o-example", Status::Unknown, "root was not read"),
+                (
+                    "no root read",
+                    with_tree(org(vec![]), |t| t.roots.clear()),
+                    "o-example",
+                    Status::Unknown,
+                    "root was not read",
+                ),
             ],
         );
     }
@@ -1328,7 +1346,13 @@ mod tests {
         org_table(
             policy_valid,
             vec![
-                ("compliant", org(vec![policy("p-a", DENY_LEAVE, &["ou-1"])]), "p-a", Status::Pass, "parses: 1 statements"),
+                (
+                    "compliant",
+                    org(vec![policy("p-a", DENY_LEAVE, &["ou-1"])]),
+                    "p-a",
+                    Status::Pass,
+                    "parses: 1 statements",
+                ),
                 (
                     "non-compliant",
                     org(vec![policy("p-bad", r#"{"Statement":[{"Effect":"Deny",}]}"#, &["ou-1"])]),
@@ -1348,7 +1372,10 @@ mod tests {
     #[test]
     fn policy_size_verdicts() {
         let sized = |n: usize| {
-            format!(r#"{{"Statement":[{{"Effect":"Deny","Action":"ec2:RunInstances","Resource":"*","Sid":"{}"}}]}}"#, "x".repeat(n))
+            format!(
+                r#"{{"Statement":[{{"Effect":"Deny","Action":"ec2:RunInstances","Resource":"*","Sid":"{}"}}]}}"#,
+                "x".repeat(n)
+            )
         };
         let unread = with_tree(org(vec![policy("p-a", DENY_LEAVE, &["ou-1"])]), |t| {
             t.policies[1].content = Collected::Error { error: denied("organizations:DescribePolicy") }
@@ -1356,10 +1383,28 @@ mod tests {
         org_table(
             policy_size,
             vec![
-                ("compliant", org(vec![policy("p-a", &sized(100), &["ou-1"])]), "p-a", Status::Pass, "uses 185 of 5120"),
-                ("non-compliant: at the quota", org(vec![policy("p-a", &sized(5035), &["ou-1"])]), "p-a", Status::Fail, "uses 5120 of 5120"),
+                (
+                    "compliant",
+                    org(vec![policy("p-a", &sized(100), &["ou-1"])]),
+                    "p-a",
+                    Status::Pass,
+                    "uses 185 of 5120",
+                ),
+                (
+                    "non-compliant: at the quota",
+                    org(vec![policy("p-a", &sized(5035), &["ou-1"])]),
+                    "p-a",
+                    Status::Fail,
+                    "uses 5120 of 5120",
+                ),
                 // near miss: under the quota, with room for hardly anything
-                ("near miss: 90 %", org(vec![policy("p-a", &sized(4524), &["ou-1"])]), "p-a", Status::Fail, "uses 4609 of 5120"),
+                (
+                    "near miss: 90 %",
+                    org(vec![policy("p-a", &sized(4524), &["ou-1"])]),
+                    "p-a",
+                    Status::Fail,
+                    "uses 4609 of 5120",
+                ),
                 ("only FullAWSAccess", org(vec![]), "o-example", Status::Skipped, "no customer-managed SCP"),
                 ("unreadable content", unread, "p-a", Status::Unknown, "organizations:DescribePolicy"),
                 ("organization unreadable", unreadable(), ACCT, Status::Unknown, "organizations:ListPolicies"),
@@ -1370,9 +1415,7 @@ mod tests {
     /// `scp-attachment-limit`. No alternative row: the quota is per target, whatever is attached.
     #[test]
     fn attachment_limit_verdicts() {
-        let n_at_ou = |n: usize| {
-            org((0..n).map(|i| policy(&format!("p-{i}"), DENY_LEAVE, &["ou-1"])).collect())
-        };
+        let n_at_ou = |n: usize| org((0..n).map(|i| policy(&format!("p-{i}"), DENY_LEAVE, &["ou-1"])).collect());
         org_table(
             attachment_limit,
             vec![
@@ -1387,7 +1430,13 @@ mod tests {
                     Status::Skipped,
                     "no root, OU or account",
                 ),
-                ("partial: a policy's targets unreadable", targets_unreadable(n_at_ou(1)), "o-example", Status::Unknown, "organizations:ListTargetsForPolicy"),
+                (
+                    "partial: a policy's targets unreadable",
+                    targets_unreadable(n_at_ou(1)),
+                    "o-example",
+                    Status::Unknown,
+                    "organizations:ListTargetsForPolicy",
+                ),
                 ("organization unreadable", unreadable(), ACCT, Status::Unknown, "organizations:ListPolicies"),
             ],
         );

@@ -140,7 +140,7 @@ fn convert_stack(s: &cfn::Stack) -> Stack {
         root_id: text(s.root_id()),
         termination_protection: s.enable_termination_protection().unwrap_or(false),
         role_arn: text(s.role_arn()),
-        disable_rollback: s.disable_rollback().unwrap_or(false),
+        disable_rollback: s.disable_rollback(),
         rollback_triggers: s.rollback_configuration().map_or(0, |r| r.rollback_triggers().len()),
         // A stack never updated has only its creation time; either says how old its configuration is.
         last_updated: s.last_updated_time().or(s.creation_time()).and_then(to_chrono),
@@ -833,7 +833,7 @@ mod tests {
         assert_eq!(app.status, "UPDATE_COMPLETE");
         assert_eq!(app.status_reason, None);
         assert_eq!((app.parent_id.as_deref(), app.root_id.as_deref()), (None, None));
-        assert!(app.termination_protection && !app.disable_rollback);
+        assert!(app.termination_protection && app.disable_rollback == Some(false));
         assert_eq!(app.role_arn.as_deref(), Some("arn:aws:iam::111111111111:role/cfn-deployer"));
         assert_eq!(app.rollback_triggers, 1);
         assert_eq!(app.last_updated.map(|t| t.timestamp()), Some(NEW_YEAR));
