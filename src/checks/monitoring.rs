@@ -343,9 +343,54 @@ pub fn config_compliance(ctx: &Ctx<'_>) -> Vec<Outcome> {
                 any_sample: false,
                 target_service: None,
             };
-            out.push(route_outcome(At::region(account, region), data, &route));
+            let routed = route_outcome(At::region(account, region), data, &route);
+            out.push(config_alternatives(account, region, routed));
         },
     )
+}
+
+/// A region where no EventBridge rule routes compliance changes: skipped when it has no Config rule (there are no
+/// changes to route), passed when AWS Config's delivery channel publishes them to an SNS topic of its own, unknown
+/// when the delivery channels could not be read.
+fn config_alternatives(account: &AccountSnapshot, region: &RegionSnapshot, routed: Outcome) -> Outcome {
+    if routed.status == crate::report::Status::Pass {
+        return routed;
+    }
+    let Ok(config) = region.config.get() else { return routed };
+    let at = At::region(account, region);
+    let mut evidence = routed.evidence.clone();
+    if let Ok(rules) = config.rules.get() {
+        if rules.is_empty() {
+            return at.skipped(
+                "not applicable: no AWS Config rule in this region, so no compliance change to route".into(),
+                json!({ "config_rules": 0, "eventbridge": evidence }),
+            );
+        }
+    }
+    match config.delivery_channels.get() {
+        Ok(channels) => match channels.iter().find_map(|c| Some((c.name.as_str(), c.sns_topic_arn.as_deref()?))) {
+            Some((channel, topic)) => {
+                if let Some(map) = evidence.as_object_mut() {
+                    map.insert("config_delivery_channel_sns_topic".into(), json!(topic));
+                }
+                at.pass(
+                    format!(
+                        "AWS Config's delivery channel {channel} publishes compliance-change notifications to SNS topic {topic} (no EventBridge rule routes them)"
+                    ),
+                    evidence,
+                )
+            }
+            None => routed,
+        },
+        Err(e) if !e.kind.means_not_applicable() => at.unknown(
+            format!(
+                "no EventBridge rule routes AWS Config compliance changes, and whether Config's delivery channel publishes them to SNS is not known: {}",
+                e.brief()
+            ),
+            json!({ "eventbridge": evidence, "collection_error": e }),
+        ),
+        Err(_) => routed,
+    }
 }
 
 pub fn codepipeline_failures(ctx: &Ctx<'_>) -> Vec<Outcome> {
@@ -1919,6 +1964,114 @@ mod tests {
         assert_eq!(out[0].message, "rule pipeline-failed matches failed CodePipeline executions but has no target");
         for (name, f, rules, want) in cases {
             assert_eq!(places(&run(f, &with_rules(rules))), both(want), "{name}");
+        }
+    }
+
+    #[test]
+    fn config_compliance_verdicts() {
+        use crate::snapshot::{ConfigData, ConfigRule, DeliveryChannel};
+        let routed = rule(
+            "config",
+            json!({"source": ["aws.config"], "detail-type": ["Config Rules Compliance Change"],
+                   "detail": {"newEvaluationResult": {"complianceType": ["NON_COMPLIANT"]}}}),
+            &[LAMBDA],
+        );
+        let one_rule = rule(
+            "config-one",
+            json!({"source": ["aws.config"], "detail": {"configRuleName": ["restricted-ssh"]}}),
+            &[SNS],
+        );
+        let disabled = EventRule { state: "DISABLED".into(), ..routed.clone() };
+        let config_rule = ConfigRule {
+            name: "restricted-ssh".into(),
+            arn: None,
+            source_owner: "AWS".into(),
+            source_identifier: "INCOMING_SSH_DISABLED".into(),
+            state: Some("ACTIVE".into()),
+        };
+        let config = |rules: Vec<ConfigRule>, channels: Collected<Vec<DeliveryChannel>>| {
+            Collected::ok(ConfigData { rules: Collected::ok(rules), delivery_channels: channels, ..Default::default() })
+        };
+        let channel = |topic: Option<&str>| {
+            Collected::ok(vec![DeliveryChannel {
+                name: "default".into(),
+                s3_bucket_name: Some("config-bucket".into()),
+                sns_topic_arn: topic.map(str::to_string),
+            }])
+        };
+        let denied_events = Collected::Error { error: denied("events:ListRules") };
+        let rows: Vec<(&str, Collected<EventBridgeData>, Collected<ConfigData>, Status, &str)> = vec![
+            (
+                "compliant: a rule routes every NON_COMPLIANT change",
+                Collected::ok(EventBridgeData { rules: vec![routed.clone()] }),
+                config(vec![config_rule.clone()], channel(None)),
+                Status::Pass,
+                "rule config sends",
+            ),
+            (
+                "no rule, no topic",
+                Collected::ok(EventBridgeData { rules: vec![] }),
+                config(vec![config_rule.clone()], channel(None)),
+                Status::Fail,
+                "no rule on the default event bus matches",
+            ),
+            (
+                "near miss: one Config rule's changes only",
+                Collected::ok(EventBridgeData { rules: vec![one_rule] }),
+                config(vec![config_rule.clone()], channel(None)),
+                Status::Fail,
+                "S3 bucket rule: no rule matches",
+            ),
+            (
+                "near miss: the matching rule is disabled",
+                Collected::ok(EventBridgeData { rules: vec![disabled] }),
+                config(vec![config_rule.clone()], channel(None)),
+                Status::Fail,
+                "is disabled",
+            ),
+            (
+                "alternative: the delivery channel's SNS topic",
+                Collected::ok(EventBridgeData { rules: vec![] }),
+                config(vec![config_rule.clone()], channel(Some(SNS))),
+                Status::Pass,
+                "publishes compliance-change notifications to SNS topic",
+            ),
+            (
+                "alternative: no Config rule in the region",
+                Collected::ok(EventBridgeData { rules: vec![] }),
+                config(vec![], channel(None)),
+                Status::Skipped,
+                "no AWS Config rule in this region",
+            ),
+            (
+                "unreadable rules on the bus",
+                denied_events,
+                config(vec![config_rule.clone()], channel(None)),
+                Status::Unknown,
+                "events:ListRules",
+            ),
+            (
+                "partial read: the delivery channels unread",
+                Collected::ok(EventBridgeData { rules: vec![] }),
+                config(
+                    vec![config_rule.clone()],
+                    Collected::Error { error: denied("config:DescribeDeliveryChannels") },
+                ),
+                Status::Unknown,
+                "config:DescribeDeliveryChannels",
+            ),
+        ];
+        for (name, events, cfg, want, text) in rows {
+            let s = snap(|_, r| {
+                r.monitoring.eventbridge = events.clone();
+                r.config = cfg.clone();
+            });
+            let out = run(config_compliance, &s);
+            assert_eq!(out.len(), 2, "{name}: one per region");
+            for o in &out {
+                assert_eq!(o.status, want, "{name}: {}", o.message);
+                assert!(o.message.contains(text), "{name}: {}", o.message);
+            }
         }
     }
 
