@@ -439,7 +439,17 @@ pub fn codepipeline_failures(ctx: &Ctx<'_>) -> Vec<Outcome> {
                 any_sample: true,
                 target_service: None,
             };
-            out.push(route_outcome(At::region(account, region), data, &route));
+            let routed = route_outcome(At::region(account, region), data, &route);
+            // A region that runs no pipeline has no failure to route.
+            let no_pipelines = region.sdlc.codepipeline.get().is_ok_and(|c| c.pipelines.is_empty());
+            out.push(if routed.status != crate::report::Status::Pass && no_pipelines {
+                At::region(account, region).skipped(
+                    "not applicable: no CodePipeline pipeline in this region, so no failure to route".into(),
+                    json!({ "pipelines": 0, "eventbridge": routed.evidence }),
+                )
+            } else {
+                routed
+            });
         },
     )
 }
@@ -2067,6 +2077,107 @@ mod tests {
                 r.config = cfg.clone();
             });
             let out = run(config_compliance, &s);
+            assert_eq!(out.len(), 2, "{name}: one per region");
+            for o in &out {
+                assert_eq!(o.status, want, "{name}: {}", o.message);
+                assert!(o.message.contains(text), "{name}: {}", o.message);
+            }
+        }
+    }
+
+    #[test]
+    fn codepipeline_failures_verdicts() {
+        use crate::snapshot::{CodePipelineData, Pipeline};
+        let failed = rule(
+            "pipeline-failed",
+            json!({"source": ["aws.codepipeline"], "detail-type": ["CodePipeline Pipeline Execution State Change"],
+                   "detail": {"state": ["FAILED"]}}),
+            &[SNS],
+        );
+        let action_failed = rule(
+            "action-failed",
+            json!({"source": ["aws.codepipeline"], "detail-type": ["CodePipeline Action Execution State Change"],
+                   "detail": {"state": ["FAILED"]}}),
+            &[SNS],
+        );
+        let other_pipeline = rule(
+            "billing-failed",
+            json!({"source": ["aws.codepipeline"], "detail": {"pipeline": ["billing"], "state": ["FAILED"]}}),
+            &[SNS],
+        );
+        let succeeded =
+            rule("pipeline-ok", json!({"source": ["aws.codepipeline"], "detail": {"state": ["SUCCEEDED"]}}), &[SNS]);
+        let pipelines = |n: usize| {
+            Collected::ok(CodePipelineData {
+                pipelines: (0..n).map(|i| Pipeline { name: format!("p{i}"), ..Default::default() }).collect(),
+            })
+        };
+        let bus = |rules: Vec<EventRule>| Collected::ok(EventBridgeData { rules });
+        let rows: Vec<(&str, Collected<EventBridgeData>, Collected<CodePipelineData>, Status, &str)> = vec![
+            (
+                "compliant",
+                bus(vec![failed]),
+                pipelines(1),
+                Status::Pass,
+                "rule pipeline-failed sends failed CodePipeline executions",
+            ),
+            (
+                "no rule",
+                bus(vec![]),
+                pipelines(1),
+                Status::Fail,
+                "no rule on the default event bus matches failed CodePipeline executions",
+            ),
+            (
+                "near miss: successes only",
+                bus(vec![succeeded]),
+                pipelines(1),
+                Status::Fail,
+                "no rule on the default event bus matches",
+            ),
+            (
+                "near miss: another pipeline's failures only",
+                bus(vec![other_pipeline]),
+                pipelines(1),
+                Status::Fail,
+                "no rule on the default event bus matches",
+            ),
+            (
+                "alternative: action failures",
+                bus(vec![action_failed]),
+                pipelines(1),
+                Status::Pass,
+                "rule action-failed sends",
+            ),
+            (
+                "alternative: no pipeline in the region",
+                bus(vec![]),
+                pipelines(0),
+                Status::Skipped,
+                "no CodePipeline pipeline in this region",
+            ),
+            (
+                "unreadable bus",
+                Collected::Error { error: denied("events:ListRules") },
+                pipelines(1),
+                Status::Unknown,
+                "events:ListRules",
+            ),
+            // Partial read: pipelines unread is judged as if there were some (a missing route is a fail either way).
+            (
+                "partial read: pipelines unread",
+                bus(vec![]),
+                Collected::Error { error: denied("codepipeline:ListPipelines") },
+                Status::Fail,
+                "no rule on the default event bus",
+            ),
+        ];
+        for (name, events, cp, want, text) in rows {
+            let s = snap(|_, r| {
+                r.monitoring.eventbridge = events.clone();
+                r.sdlc.codepipeline = cp.clone();
+            });
+            let out = run(codepipeline_failures, &s);
             assert_eq!(out.len(), 2, "{name}: one per region");
             for o in &out {
                 assert_eq!(o.status, want, "{name}: {}", o.message);
