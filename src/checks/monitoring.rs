@@ -2209,6 +2209,20 @@ mod tests {
             places(&run(trusted_advisor, &denied_bus)),
             vec![("us-east-1".into(), ACCT.into(), Status::Unknown)]
         );
+        // Partial read: the only matching rule's targets could not be listed: unknown, never pass.
+        let unread_targets = EventRule {
+            targets: Collected::Error { error: denied("events:ListTargetsByRule") },
+            ..rule("ta", json!({"source": ["aws.trustedadvisor"]}), &[])
+        };
+        let out = run(trusted_advisor, &with_rules(vec![unread_targets]));
+        assert_eq!(out[0].status, Status::Unknown, "{}", out[0].message);
+        assert!(out[0].message.contains("events:ListTargetsByRule"), "{}", out[0].message);
+        // Alternative: us-east-1 not audited: the events cannot be judged where they land (skipped, said so).
+        let mut eu = snap(|_, r| r.monitoring.eventbridge = Collected::ok(EventBridgeData { rules: vec![ta.clone()] }));
+        eu.accounts[0].regions.retain(|r| r.region == "eu-west-1");
+        let out = run(trusted_advisor, &eu);
+        assert_eq!(places(&out), vec![("us-east-1".into(), ACCT.into(), Status::Skipped)]);
+        assert!(out[0].message.contains("which this audit did not cover"), "{}", out[0].message);
     }
 
     // ---- CloudWatch Logs ----
