@@ -2010,7 +2010,8 @@ mod tests {
             }])
         };
         let denied_events = Collected::Error { error: denied("events:ListRules") };
-        let rows: Vec<(&str, Collected<EventBridgeData>, Collected<ConfigData>, Status, &str)> = vec![
+        type Row = (&'static str, Collected<EventBridgeData>, Collected<ConfigData>, Status, &'static str);
+        let rows: Vec<Row> = vec![
             (
                 "compliant: a rule routes every NON_COMPLIANT change",
                 Collected::ok(EventBridgeData { rules: vec![routed.clone()] }),
@@ -2113,7 +2114,8 @@ mod tests {
             })
         };
         let bus = |rules: Vec<EventRule>| Collected::ok(EventBridgeData { rules });
-        let rows: Vec<(&str, Collected<EventBridgeData>, Collected<CodePipelineData>, Status, &str)> = vec![
+        type Row = (&'static str, Collected<EventBridgeData>, Collected<CodePipelineData>, Status, &'static str);
+        let rows: Vec<Row> = vec![
             (
                 "compliant",
                 bus(vec![failed]),
