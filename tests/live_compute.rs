@@ -13,7 +13,8 @@
 //! API Gateway shop            stage prod: 0.5 GB cache, tracing, ERROR execution logs; stage dev: nothing
 //!             legacy          stage production: no cache
 //! Beanstalk   shop            environments shop-prod and shop-dev
-//! Step Fns    checkout        STANDARD, logging ALL with execution data
+//! Step Fns    checkout        STANDARD, logging ALL with execution data to log group /sfn/checkout
+//!             orphan          EXPRESS, logging ERROR to /sfn/deleted, which does not exist
 //!             nightly         STANDARD, logging OFF
 //!             clickstream     EXPRESS, logging OFF
 //! ```
@@ -274,6 +275,11 @@ async fn seed(config: &SdkConfig) -> Seeded {
     }
 
     // -- Step Functions --
+    // The log group checkout writes to exists; orphan writes to one that does not (deleted, or never created).
+    let logs = aws_sdk_cloudwatchlogs::Client::from_conf(
+        aws_sdk_cloudwatchlogs::config::Builder::from(config).region(region.clone()).build(),
+    );
+    logs.create_log_group().log_group_name("/sfn/checkout").send().await.expect("create log group /sfn/checkout");
     let sfn = aws_sdk_sfn::Client::from_conf(aws_sdk_sfn::config::Builder::from(config).region(region).build());
     use aws_sdk_sfn::types::{
         CloudWatchLogsLogGroup, LogDestination, LogLevel, LoggingConfiguration, StateMachineType,
@@ -305,6 +311,24 @@ async fn seed(config: &SdkConfig) -> Seeded {
         .send()
         .await
         .expect("create checkout");
+    machine("orphan", StateMachineType::Express)
+        .logging_configuration(
+            LoggingConfiguration::builder()
+                .level(LogLevel::Error)
+                .destinations(
+                    LogDestination::builder()
+                        .cloud_watch_logs_log_group(
+                            CloudWatchLogsLogGroup::builder()
+                                .log_group_arn(format!("arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/sfn/deleted:*"))
+                                .build(),
+                        )
+                        .build(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .expect("create orphan");
     machine("nightly", StateMachineType::Standard).send().await.expect("create nightly");
     machine("clickstream", StateMachineType::Express).send().await.expect("create clickstream");
 
@@ -444,6 +468,13 @@ fn compute_checks_judge_each_resource_live() {
     let f = expect(findings, "stepfunctions-logging", &state_machine_arn("nightly"), "fail", "history is kept 90 days");
     assert_eq!(f["evidence"]["level"], "OFF");
     expect(findings, "stepfunctions-logging", &state_machine_arn("clickstream"), "fail", "leave no record at all");
+    expect(
+        findings,
+        "stepfunctions-logging",
+        &state_machine_arn("orphan"),
+        "fail",
+        "/sfn/deleted:*, which does not exist",
+    );
 }
 
 #[test]
@@ -499,6 +530,6 @@ fn every_compute_call_is_recorded_and_declared() {
     };
     assert_eq!(count("lambda", "GetFunctionConcurrency"), Some(6));
     assert_eq!(count("lambda", "ListFunctionEventInvokeConfigs"), Some(6));
-    assert_eq!(count("states", "DescribeStateMachine"), Some(3));
+    assert_eq!(count("states", "DescribeStateMachine"), Some(4));
     assert_eq!(count("apigateway", "GetStages"), Some(2));
 }

@@ -187,6 +187,27 @@ async fn seed_rules(config: &SdkConfig, pipeline_target: &str) {
         }
     }
     events.disable_rule().name("config-noncompliant").send().await.expect("disable config-noncompliant");
+    // A Config rule, so that the region has compliance changes to route (without one the check is skipped).
+    let config_client = aws_sdk_config::Client::from_conf(
+        aws_sdk_config::config::Builder::from(config).region(Region::new(REGION)).build(),
+    );
+    config_client
+        .put_config_rule()
+        .config_rule(
+            aws_sdk_config::types::ConfigRule::builder()
+                .config_rule_name("s3-bucket-versioning-enabled")
+                .source(
+                    aws_sdk_config::types::Source::builder()
+                        .owner(aws_sdk_config::types::Owner::Aws)
+                        .source_identifier("S3_BUCKET_VERSIONING_ENABLED")
+                        .build()
+                        .expect("source"),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .expect("put config rule");
     events
         .put_rule()
         .name("nightly")

@@ -734,7 +734,23 @@ pub fn elasticbeanstalk_deployment_policy(ctx: &Ctx<'_>) -> Vec<Outcome> {
                     "production_environment": production,
                 });
                 let name = &env.name;
-                out.push(if policy != "AllAtOnce" {
+                // A rolling deployment whose one batch is every instance takes them all out of service at once.
+                let whole_batch = policy == "Rolling"
+                    && settings.batch_size_type.as_deref() == Some("Percentage")
+                    && settings
+                        .batch_size
+                        .as_deref()
+                        .and_then(|b| b.trim().parse::<f64>().ok())
+                        .is_some_and(|b| b >= 100.0);
+                out.push(if whole_batch && production {
+                    at.fail(
+                        format!(
+                            "production environment {name} deploys Rolling with a batch of 100%: every instance is out of \
+                             service at once, as with AllAtOnce"
+                        ),
+                        evidence,
+                    )
+                } else if policy != "AllAtOnce" {
                     at.pass(format!("environment {name} deploys with policy {policy}"), evidence)
                 } else if production {
                     let better = if single { "Immutable" } else { "Rolling with additional batch, Immutable or Traffic splitting" };
@@ -1496,6 +1512,37 @@ mod tests {
                 Status::Skipped,
                 "outside production",
             ),
+            // Near miss: Rolling, but in one batch of 100%.
+            (
+                "rolling in one batch",
+                environment(
+                    "shop-prod",
+                    Collected::ok(BeanstalkSettings {
+                        deployment_policy: Some("Rolling".into()),
+                        batch_size_type: Some("Percentage".into()),
+                        batch_size: Some("100".into()),
+                        environment_type: Some("LoadBalanced".into()),
+                    }),
+                ),
+                Status::Fail,
+                "a batch of 100%",
+            ),
+            // Alternative: RollingWithAdditionalBatch at 100% launches a full new batch first: capacity is kept.
+            (
+                "additional batch of 100%",
+                environment(
+                    "shop-prod",
+                    Collected::ok(BeanstalkSettings {
+                        deployment_policy: Some("RollingWithAdditionalBatch".into()),
+                        batch_size_type: Some("Percentage".into()),
+                        batch_size: Some("100".into()),
+                        environment_type: Some("LoadBalanced".into()),
+                    }),
+                ),
+                Status::Pass,
+                "policy RollingWithAdditionalBatch",
+            ),
+            // Partial read: the option settings come whole with DescribeConfigurationSettings (the denied row).
             (
                 "settings denied",
                 environment(

@@ -343,9 +343,54 @@ pub fn config_compliance(ctx: &Ctx<'_>) -> Vec<Outcome> {
                 any_sample: false,
                 target_service: None,
             };
-            out.push(route_outcome(At::region(account, region), data, &route));
+            let routed = route_outcome(At::region(account, region), data, &route);
+            out.push(config_alternatives(account, region, routed));
         },
     )
+}
+
+/// A region where no EventBridge rule routes compliance changes: skipped when it has no Config rule (there are no
+/// changes to route), passed when AWS Config's delivery channel publishes them to an SNS topic of its own, unknown
+/// when the delivery channels could not be read.
+fn config_alternatives(account: &AccountSnapshot, region: &RegionSnapshot, routed: Outcome) -> Outcome {
+    if routed.status == crate::report::Status::Pass {
+        return routed;
+    }
+    let Ok(config) = region.config.get() else { return routed };
+    let at = At::region(account, region);
+    let mut evidence = routed.evidence.clone();
+    if let Ok(rules) = config.rules.get() {
+        if rules.is_empty() {
+            return at.skipped(
+                "not applicable: no AWS Config rule in this region, so no compliance change to route".into(),
+                json!({ "config_rules": 0, "eventbridge": evidence }),
+            );
+        }
+    }
+    match config.delivery_channels.get() {
+        Ok(channels) => match channels.iter().find_map(|c| Some((c.name.as_str(), c.sns_topic_arn.as_deref()?))) {
+            Some((channel, topic)) => {
+                if let Some(map) = evidence.as_object_mut() {
+                    map.insert("config_delivery_channel_sns_topic".into(), json!(topic));
+                }
+                at.pass(
+                    format!(
+                        "AWS Config's delivery channel {channel} publishes compliance-change notifications to SNS topic {topic} (no EventBridge rule routes them)"
+                    ),
+                    evidence,
+                )
+            }
+            None => routed,
+        },
+        Err(e) if !e.kind.means_not_applicable() => at.unknown(
+            format!(
+                "no EventBridge rule routes AWS Config compliance changes, and whether Config's delivery channel publishes them to SNS is not known: {}",
+                e.brief()
+            ),
+            json!({ "eventbridge": evidence, "collection_error": e }),
+        ),
+        Err(_) => routed,
+    }
 }
 
 pub fn codepipeline_failures(ctx: &Ctx<'_>) -> Vec<Outcome> {
@@ -394,7 +439,17 @@ pub fn codepipeline_failures(ctx: &Ctx<'_>) -> Vec<Outcome> {
                 any_sample: true,
                 target_service: None,
             };
-            out.push(route_outcome(At::region(account, region), data, &route));
+            let routed = route_outcome(At::region(account, region), data, &route);
+            // A region that runs no pipeline has no failure to route.
+            let no_pipelines = region.sdlc.codepipeline.get().is_ok_and(|c| c.pipelines.is_empty());
+            out.push(if routed.status != crate::report::Status::Pass && no_pipelines {
+                At::region(account, region).skipped(
+                    "not applicable: no CodePipeline pipeline in this region, so no failure to route".into(),
+                    json!({ "pipelines": 0, "eventbridge": routed.evidence }),
+                )
+            } else {
+                routed
+            });
         },
     )
 }
@@ -1923,6 +1978,217 @@ mod tests {
     }
 
     #[test]
+    fn config_compliance_verdicts() {
+        use crate::snapshot::{ConfigData, ConfigRule, DeliveryChannel};
+        let routed = rule(
+            "config",
+            json!({"source": ["aws.config"], "detail-type": ["Config Rules Compliance Change"],
+                   "detail": {"newEvaluationResult": {"complianceType": ["NON_COMPLIANT"]}}}),
+            &[LAMBDA],
+        );
+        let one_rule = rule(
+            "config-one",
+            json!({"source": ["aws.config"], "detail": {"configRuleName": ["restricted-ssh"]}}),
+            &[SNS],
+        );
+        let disabled = EventRule { state: "DISABLED".into(), ..routed.clone() };
+        let config_rule = ConfigRule {
+            name: "restricted-ssh".into(),
+            arn: None,
+            source_owner: "AWS".into(),
+            source_identifier: "INCOMING_SSH_DISABLED".into(),
+            state: Some("ACTIVE".into()),
+        };
+        let config = |rules: Vec<ConfigRule>, channels: Collected<Vec<DeliveryChannel>>| {
+            Collected::ok(ConfigData { rules: Collected::ok(rules), delivery_channels: channels, ..Default::default() })
+        };
+        let channel = |topic: Option<&str>| {
+            Collected::ok(vec![DeliveryChannel {
+                name: "default".into(),
+                s3_bucket_name: Some("config-bucket".into()),
+                sns_topic_arn: topic.map(str::to_string),
+            }])
+        };
+        let denied_events = Collected::Error { error: denied("events:ListRules") };
+        type Row = (&'static str, Collected<EventBridgeData>, Collected<ConfigData>, Status, &'static str);
+        let rows: Vec<Row> = vec![
+            (
+                "compliant: a rule routes every NON_COMPLIANT change",
+                Collected::ok(EventBridgeData { rules: vec![routed.clone()] }),
+                config(vec![config_rule.clone()], channel(None)),
+                Status::Pass,
+                "rule config sends",
+            ),
+            (
+                "no rule, no topic",
+                Collected::ok(EventBridgeData { rules: vec![] }),
+                config(vec![config_rule.clone()], channel(None)),
+                Status::Fail,
+                "no rule on the default event bus matches",
+            ),
+            (
+                "near miss: one Config rule's changes only",
+                Collected::ok(EventBridgeData { rules: vec![one_rule] }),
+                config(vec![config_rule.clone()], channel(None)),
+                Status::Fail,
+                "S3 bucket rule: no rule matches",
+            ),
+            (
+                "near miss: the matching rule is disabled",
+                Collected::ok(EventBridgeData { rules: vec![disabled] }),
+                config(vec![config_rule.clone()], channel(None)),
+                Status::Fail,
+                "is disabled",
+            ),
+            (
+                "alternative: the delivery channel's SNS topic",
+                Collected::ok(EventBridgeData { rules: vec![] }),
+                config(vec![config_rule.clone()], channel(Some(SNS))),
+                Status::Pass,
+                "publishes compliance-change notifications to SNS topic",
+            ),
+            (
+                "alternative: no Config rule in the region",
+                Collected::ok(EventBridgeData { rules: vec![] }),
+                config(vec![], channel(None)),
+                Status::Skipped,
+                "no AWS Config rule in this region",
+            ),
+            (
+                "unreadable rules on the bus",
+                denied_events,
+                config(vec![config_rule.clone()], channel(None)),
+                Status::Unknown,
+                "events:ListRules",
+            ),
+            (
+                "partial read: the delivery channels unread",
+                Collected::ok(EventBridgeData { rules: vec![] }),
+                config(
+                    vec![config_rule.clone()],
+                    Collected::Error { error: denied("config:DescribeDeliveryChannels") },
+                ),
+                Status::Unknown,
+                "config:DescribeDeliveryChannels",
+            ),
+        ];
+        for (name, events, cfg, want, text) in rows {
+            let s = snap(|_, r| {
+                r.monitoring.eventbridge = events.clone();
+                r.config = cfg.clone();
+            });
+            let out = run(config_compliance, &s);
+            assert_eq!(out.len(), 2, "{name}: one per region");
+            for o in &out {
+                assert_eq!(o.status, want, "{name}: {}", o.message);
+                assert!(o.message.contains(text), "{name}: {}", o.message);
+            }
+        }
+    }
+
+    #[test]
+    fn codepipeline_failures_verdicts() {
+        use crate::snapshot::{CodePipelineData, Pipeline};
+        let failed = rule(
+            "pipeline-failed",
+            json!({"source": ["aws.codepipeline"], "detail-type": ["CodePipeline Pipeline Execution State Change"],
+                   "detail": {"state": ["FAILED"]}}),
+            &[SNS],
+        );
+        let action_failed = rule(
+            "action-failed",
+            json!({"source": ["aws.codepipeline"], "detail-type": ["CodePipeline Action Execution State Change"],
+                   "detail": {"state": ["FAILED"]}}),
+            &[SNS],
+        );
+        let other_pipeline = rule(
+            "billing-failed",
+            json!({"source": ["aws.codepipeline"], "detail": {"pipeline": ["billing"], "state": ["FAILED"]}}),
+            &[SNS],
+        );
+        let succeeded =
+            rule("pipeline-ok", json!({"source": ["aws.codepipeline"], "detail": {"state": ["SUCCEEDED"]}}), &[SNS]);
+        let pipelines = |n: usize| {
+            Collected::ok(CodePipelineData {
+                pipelines: (0..n).map(|i| Pipeline { name: format!("p{i}"), ..Default::default() }).collect(),
+            })
+        };
+        let bus = |rules: Vec<EventRule>| Collected::ok(EventBridgeData { rules });
+        type Row = (&'static str, Collected<EventBridgeData>, Collected<CodePipelineData>, Status, &'static str);
+        let rows: Vec<Row> = vec![
+            (
+                "compliant",
+                bus(vec![failed]),
+                pipelines(1),
+                Status::Pass,
+                "rule pipeline-failed sends failed CodePipeline executions",
+            ),
+            (
+                "no rule",
+                bus(vec![]),
+                pipelines(1),
+                Status::Fail,
+                "no rule on the default event bus matches failed CodePipeline executions",
+            ),
+            (
+                "near miss: successes only",
+                bus(vec![succeeded]),
+                pipelines(1),
+                Status::Fail,
+                "no rule on the default event bus matches",
+            ),
+            (
+                "near miss: another pipeline's failures only",
+                bus(vec![other_pipeline]),
+                pipelines(1),
+                Status::Fail,
+                "no rule on the default event bus matches",
+            ),
+            (
+                "alternative: action failures",
+                bus(vec![action_failed]),
+                pipelines(1),
+                Status::Pass,
+                "rule action-failed sends",
+            ),
+            (
+                "alternative: no pipeline in the region",
+                bus(vec![]),
+                pipelines(0),
+                Status::Skipped,
+                "no CodePipeline pipeline in this region",
+            ),
+            (
+                "unreadable bus",
+                Collected::Error { error: denied("events:ListRules") },
+                pipelines(1),
+                Status::Unknown,
+                "events:ListRules",
+            ),
+            // Partial read: pipelines unread is judged as if there were some (a missing route is a fail either way).
+            (
+                "partial read: pipelines unread",
+                bus(vec![]),
+                Collected::Error { error: denied("codepipeline:ListPipelines") },
+                Status::Fail,
+                "no rule on the default event bus",
+            ),
+        ];
+        for (name, events, cp, want, text) in rows {
+            let s = snap(|_, r| {
+                r.monitoring.eventbridge = events.clone();
+                r.sdlc.codepipeline = cp.clone();
+            });
+            let out = run(codepipeline_failures, &s);
+            assert_eq!(out.len(), 2, "{name}: one per region");
+            for o in &out {
+                assert_eq!(o.status, want, "{name}: {}", o.message);
+                assert!(o.message.contains(text), "{name}: {}", o.message);
+            }
+        }
+    }
+
+    #[test]
     fn trusted_advisor_is_judged_in_us_east_1_only() {
         let ta = rule("ta", json!({"source": ["aws.trustedadvisor"]}), &[SNS]);
         let out = run(trusted_advisor, &with_rules(vec![ta.clone()]));
@@ -1945,6 +2211,20 @@ mod tests {
             places(&run(trusted_advisor, &denied_bus)),
             vec![("us-east-1".into(), ACCT.into(), Status::Unknown)]
         );
+        // Partial read: the only matching rule's targets could not be listed: unknown, never pass.
+        let unread_targets = EventRule {
+            targets: Collected::Error { error: denied("events:ListTargetsByRule") },
+            ..rule("ta", json!({"source": ["aws.trustedadvisor"]}), &[])
+        };
+        let out = run(trusted_advisor, &with_rules(vec![unread_targets]));
+        assert_eq!(out[0].status, Status::Unknown, "{}", out[0].message);
+        assert!(out[0].message.contains("events:ListTargetsByRule"), "{}", out[0].message);
+        // Alternative: us-east-1 not audited: the events cannot be judged where they land (skipped, said so).
+        let mut eu = snap(|_, r| r.monitoring.eventbridge = Collected::ok(EventBridgeData { rules: vec![ta.clone()] }));
+        eu.accounts[0].regions.retain(|r| r.region == "eu-west-1");
+        let out = run(trusted_advisor, &eu);
+        assert_eq!(places(&out), vec![("us-east-1".into(), ACCT.into(), Status::Skipped)]);
+        assert!(out[0].message.contains("which this audit did not cover"), "{}", out[0].message);
     }
 
     // ---- CloudWatch Logs ----
