@@ -89,28 +89,9 @@ impl SuppressionRule {
     }
 }
 
-/// Whether `text` matches `pattern`, where `*` is any run of characters and `?` exactly one.
+/// Whether `text` matches `pattern`, where `*` is any run of characters and `?` exactly one (case-sensitive).
 pub fn glob(pattern: &str, text: &str) -> bool {
-    let (p, t): (Vec<char>, Vec<char>) = (pattern.chars().collect(), text.chars().collect());
-    let (mut pi, mut ti) = (0, 0);
-    let (mut star, mut mark) = (None, 0);
-    while ti < t.len() {
-        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
-            pi += 1;
-            ti += 1;
-        } else if pi < p.len() && p[pi] == '*' {
-            star = Some(pi);
-            mark = ti;
-            pi += 1;
-        } else if let Some(s) = star {
-            pi = s + 1;
-            mark += 1;
-            ti = mark;
-        } else {
-            return false;
-        }
-    }
-    p[pi..].iter().all(|c| *c == '*')
+    crate::scp::policy::glob_text(pattern, text)
 }
 
 /// Why the configuration file cannot be used. Each names the file.

@@ -528,27 +528,9 @@ fn resource_type_condition(condition: &Value, resource_type: &str) -> Option<boo
     Some(all)
 }
 
-/// `*` and `?` wildcards, as stack policies use them; case-sensitive.
+/// `*` and `?` wildcards, as stack policies use them; case-sensitive (the policy language's own matcher).
 fn glob(pattern: &str, text: &str) -> bool {
-    let (p, t): (Vec<char>, Vec<char>) = (pattern.chars().collect(), text.chars().collect());
-    let (mut pi, mut ti, mut star, mut mark) = (0, 0, None, 0);
-    while ti < t.len() {
-        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
-            pi += 1;
-            ti += 1;
-        } else if pi < p.len() && p[pi] == '*' {
-            star = Some(pi);
-            mark = ti;
-            pi += 1;
-        } else if let Some(sp) = star {
-            pi = sp + 1;
-            mark += 1;
-            ti = mark;
-        } else {
-            return false;
-        }
-    }
-    p[pi..].iter().all(|c| *c == '*')
+    crate::scp::policy::glob_text(pattern, text)
 }
 
 pub fn service_role(ctx: &Ctx<'_>) -> Vec<Outcome> {
