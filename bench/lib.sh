@@ -53,6 +53,19 @@ py=${py:-}
 
 # SIGTERM, then SIGKILL 10 s later if it is still there. Only PIDs the script started.
 # shellcheck disable=SC2317 # reached through the EXIT trap
+# An environment that reaches only the emulator: no AWS variables of the caller's, dummy keys, HOME_REGION, and an AWS
+# config in RUN_DIR with path-style S3 (for the AWS CLI and Prowler's boto3).
+#   emulator_environment RUN_DIR HOME_REGION
+emulator_environment() {
+    local run_dir=$1 home_region=$2
+    forget_aws_environment
+    printf '[default]\nregion = %s\ns3 =\n    addressing_style = path\n' "$home_region" >"$run_dir/aws-config"
+    export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing
+    export AWS_REGION=$home_region AWS_DEFAULT_REGION=$home_region
+    export AWS_EC2_METADATA_DISABLED=true AWS_CONFIG_FILE=$run_dir/aws-config AWS_SHARED_CREDENTIALS_FILE=/dev/null
+    export NO_PROXY="127.0.0.1,localhost${NO_PROXY:+,$NO_PROXY}" no_proxy="127.0.0.1,localhost${no_proxy:+,$no_proxy}"
+}
+
 stop_pid() {
     local pid=$1 i
     [[ -n $pid ]] || return 0

@@ -486,33 +486,25 @@ fn scp_simulate_explains_the_decision() {
     assert_eq!(leave["scp_applies"], true, "{leave:#}");
     // What the account itself carries is always known; a region given with --context settles the region lock.
     assert_eq!(leave["context"]["aws:principalaccount"][0], "222222222222", "{leave:#}");
-    let in_region = json_of(&[
-        "scp",
-        "simulate",
-        "--demo",
-        "--account",
-        "333333333333",
-        "--action",
-        "iam:CreateRole",
-        "--context",
-        "aws:RequestedRegion=eu-west-1",
-        "--format",
-        "json",
-    ]);
-    assert_ne!(in_region["decision"]["verdict"], "conditional", "{in_region:#}");
-    let elsewhere = json_of(&[
-        "scp",
-        "simulate",
-        "--demo",
-        "--account",
-        "333333333333",
-        "--action",
-        "iam:CreateRole",
-        "--context",
-        "aws:RequestedRegion=us-west-2",
-        "--format",
-        "json",
-    ]);
+    let in_region = |region: &str| {
+        let context = format!("aws:RequestedRegion={region}");
+        json_of(&[
+            "scp",
+            "simulate",
+            "--demo",
+            "--account",
+            "333333333333",
+            "--action",
+            "iam:CreateRole",
+            "--context",
+            &context,
+            "--format",
+            "json",
+        ])
+    };
+    let inside = in_region("eu-west-1");
+    assert_ne!(inside["decision"]["verdict"], "conditional", "{inside:#}");
+    let elsewhere = in_region("us-west-2");
     assert_eq!(elsewhere["decision"]["verdict"], "denied", "{elsewhere:#}");
     // The table names the path, root first.
     dopaudit()

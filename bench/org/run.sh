@@ -125,11 +125,7 @@ fi
 
 # --- 2. an environment that reaches only the emulator ---------------------------------------------------------------
 
-forget_aws_environment
-printf '[default]\nregion = %s\ns3 =\n    addressing_style = path\n' "$HOME_REGION" >"$RUN_DIR/aws-config"
-export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_REGION=$HOME_REGION AWS_DEFAULT_REGION=$HOME_REGION
-export AWS_EC2_METADATA_DISABLED=true AWS_CONFIG_FILE=$RUN_DIR/aws-config AWS_SHARED_CREDENTIALS_FILE=/dev/null
-export NO_PROXY="127.0.0.1,localhost${NO_PROXY:+,$NO_PROXY}" no_proxy="127.0.0.1,localhost${no_proxy:+,$no_proxy}"
+emulator_environment "$RUN_DIR" "$HOME_REGION"
 
 # --- 3. moto and the shim, stopped by PID however the script ends ---------------------------------------------------
 

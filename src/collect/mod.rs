@@ -293,6 +293,19 @@ struct AccountSetup {
     disabled: Vec<String>,
 }
 
+impl AccountSetup {
+    /// An account whose entry task failed: kept, with the error every check will report it unknown by.
+    fn failed(target: &OrgAccount, error: CollectionError) -> Self {
+        AccountSetup {
+            id: target.id.clone(),
+            name: target.name.clone(),
+            aws: Err(error),
+            organization: Collected::NotCollected,
+            disabled: Vec::new(),
+        }
+    }
+}
+
 enum Section {
     CloudTrail(Collected<CloudTrailData>),
     Config(Box<Collected<ConfigData>>),
@@ -373,13 +386,7 @@ pub async fn collect(opts: &CollectOptions) -> Result<Snapshot, CollectError> {
             let target = &targets[i];
             let error = task_failure(&format!("account {}", target.id), e);
             task_failures.push(error.message.clone());
-            AccountSetup {
-                id: target.id.clone(),
-                name: target.name.clone(),
-                aws: Err(error),
-                organization: Collected::NotCollected,
-                disabled: Vec::new(),
-            }
+            AccountSetup::failed(target, error)
         }));
     }
     // Every task is joined above; a slot still empty would be a bug, and is marked rather than dropped.
@@ -395,13 +402,7 @@ pub async fn collect(opts: &CollectOptions) -> Result<Snapshot, CollectError> {
                     permission: None,
                 };
                 task_failures.push(error.message.clone());
-                AccountSetup {
-                    id: target.id.clone(),
-                    name: target.name.clone(),
-                    aws: Err(error),
-                    organization: Collected::NotCollected,
-                    disabled: Vec::new(),
-                }
+                AccountSetup::failed(target, error)
             })
         })
         .collect();
