@@ -11,7 +11,10 @@ use chrono::NaiveDate;
 use serde_json::json;
 
 use super::{per_region, At, Ctx, Evaluator, Outcome};
-use crate::snapshot::{partition, ApiStage, EventInvokeConfig, LambdaData, LambdaFunction, RestApi};
+use crate::snapshot::{
+    partition, ApiStage, CollectionError, ErrorKind, EventInvokeConfig, LambdaData, LambdaFunction, RegionSnapshot,
+    RestApi,
+};
 
 /// The compute checks, by id.
 pub static CHECKS: &[(&str, Evaluator)] = &[
@@ -460,10 +463,27 @@ fn function_name(arn: &str) -> &str {
 /// Mapping states in which a poller is (or is about to be) reading its source.
 const ACTIVE_MAPPING_STATES: &[&str] = &["Enabled", "Enabling", "Creating", "Updating"];
 
-/// AWS's advice: at most two processes read one stream shard at a time.
+/// AWS's advice: at most two processes read one stream shard at a time, and only one when the table is a replica of a
+/// global table (whose replication also reads the stream).
 const MAX_STREAM_READERS: usize = 2;
+const MAX_GLOBAL_TABLE_STREAM_READERS: usize = 1;
 
-/// The enabled Lambda readers of each DynamoDB stream that event source mappings read.
+/// Whether the table behind a stream is a global table, as far as the region's DynamoDB section tells.
+fn stream_table_is_global(region: &RegionSnapshot, table: &str) -> Result<bool, CollectionError> {
+    let tables = &region.data.dynamodb.get()?.tables;
+    match tables.iter().find(|t| t.name == table) {
+        Some(t) => Ok(t.description.get()?.is_global()),
+        None => Err(CollectionError {
+            kind: ErrorKind::Other,
+            code: "TableNotListed".into(),
+            message: format!("table {table} is not among the tables dynamodb:ListTables returned"),
+            permission: Some("dynamodb:ListTables".into()),
+        }),
+    }
+}
+
+/// The enabled Lambda readers of each DynamoDB stream that event source mappings read, against the most AWS
+/// advises: two for a single-Region table, one for a global table.
 pub fn dynamodb_stream_readers(ctx: &Ctx<'_>) -> Vec<Outcome> {
     per_region(
         ctx,
@@ -488,29 +508,53 @@ pub fn dynamodb_stream_readers(ctx: &Ctx<'_>) -> Vec<Outcome> {
                 let (active, inactive): (Vec<_>, Vec<_>) =
                     readers.iter().partition(|(_, state)| ACTIVE_MAPPING_STATES.contains(state));
                 let active: Vec<&str> = active.iter().map(|(f, _)| *f).collect();
+                let n = active.len();
                 let table = stream.split(":table/").nth(1).and_then(|t| t.split('/').next()).unwrap_or(stream);
+                let global = stream_table_is_global(region, table);
                 let evidence = json!({
                     "table": table,
-                    "active_readers": active.len(),
+                    "global_table": global.as_ref().ok(),
+                    "active_readers": n,
                     "reader_functions": active,
                     "inactive_mappings": inactive.iter().map(|(f, state)| format!("{f} ({state})")).collect::<Vec<_>>(),
                 });
                 let at = At::new(&account.account_id, &region.region, stream);
-                if active.len() > MAX_STREAM_READERS {
-                    out.push(at.fail(
+                let too_many = |most: usize, kind: &str| {
+                    format!(
+                        "the stream of {kind} {table} has {n} enabled Lambda readers, more than the {most} per shard AWS \
+                         advises: they will be throttled"
+                    )
+                };
+                out.push(match global {
+                    _ if n > MAX_STREAM_READERS => at.fail(too_many(MAX_STREAM_READERS, "table"), evidence),
+                    Ok(true) if n > MAX_GLOBAL_TABLE_STREAM_READERS => {
+                        at.fail(too_many(MAX_GLOBAL_TABLE_STREAM_READERS, "global table"), evidence)
+                    }
+                    Ok(is_global) => at.pass(
                         format!(
-                            "the stream of table {table} has {} enabled Lambda readers, more than {MAX_STREAM_READERS} per shard: \
-                             they will be throttled",
-                            active.len()
+                            "the stream of {} {table} has {n} enabled Lambda reader{}",
+                            if is_global { "global table" } else { "table" },
+                            if n == 1 { "" } else { "s" }
                         ),
                         evidence,
-                    ));
-                } else {
-                    out.push(at.pass(
-                        format!("the stream of table {table} has {} enabled Lambda reader(s)", active.len()),
+                    ),
+                    // Two readers suit a single-Region table but are one too many for a global one.
+                    Err(e) if n > MAX_GLOBAL_TABLE_STREAM_READERS => at.unknown(
+                        format!(
+                            "the stream of table {table} has {n} enabled Lambda readers, the most for a single-Region \
+                             table and one too many for a global table, and whether it is global could not be read: {}",
+                            e.brief()
+                        ),
                         evidence,
-                    ));
-                }
+                    ),
+                    Err(_) => at.pass(
+                        format!(
+                            "the stream of table {table} has {n} enabled Lambda reader{}",
+                            if n == 1 { "" } else { "s" }
+                        ),
+                        evidence,
+                    ),
+                });
             }
         },
     )
@@ -1211,46 +1255,101 @@ mod tests {
         assert!(run_lambda(lambda_provisioned_concurrency, vec![function("f")]).is_empty());
     }
 
+    /// `dynamodb-stream-readers`: enabled Lambda mappings per stream against two readers (one for a global table).
     #[test]
-    fn stream_readers_cases() {
+    fn stream_readers_verdicts() {
+        use crate::snapshot::{DynamoDbData, DynamoDbTable, TableDescription};
         let stream = format!("arn:aws:dynamodb:us-east-1:{ACCT}:table/orders/stream/2024-01-01T00:00:00.000");
-        let mapping = |i: usize, source: &str, state: &str| EventSourceMapping {
+        let mapping = |i: usize, state: &str| EventSourceMapping {
             uuid: format!("u{i}"),
-            event_source_arn: Some(source.into()),
+            event_source_arn: Some(stream.clone()),
             function_arn: Some(format!("arn:aws:lambda:us-east-1:{ACCT}:function:reader{i}")),
             state: state.into(),
         };
-        let run = |mappings: Collected<Vec<EventSourceMapping>>| {
-            let snap = with(|c| {
+        let sqs =
+            EventSourceMapping { event_source_arn: Some("arn:aws:sqs:us-east-1:1:q".into()), ..mapping(9, "Enabled") };
+        let single = Collected::ok(TableDescription { ..Default::default() });
+        let global =
+            Collected::ok(TableDescription { replica_regions: vec!["eu-west-1".into()], ..Default::default() });
+        let legacy_global =
+            Collected::ok(TableDescription { global_table_version: Some("2017.11.29".into()), ..Default::default() });
+        let unread = Collected::Error { error: denied("dynamodb:DescribeTable") };
+        let run = |mappings: Collected<Vec<EventSourceMapping>>, table: Collected<TableDescription>| {
+            let mut snap = with(|c| {
                 let mut data = lambda(vec![], 1000, Some(1000));
                 if let Collected::Ok { data } = &mut data {
                     data.event_source_mappings = mappings;
                 }
                 c.lambda = data;
             });
+            snap.accounts[0].regions[0].data.dynamodb = Collected::ok(DynamoDbData {
+                tables: vec![DynamoDbTable { name: "orders".into(), description: table, ..Default::default() }],
+            });
             dynamodb_stream_readers(&Ctx::new(&snap))
         };
-        let two = vec![mapping(1, &stream, "Enabled"), mapping(2, &stream, "Enabled"), mapping(3, &stream, "Disabled")];
-        let out = run(Collected::ok(two));
-        assert_eq!(statuses(&out), vec![Status::Pass]);
-        assert_eq!(out[0].resource, stream);
-        assert_eq!(out[0].evidence["table"], "orders");
-        assert_eq!(out[0].evidence["active_readers"], 2);
-        assert_eq!(out[0].evidence["inactive_mappings"], json!(["reader3 (Disabled)"]));
-        let three = vec![
-            mapping(1, &stream, "Enabled"),
-            mapping(2, &stream, "Enabled"),
-            mapping(3, &stream, "Enabling"),
-            mapping(4, "arn:aws:sqs:us-east-1:1:q", "Enabled"),
+        let enabled = |n: usize| Collected::ok((1..=n).map(|i| mapping(i, "Enabled")).collect::<Vec<_>>());
+        let rows = [
+            ("compliant: two readers, single-Region", enabled(2), single.clone(), Status::Pass, "has 2 enabled"),
+            (
+                "non-compliant: three readers, an SQS mapping beside them",
+                Collected::ok(vec![mapping(1, "Enabled"), mapping(2, "Enabled"), mapping(3, "Enabling"), sqs]),
+                single.clone(),
+                Status::Fail,
+                "has 3 enabled Lambda readers, more than the 2",
+            ),
+            // near miss: two readers is the single-Region advice; a global table's replication needs the second slot
+            ("near miss: two readers of a global table", enabled(2), global.clone(), Status::Fail, "more than the 1"),
+            ("near miss: legacy global table", enabled(2), legacy_global, Status::Fail, "global table orders"),
+            // alternative: a third mapping that is disabled reads nothing
+            (
+                "alternative: the third mapping disabled",
+                Collected::ok(vec![mapping(1, "Enabled"), mapping(2, "Enabled"), mapping(3, "Disabled")]),
+                single,
+                Status::Pass,
+                "has 2 enabled",
+            ),
+            ("one reader of a global table", enabled(1), global, Status::Pass, "global table orders has 1 enabled"),
+            (
+                "unreadable mappings",
+                Collected::Error { error: denied("lambda:ListEventSourceMappings") },
+                unread.clone(),
+                Status::Unknown,
+                "lambda:ListEventSourceMappings",
+            ),
+            // partial: the table's description unread, so two readers cannot be judged
+            (
+                "partial: table unread, two readers",
+                enabled(2),
+                unread.clone(),
+                Status::Unknown,
+                "dynamodb:DescribeTable",
+            ),
+            ("partial: table unread, three readers", enabled(3), unread.clone(), Status::Fail, "more than the 2"),
+            ("partial: table unread, one reader", enabled(1), unread, Status::Pass, "has 1 enabled Lambda reader"),
         ];
-        let out = run(Collected::ok(three));
-        assert_eq!(statuses(&out), vec![Status::Fail], "the SQS mapping is not a stream reader: {out:?}");
-        assert!(out[0].message.contains("3 enabled Lambda readers"), "{}", out[0].message);
-        assert_eq!(out[0].evidence["reader_functions"], json!(["reader1", "reader2", "reader3"]));
-        let out = run(Collected::Error { error: denied("lambda:ListEventSourceMappings") });
-        assert_eq!(statuses(&out), vec![Status::Unknown]);
-        assert!(out[0].message.contains("lambda:ListEventSourceMappings"));
-        assert!(run(Collected::ok(vec![])).is_empty());
+        for (name, mappings, table, want, text) in rows {
+            let out = run(mappings, table);
+            assert_eq!(out.len(), 1, "{name}: {out:?}");
+            assert_eq!(out[0].status, want, "{name}: {}", out[0].message);
+            assert!(out[0].message.contains(text), "{name}: {}", out[0].message);
+        }
+        let out = run(enabled(2), Collected::ok(TableDescription::default()));
+        assert_eq!(out[0].resource, stream);
+        assert_eq!(out[0].evidence["reader_functions"], json!(["reader1", "reader2"]));
+        // A table the listing does not hold cannot be judged global or not.
+        let mut snap = with(|c| {
+            let mut data = lambda(vec![], 1000, Some(1000));
+            if let Collected::Ok { data } = &mut data {
+                data.event_source_mappings = enabled(2);
+            }
+            c.lambda = data;
+        });
+        snap.accounts[0].regions[0].data.dynamodb = Collected::ok(DynamoDbData::default());
+        let out = dynamodb_stream_readers(&Ctx::new(&snap));
+        assert_eq!(out[0].status, Status::Unknown, "{}", out[0].message);
+        assert!(out[0].message.contains("not among the tables"), "{}", out[0].message);
+        // No stream mapping anywhere: nothing to judge here (the registry reports it as skipped).
+        assert!(run(Collected::ok(vec![]), Collected::NotCollected).is_empty());
     }
 
     #[test]

@@ -16,7 +16,7 @@ use crate::scp::eval::{AttachedPolicy, Level};
 use crate::scp::org::OrgView;
 use crate::scp::policy::{ActionClause, Effect, ResourceClause, Statement};
 use crate::scp::{SCP_MAX_CHARS, SCP_MAX_PER_TARGET};
-use crate::snapshot::{AccountSnapshot, OrgTree};
+use crate::snapshot::{AccountSnapshot, Collected, CollectionError, OrgTree, RegionSnapshot};
 
 /// What an attacker would call to blind CloudTrail (Control Tower's "disallow changes to CloudTrail" set).
 const CLOUDTRAIL_ACTIONS: [&str; 4] =
@@ -621,11 +621,16 @@ pub fn policy_valid(ctx: &Ctx<'_>) -> Vec<Outcome> {
                 match (p.content.get(), view.parsed(&p.id)) {
                     (Err(e), _) => at.not_evaluated(&e),
                     (Ok(_), Some(Ok(policy))) => at.pass(
-                        format!("policy {} parses: {} statements", p.name, policy.statements.len()),
+                        format!(
+                            "policy {} parses: {} statement{}",
+                            p.name,
+                            policy.statements.len(),
+                            if policy.statements.len() == 1 { "" } else { "s" }
+                        ),
                         json!({"policy": p.id}),
                     ),
                     (Ok(_), Some(Err(e))) => at.fail(
-                        format!("policy {} ({}) is not valid policy JSON: {e}", p.name, p.id),
+                        format!("policy {} ({}) is not a valid SCP: {e}", p.name, p.id),
                         json!({"policy": p.id, "error": e}),
                     ),
                     (Ok(_), None) => at.unknown("could not be evaluated: the policy was not parsed".into(), json!({})),
@@ -666,16 +671,16 @@ pub fn policy_size(ctx: &Ctx<'_>) -> Vec<Outcome> {
 
 pub fn attachment_limit(ctx: &Ctx<'_>) -> Vec<Outcome> {
     per_tree(ctx, |tree| {
-        if let Some(e) = tree.policies.iter().find_map(|p| p.targets.get().err()) {
-            return vec![org_at(tree, tree.id.clone()).not_evaluated(&e)];
-        }
+        // With some policy's targets unread, counts are only lower bounds: a target already near the limit still
+        // fails, but no target can pass.
+        let unread = tree.policies.iter().find_map(|p| p.targets.get().err());
         let targets = tree
             .roots
             .iter()
             .map(|r| r.id.as_str())
             .chain(tree.units.iter().map(|u| u.id.as_str()))
             .chain(tree.accounts.iter().map(|a| a.id.as_str()));
-        let out = targets
+        let mut out = targets
             .filter_map(|target| {
                 let attached: Vec<&str> = tree.policies_on(target).map(|p| p.id.as_str()).collect();
                 if attached.is_empty() {
@@ -696,12 +701,16 @@ pub fn attachment_limit(ctx: &Ctx<'_>) -> Vec<Outcome> {
                         ),
                         evidence,
                     )
+                } else if unread.is_some() {
+                    return None;
                 } else {
                     at.pass(format!("{target} has {n} of {SCP_MAX_PER_TARGET} SCPs attached"), evidence)
                 })
             })
             .collect::<Vec<_>>();
-        if out.is_empty() {
+        if let Some(e) = unread {
+            out.push(org_at(tree, tree.id.clone()).not_evaluated(&e));
+        } else if out.is_empty() {
             return vec![org_at(tree, tree.id.clone()).skipped(
                 format!("not applicable: no root, OU or account of organization {} has an SCP attached", tree.id),
                 json!({"targets": 0}),
@@ -711,22 +720,122 @@ pub fn attachment_limit(ctx: &Ctx<'_>) -> Vec<Outcome> {
     })
 }
 
+/// The workload kinds dopaudit reads. EC2 instances, containers and EKS are not read, which is why an empty
+/// inventory never passes.
+const WORKLOAD_KINDS: [&str; 10] = [
+    "Lambda function",
+    "API Gateway REST API",
+    "Elastic Beanstalk environment",
+    "Step Functions state machine",
+    "RDS DB instance",
+    "RDS DB cluster",
+    "DynamoDB table",
+    "ElastiCache replication group",
+    "ElastiCache cluster",
+    "EFS file system",
+];
+
+/// For each of [`WORKLOAD_KINDS`], in order: the names found in the region, or why they could not be listed.
+fn workloads(region: &RegionSnapshot) -> [Result<Vec<String>, CollectionError>; 10] {
+    fn names<T>(
+        section: &Collected<T>,
+        list: impl Fn(&T) -> Result<Vec<String>, CollectionError>,
+    ) -> Result<Vec<String>, CollectionError> {
+        list(section.get()?)
+    }
+    let (compute, data) = (&region.compute, &region.data);
+    [
+        names(&compute.lambda, |d| Ok(d.functions.iter().map(|f| f.name.clone()).collect())),
+        names(&compute.apigateway, |d| Ok(d.rest_apis.iter().map(|a| a.name.clone()).collect())),
+        names(&compute.elasticbeanstalk, |d| Ok(d.environments.iter().map(|e| e.name.clone()).collect())),
+        names(&compute.stepfunctions, |d| Ok(d.state_machines.iter().map(|m| m.name.clone()).collect())),
+        names(&data.rds, |d| Ok(d.instances.iter().map(|i| i.identifier.clone()).collect())),
+        names(&data.rds, |d| Ok(d.clusters.get()?.iter().map(|c| c.identifier.clone()).collect())),
+        names(&data.dynamodb, |d| Ok(d.tables.iter().map(|t| t.name.clone()).collect())),
+        names(&data.elasticache, |d| Ok(d.replication_groups.iter().map(|g| g.id.clone()).collect())),
+        names(&data.elasticache, |d| Ok(d.standalone_clusters.get()?.iter().map(|c| c.id.clone()).collect())),
+        names(&data.efs, |d| Ok(d.file_systems.iter().map(|f| f.id.clone()).collect())),
+    ]
+}
+
+/// Judged by what runs in the management account, where no SCP applies: the workloads dopaudit can list fail it;
+/// finding none proves nothing while EC2, containers and EKS go unread, so that is `unknown`, never `pass`.
 pub fn management_account_workloads(ctx: &Ctx<'_>) -> Vec<Outcome> {
     ctx.accounts()
         .map(|a: &AccountSnapshot| {
             let at = At::account(a);
-            match a.organization.get() {
-                Err(e) => at.not_evaluated(&e),
-                Ok(None) => at.skipped("not applicable: the account is not in an organization".into(), json!({})),
-                Ok(Some(org)) if org.management_account_id == a.account_id => at.fail(
-                    "this audit covers the management account, where no SCP applies: anything running here has no guardrail".into(),
-                    json!({"organization_id": org.id}),
-                ),
-                Ok(Some(org)) => at.skipped(
-                    format!("not applicable: a member account of {}, where SCPs apply", org.id),
-                    json!({"organization_id": org.id, "management_account": org.management_account_id}),
-                ),
+            let org = match a.organization.get() {
+                Err(e) => return at.not_evaluated(&e),
+                Ok(None) => {
+                    return at.skipped("not applicable: the account is not in an organization".into(), json!({}))
+                }
+                Ok(Some(org)) if org.management_account_id != a.account_id => {
+                    return at.skipped(
+                        format!("not applicable: a member account of {}, where SCPs apply", org.id),
+                        json!({"organization_id": org.id, "management_account": org.management_account_id}),
+                    )
+                }
+                Ok(Some(org)) => org,
+            };
+            // kind → regions → names found; and what could not be listed, with the reason.
+            let mut found: BTreeMap<&str, BTreeMap<&str, Vec<String>>> = BTreeMap::new();
+            let mut unread: Vec<(String, CollectionError)> = Vec::new();
+            for region in &a.regions {
+                for (kind, listed) in WORKLOAD_KINDS.into_iter().zip(workloads(region)) {
+                    match listed {
+                        Ok(names) if names.is_empty() => {}
+                        Ok(names) => found.entry(kind).or_default().entry(&region.region).or_default().extend(names),
+                        // A disabled region runs nothing.
+                        Err(e) if e.kind.means_not_applicable() => {}
+                        Err(e) => unread.push((format!("{kind}s in {}", region.region), e)),
+                    }
+                }
             }
+            let regions: Vec<&str> = a.regions.iter().map(|r| r.region.as_str()).collect();
+            if regions.is_empty() {
+                return at.unknown(
+                    "no region of the management account was collected, so what runs there is not known".into(),
+                    json!({"organization_id": org.id}),
+                );
+            }
+            if !found.is_empty() {
+                let summary: Vec<String> = found
+                    .iter()
+                    .map(|(kind, by_region)| {
+                        let n: usize = by_region.values().map(Vec::len).sum();
+                        let plural = if n == 1 { "" } else { "s" };
+                        let places: Vec<&str> = by_region.keys().copied().collect();
+                        format!("{n} {kind}{plural} ({})", places.join(", "))
+                    })
+                    .collect();
+                return at.fail(
+                    format!(
+                        "the management account of {}, where no SCP applies, runs workloads: {}",
+                        org.id,
+                        summary.join("; ")
+                    ),
+                    json!({"organization_id": org.id, "workloads": found, "unread": unread}),
+                );
+            }
+            if let Some((what, e)) = unread.first() {
+                return at.unknown(
+                    format!(
+                        "no workload found in the management account, but {} of the lists could not be read: {what}: {}",
+                        unread.len(),
+                        e.brief()
+                    ),
+                    json!({"organization_id": org.id, "unread": unread, "regions": regions}),
+                );
+            }
+            at.unknown(
+                format!(
+                    "no workload dopaudit reads runs in the management account ({} kinds in {} regions), but EC2 \
+                     instances, ECS and EKS are not read, so it cannot be shown free of workloads",
+                    WORKLOAD_KINDS.len(),
+                    regions.len()
+                ),
+                json!({"organization_id": org.id, "kinds_read": WORKLOAD_KINDS, "regions": regions}),
+            )
         })
         .collect()
 }
@@ -737,7 +846,9 @@ mod tests {
     use super::*;
     use crate::report::Status;
     use crate::scp::FULL_AWS_ACCESS_ID;
-    use crate::snapshot::{Collected, OrgMember, OrgPolicy, OrgRoot, OrgUnit, PolicyTypeState, Snapshot};
+    use crate::snapshot::{
+        Collected, ComputeSections, DataSections, OrgMember, OrgPolicy, OrgRoot, OrgUnit, PolicyTypeState, Snapshot,
+    };
 
     const FULL: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#;
 
@@ -1173,9 +1284,10 @@ mod tests {
         let out = deny_leave_organization(&Ctx::new(&snap));
         let mgmt = out.iter().find(|o| o.account == MGMT).unwrap();
         assert_eq!(mgmt.status, Status::Skipped);
+        // Flagged by what runs there (see management_account_workloads_verdicts); here no region was collected.
         let flagged = management_account_workloads(&Ctx::new(&snap));
         let status = |acct: &str| flagged.iter().find(|o| o.account == acct).map(|o| o.status);
-        assert_eq!((status(MGMT), status(ACCT)), (Some(Status::Fail), Some(Status::Skipped)), "{flagged:?}");
+        assert_eq!((status(MGMT), status(ACCT)), (Some(Status::Unknown), Some(Status::Skipped)), "{flagged:?}");
     }
 
     #[test]
@@ -1187,7 +1299,7 @@ mod tests {
         let out = policy_valid(&Ctx::new(&snap));
         let bad = out.iter().find(|o| o.resource == "p-bad").unwrap();
         assert_eq!(bad.status, Status::Fail);
-        assert!(bad.message.contains("not valid policy JSON"), "{}", bad.message);
+        assert!(bad.message.contains("is not a valid SCP"), "{}", bad.message);
     }
 
     #[test]
@@ -1337,7 +1449,7 @@ mod tests {
         );
     }
 
-    /// `scp-policy-valid`. No alternative row: a document either parses or does not.
+    /// `scp-policy-valid`: a document AWS would refuse fails; the grammar's looser forms pass.
     #[test]
     fn policy_valid_verdicts() {
         let unread = with_tree(org(vec![policy("p-a", DENY_LEAVE, &["ou-1"])]), |t| {
@@ -1351,16 +1463,39 @@ mod tests {
                     org(vec![policy("p-a", DENY_LEAVE, &["ou-1"])]),
                     "p-a",
                     Status::Pass,
-                    "parses: 1 statements",
+                    "parses: 1 statement",
                 ),
                 (
                     "non-compliant",
                     org(vec![policy("p-bad", r#"{"Statement":[{"Effect":"Deny",}]}"#, &["ou-1"])]),
                     "p-bad",
                     Status::Fail,
-                    "not valid policy JSON",
+                    "is not a valid SCP: not JSON",
                 ),
-                // near miss: only AWS-managed policies, nothing of the customer's to judge
+                // near miss: well-formed JSON and a valid IAM policy, but SCPs take no Principal
+                (
+                    "near miss: a Principal element",
+                    org(vec![policy(
+                        "p-principal",
+                        r#"{"Statement":[{"Effect":"Deny","Principal":"*","Action":"s3:*","Resource":"*"}]}"#,
+                        &["ou-1"],
+                    )]),
+                    "p-principal",
+                    Status::Fail,
+                    "Principal is not allowed in an SCP",
+                ),
+                // alternative: one statement as an object rather than an array, with an Id, is valid grammar
+                (
+                    "alternative: a single statement object",
+                    org(vec![policy(
+                        "p-one",
+                        r#"{"Id":"guard","Statement":{"Effect":"Deny","NotAction":"iam:*","Resource":"*"}}"#,
+                        &["ou-1"],
+                    )]),
+                    "p-one",
+                    Status::Pass,
+                    "parses: 1 statement",
+                ),
                 ("only FullAWSAccess", org(vec![]), "o-example", Status::Skipped, "no customer-managed SCP"),
                 ("unreadable content", unread, "p-a", Status::Unknown, "organizations:DescribePolicy"),
                 ("organization unreadable", unreadable(), ACCT, Status::Unknown, "organizations:ListPolicies"),
@@ -1437,15 +1572,82 @@ mod tests {
                     Status::Unknown,
                     "organizations:ListTargetsForPolicy",
                 ),
+                // partial, yet decided: what was read already fills the OU, more can only add to it
+                (
+                    "partial: full on what was read",
+                    targets_unreadable(n_at_ou(4)),
+                    "ou-1",
+                    Status::Fail,
+                    "only one more can be attached",
+                ),
                 ("organization unreadable", unreadable(), ACCT, Status::Unknown, "organizations:ListPolicies"),
             ],
         );
     }
 
-    /// `scp-management-account-workloads` (informational). No near-miss or alternative row: SCPs never apply to the
-    /// management account, whatever it holds; no partial row: the one input is DescribeOrganization.
+    /// A region where every workload list dopaudit reads was read and came back empty.
+    fn region_without_workloads(name: &str) -> crate::snapshot::RegionSnapshot {
+        let mut r = region(name);
+        r.compute.lambda = Collected::ok(Default::default());
+        r.compute.apigateway = Collected::ok(Default::default());
+        r.compute.elasticbeanstalk = Collected::ok(Default::default());
+        r.compute.stepfunctions = Collected::ok(Default::default());
+        r.data.rds = Collected::ok(crate::snapshot::RdsData { clusters: Collected::ok(vec![]), ..Default::default() });
+        r.data.dynamodb = Collected::ok(Default::default());
+        r.data.elasticache = Collected::ok(crate::snapshot::ElastiCacheData {
+            standalone_clusters: Collected::ok(vec![]),
+            ..Default::default()
+        });
+        r.data.efs = Collected::ok(Default::default());
+        r
+    }
+
+    /// The organization of `org(vec![])`, its management account holding the given regions.
+    fn management_with(regions: Vec<crate::snapshot::RegionSnapshot>) -> Snapshot {
+        let mut snap = org(vec![]);
+        let mgmt = snap.accounts.iter_mut().find(|a| a.account_id == MGMT).unwrap();
+        mgmt.regions = regions;
+        snap
+    }
+
+    /// `scp-management-account-workloads` (informational): judged by what runs in the management account.
+    /// No pass row can exist: EC2 instances, ECS and EKS are not read, so finding nothing is `unknown`.
     #[test]
     fn management_account_workloads_verdicts() {
+        let with_function = |name: &str| {
+            let mut r = region_without_workloads(name);
+            r.compute.lambda = Collected::ok(crate::snapshot::LambdaData {
+                functions: vec![crate::snapshot::LambdaFunction {
+                    name: "billing-export".into(),
+                    ..Default::default()
+                }],
+                ..Default::default()
+            });
+            r
+        };
+        let with_table = |name: &str| {
+            let mut r = region_without_workloads(name);
+            r.data.dynamodb = Collected::ok(crate::snapshot::DynamoDbData {
+                tables: vec![crate::snapshot::DynamoDbTable { name: "orders".into(), ..Default::default() }],
+            });
+            r
+        };
+        let lambda_denied = |name: &str| {
+            let mut r = region_without_workloads(name);
+            r.compute.lambda = Collected::Error { error: denied("lambda:ListFunctions") };
+            r
+        };
+        let disabled = {
+            let mut r = region("ap-east-1");
+            let off = CollectionError {
+                kind: crate::snapshot::ErrorKind::RegionDisabled,
+                code: "OptInRequired".into(),
+                message: "region not enabled".into(),
+                permission: None,
+            };
+            (r.compute, r.data) = (ComputeSections::unavailable(&off), DataSections::unavailable(&off));
+            r
+        };
         let denied_org = {
             let mut snap = org(vec![]);
             snap.accounts[1].organization = Collected::Error { error: denied("organizations:DescribeOrganization") };
@@ -1453,13 +1655,59 @@ mod tests {
         };
         let mut alone = org(vec![]);
         alone.accounts[0].organization = Collected::ok(None);
+        let nothing = "EC2 instances, ECS and EKS are not read";
         org_table(
             management_account_workloads,
             vec![
                 ("member: SCPs apply", org(vec![]), ACCT, Status::Skipped, "a member account of o-example"),
-                ("management account audited", org(vec![]), MGMT, Status::Fail, "no SCP applies"),
+                (
+                    "non-compliant: a function in the management account",
+                    management_with(vec![with_function("us-east-1")]),
+                    MGMT,
+                    Status::Fail,
+                    "runs workloads: 1 Lambda function (us-east-1)",
+                ),
+                // near miss: the home region is clean; a table runs in another audited region
+                (
+                    "near miss: a table elsewhere",
+                    management_with(vec![region_without_workloads("us-east-1"), with_table("eu-west-1")]),
+                    MGMT,
+                    Status::Fail,
+                    "1 DynamoDB table (eu-west-1)",
+                ),
+                // the closest to compliant that can be shown: every list read and empty
+                (
+                    "nothing dopaudit reads runs there",
+                    management_with(vec![region_without_workloads("us-east-1")]),
+                    MGMT,
+                    Status::Unknown,
+                    nothing,
+                ),
+                // alternative: a disabled region cannot run anything, so it is not an unread list
+                (
+                    "disabled region",
+                    management_with(vec![region_without_workloads("us-east-1"), disabled]),
+                    MGMT,
+                    Status::Unknown,
+                    nothing,
+                ),
                 ("not in an organization", alone, ACCT, Status::Skipped, "not in an organization"),
                 ("unreadable", denied_org, MGMT, Status::Unknown, "organizations:DescribeOrganization"),
+                (
+                    "functions unreadable",
+                    management_with(vec![lambda_denied("us-east-1")]),
+                    MGMT,
+                    Status::Unknown,
+                    "Lambda functions in us-east-1: access denied (AccessDeniedException), missing permission lambda:ListFunctions",
+                ),
+                // partial: what was read already shows a workload, whatever the unread list holds
+                (
+                    "partial: a table found, functions unreadable",
+                    management_with(vec![lambda_denied("us-east-1"), with_table("eu-west-1")]),
+                    MGMT,
+                    Status::Fail,
+                    "1 DynamoDB table (eu-west-1)",
+                ),
             ],
         );
     }

@@ -226,6 +226,7 @@ fn convert_table(t: &ddb::TableDescription) -> TableDescription {
         latest_stream_arn: text(t.latest_stream_arn()),
         deletion_protection: t.deletion_protection_enabled().unwrap_or(false),
         replica_regions: t.replicas().iter().filter_map(|r| text(r.region_name())).collect(),
+        global_table_version: text(t.global_table_version()),
     }
 }
 

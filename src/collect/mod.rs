@@ -868,9 +868,21 @@ mod tests {
     fn services_narrow_the_collectors_to_what_their_checks_read() {
         let names = |o: &CollectOptions| o.regional().iter().map(|s| s.name()).collect::<Vec<_>>();
         let scope = narrowed(&["cloudtrail", "config", "organizations", "cloudformation"]);
-        // Some organizations checks also read GuardDuty or Systems Manager in each region (their declared permissions).
-        assert_eq!(names(&scope), ["cloudtrail", "config", "cloudformation", "guardduty/ssm"]);
-        assert!(scope.reads("organizations") && !scope.reads("iam") && !scope.reads("lambda"));
+        // Some organizations checks also read GuardDuty or Systems Manager in each region, and the management
+        // account's workloads (functions, APIs, databases) for scp-management-account-workloads: their declared
+        // permissions.
+        assert_eq!(
+            names(&scope),
+            [
+                "cloudtrail",
+                "config",
+                "cloudformation",
+                "lambda/apigateway/elasticbeanstalk/states",
+                "rds/dynamodb/elasticache/efs",
+                "guardduty/ssm"
+            ]
+        );
+        assert!(scope.reads("organizations") && !scope.reads("iam") && !scope.reads("codebuild"));
         // The CloudWatch Logs checks judge the trail's log group, so CloudTrail is read with them.
         let logs = narrowed(&["logs"]);
         assert!(names(&logs).contains(&"cloudtrail") && names(&logs).contains(&"logs/cloudwatch/events/sqs"));

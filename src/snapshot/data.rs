@@ -249,6 +249,16 @@ pub struct TableDescription {
     /// The other regions of a global table.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub replica_regions: Vec<String>,
+    /// `2019.11.21` or `2017.11.29` when the table belongs to a global table (the legacy version lists no replicas).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub global_table_version: Option<String>,
+}
+
+impl TableDescription {
+    /// Whether the table is a replica of a global table, of either version.
+    pub fn is_global(&self) -> bool {
+        !self.replica_regions.is_empty() || self.global_table_version.is_some()
+    }
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
