@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 use super::{At, Ctx, Outcome};
 use crate::snapshot::{
     AccountSnapshot, CloudFormationData, Collected, DriftDetection, PropertyDifference, RegionSnapshot, ResourceDrift,
-    Stack, StackParameter,
+    Stack, StackParameter, StackSet,
 };
 
 /// Resource types whose replacement or deletion loses data: databases, tables, buckets, volumes and file
@@ -579,6 +579,8 @@ pub fn stack_failed_state(ctx: &Ctx<'_>) -> Vec<Outcome> {
         if !s.status.ends_with("_FAILED") {
             let note = if s.status.starts_with("UPDATE_ROLLBACK_") {
                 " (its last update failed and was rolled back to the previous working state, which it can be updated from)"
+            } else if s.status.starts_with("IMPORT_ROLLBACK_") {
+                " (a resource import failed and was rolled back to the previous working state, which it can be updated from)"
             } else {
                 ""
             };
@@ -856,6 +858,11 @@ pub fn stackset_service_managed(ctx: &Ctx<'_>) -> Vec<Outcome> {
                 Ok(Some(org)) => {
                     evidence["organization_id"] = json!(org.id);
                     evidence["feature_set"] = json!(org.feature_set);
+                    evidence["management_account_id"] = json!(org.management_account_id);
+                    evidence["instance_accounts"] = match set.instances.get() {
+                        Ok(instances) => json!(instances.iter().map(|i| i.account.as_str()).collect::<Vec<_>>()),
+                        Err(e) => json!({ "error": e }),
+                    };
                     if org.feature_set.is_empty() {
                         at.unknown(
                             format!(
@@ -872,6 +879,27 @@ pub fn stackset_service_managed(ctx: &Ctx<'_>) -> Vec<Outcome> {
                             ),
                             evidence,
                         )
+                    } else if let Err(e) = set.instances.get() {
+                        // The one exception below depends on where the stack set deploys.
+                        at.unknown(
+                            format!(
+                                "stack set {} uses self-managed permissions in organization {}, and whether it deploys only to the management account (which service-managed stack sets cannot reach) is unknown: its stack instances could not be listed ({})",
+                                set.name,
+                                org.id,
+                                e.brief()
+                            ),
+                            evidence,
+                        )
+                    } else if only_in_management_account(set, &org.management_account_id) {
+                        // Service-managed stack sets never deploy to the management account: self-managed is the
+                        // one way to reach it.
+                        at.pass(
+                            format!(
+                                "stack set {} uses self-managed permissions to deploy only to the management account {} of organization {}, which service-managed stack sets cannot target",
+                                set.name, org.management_account_id, org.id
+                            ),
+                            evidence,
+                        )
                     } else {
                         at.fail(
                             format!(
@@ -885,6 +913,15 @@ pub fn stackset_service_managed(ctx: &Ctx<'_>) -> Vec<Outcome> {
             }
         },
     )
+}
+
+/// Whether every stack instance of a stack set is in the management account (and there is at least one).
+fn only_in_management_account(set: &StackSet, management_account_id: &str) -> bool {
+    set.instances.get().is_ok_and(|instances| {
+        !management_account_id.is_empty()
+            && !instances.is_empty()
+            && instances.iter().all(|i| i.account == management_account_id)
+    })
 }
 
 pub fn stackset_auto_deployment(ctx: &Ctx<'_>) -> Vec<Outcome> {
@@ -936,7 +973,7 @@ mod tests {
     use super::*;
     use crate::report::Status;
     use crate::snapshot::{
-        Collected, CollectionError, ErrorKind, Snapshot, StackExport, StackResource, StackSet, StoredDrift,
+        Collected, CollectionError, ErrorKind, Snapshot, StackExport, StackInstance, StackResource, StoredDrift,
     };
 
     const NOW: &str = "2026-01-15T00:00:00Z";
@@ -1436,6 +1473,11 @@ mod tests {
                 Status::Pass,
                 "is UPDATE_ROLLBACK_COMPLETE (its last update failed and was rolled back",
             ),
+            (
+                in_status("IMPORT_ROLLBACK_COMPLETE"),
+                Status::Pass,
+                "is IMPORT_ROLLBACK_COMPLETE (a resource import failed and was rolled back",
+            ),
             // near miss: "COMPLETE", but a failed creation that can only be deleted
             (
                 in_status("ROLLBACK_COMPLETE"),
@@ -1668,6 +1710,20 @@ mod tests {
         snap_with(Collected::ok(data), org)
     }
 
+    /// A self-managed stack set with one stack instance in each of `accounts`.
+    fn deployed_to(accounts: &[&str]) -> StackSet {
+        let instance = |account: &&str| StackInstance {
+            account: account.to_string(),
+            region: "us-east-1".into(),
+            status: "CURRENT".into(),
+            drift_status: None,
+        };
+        StackSet {
+            instances: Collected::ok(accounts.iter().map(instance).collect()),
+            ..stack_set("baseline", "SELF_MANAGED", None)
+        }
+    }
+
     #[test]
     fn stackset_permission_model_cases() {
         let self_managed = || vec![stack_set("baseline", "SELF_MANAGED", None)];
@@ -1698,6 +1754,33 @@ mod tests {
                 "service-managed",
             ),
             ("self-managed in an organization", with_sets(self_managed(), Some(MGMT)), Status::Fail, "o-example"),
+            // alternative: service-managed stack sets cannot deploy to the management account
+            (
+                "self-managed, management account only",
+                with_sets(vec![deployed_to(&[MGMT, MGMT])], Some(MGMT)),
+                Status::Pass,
+                "deploy only to the management account 999999999999",
+            ),
+            // near miss: the management account, and a member account a service-managed stack set could reach
+            (
+                "self-managed, management and member",
+                with_sets(vec![deployed_to(&[MGMT, ACCT])], Some(MGMT)),
+                Status::Fail,
+                "self-managed permissions in organization o-example",
+            ),
+            // partial: the stack instances unread, so the management-account exception can be neither shown nor ruled out
+            (
+                "self-managed, instances unreadable",
+                with_sets(
+                    vec![StackSet {
+                        instances: Collected::Error { error: denied("cloudformation:ListStackInstances") },
+                        ..stack_set("baseline", "SELF_MANAGED", None)
+                    }],
+                    Some(MGMT),
+                ),
+                Status::Unknown,
+                "cloudformation:ListStackInstances",
+            ),
             (
                 "self-managed, no organization",
                 with_sets(self_managed(), None),
