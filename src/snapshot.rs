@@ -549,8 +549,12 @@ pub struct TrailStatus {
     pub latest_cloud_watch_logs_delivery_error: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub latest_notification_error: Option<String>,
+    /// When log files last reached the bucket. GetTrailStatus dates successes only, never its errors.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub latest_delivery_time: Option<DateTime<Utc>>,
+    /// When an SNS notification was last published for a delivered log file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latest_notification_time: Option<DateTime<Utc>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub latest_digest_delivery_time: Option<DateTime<Utc>>,
     /// When events last reached the trail's CloudWatch Logs group (absent when none have yet).
