@@ -837,6 +837,10 @@ pub struct ConfigData {
     pub delivery_channels: Collected<Vec<DeliveryChannel>>,
     #[serde(default)]
     pub rules: Collected<Vec<ConfigRule>>,
+    /// Each rule's `InputParameters` (a JSON object as text), by rule name, for the rules that have any; read with
+    /// `rules`. Not collected in snapshots older than this field.
+    #[serde(default)]
+    pub rule_parameters: Collected<std::collections::BTreeMap<String, String>>,
     #[serde(default)]
     pub compliance_by_rule: Collected<Vec<RuleCompliance>>,
     #[serde(default)]
