@@ -549,8 +549,12 @@ pub struct TrailStatus {
     pub latest_cloud_watch_logs_delivery_error: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub latest_notification_error: Option<String>,
+    /// When log files last reached the bucket. GetTrailStatus dates successes only, never its errors.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub latest_delivery_time: Option<DateTime<Utc>>,
+    /// When an SNS notification was last published for a delivered log file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latest_notification_time: Option<DateTime<Utc>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub latest_digest_delivery_time: Option<DateTime<Utc>>,
     /// When events last reached the trail's CloudWatch Logs group (absent when none have yet).
@@ -833,6 +837,10 @@ pub struct ConfigData {
     pub delivery_channels: Collected<Vec<DeliveryChannel>>,
     #[serde(default)]
     pub rules: Collected<Vec<ConfigRule>>,
+    /// Each rule's `InputParameters` (a JSON object as text), by rule name, for the rules that have any; read with
+    /// `rules`. Not collected in snapshots older than this field.
+    #[serde(default)]
+    pub rule_parameters: Collected<std::collections::BTreeMap<String, String>>,
     #[serde(default)]
     pub compliance_by_rule: Collected<Vec<RuleCompliance>>,
     #[serde(default)]

@@ -58,6 +58,36 @@ fn logging_known<'a>(s: &'a TrailStatus, arn: &str) -> Result<&'a TrailStatus, C
     }
 }
 
+/// A delivery error counts as current when no delivery succeeded for this long before the audit.
+const DELIVERY_ERROR_MAX_AGE_HOURS: i64 = 24;
+
+/// A delivery error reported by `GetTrailStatus`, set against the channel's last success. AWS dates successes but not
+/// errors, so an error beside a recent success may be an old one since repaired, or a new one since that success.
+enum DeliveryError {
+    /// No success for a day, or none ever: the channel is failing now.
+    Current(String),
+    /// A success within the day: which came last cannot be told.
+    Unordered(String),
+}
+
+fn delivery_error(
+    what: &str,
+    error: Option<&str>,
+    last_success: Option<chrono::DateTime<chrono::Utc>>,
+    audit: chrono::DateTime<chrono::Utc>,
+) -> Option<DeliveryError> {
+    let error = error.map(str::trim).filter(|e| !e.is_empty())?;
+    Some(match last_success {
+        Some(t) if audit - t <= chrono::Duration::hours(DELIVERY_ERROR_MAX_AGE_HOURS) => {
+            DeliveryError::Unordered(format!("{what}: {error} (yet one succeeded at {t})"))
+        }
+        Some(t) => DeliveryError::Current(format!(
+            "{what}: {error} (last success {t}, more than {DELIVERY_ERROR_MAX_AGE_HOURS} hours before the audit)"
+        )),
+        None => DeliveryError::Current(format!("{what}: {error} (no successful delivery reported)")),
+    })
+}
+
 /// The event selectors of a trail, read in its home region by the audited account that owns it.
 fn trail_selectors<'a>(snapshot: &'a Snapshot, arn: &str) -> Result<&'a EventSelectors, CollectionError> {
     home_read(snapshot, arn, |t| &t.event_selectors, "event selectors", "cloudtrail:GetEventSelectors")
@@ -319,33 +349,48 @@ pub fn multi_region_trail(ctx: &Ctx<'_>) -> Vec<Outcome> {
 }
 
 pub fn log_file_validation(ctx: &Ctx<'_>) -> Vec<Outcome> {
+    let audit = ctx.snapshot.generated_at;
     per_home_trail(ctx, |at, t| {
-        let digest_error =
-            t.status.get().ok().and_then(|s| s.latest_digest_delivery_error.clone()).filter(|e| !e.trim().is_empty());
+        let status = t.status.get().ok();
+        let digest_error = status.and_then(|s| {
+            delivery_error(
+                "digest delivery",
+                s.latest_digest_delivery_error.as_deref(),
+                s.latest_digest_delivery_time,
+                audit,
+            )
+        });
         let evidence = json!({
             "log_file_validation_enabled": t.log_file_validation_enabled,
-            "latest_digest_delivery_error": digest_error,
+            "latest_digest_delivery_error": status.and_then(|s| s.latest_digest_delivery_error.clone()),
+            "latest_digest_delivery_time": status.and_then(|s| s.latest_digest_delivery_time),
         });
-        if t.log_file_validation_enabled {
-            // On, but the digests do not arrive: nothing proves the logs either.
-            if let Some(error) = digest_error {
-                return at.fail(
-                    format!(
-                        "trail {} has log file validation on, but its digest files fail to be delivered ({error}): changes to its logs cannot be proven",
-                        t.name
-                    ),
-                    evidence,
-                );
-            }
-            at.pass(format!("trail {} writes signed digest files", t.name), evidence)
-        } else {
-            at.fail(
+        if !t.log_file_validation_enabled {
+            return at.fail(
                 format!(
                     "trail {} has log file validation off: changes to or deletion of its logs cannot be proven",
                     t.name
                 ),
                 evidence,
-            )
+            );
+        }
+        match digest_error {
+            // On, but the digests do not arrive: nothing proves the logs either.
+            Some(DeliveryError::Current(why)) => at.fail(
+                format!(
+                    "trail {} has log file validation on, but its digest files fail to be delivered ({why}): changes to its logs cannot be proven",
+                    t.name
+                ),
+                evidence,
+            ),
+            Some(DeliveryError::Unordered(why)) => at.unknown(
+                format!(
+                    "trail {} has log file validation on, but reports a digest delivery error ({why}); GetTrailStatus does not date its errors, so whether digests fail now cannot be told",
+                    t.name
+                ),
+                evidence,
+            ),
+            None => at.pass(format!("trail {} writes signed digest files", t.name), evidence),
         }
     })
 }
@@ -484,33 +529,56 @@ pub fn cloudwatch_logs(ctx: &Ctx<'_>) -> Vec<Outcome> {
     })
 }
 
+/// Each channel's error is set against its last success (`delivery_error`). The SNS error is dated by the last
+/// notification, which snapshots before that field was collected lack: there it counts as current.
 pub fn delivery_errors(ctx: &Ctx<'_>) -> Vec<Outcome> {
+    let audit = ctx.snapshot.generated_at;
     per_home_trail(ctx, |at, t| {
         let status = match t.status.get() {
             Ok(s) => s,
             Err(e) => return at.not_evaluated(&e),
         };
-        let errors: Vec<(&str, &str)> = [
-            ("S3 log delivery", status.latest_delivery_error.as_deref()),
-            ("digest delivery", status.latest_digest_delivery_error.as_deref()),
-            ("CloudWatch Logs delivery", status.latest_cloud_watch_logs_delivery_error.as_deref()),
-            ("SNS notification", status.latest_notification_error.as_deref()),
-        ]
-        .into_iter()
-        .filter_map(|(what, e)| Some((what, e.filter(|e| !e.is_empty())?)))
-        .collect();
+        let (mut current, mut unordered) = (Vec::new(), Vec::new());
+        for (what, error, last_success) in [
+            ("S3 log delivery", &status.latest_delivery_error, status.latest_delivery_time),
+            ("digest delivery", &status.latest_digest_delivery_error, status.latest_digest_delivery_time),
+            (
+                "CloudWatch Logs delivery",
+                &status.latest_cloud_watch_logs_delivery_error,
+                status.latest_cloud_watch_logs_delivery_time,
+            ),
+            ("SNS notification", &status.latest_notification_error, status.latest_notification_time),
+        ] {
+            match delivery_error(what, error.as_deref(), last_success, audit) {
+                Some(DeliveryError::Current(e)) => current.push(e),
+                Some(DeliveryError::Unordered(e)) => unordered.push(e),
+                None => {}
+            }
+        }
         let evidence = json!({
             "latest_delivery_error": status.latest_delivery_error,
             "latest_digest_delivery_error": status.latest_digest_delivery_error,
             "latest_cloud_watch_logs_delivery_error": status.latest_cloud_watch_logs_delivery_error,
             "latest_notification_error": status.latest_notification_error,
             "latest_delivery_time": status.latest_delivery_time,
+            "latest_digest_delivery_time": status.latest_digest_delivery_time,
+            "latest_cloud_watch_logs_delivery_time": status.latest_cloud_watch_logs_delivery_time,
+            "latest_notification_time": status.latest_notification_time,
         });
-        if errors.is_empty() {
-            at.pass(format!("trail {} reports no delivery errors", t.name), evidence)
+        if !current.is_empty() {
+            let also = if unordered.is_empty() { String::new() } else { format!("; also {}", unordered.join("; ")) };
+            at.fail(format!("trail {} is failing to deliver ({}{also})", t.name, current.join("; ")), evidence)
+        } else if !unordered.is_empty() {
+            at.unknown(
+                format!(
+                    "trail {} reports delivery errors beside recent successes ({}); GetTrailStatus does not date its errors, so whether they are current cannot be told",
+                    t.name,
+                    unordered.join("; ")
+                ),
+                evidence,
+            )
         } else {
-            let list: Vec<String> = errors.iter().map(|(what, e)| format!("{what}: {e}")).collect();
-            at.fail(format!("trail {} is failing to deliver ({})", t.name, list.join("; ")), evidence)
+            at.pass(format!("trail {} reports no delivery errors", t.name), evidence)
         }
     })
 }
@@ -886,6 +954,11 @@ mod tests {
         assert!(out[0].message.contains("missing permission cloudtrail:DescribeTrails"), "{}", out[0].message);
     }
 
+    /// A time this many hours before the audit (the test snapshots are taken at the epoch).
+    fn hours_before_audit(hours: i64) -> Option<chrono::DateTime<chrono::Utc>> {
+        Some(chrono::DateTime::UNIX_EPOCH - chrono::Duration::hours(hours))
+    }
+
     fn with_status_of(t: Trail, edit: impl Fn(&mut TrailStatus)) -> Trail {
         let mut status = TrailStatus { is_logging: Some(true), ..Default::default() };
         edit(&mut status);
@@ -906,12 +979,31 @@ mod tests {
                     Status::Fail,
                     "log file validation off",
                 ),
-                // near miss: on, but the digests are not delivered
+                // near miss: on, but the digests are not delivered (none ever, or none for two days)
                 (
                     "digest delivery fails",
                     with_status_of(t(), |s| s.latest_digest_delivery_error = Some("AccessDenied".into())),
                     Status::Fail,
-                    "digest files fail to be delivered (AccessDenied)",
+                    "digest files fail to be delivered (digest delivery: AccessDenied (no successful delivery",
+                ),
+                (
+                    "digest delivery failing for two days",
+                    with_status_of(t(), |s| {
+                        s.latest_digest_delivery_error = Some("AccessDenied".into());
+                        s.latest_digest_delivery_time = hours_before_audit(48);
+                    }),
+                    Status::Fail,
+                    "more than 24 hours before the audit",
+                ),
+                // an error beside a digest delivered an hour ago: AWS does not date the error, so it may be old
+                (
+                    "digest error beside a recent delivery",
+                    with_status_of(t(), |s| {
+                        s.latest_digest_delivery_error = Some("AccessDenied".into());
+                        s.latest_digest_delivery_time = hours_before_audit(1);
+                    }),
+                    Status::Unknown,
+                    "whether digests fail now cannot be told",
                 ),
                 // alternative: the status unreadable does not undo the flag (delivery is cloudtrail-delivery-errors' to judge)
                 (
@@ -959,17 +1051,40 @@ mod tests {
                     "non-compliant: S3",
                     with_status_of(t(), |s| s.latest_delivery_error = Some("NoSuchBucket".into())),
                     Status::Fail,
-                    "S3 log delivery: NoSuchBucket",
+                    "S3 log delivery: NoSuchBucket (no successful delivery reported)",
+                ),
+                (
+                    "non-compliant: S3, last success three days ago",
+                    with_status_of(t(), |s| {
+                        s.latest_delivery_error = Some("AccessDenied".into());
+                        s.latest_delivery_time = hours_before_audit(72);
+                    }),
+                    Status::Fail,
+                    "S3 log delivery: AccessDenied (last success 1969-12-29 00:00:00 UTC, more than 24 hours",
                 ),
                 // near miss: the logs arrive, their SNS notifications and digests do not
                 (
                     "notification and digest errors",
                     with_status_of(t(), |s| {
+                        s.latest_delivery_time = hours_before_audit(1);
                         s.latest_notification_error = Some("AuthorizationError".into());
                         s.latest_digest_delivery_error = Some("AccessDenied".into());
                     }),
                     Status::Fail,
-                    "digest delivery: AccessDenied; SNS notification: AuthorizationError",
+                    "digest delivery: AccessDenied (no successful delivery reported); SNS notification: AuthorizationError",
+                ),
+                // an old error beside later successes: AWS dates the success, not the error, so this is not a
+                // failure to report; nor a pass, since the error may be newer than the success
+                (
+                    "error beside a recent success",
+                    with_status_of(t(), |s| {
+                        s.latest_delivery_error = Some("AccessDenied".into());
+                        s.latest_delivery_time = hours_before_audit(1);
+                        s.latest_notification_error = Some("AuthorizationError".into());
+                        s.latest_notification_time = hours_before_audit(2);
+                    }),
+                    Status::Unknown,
+                    "whether they are current cannot be told",
                 ),
                 // alternative: an empty error field is no error
                 (
@@ -994,6 +1109,7 @@ mod tests {
         );
     }
 
+    /// The verdict table of `cloudtrail-log-integrity`: a pass needs at least one digest verified and none invalid.
     #[test]
     fn log_integrity_cases() {
         use crate::snapshot::IntegritySummary;
@@ -1027,6 +1143,27 @@ mod tests {
                 with(Collected::ok(IntegritySummary { digests_valid: 0, logs_valid: 0, ..summary(0, 0) })),
                 Status::Unknown,
                 "no digest file was found to verify",
+            ),
+            // alternative: valid digests that list no log file (hours with no events) prove the chain
+            (
+                "digests without logs",
+                with(Collected::ok(IntegritySummary { logs_valid: 0, ..summary(0, 0) })),
+                Status::Pass,
+                "24 digest and 0 log files valid",
+            ),
+            // partial: a walk cut short (a bucket read failing midway) is no verdict
+            (
+                "walk cut short",
+                with(Collected::Error {
+                    error: crate::snapshot::CollectionError {
+                        kind: ErrorKind::Other,
+                        code: "IntegrityValidationFailed".into(),
+                        message: "GetObject timed out".into(),
+                        permission: None,
+                    },
+                }),
+                Status::Unknown,
+                "could not be evaluated",
             ),
             // partial: the digests were not walked (window 0, or a snapshot without them): not a pass
             ("window 0", with(Collected::NotCollected), Status::Skipped, "--integrity-window 0"),

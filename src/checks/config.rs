@@ -471,84 +471,220 @@ fn evaluation_failing(rule: &str, data: &ConfigData) -> Option<String> {
     ))
 }
 
-/// The working rules of a managed identifier in a region, and why the others do not work.
+/// The most days `IAM_USER_UNUSED_CREDENTIALS_CHECK` may let a credential sit unused: the rule's own default (CIS
+/// asks for 45).
+const MAX_UNUSED_DAYS: u64 = 90;
+
+/// What is wrong with a managed rule's parameters for its check, if anything; `Err` when they could not be read.
+/// The drift rule cannot run without `cloudformationRoleArn`; the unused-credentials rule defaults to 90 days.
+fn parameter_problem(rule: &ConfigRule, data: &ConfigData) -> Result<Option<String>, String> {
+    let all = data
+        .rule_parameters
+        .get()
+        .map_err(|e| format!("the parameters of rule {} could not be read: {}", rule.name, e.brief()))?;
+    let params = match all.get(&rule.name).map(|text| serde_json::from_str::<serde_json::Value>(text)) {
+        None => serde_json::Map::new(),
+        Some(Ok(serde_json::Value::Object(m))) => m,
+        Some(_) => return Ok(Some(format!("rule {} has parameters that are not a JSON object", rule.name))),
+    };
+    let value = |key: &str| {
+        params
+            .get(key)
+            .map(|v| v.as_str().map_or_else(|| v.to_string(), |s| s.trim().to_string()))
+            .filter(|v| !v.is_empty() && v != "null")
+    };
+    Ok(match rule.source_identifier.as_str() {
+        DRIFT_RULE => value("cloudformationRoleArn").is_none().then(|| {
+            format!("rule {} names no cloudformationRoleArn, the role it needs to detect drift", rule.name)
+        }),
+        UNUSED_CREDENTIALS_RULE => value("maxCredentialUsageAge").and_then(|v| match v.parse::<u64>() {
+            Ok(days) if days <= MAX_UNUSED_DAYS => None,
+            Ok(days) => Some(format!(
+                "rule {} lets a credential sit unused for {days} days (maxCredentialUsageAge), more than {MAX_UNUSED_DAYS}",
+                rule.name
+            )),
+            Err(_) => Some(format!("rule {} has maxCredentialUsageAge {v}, not a number of days", rule.name)),
+        }),
+        _ => None,
+    })
+}
+
+/// The working rules of a managed identifier in a region, why the others do not work, and why some could not be
+/// judged.
 fn working_rules<'a>(
     rules: &'a [ConfigRule],
     data: &ConfigData,
     identifier: &str,
-) -> (Vec<&'a ConfigRule>, Vec<String>) {
+) -> (Vec<&'a ConfigRule>, Vec<String>, Vec<String>) {
     let mut working = Vec::new();
     let mut broken = Vec::new();
+    let mut unread = Vec::new();
     for r in rules_with(rules, identifier) {
-        match rule_broken(r, data) {
-            Some(why) => broken.push(why),
-            None => working.push(r),
+        if let Some(why) = rule_broken(r, data) {
+            broken.push(why);
+            continue;
+        }
+        match parameter_problem(r, data) {
+            Ok(None) => working.push(r),
+            Ok(Some(why)) => broken.push(why),
+            Err(why) => unread.push(why),
         }
     }
-    (working, broken)
+    (working, broken, unread)
 }
 
+/// Whether the region's customer-managed recorder is recording: rules see resources only through it.
+enum Recording {
+    On,
+    Off(String),
+    Unread(String),
+}
+
+fn recording(data: &ConfigData) -> Recording {
+    let Some(rec) = data.recorders.iter().find(|r| !r.is_service_linked()) else {
+        return Recording::Off("there is no customer-managed configuration recorder".into());
+    };
+    match data.recorder_statuses.get() {
+        Ok(list) => match list.iter().find(|s| s.name == rec.name) {
+            Some(s) if s.recording => Recording::On,
+            Some(_) => Recording::Off(format!("configuration recorder {} is stopped", rec.name)),
+            None => Recording::Unread(format!("{STATUS_PERMISSION} returned no status for recorder {}", rec.name)),
+        },
+        Err(e) => Recording::Unread(format!("the status of recorder {} could not be read: {}", rec.name, e.brief())),
+    }
+}
+
+/// The drift rule works when it exists, is not failing, names its role, and the region's recorder is on (the rule
+/// reacts to recorded stack changes and evaluates recorded stacks).
 pub fn rule_cfn_drift_detection(ctx: &Ctx<'_>) -> Vec<Outcome> {
     per_region(ctx, |at, data| {
         let rules = match data.rules.get() {
             Ok(r) => r,
             Err(e) => return at.not_evaluated(&e),
         };
-        let (working, broken) = working_rules(rules, data, DRIFT_RULE);
+        let (mut working, mut broken, mut unread) = working_rules(rules, data, DRIFT_RULE);
+        if !working.is_empty() {
+            match recording(data) {
+                Recording::On => {}
+                Recording::Off(why) => {
+                    broken.extend(working.drain(..).map(|r| format!("rule {} exists, but {why}", r.name)));
+                }
+                Recording::Unread(why) => {
+                    unread.extend(working.drain(..).map(|r| format!("rule {} exists, but {why}", r.name)));
+                }
+            }
+        }
         let evidence = json!({
             "rules": working.iter().map(|r| &r.name).collect::<Vec<_>>(),
             "not_working": broken,
+            "not_judged": unread,
         });
-        match (working.first(), broken.is_empty()) {
-            (Some(r), _) => at.pass(format!("rule {} watches CloudFormation stacks for drift", r.name), evidence),
-            (None, false) => at.fail(
+        if let Some(r) = working.first() {
+            return at.pass(format!("rule {} watches CloudFormation stacks for drift", r.name), evidence);
+        }
+        if !unread.is_empty() {
+            return at.unknown(format!("could not be evaluated: {}", unread.join("; ")), evidence);
+        }
+        if !broken.is_empty() {
+            return at.fail(
                 format!(
                     "no working {DRIFT_RULE} rule: {}; drifted stacks in this region go unnoticed",
                     broken.join("; ")
                 ),
                 evidence,
-            ),
-            (None, true) => {
-                at.fail(format!("no {DRIFT_RULE} rule: drifted stacks in this region go unnoticed"), evidence)
-            }
+            );
         }
+        at.fail(format!("no {DRIFT_RULE} rule: drifted stacks in this region go unnoticed"), evidence)
     })
 }
 
+/// The unused-credentials rule is periodic and evaluates the IAM users Config records: it works when one region holds
+/// a working rule and some audited region records `AWS::IAM::User`.
 pub fn rule_iam_unused_credentials(ctx: &Ctx<'_>) -> Vec<Outcome> {
     ctx.accounts()
         .map(|account| {
             let at = At::account(account);
             let mut first_err = None;
+            let mut found: Option<(&ConfigRule, &str)> = None;
             let mut broken = Vec::new();
+            let mut unread = Vec::new();
+            // Whether some audited region records IAM users, or why that could not be told.
+            let mut users_recorded = false;
+            let mut recording_unread = Vec::new();
             for region in &account.regions {
-                match region.config.get().and_then(|d| d.rules.get().map(|r| (d, r))) {
-                    Ok((data, rules)) => {
-                        let (working, not_working) = working_rules(rules, data, UNUSED_CREDENTIALS_RULE);
-                        if let Some(r) = working.first() {
-                            return at.pass(
-                                format!("rule {} in {} checks IAM users for unused credentials", r.name, region.region),
-                                json!({"rule": r.name, "region": region.region}),
-                            );
+                let data = match region.config.get() {
+                    Ok(d) => d,
+                    Err(e) => {
+                        recording_unread.push(format!("{}: {}", region.region, e.brief()));
+                        first_err.get_or_insert((region.region.clone(), e));
+                        continue;
+                    }
+                };
+                match global_recording(&region.region, data) {
+                    GlobalRecording::Records(types, _) if types.contains(&"AWS::IAM::User") => users_recorded = true,
+                    GlobalRecording::Unread(why) => recording_unread.push(format!("{}: {why}", region.region)),
+                    _ => {}
+                }
+                match data.rules.get() {
+                    Ok(rules) => {
+                        let (working, not_working, not_read) = working_rules(rules, data, UNUSED_CREDENTIALS_RULE);
+                        if let (None, Some(r)) = (found, working.first()) {
+                            found = Some((r, &region.region));
                         }
                         broken.extend(not_working.into_iter().map(|why| format!("{why} in {}", region.region)));
+                        unread.extend(not_read.into_iter().map(|why| format!("{why} in {}", region.region)));
                     }
                     Err(e) => {
                         first_err.get_or_insert((region.region.clone(), e));
                     }
                 }
             }
-            match first_err {
-                Some((region, e)) => at.unknown(
-                    format!("could not be evaluated: no working {UNUSED_CREDENTIALS_RULE} rule found, and the rules in {region} could not be read: {}", e.brief()),
-                    json!({"collection_error": e, "not_working": broken}),
-                ),
-                None if !broken.is_empty() => at.fail(
-                    format!("no working {UNUSED_CREDENTIALS_RULE} rule in any audited region: {}", broken.join("; ")),
-                    json!({"not_working": broken}),
-                ),
-                None => at.fail(format!("no {UNUSED_CREDENTIALS_RULE} rule in any audited region"), json!({})),
+            let evidence = json!({
+                "rule": found.map(|(r, _)| &r.name),
+                "region": found.map(|(_, region)| region),
+                "iam_users_recorded": users_recorded,
+                "recording_not_read": recording_unread,
+                "not_working": broken,
+                "not_judged": unread,
+            });
+            if let Some((r, region)) = found {
+                return if users_recorded {
+                    at.pass(format!("rule {} in {region} checks IAM users for unused credentials", r.name), evidence)
+                } else if !recording_unread.is_empty() {
+                    at.unknown(
+                        format!(
+                            "rule {} in {region} exists, but whether any region records AWS::IAM::User (which it evaluates) could not be read: {}",
+                            r.name,
+                            recording_unread.join("; ")
+                        ),
+                        evidence,
+                    )
+                } else {
+                    at.fail(
+                        format!(
+                            "rule {} in {region} exists, but no audited region records AWS::IAM::User, so it has no users to evaluate",
+                            r.name
+                        ),
+                        evidence,
+                    )
+                };
             }
+            if let Some((region, e)) = first_err {
+                return at.unknown(
+                    format!("could not be evaluated: no working {UNUSED_CREDENTIALS_RULE} rule found, and the rules in {region} could not be read: {}", e.brief()),
+                    json!({"collection_error": e, "not_working": broken, "not_judged": unread}),
+                );
+            }
+            if !unread.is_empty() {
+                return at.unknown(format!("could not be evaluated: {}", unread.join("; ")), evidence);
+            }
+            if !broken.is_empty() {
+                return at.fail(
+                    format!("no working {UNUSED_CREDENTIALS_RULE} rule in any audited region: {}", broken.join("; ")),
+                    evidence,
+                );
+            }
+            at.fail(format!("no {UNUSED_CREDENTIALS_RULE} rule in any audited region"), evidence)
         })
         .collect()
 }
@@ -1300,7 +1436,15 @@ mod tests {
         compliance: &[(&str, &str)],
         evaluations: Vec<crate::snapshot::RuleEvaluationStatus>,
     ) -> ConfigData {
-        let mut data = config(vec![], true);
+        // A recorder that records everything, the global IAM types included; the drift rules name their role.
+        let mut data = config(vec![recorder(true, true)], true);
+        data.rule_parameters = Collected::ok(
+            rules
+                .iter()
+                .filter(|r| r.source_identifier == DRIFT_RULE)
+                .map(|r| (r.name.clone(), r#"{"cloudformationRoleArn":"arn:aws:iam::111111111111:role/drift"}"#.into()))
+                .collect(),
+        );
         data.rules = Collected::ok(rules);
         data.compliance_by_rule = Collected::ok(
             compliance
@@ -1398,6 +1542,118 @@ mod tests {
         }
     }
 
+    /// `config-rule-cfn-drift-detection` beyond the shared rows: the rule's role parameter and the region's recorder.
+    #[test]
+    fn drift_rule_verdicts() {
+        let with = |edit: &dyn Fn(&mut ConfigData)| {
+            let mut d = with_rules(vec![rule("r", DRIFT_RULE)], &[], vec![]);
+            edit(&mut d);
+            Collected::ok(d)
+        };
+        let cases: Vec<(&str, Collected<ConfigData>, Status, &str)> = vec![
+            ("compliant", with(&|_| {}), Status::Pass, "rule r watches"),
+            // near misses: present, but it cannot assume a role, or sees no stack change
+            (
+                "no role parameter",
+                with(&|d| d.rule_parameters = Collected::ok(Default::default())),
+                Status::Fail,
+                "rule r names no cloudformationRoleArn",
+            ),
+            (
+                "partial: no status for the recorder",
+                with(&|d| d.recorder_statuses = Collected::ok(vec![])),
+                Status::Unknown,
+                "returned no status for recorder default",
+            ),
+            (
+                "recorder off",
+                with(&|d| {
+                    d.recorder_statuses = Collected::ok(vec![RecorderStatus {
+                        name: "default".into(),
+                        recording: false,
+                        last_status: None,
+                        last_error_code: None,
+                    }])
+                }),
+                Status::Fail,
+                "rule r exists, but configuration recorder default is stopped",
+            ),
+            ("no recorder", with(&|d| d.recorders.clear()), Status::Fail, "no customer-managed configuration recorder"),
+            (
+                "recorder status denied",
+                with(&|d| d.recorder_statuses = Collected::Error { error: denied(STATUS_PERMISSION) }),
+                Status::Unknown,
+                "missing permission config:DescribeConfigurationRecorderStatus",
+            ),
+            // partial: a snapshot from before the parameters were collected
+            (
+                "parameters not collected",
+                with(&|d| d.rule_parameters = Collected::NotCollected),
+                Status::Unknown,
+                "the parameters of rule r could not be read",
+            ),
+        ];
+        for (name, data, want, text) in cases {
+            let out = run(rule_cfn_drift_detection, &one_region(data, None));
+            let (status, msg) = only(&out);
+            assert_eq!(status, want, "{name}: {msg}");
+            assert!(msg.contains(text), "{name}: {msg}");
+        }
+    }
+
+    /// `config-rule-iam-unused-credentials` beyond the shared rows: the age parameter and where IAM users are recorded.
+    #[test]
+    fn unused_credentials_rule_verdicts() {
+        let with_age = |age: Option<&str>| {
+            let mut d = with_rules(vec![rule("r", UNUSED_CREDENTIALS_RULE)], &[], vec![]);
+            d.rule_parameters = Collected::ok(
+                age.map(|a| ("r".to_string(), format!(r#"{{"maxCredentialUsageAge":{a}}}"#))).into_iter().collect(),
+            );
+            d
+        };
+        // The rule in eu-west-1, IAM users recorded (or not) in us-east-1.
+        let two_regions = |users_recorded: bool| {
+            let mut home = region("us-east-1");
+            home.config = Collected::ok(config(vec![recorder(true, users_recorded)], true));
+            let mut other = region("eu-west-1");
+            other.config = Collected::ok(ConfigData { recorders: vec![recorder(true, false)], ..with_age(None) });
+            snapshot(vec![account(ACCT, None, vec![home, other])])
+        };
+        let one = |d: ConfigData| one_region(Collected::ok(d), None);
+        let cases: Vec<(&str, crate::snapshot::Snapshot, Status, &str)> = vec![
+            ("compliant: default age", one(with_age(None)), Status::Pass, "rule r in us-east-1 checks IAM users"),
+            ("compliant: 45 days as text", one(with_age(Some(r#""45""#))), Status::Pass, "checks IAM users"),
+            // near miss: a year of silence before a credential counts as unused
+            ("a year", one(with_age(Some("365"))), Status::Fail, "unused for 365 days (maxCredentialUsageAge)"),
+            ("not a number", one(with_age(Some(r#""ninety""#))), Status::Fail, "not a number of days"),
+            // near miss: the rule exists but no recorder records the users it evaluates
+            ("users recorded nowhere", two_regions(false), Status::Fail, "no audited region records AWS::IAM::User"),
+            // alternative: the rule in one region, the users recorded in another
+            ("users recorded elsewhere", two_regions(true), Status::Pass, "rule r in eu-west-1"),
+            (
+                "parameters not collected",
+                one(ConfigData { rule_parameters: Collected::NotCollected, ..with_age(None) }),
+                Status::Unknown,
+                "the parameters of rule r could not be read",
+            ),
+            (
+                "recording unreadable",
+                one(ConfigData {
+                    recorder_statuses: Collected::Error { error: denied(STATUS_PERMISSION) },
+                    ..with_age(None)
+                }),
+                Status::Unknown,
+                "whether any region records AWS::IAM::User",
+            ),
+        ];
+        for (name, snap, want, text) in cases {
+            let out = run(rule_iam_unused_credentials, &snap);
+            let (status, msg) = only(&out);
+            assert_eq!(status, want, "{name}: {msg}");
+            assert!(msg.contains(text), "{name}: {msg}");
+        }
+    }
+
     /// The verdict table of `config-rules-noncompliant`, one finding per rule.
     #[test]
     fn rule_compliance_cases() {
@@ -1424,6 +1680,21 @@ mod tests {
                 "a",
                 Status::Unknown,
                 "that verdict may be stale",
+            ),
+            // alternative: a failed evaluation followed by a successful one leaves the verdict current
+            (
+                "recovered evaluation",
+                with_rules(
+                    rules(),
+                    &[("a", "COMPLIANT"), ("b", "COMPLIANT")],
+                    vec![crate::snapshot::RuleEvaluationStatus {
+                        last_successful_evaluation: Some("2026-01-11T00:00:00Z".parse().unwrap()),
+                        ..failing("a")
+                    }],
+                ),
+                "a",
+                Status::Pass,
+                "every evaluated resource compliant",
             ),
             // alternative: nothing in scope is not a failure
             (

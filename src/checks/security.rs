@@ -2288,6 +2288,7 @@ mod tests {
             ),
             delivery_channels: Collected::ok(vec![]),
             rules: Collected::ok(vec![]),
+            rule_parameters: Collected::ok(Default::default()),
             compliance_by_rule: Collected::ok(vec![]),
             aggregators: Collected::ok(vec![]),
             delivery_channel_statuses: Collected::ok(vec![]),

@@ -111,6 +111,7 @@ async fn trail_status(client: &aws_sdk_cloudtrail::Client, arn: &str) -> Collect
             latest_cloud_watch_logs_delivery_error: text(s.latest_cloud_watch_logs_delivery_error()),
             latest_notification_error: text(s.latest_notification_error()),
             latest_delivery_time: s.latest_delivery_time().and_then(to_chrono),
+            latest_notification_time: s.latest_notification_time().and_then(to_chrono),
             latest_digest_delivery_time: s.latest_digest_delivery_time().and_then(to_chrono),
             latest_cloud_watch_logs_delivery_time: s.latest_cloud_watch_logs_delivery_time().and_then(to_chrono),
         }),

@@ -5,7 +5,7 @@
 //! is trusted and the whole section records that error. Every other call keeps its own result, so one denied or
 //! throttled call marks only its own piece of data and the evaluators can still judge the rest.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::error::Error as StdError;
 use std::fmt;
 
@@ -41,7 +41,7 @@ pub async fn collect(client: &Client) -> Collected<ConfigData> {
         recorder_statuses,
         delivery_channels,
         delivery_channel_statuses,
-        (rules, remediations),
+        (rules, rule_parameters, remediations),
         compliance_by_rule,
         rule_evaluation_statuses,
         aggregators,
@@ -63,6 +63,7 @@ pub async fn collect(client: &Client) -> Collected<ConfigData> {
         recorder_statuses,
         delivery_channels,
         rules,
+        rule_parameters,
         compliance_by_rule,
         aggregators,
         delivery_channel_statuses,
@@ -167,17 +168,31 @@ async fn delivery_channel_statuses(client: &Client) -> Collected<Vec<DeliveryCha
     })
 }
 
-/// The rules, then their remediations: remediations can only be asked for by rule name.
-async fn rules_and_remediations(client: &Client) -> (Collected<Vec<ConfigRule>>, Collected<Vec<RemediationConfig>>) {
-    let result = client.describe_config_rules().into_paginator().items().send().try_collect().await;
+/// The rules with their parameters, then their remediations: remediations can only be asked for by rule name.
+async fn rules_and_remediations(
+    client: &Client,
+) -> (Collected<Vec<ConfigRule>>, Collected<BTreeMap<String, String>>, Collected<Vec<RemediationConfig>>) {
+    let result: Result<Vec<cfg::ConfigRule>, _> =
+        client.describe_config_rules().into_paginator().items().send().try_collect().await;
+    let parameters: BTreeMap<String, String> = result
+        .as_ref()
+        .map(|rules| {
+            rules
+                .iter()
+                .filter_map(|r| Some((r.config_rule_name()?.to_string(), text(r.input_parameters())?)))
+                .collect()
+        })
+        .unwrap_or_default();
     let rules = gather(result, "config:DescribeConfigRules", convert_rule);
-    let remediations = match &rules {
-        Collected::Ok { data } => remediations(client, data).await,
-        // Without the rule names there is nothing to ask about: the same error explains both gaps.
-        Collected::Error { error } => Collected::Error { error: error.clone() },
-        Collected::NotCollected => Collected::NotCollected,
+    // Without the rule names there is nothing to ask about: the same error explains every gap.
+    let (parameters, remediations) = match &rules {
+        Collected::Ok { data } => (Collected::ok(parameters), remediations(client, data).await),
+        Collected::Error { error } => {
+            (Collected::Error { error: error.clone() }, Collected::Error { error: error.clone() })
+        }
+        Collected::NotCollected => (Collected::NotCollected, Collected::NotCollected),
     };
-    (rules, remediations)
+    (rules, parameters, remediations)
 }
 
 fn convert_rule(r: &cfg::ConfigRule) -> ConfigRule {
