@@ -692,7 +692,9 @@ pub fn value_looks_secret(value: &str) -> bool {
 /// Whether a stack parameter's key says it holds a secret.
 pub fn looks_secret(key: &str) -> bool {
     let k: String = key.chars().filter(|c| !matches!(c, '_' | '-' | '.')).collect::<String>().to_lowercase();
-    SECRET_WORDS.iter().any(|w| k.contains(w)) && !REFERENCE_SUFFIXES.iter().any(|s| k.ends_with(s))
+    // `DbPass`, `admin_pass`: "pass" as the last word, but not `Bypass` or `Compass`.
+    let pass = k.ends_with("pass") && !k.ends_with("bypass") && !k.ends_with("compass");
+    (pass || SECRET_WORDS.iter().any(|w| k.contains(w))) && !REFERENCE_SUFFIXES.iter().any(|s| k.ends_with(s))
 }
 
 impl StackParameter {

@@ -1637,10 +1637,29 @@ mod tests {
 
     #[test]
     fn secret_looking_keys() {
-        for key in ["DBPassword", "db_passwd", "ClientSecret", "SlackToken", "API_KEY", "PrivateKey", "Credentials"] {
+        for key in [
+            "DBPassword",
+            "db_passwd",
+            "ClientSecret",
+            "SlackToken",
+            "API_KEY",
+            "PrivateKey",
+            "Credentials",
+            "DbPass",
+            "admin_pass",
+        ] {
             assert!(crate::snapshot::looks_secret(key), "{key}");
         }
-        for key in ["Environment", "SecretArn", "DbPasswordSecretName", "TokenTtl", "InstanceType", "KeyName"] {
+        for key in [
+            "Environment",
+            "SecretArn",
+            "DbPasswordSecretName",
+            "TokenTtl",
+            "InstanceType",
+            "KeyName",
+            "WafBypass",
+            "Compass",
+        ] {
             assert!(!crate::snapshot::looks_secret(key), "{key}");
         }
     }

@@ -519,22 +519,15 @@ pub fn dynamodb_stream_readers(ctx: &Ctx<'_>) -> Vec<Outcome> {
                     "inactive_mappings": inactive.iter().map(|(f, state)| format!("{f} ({state})")).collect::<Vec<_>>(),
                 });
                 let at = At::new(&account.account_id, &region.region, stream);
-                let too_many = |most: usize, kind: &str| {
-                    format!(
-                        "the stream of {kind} {table} has {n} enabled Lambda readers, more than the {most} per shard AWS \
-                         advises: they will be throttled"
-                    )
-                };
+                let most =
+                    if matches!(global, Ok(true)) { MAX_GLOBAL_TABLE_STREAM_READERS } else { MAX_STREAM_READERS };
+                let kind = if matches!(global, Ok(true)) { "global table" } else { "table" };
+                let plural = if n == 1 { "" } else { "s" };
                 out.push(match global {
-                    _ if n > MAX_STREAM_READERS => at.fail(too_many(MAX_STREAM_READERS, "table"), evidence),
-                    Ok(true) if n > MAX_GLOBAL_TABLE_STREAM_READERS => {
-                        at.fail(too_many(MAX_GLOBAL_TABLE_STREAM_READERS, "global table"), evidence)
-                    }
-                    Ok(is_global) => at.pass(
+                    _ if n > most => at.fail(
                         format!(
-                            "the stream of {} {table} has {n} enabled Lambda reader{}",
-                            if is_global { "global table" } else { "table" },
-                            if n == 1 { "" } else { "s" }
+                            "the stream of {kind} {table} has {n} enabled Lambda readers, more than the {most} per shard \
+                             AWS advises: they will be throttled"
                         ),
                         evidence,
                     ),
@@ -547,13 +540,7 @@ pub fn dynamodb_stream_readers(ctx: &Ctx<'_>) -> Vec<Outcome> {
                         ),
                         evidence,
                     ),
-                    Err(_) => at.pass(
-                        format!(
-                            "the stream of table {table} has {n} enabled Lambda reader{}",
-                            if n == 1 { "" } else { "s" }
-                        ),
-                        evidence,
-                    ),
+                    _ => at.pass(format!("the stream of {kind} {table} has {n} enabled Lambda reader{plural}"), evidence),
                 });
             }
         },
