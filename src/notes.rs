@@ -125,8 +125,8 @@ pub struct CheckMeta {
     pub notes: Vec<String>,
     /// IAM actions the check's data needs; `dopaudit iam-policy` is built from these.
     pub permissions: Vec<String>,
-    /// The AWS service the check is about, for `--services`: the IAM prefix of its first permission (the
-    /// catalogue requires one), e.g. `organizations` for the SCP checks, which read only the organization's policies.
+    /// The AWS service the check is about, by its IAM prefix, as its catalogue entry names it: what `--services`
+    /// selects by. It need not be the service the check reads (`guardduty-delegated-admin` reads Organizations).
     pub service: String,
     pub rationale: String,
     /// Shared with every finding of the check, so a large report holds one copy of the text.
@@ -218,6 +218,7 @@ struct RawCheck {
     severity: Severity,
     domains: Vec<u8>,
     notes: Vec<String>,
+    service: String,
     permissions: Vec<String>,
     rationale: String,
     remediation: Remediation,
@@ -263,7 +264,7 @@ impl Catalogue {
                     severity: c.severity,
                     domains: c.domains,
                     notes: c.notes,
-                    service: c.permissions.first().and_then(|p| p.split_once(':')).map_or("", |(s, _)| s).to_string(),
+                    service: c.service,
                     permissions: c.permissions,
                     rationale: normalise_text(&c.rationale),
                     remediation: std::sync::Arc::new(Remediation {
@@ -443,8 +444,13 @@ impl Catalogue {
             if !is_kebab(&c.id) || !c.id.contains('-') {
                 p.push(format!("check id '{}' must be kebab-case and prefixed by its service", c.id));
             }
-            if c.permissions.is_empty() {
-                p.push(format!("check '{}' declares no permission, so it has no service for --services", c.id));
+            if c.service.is_empty()
+                || !c.service.chars().all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '-')
+            {
+                p.push(format!(
+                    "check '{}' names service '{}', not an IAM service prefix like 'dynamodb'",
+                    c.id, c.service
+                ));
             }
             check_refs(&mut p, &format!("check '{}'", c.id), &c.domains, &domain_numbers);
             if c.notes.is_empty() {
@@ -577,6 +583,7 @@ mod tests {
             severity = "high"
             domains = [7]
             notes = ["svc.nope"]
+            service = "Svc"
             permissions = ["svc:Describe*"]
             rationale = "r"
             [checks.remediation]
@@ -590,6 +597,7 @@ mod tests {
         assert!(all.contains("unknown domain 7"), "{all}");
         assert!(all.contains("cites unknown note 'svc.nope'"), "{all}");
         assert!(all.contains("'svc:Describe*', which is not an IAM action"), "{all}");
+        assert!(all.contains("names service 'Svc', not an IAM service prefix"), "{all}");
     }
 
     #[test]

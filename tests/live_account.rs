@@ -348,7 +348,7 @@ fn services_narrow_what_is_read_and_judged() {
 
     // A selected check that reads one service of a collector's group (the Detective delegated-administrator check
     // reads GuardDuty) makes the collector read that service, not the group's others (Systems Manager).
-    let (_, services) = collect(&["--services", "organizations"]);
+    let (_, services) = collect(&["--services", "detective"]);
     assert!(services.contains("guardduty"), "{services:?}");
     assert!(!services.contains("ssm"), "Systems Manager read for no selected check: {services:?}");
 }

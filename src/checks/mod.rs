@@ -588,6 +588,24 @@ mod tests {
         assert_every_check_speaks(&Snapshot::demo().unwrap(), "the demo");
     }
 
+    /// `--services` selects by the service each catalogue entry names: a DynamoDB check that reads Lambda's event
+    /// source mappings is still a DynamoDB check.
+    #[test]
+    fn services_select_the_checks_that_name_them() {
+        let cat = Catalogue::embedded().unwrap();
+        let only = |name: &str| EvalOptions { services: Some([name.to_string()].into()), ..EvalOptions::default() };
+        let ran: std::collections::BTreeSet<String> = evaluate_with(&Snapshot::demo().unwrap(), cat, only("dynamodb"))
+            .into_iter()
+            .map(|f| f.check_id)
+            .collect();
+        let named: std::collections::BTreeSet<String> =
+            cat.checks.iter().filter(|c| c.service == "dynamodb").map(|c| c.id.clone()).collect();
+        assert_eq!(ran, named);
+        assert!(ran.contains("dynamodb-stream-readers") && ran.contains("dynamodb-pitr"), "{ran:?}");
+        let lambda = evaluate_with(&Snapshot::demo().unwrap(), cat, only("lambda"));
+        assert!(lambda.iter().all(|f| f.check_id != "dynamodb-stream-readers"));
+    }
+
     #[test]
     fn the_lists_of_resource_and_organization_checks_name_real_checks() {
         let ids: Vec<&str> = registry().map(|(id, _)| *id).collect();

@@ -868,9 +868,9 @@ mod tests {
     fn services_narrow_the_collectors_to_what_their_checks_read() {
         let names = |o: &CollectOptions| o.regional().iter().map(|s| s.name()).collect::<Vec<_>>();
         let scope = narrowed(&["cloudtrail", "config", "organizations", "cloudformation"]);
-        // Some organizations checks also read GuardDuty or Systems Manager in each region, and the management
-        // account's workloads (functions, APIs, databases) for scp-management-account-workloads: their declared
-        // permissions.
+        // scp-management-account-workloads (an organizations check) also lists the management account's workloads
+        // (functions, APIs, databases): its declared permissions. GuardDuty's delegated administrator is a
+        // guardduty check now, so GuardDuty is not read.
         assert_eq!(
             names(&scope),
             [
@@ -878,8 +878,7 @@ mod tests {
                 "config",
                 "cloudformation",
                 "lambda/apigateway/elasticbeanstalk/states",
-                "rds/dynamodb/elasticache/efs",
-                "guardduty/ssm"
+                "rds/dynamodb/elasticache/efs"
             ]
         );
         assert!(scope.reads("organizations") && !scope.reads("iam") && !scope.reads("codebuild"));
