@@ -351,6 +351,16 @@ fn services_narrow_what_is_read_and_judged() {
     let (_, services) = collect(&["--services", "detective"]);
     assert!(services.contains("guardduty"), "{services:?}");
     assert!(!services.contains("ssm"), "Systems Manager read for no selected check: {services:?}");
+
+    // `--services dynamodb`: DynamoDB's calls and the Lambda event source mappings its stream-readers check reads,
+    // besides identity and region discovery; never the data group's other services (RDS, ElastiCache, EFS).
+    let (snapshot, services) = collect(&["--services", "dynamodb"]);
+    let allowed = ["dynamodb", "lambda", "sts", "account", "organizations"];
+    let stray: Vec<&String> = services.iter().filter(|s| !allowed.contains(&s.as_str())).collect();
+    assert!(stray.is_empty(), "calls outside DynamoDB and Lambda: {stray:?} (all: {services:?})");
+    assert!(services.contains("dynamodb") && services.contains("lambda"), "{services:?}");
+    let rds = &snapshot["accounts"][0]["regions"][0]["rds"];
+    assert!(rds.to_string().contains("not_collected"), "RDS left out: {rds}");
 }
 
 /// An empty account: nothing seeded. Every check still says something about it — a failure for what must

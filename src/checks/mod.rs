@@ -594,10 +594,8 @@ mod tests {
     fn services_select_the_checks_that_name_them() {
         let cat = Catalogue::embedded().unwrap();
         let only = |name: &str| EvalOptions { services: Some([name.to_string()].into()), ..EvalOptions::default() };
-        let ran: std::collections::BTreeSet<String> = evaluate_with(&Snapshot::demo().unwrap(), cat, only("dynamodb"))
-            .into_iter()
-            .map(|f| f.check_id)
-            .collect();
+        let ran: std::collections::BTreeSet<String> =
+            evaluate_with(&Snapshot::demo().unwrap(), cat, only("dynamodb")).into_iter().map(|f| f.check_id).collect();
         let named: std::collections::BTreeSet<String> =
             cat.checks.iter().filter(|c| c.service == "dynamodb").map(|c| c.id.clone()).collect();
         assert_eq!(ran, named);

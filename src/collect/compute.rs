@@ -9,7 +9,7 @@ use std::future::Future;
 
 use aws_sdk_elasticbeanstalk::types::ConfigurationOptionSetting;
 
-use super::{spawn_bounded, text, PER_RESOURCE};
+use super::{only_if, spawn_bounded, text, Reads, PER_RESOURCE};
 use crate::aws::{classify, AccountAws};
 use crate::snapshot::{
     ApiGatewayData, ApiStage, BeanstalkEnvironment, BeanstalkSettings, CanarySettings, Collected, CollectionError,
@@ -18,13 +18,13 @@ use crate::snapshot::{
     StepFunctionsData,
 };
 
-/// Everything the compute checks read in one (account, region).
-pub async fn collect(aws: &AccountAws, region: &str) -> ComputeSections {
+/// Everything the compute checks read in one (account, region), of the services `reads` selects.
+pub async fn collect(aws: &AccountAws, region: &str, reads: &Reads) -> ComputeSections {
     let (lambda, apigateway, elasticbeanstalk, stepfunctions) = tokio::join!(
-        lambda(aws, region),
-        apigateway(aws, region),
-        elasticbeanstalk(aws, region),
-        stepfunctions(aws, region)
+        only_if(reads.service("lambda"), lambda(aws, region)),
+        only_if(reads.service("apigateway"), apigateway(aws, region)),
+        only_if(reads.service("elasticbeanstalk"), elasticbeanstalk(aws, region)),
+        only_if(reads.service("states"), stepfunctions(aws, region))
     );
     ComputeSections { lambda, apigateway, elasticbeanstalk, stepfunctions }
 }

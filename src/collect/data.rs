@@ -10,7 +10,7 @@ use aws_sdk_dynamodb::types as ddb;
 use aws_sdk_elasticache::types as ec;
 use aws_sdk_rds::types as rds;
 
-use super::{bounded, text, to_chrono, PER_RESOURCE};
+use super::{bounded, only_if, text, to_chrono, Reads, PER_RESOURCE};
 use crate::aws::{classify, AccountAws};
 use crate::snapshot::{
     AccessPoint, BlueGreenDeployment, CacheCluster, Collected, CollectionError, DataSections, DbCluster,
@@ -22,13 +22,13 @@ use crate::snapshot::{
 /// The error code EFS answers when a file system has no policy of the kind asked for.
 const EFS_POLICY_NOT_FOUND: &str = "PolicyNotFound";
 
-/// Everything the data checks read in one (account, region).
-pub async fn collect(aws: &AccountAws, region: &str) -> DataSections {
+/// Everything the data checks read in one (account, region), of the services `reads` selects.
+pub async fn collect(aws: &AccountAws, region: &str, reads: &Reads) -> DataSections {
     let (rds, dynamodb, elasticache, efs) = tokio::join!(
-        collect_rds(aws, region),
-        collect_dynamodb(aws, region),
-        collect_elasticache(aws, region),
-        collect_efs(aws, region)
+        only_if(reads.service("rds"), collect_rds(aws, region)),
+        only_if(reads.service("dynamodb"), collect_dynamodb(aws, region)),
+        only_if(reads.service("elasticache"), collect_elasticache(aws, region)),
+        only_if(reads.service("elasticfilesystem"), collect_efs(aws, region))
     );
     DataSections { rds, dynamodb, elasticache, efs }
 }

@@ -74,7 +74,11 @@ pub struct CollectOptions {
 
 impl CollectOptions {
     fn reads(&self, service: &str) -> bool {
-        self.services.as_ref().is_none_or(|only| only.contains(service))
+        self.read_set().service(service)
+    }
+
+    fn read_set(&self) -> Reads {
+        Reads(self.services.clone().map(Arc::new))
     }
 
     /// The regional collectors this collection runs.
@@ -161,6 +165,18 @@ where
 }
 
 /// The section `read` reads, or `NotCollected` without a call when no check that runs needs it.
+/// The IAM services the selected checks read (`--services`, widened by `Catalogue::services_read_by`); `None` reads
+/// every one. Each regional collector asks it before calling a service, so a service no selected check reads is
+/// never called and stays `not_collected`.
+#[derive(Debug, Clone, Default)]
+pub struct Reads(Option<Arc<std::collections::BTreeSet<String>>>);
+
+impl Reads {
+    pub fn service(&self, name: &str) -> bool {
+        self.0.as_ref().is_none_or(|only| only.contains(name))
+    }
+}
+
 pub(crate) async fn only_if<T>(read: bool, collect: impl std::future::Future<Output = Collected<T>>) -> Collected<T> {
     if read {
         collect.await
@@ -355,7 +371,7 @@ pub async fn collect(opts: &CollectOptions) -> Result<Snapshot, CollectError> {
 
     let services = opts.regional();
     let read_iam = opts.reads("iam");
-    let (read_guardduty, read_ssm) = (opts.reads("guardduty"), opts.reads("ssm"));
+    let reads = opts.read_set();
     let progress = progress_bar(
         opts.progress,
         targets.len() as u64 * (2 + services.len() as u64 * regions.len() as u64),
@@ -451,7 +467,7 @@ pub async fn collect(opts: &CollectOptions) -> Result<Snapshot, CollectError> {
                 continue;
             }
             for &service in &services {
-                let drift = opts.drift.clone();
+                let (drift, reads) = (opts.drift.clone(), reads.clone());
                 let integrity_window = opts.integrity_window;
                 let (account, region, limit, progress) =
                     (account.clone(), region.clone(), limit.clone(), progress.clone());
@@ -468,15 +484,17 @@ pub async fn collect(opts: &CollectOptions) -> Result<Snapshot, CollectError> {
                         Service::CloudFormation => {
                             Section::CloudFormation(Box::new(cloudformation::collect(&account, &region, &drift).await))
                         }
-                        Service::Sdlc => Section::Sdlc(Box::new(sdlc::collect(&account, &region).await)),
-                        Service::Compute => Section::Compute(Box::new(compute::collect(&account, &region).await)),
-                        Service::Data => Section::Data(Box::new(data::collect(&account, &region).await)),
-                        Service::Monitoring => {
-                            Section::Monitoring(Box::new(monitoring::collect(&account, &region).await))
+                        Service::Sdlc => Section::Sdlc(Box::new(sdlc::collect(&account, &region, &reads).await)),
+                        Service::Compute => {
+                            Section::Compute(Box::new(compute::collect(&account, &region, &reads).await))
                         }
-                        Service::Security => Section::Security(Box::new(
-                            security::collect(&account, &region, read_guardduty, read_ssm).await,
-                        )),
+                        Service::Data => Section::Data(Box::new(data::collect(&account, &region, &reads).await)),
+                        Service::Monitoring => {
+                            Section::Monitoring(Box::new(monitoring::collect(&account, &region, &reads).await))
+                        }
+                        Service::Security => {
+                            Section::Security(Box::new(security::collect(&account, &region, &reads).await))
+                        }
                     };
                     progress.inc(1);
                     section

@@ -13,7 +13,7 @@ use aws_sdk_cloudwatchlogs::types as cwl;
 use aws_sdk_eventbridge::types as eb;
 use aws_sdk_sqs::types::QueueAttributeName;
 
-use super::{bounded, text, PER_RESOURCE};
+use super::{bounded, only_if, text, Reads, PER_RESOURCE};
 use crate::aws::{classify, AccountAws};
 use crate::snapshot::{
     CloudWatchData, Collected, EventBridgeData, EventRule, LogGroup, LogsData, MetricAlarm, MetricFilter, MetricName,
@@ -21,13 +21,13 @@ use crate::snapshot::{
     WatchedMetric,
 };
 
-/// Everything the monitoring checks read in one (account, region).
-pub async fn collect(aws: &AccountAws, region: &str) -> MonitoringSections {
+/// Everything the monitoring checks read in one (account, region), of the services `reads` selects.
+pub async fn collect(aws: &AccountAws, region: &str, reads: &Reads) -> MonitoringSections {
     let (logs, cloudwatch, eventbridge, sqs) = tokio::join!(
-        logs(aws.logs(region)),
-        cloudwatch(aws.cloudwatch(region)),
-        eventbridge(aws.eventbridge(region)),
-        sqs(aws.sqs(region), region.to_string()),
+        only_if(reads.service("logs"), logs(aws.logs(region))),
+        only_if(reads.service("cloudwatch"), cloudwatch(aws.cloudwatch(region))),
+        only_if(reads.service("events"), eventbridge(aws.eventbridge(region))),
+        only_if(reads.service("sqs"), sqs(aws.sqs(region), region.to_string())),
     );
     MonitoringSections { logs, cloudwatch, eventbridge, sqs }
 }

@@ -13,7 +13,7 @@ use aws_sdk_codedeploy::types as cd;
 use aws_sdk_codepipeline::types as cp;
 use aws_sdk_ecr::types as ecr;
 
-use super::{bounded, text, PER_RESOURCE};
+use super::{bounded, only_if, text, Reads, PER_RESOURCE};
 use crate::aws::{classify, AccountAws};
 use crate::snapshot::{
     partition, ArtifactStore, BuildArtifacts, BuildEnvironment, BuildProject, BuildVariable, CodeBuildData,
@@ -25,15 +25,15 @@ use crate::snapshot::{
 /// `BatchGetProjects` takes at most this many names per call.
 const PROJECTS_PER_BATCH: usize = 100;
 
-/// Everything the sdlc checks read in one (account, region).
-pub async fn collect(aws: &AccountAws, region: &str) -> SdlcSections {
+/// Everything the sdlc checks read in one (account, region), of the services `reads` selects.
+pub async fn collect(aws: &AccountAws, region: &str, reads: &Reads) -> SdlcSections {
     let account = aws.account_id.as_str();
     let clients = (aws.codepipeline(region), aws.codebuild(region), aws.codedeploy(region), aws.ecr(region));
     let (codepipeline, codebuild, codedeploy, ecr) = tokio::join!(
-        pipelines(&clients.0, region, account),
-        projects(&clients.1),
-        deployments(&clients.2, region, account),
-        repositories(&clients.3),
+        only_if(reads.service("codepipeline"), pipelines(&clients.0, region, account)),
+        only_if(reads.service("codebuild"), projects(&clients.1)),
+        only_if(reads.service("codedeploy"), deployments(&clients.2, region, account)),
+        only_if(reads.service("ecr"), repositories(&clients.3)),
     );
     SdlcSections { codepipeline, codebuild, codedeploy, ecr }
 }

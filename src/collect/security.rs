@@ -11,7 +11,7 @@ use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use chrono::{DateTime, Utc};
 
-use super::{only_if, to_chrono};
+use super::{only_if, to_chrono, Reads};
 use crate::aws::{classify, AccountAws};
 use crate::snapshot::{
     AccessKeyUsage, AccountServices, AccountSummary, Collected, CollectionError, CredentialReport, CredentialUser,
@@ -28,14 +28,14 @@ const REPORT_POLL: Duration = Duration::from_secs(2);
 /// The credential report's errors that mean "there is no usable report yet".
 const REPORT_NOT_READY: [&str; 3] = ["ReportNotPresent", "ReportExpired", "ReportInProgress"];
 
-/// Everything the security checks read in one (account, region).
-/// `read_guardduty`, `read_ssm`: whether the checks that run need each service (`--services` may select a check
-/// that reads GuardDuty and none that reads Systems Manager); a service not needed is left not collected.
-pub async fn collect(aws: &AccountAws, region: &str, read_guardduty: bool, read_ssm: bool) -> SecuritySections {
+/// Everything the security checks read in one (account, region), of the services `reads` selects.
+pub async fn collect(aws: &AccountAws, region: &str, reads: &Reads) -> SecuritySections {
     let guardduty_client = aws.guardduty(region);
     let ssm_client = aws.ssm(region);
-    let (guardduty, ssm) =
-        tokio::join!(only_if(read_guardduty, guardduty(&guardduty_client)), only_if(read_ssm, ssm(&ssm_client)));
+    let (guardduty, ssm) = tokio::join!(
+        only_if(reads.service("guardduty"), guardduty(&guardduty_client)),
+        only_if(reads.service("ssm"), ssm(&ssm_client))
+    );
     SecuritySections { guardduty, ssm }
 }
 
