@@ -7,9 +7,13 @@
 //! [`digest`] decompresses and parses digest files, [`signature`] builds the string to sign, loads the public keys
 //! and verifies RSASSA-PKCS1-v1_5/SHA-256 signatures, and [`logfile`] hashes log files as a stream. Listing S3,
 //! [`walk`] replays the CLI's chain walk over what was fetched and adds strict mode, [`report`] renders the CLI's lines,
-//! `collect::integrity` fetches from S3 concurrently, and [`fixtures`] builds signed synthetic buckets for tests and benchmarks.
+//! `collect::integrity` fetches from S3 concurrently, and `fixtures` (feature `test-fixtures`) builds signed synthetic
+//! buckets for tests and benchmarks.
 
 pub mod digest;
+/// Holds a private test key: built for the unit tests and, through the `test-fixtures` feature, for the integration
+/// tests and examples that need it, never into the library a user builds.
+#[cfg(any(test, feature = "test-fixtures"))]
 pub mod fixtures;
 pub mod logfile;
 pub mod report;
