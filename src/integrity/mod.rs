@@ -2,7 +2,7 @@
 //!
 //! A trail with log file validation enabled writes an hourly, RSA-signed *digest file* listing the SHA-256 of every
 //! log file it delivered and chaining to the previous digest. `aws cloudtrail validate-logs` checks that chain; this
-//! module reproduces its verdicts (and goes further where `/work/shared/specs/cloudtrail-integrity.md` says so) so
+//! module reproduces its verdicts (and goes further, in [`walk`]'s strict mode and the checks the CLI leaves out) so
 //! the auditor can vouch for the evidence it reads. Everything here is synchronous and works on bytes or readers:
 //! [`digest`] decompresses and parses digest files, [`signature`] builds the string to sign, loads the public keys
 //! and verifies RSASSA-PKCS1-v1_5/SHA-256 signatures, and [`logfile`] hashes log files as a stream. Listing S3,
