@@ -200,7 +200,7 @@ pub fn parse_time(s: &str, reference: chrono::DateTime<chrono::Utc>) -> Result<c
     if t.ends_with(|c: char| c.is_ascii_alphabetic()) {
         if let Ok(age) = parse_duration(t) {
             let age = chrono::Duration::from_std(age).map_err(|_| format!("Unable to parse date value: {s}"))?;
-            return Ok(reference - age);
+            return reference.checked_sub_signed(age).ok_or_else(|| format!("Unable to parse date value: {s}"));
         }
     }
     Err(format!("Unable to parse date value: {s} (use 2026-11-25T00:00:00Z, 2026-11-25, or an age like 24h)"))
@@ -510,14 +510,18 @@ pub fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
     let s = s.trim();
     let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
     let (number, unit) = s.split_at(split);
-    let n: u64 = number.parse().map_err(|_| format!("'{s}' is not a duration like 90s, 15m, 24h or 7d"))?;
-    let seconds = match unit {
-        "" | "s" => n,
-        "m" => n * 60,
-        "h" => n * 3600,
-        "d" => n * 86_400,
+    let n: u64 = number.parse().map_err(|e: std::num::ParseIntError| match e.kind() {
+        std::num::IntErrorKind::PosOverflow => format!("'{s}' is too long a duration"),
+        _ => format!("'{s}' is not a duration like 90s, 15m, 24h or 7d"),
+    })?;
+    let unit_seconds = match unit {
+        "" | "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
         _ => return Err(format!("'{s}': unknown unit '{unit}' (use s, m, h or d)")),
     };
+    let seconds = n.checked_mul(unit_seconds).ok_or_else(|| format!("'{s}' is too long a duration"))?;
     Ok(std::time::Duration::from_secs(seconds))
 }
 
@@ -540,7 +544,7 @@ mod tests {
         ] {
             assert_eq!(parse_time(text, now).unwrap().to_rfc3339(), want, "{text}");
         }
-        for bad in ["yesterday", "2026-13-01", "12"] {
+        for bad in ["yesterday", "2026-13-01", "12", "100000000d"] {
             assert!(parse_time(bad, now).unwrap_err().starts_with("Unable to parse date value"), "{bad}");
         }
     }
@@ -552,5 +556,11 @@ mod tests {
         assert_eq!(parse_duration("42").unwrap().as_secs(), 42);
         assert!(parse_duration("7w").unwrap_err().contains("unknown unit"));
         assert!(parse_duration("soon").is_err());
+        // Too large for u64 seconds, once as a number and once after the unit: an error, never a panic.
+        assert_eq!(
+            parse_duration("18446744073709551616s").unwrap_err(),
+            "'18446744073709551616s' is too long a duration"
+        );
+        assert_eq!(parse_duration("999999999999999999d").unwrap_err(), "'999999999999999999d' is too long a duration");
     }
 }

@@ -2,9 +2,11 @@
 //! IAM action that failed. The class decides the finding: access denied and throttling make checks
 //! `unknown`; a region that is not enabled or a service the account does not use make them `skipped`.
 
+use std::any::Any;
 use std::error::Error as StdError;
 
 use aws_smithy_runtime_api::client::interceptors::context::InterceptorContext;
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_runtime_api::client::retries::classifiers::{ClassifyRetry, RetryAction, RetryClassifierPriority};
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
@@ -64,7 +66,7 @@ where
         },
         SdkError::ServiceError(se) => {
             let e = se.err();
-            let status = status_of(format!("{:?}", se.raw()).as_str());
+            let status = status_of(se.raw());
             match e.code() {
                 Some(code) => {
                     let message = e.message().unwrap_or("").to_string();
@@ -94,7 +96,7 @@ where
         SdkError::ResponseError(re) => {
             // AWS's own errors always parse; an unreadable 404/500/501 comes from an endpoint (an emulator)
             // that does not implement the operation.
-            match status_of(format!("{:?}", re.raw()).as_str()) {
+            match status_of(re.raw()) {
                 Some(429) => bare_429(err, permission),
                 Some(status @ (404 | 405 | 500 | 501)) => CollectionError {
                     kind: ErrorKind::Unsupported,
@@ -149,10 +151,10 @@ fn kind_of(code: &str, message: &str, status: Option<u16>) -> ErrorKind {
     }
 }
 
-/// The HTTP status from the debug form of a raw response (`status: StatusCode(403)`).
-fn status_of(raw: &str) -> Option<u16> {
-    let rest = raw.split("StatusCode(").nth(1)?;
-    rest.split(')').next()?.parse().ok()
+/// The HTTP status of a raw response. Every SDK client's raw response is an `HttpResponse`; `classify` stays generic
+/// over it so that callers generic over an operation's error need not name the type.
+fn status_of(raw: &(dyn Any + 'static)) -> Option<u16> {
+    raw.downcast_ref::<HttpResponse>().map(|r| r.status().as_u16())
 }
 
 /// The error and all its sources, `: `-joined, the way `anyhow` prints `{:#}`.
@@ -223,11 +225,8 @@ mod tests {
 
     fn retry_verdict(status: u16, content_type: Option<&str>) -> RetryAction {
         use aws_smithy_runtime_api::client::interceptors::context::Input;
-        use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
-        use aws_smithy_runtime_api::http::StatusCode;
-        use aws_smithy_types::body::SdkBody;
 
-        let mut response = HttpResponse::new(StatusCode::try_from(status).expect("status"), SdkBody::empty());
+        let mut response = response(status);
         if let Some(t) = content_type {
             response.headers_mut().insert("content-type", t.to_string());
         }
@@ -248,9 +247,27 @@ mod tests {
         assert_eq!(retry_verdict(200, None), RetryAction::NoActionIndicated);
     }
 
+    fn response(status: u16) -> HttpResponse {
+        use aws_smithy_runtime_api::http::StatusCode;
+        use aws_smithy_types::body::SdkBody;
+        HttpResponse::new(StatusCode::try_from(status).expect("status"), SdkBody::empty())
+    }
+
     #[test]
     fn status_is_read_from_the_raw_response() {
-        assert_eq!(status_of("Response { status: StatusCode(403), headers: … }"), Some(403));
-        assert_eq!(status_of("no status here"), None);
+        use aws_smithy_types::error::ErrorMetadata;
+
+        // A service error without a code: only the status says it is throttling, or an emulator's missing operation.
+        let bare = |status| SdkError::service_error(ErrorMetadata::builder().build(), response(status));
+        assert_eq!(classify(&bare(429), "x:Y").code, "TooManyRequests429");
+        assert_eq!(classify(&bare(501), "x:Y").kind, ErrorKind::Unsupported);
+        assert_eq!(classify(&bare(400), "x:Y").kind, ErrorKind::Other);
+        let coded = SdkError::service_error(ErrorMetadata::builder().code("Forbidden").build(), response(403));
+        assert_eq!(classify(&coded, "x:Y").kind, ErrorKind::AccessDenied);
+        // An unreadable answer: its status names it.
+        let unreadable = |status| SdkError::<ErrorMetadata, _>::response_error("not an AWS error", response(status));
+        assert_eq!(classify(&unreadable(404), "x:Y").code, "NotImplemented404");
+        assert_eq!(classify(&unreadable(418), "x:Y").code, "InvalidResponse418");
+        assert_eq!(status_of(&"not a response"), None);
     }
 }

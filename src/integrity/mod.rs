@@ -2,14 +2,18 @@
 //!
 //! A trail with log file validation enabled writes an hourly, RSA-signed *digest file* listing the SHA-256 of every
 //! log file it delivered and chaining to the previous digest. `aws cloudtrail validate-logs` checks that chain; this
-//! module reproduces its verdicts (and goes further where `/work/shared/specs/cloudtrail-integrity.md` says so) so
+//! module reproduces its verdicts (and goes further, in [`walk`]'s strict mode and the checks the CLI leaves out) so
 //! the auditor can vouch for the evidence it reads. Everything here is synchronous and works on bytes or readers:
 //! [`digest`] decompresses and parses digest files, [`signature`] builds the string to sign, loads the public keys
 //! and verifies RSASSA-PKCS1-v1_5/SHA-256 signatures, and [`logfile`] hashes log files as a stream. Listing S3,
 //! [`walk`] replays the CLI's chain walk over what was fetched and adds strict mode, [`report`] renders the CLI's lines,
-//! `collect::integrity` fetches from S3 concurrently, and [`fixtures`] builds signed synthetic buckets for tests and benchmarks.
+//! `collect::integrity` fetches from S3 concurrently, and `fixtures` (feature `test-fixtures`) builds signed synthetic
+//! buckets for tests and benchmarks.
 
 pub mod digest;
+/// Holds a private test key: built for the unit tests and, through the `test-fixtures` feature, for the integration
+/// tests and examples that need it, never into the library a user builds.
+#[cfg(any(test, feature = "test-fixtures"))]
 pub mod fixtures;
 pub mod logfile;
 pub mod report;

@@ -1,5 +1,7 @@
-//! CSV (RFC 4180): one row per finding, for spreadsheets and ad-hoc scripts.
+//! CSV (RFC 4180): one row per finding, for spreadsheets and ad-hoc scripts. Quoting is the `csv` crate's; the
+//! formula guard is ours.
 
+use std::borrow::Cow;
 use std::io::{self, Write};
 
 use super::Report;
@@ -7,19 +9,20 @@ use super::Report;
 const HEADER: [&str; 11] =
     ["status", "severity", "check_id", "title", "account", "region", "resource", "message", "domains", "notes", "fix"];
 
-/// A field, quoted when it holds a comma, a quote or a line break; a leading `=`, `+`, `-` or `@` is prefixed with
-/// `'` so that a spreadsheet never runs a finding's text as a formula.
-pub fn field(text: &str) -> String {
-    let text = if text.starts_with(['=', '+', '-', '@']) { format!("'{text}") } else { text.to_string() };
-    if text.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", text.replace('"', "\"\""))
+/// A field's text with a leading `=`, `+`, `-` or `@` prefixed by `'`, so that a spreadsheet never runs a finding's
+/// text as a formula.
+pub fn formula_guard(text: &str) -> Cow<'_, str> {
+    if text.starts_with(['=', '+', '-', '@']) {
+        Cow::Owned(format!("'{text}"))
     } else {
-        text
+        Cow::Borrowed(text)
     }
 }
 
 pub fn render_csv(report: &Report, out: &mut dyn Write) -> io::Result<()> {
-    write!(out, "{}\r\n", HEADER.join(","))?;
+    // Quoted only when a field holds a comma, a quote or a line break; records end with CRLF as RFC 4180 says.
+    let mut csv = ::csv::WriterBuilder::new().terminator(::csv::Terminator::CRLF).from_writer(out);
+    csv.write_record(HEADER)?;
     for f in &report.findings {
         let domains: Vec<String> = f.domains.iter().map(u8::to_string).collect();
         let row = [
@@ -35,8 +38,7 @@ pub fn render_csv(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             &f.notes.join(" "),
             &f.remediation.text,
         ];
-        let fields: Vec<String> = row.iter().map(|t| field(t)).collect();
-        write!(out, "{}\r\n", fields.join(","))?;
+        csv.write_record(row.map(formula_guard).iter().map(|t| t.as_bytes()))?;
     }
-    Ok(())
+    csv.flush()
 }

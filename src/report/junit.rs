@@ -1,102 +1,64 @@
 //! JUnit XML for CI test reports: one suite per exam domain, one test case per check and resource. A `fail` is a
 //! failure carrying the message and the evidence, an `unknown` an error (the check could not run), `skipped` and
-//! `suppressed` are skipped; a finding of several domains appears in each of their suites.
+//! `suppressed` are skipped; a finding of several domains appears in each of their suites. The XML itself (escaping,
+//! counts, characters XML cannot hold) is `quick-junit`'s.
 
-use std::fmt::Write as _;
 use std::io::{self, Write};
 
-use super::html::escape as xml_escape;
+use quick_junit::{NonSuccessKind, Report as JunitReport, TestCase, TestCaseStatus, TestSuite};
+
 use super::{Finding, Report, Status};
 use crate::notes::Catalogue;
 
-#[derive(Default)]
-struct Tally {
-    tests: usize,
-    failures: usize,
-    errors: usize,
-    skipped: usize,
-}
-
-impl Tally {
-    fn add(&mut self, status: Status) {
-        self.tests += 1;
-        match status {
-            Status::Fail => self.failures += 1,
-            Status::Unknown => self.errors += 1,
-            Status::Skipped | Status::Suppressed => self.skipped += 1,
-            Status::Pass => {}
-        }
-    }
-
-    fn attributes(&self) -> String {
-        format!(
-            r#"tests="{}" failures="{}" errors="{}" skipped="{}""#,
-            self.tests, self.failures, self.errors, self.skipped
-        )
-    }
-}
-
-fn case(f: &Finding) -> String {
-    let name = xml_escape(&format!("{} {}/{}/{}", f.check_id, f.account, f.region, f.resource));
-    let classname = xml_escape(&format!("dopaudit.{}", f.check_id));
-    let head = format!(r#"    <testcase classname="{classname}" name="{name}""#);
+fn case(f: &Finding) -> TestCase {
     let detail = || {
         let evidence = serde_json::to_string_pretty(&f.evidence).unwrap_or_default();
-        xml_escape(&format!(
+        format!(
             "{}\nseverity: {}\nresource: {}\nnotes: {}\nevidence: {evidence}",
             f.message,
             f.severity.as_str(),
             f.resource,
             f.notes.join(", ")
-        ))
+        )
     };
-    let message = xml_escape(&f.message);
-    match f.status {
-        Status::Pass => format!("{head}/>\n"),
-        Status::Fail => format!(
-            "{head}>\n      <failure message=\"{message}\" type=\"{}\">{}</failure>\n    </testcase>\n",
-            f.severity.as_str(),
-            detail()
-        ),
-        Status::Unknown => {
-            format!(
-                "{head}>\n      <error message=\"{message}\" type=\"unknown\">{}</error>\n    </testcase>\n",
-                detail()
-            )
-        }
+    let non_success = |kind, ty: &str| {
+        let mut status = TestCaseStatus::non_success(kind);
+        status.set_message(f.message.as_str()).set_type(ty).set_description(detail());
+        status
+    };
+    let status = match f.status {
+        Status::Pass => TestCaseStatus::success(),
+        Status::Fail => non_success(NonSuccessKind::Failure, f.severity.as_str()),
+        Status::Unknown => non_success(NonSuccessKind::Error, "unknown"),
         Status::Skipped | Status::Suppressed => {
-            format!("{head}>\n      <skipped message=\"{}: {message}\"/>\n    </testcase>\n", f.status.as_str())
+            let mut status = TestCaseStatus::skipped();
+            status.set_message(format!("{}: {}", f.status.as_str(), f.message));
+            status
         }
+    };
+    let mut case = TestCase::new(format!("{} {}/{}/{}", f.check_id, f.account, f.region, f.resource), status);
+    case.set_classname(format!("dopaudit.{}", f.check_id));
+    case
+}
+
+/// The JUnit report of a report: the suites' and the whole's counts are quick-junit's tally of the cases.
+fn junit_report(report: &Report, catalogue: &Catalogue) -> JunitReport {
+    let mut junit = JunitReport::new("dopaudit");
+    for domain in &catalogue.domains {
+        let mut suite = TestSuite::new(format!("Domain {} · {}", domain.number, domain.name));
+        suite.set_timestamp(report.generated_at);
+        suite.add_test_cases(report.findings.iter().filter(|f| f.domains.contains(&domain.number)).map(case));
+        junit.add_test_suite(suite);
     }
+    junit
 }
 
 /// The JUnit XML of a report.
 pub fn to_junit(report: &Report, catalogue: &Catalogue) -> String {
-    let mut suites = String::new();
-    let mut total = Tally::default();
-    for domain in &catalogue.domains {
-        let findings: Vec<&Finding> = report.findings.iter().filter(|f| f.domains.contains(&domain.number)).collect();
-        let mut tally = Tally::default();
-        let mut cases = String::new();
-        for f in &findings {
-            tally.add(f.status);
-            total.add(f.status);
-            cases.push_str(&case(f));
-        }
-        let name = xml_escape(&format!("Domain {} · {}", domain.number, domain.name));
-        let _ = write!(
-            suites,
-            "  <testsuite name=\"{name}\" {} timestamp=\"{}\">\n{cases}  </testsuite>\n",
-            tally.attributes(),
-            report.generated_at.format("%Y-%m-%dT%H:%M:%S")
-        );
-    }
-    format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"dopaudit\" {}>\n{suites}</testsuites>\n",
-        total.attributes()
-    )
+    junit_report(report, catalogue).to_string().expect("JUnit XML is written to memory")
 }
 
 pub fn render_junit(report: &Report, catalogue: &Catalogue, out: &mut dyn Write) -> io::Result<()> {
+    // Written whole, so that a closed pipe reaches the caller as the io error it is.
     out.write_all(to_junit(report, catalogue).as_bytes())
 }
