@@ -220,7 +220,9 @@ async fn detect(client: &Client, stack: &str, status: &str, timeout: Duration, p
         }
     };
 
-    let deadline = started + timeout;
+    // A timeout too long to add to the clock waits as good as forever (a year) rather than overflowing.
+    let deadline =
+        started.checked_add(timeout).unwrap_or_else(|| started + std::time::Duration::from_secs(365 * 86_400));
     let mut pause = polling.first;
     loop {
         tokio::time::sleep(pause.min(deadline.saturating_duration_since(Instant::now()))).await;
