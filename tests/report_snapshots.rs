@@ -10,6 +10,10 @@
 //!   escape: `<script>`, `&`, quotes, a comma, a line break, `|`, backticks and a leading `=` (a spreadsheet
 //!   formula). Each format is snapshotted on it (the table with and without `--explain`), and the Markdown also
 //!   without a baseline, since its tables change shape with one.
+//! - [`hostile_text_stays_text_in_every_format`]: the canonical report with markup, table breaks and formulas in
+//!   every name, message, suppression reason and piece of evidence, through every format: no hostile text becomes
+//!   live markup (HTML, Markdown), breaks a row or a record (Markdown, CSV) or runs as a formula (CSV), and the
+//!   machine-readable formats (JSON, SARIF, JUnit) parse and give the text back.
 //! - [`demo_summary_by_counts`]: the embedded demo by its counts, a reviewed literal. That every check gives every
 //!   demo account a finding is asserted in `src/checks/mod.rs` (`assert_every_check_speaks`).
 //!
@@ -306,4 +310,240 @@ fn demo_summary_by_counts() {
     // Every registered check speaks on the demo, and the demo fails the audit (exit 1) at the default threshold.
     assert_eq!(checks.len(), registry().count());
     assert_eq!(decide(&report, Severity::Low, false), Verdict::Failing);
+}
+
+/// Text that is markup, a table break or a formula in one format or another. Each finding gets these in its
+/// account, region, resource, message, title, suppression reason and evidence, in a different rotation, so every
+/// field meets every payload somewhere; the scope's names get them too.
+const HOSTILE: [&str; 6] = [
+    "<script>alert(1)</script>",
+    "=HYPERLINK(\"https://evil.example\",\"open\")",
+    "+1 | <b>bold</b> | cell",
+    "-2 & \"quoted\" 'single' <img src=x onerror=alert(2)>",
+    "@SUM(A1) `tick` [link](javascript:alert(3))",
+    "a | b\nsecond line </td></tr><tr><td>injected",
+];
+
+/// The tags and sequences of [`HOSTILE`] that would be live markup if they came through raw.
+const RAW_MARKUP: [&str; 4] = ["<script", "<b>", "<img", "</td></tr><tr><td>"];
+
+fn hostile_report(cat: &Catalogue) -> Report {
+    let mut report = canonical_report(cat, true);
+    let p = |i: usize| HOSTILE[i % HOSTILE.len()].to_string();
+    for (i, f) in report.findings.iter_mut().enumerate() {
+        f.account = p(i);
+        f.region = p(i + 1);
+        f.resource = p(i + 2);
+        f.message = p(i + 3);
+        f.title = p(i + 4);
+        f.evidence = json!({ "tag": p(i + 5), p(i): [p(i + 1)] });
+        if let Some(s) = &mut f.suppression {
+            s.reason = p(i + 2);
+        }
+    }
+    for (i, f) in report.fixed.iter_mut().flatten().enumerate() {
+        (f.account, f.region, f.resource, f.title) = (p(i), p(i + 1), p(i + 2), p(i + 3));
+    }
+    let scope = &mut report.scope;
+    scope.source = p(0);
+    scope.snapshot_path = Some(p(5));
+    scope.organization_id = Some(p(3));
+    scope.accounts = HOSTILE.iter().map(|s| s.to_string()).collect();
+    scope.regions = HOSTILE.iter().map(|s| s.to_string()).collect();
+    report
+}
+
+fn render_hostile(report: &Report, cat: &Catalogue, format: Format) -> String {
+    let opts = RenderOptions { color: false, explain: true, fail_on: Some(Severity::Low), strict: false, width: 120 };
+    let mut out = Vec::new();
+    render(report, cat, format, &opts, &mut out).unwrap();
+    String::from_utf8(out).unwrap()
+}
+
+/// `line` without its Markdown code spans (a run of backticks up to the next run of the same length), whose text
+/// is shown as it is and never read as markup.
+fn without_code_spans(line: &str) -> String {
+    let mut out = String::new();
+    let mut rest = line;
+    while let Some(start) = rest.find('`') {
+        out.push_str(&rest[..start]);
+        let run = rest[start..].chars().take_while(|c| *c == '`').count();
+        let fence = "`".repeat(run);
+        let after = &rest[start + run..];
+        // The closing run must be exactly as long: not part of a longer run.
+        let close = after
+            .match_indices(&fence)
+            .find(|(at, _)| !after[..*at].ends_with('`') && !after[at + run..].starts_with('`'));
+        match close {
+            Some((at, _)) => rest = &after[at + run..],
+            None => {
+                out.push_str(&rest[start..start + run]);
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The `|` that separate the cells of a Markdown table row: not escaped, not in a code span.
+fn cell_separators(line: &str) -> usize {
+    let mut n = 0;
+    let mut backslashes = 0usize;
+    for c in without_code_spans(line).chars() {
+        if c == '|' && backslashes.is_multiple_of(2) {
+            n += 1;
+        }
+        backslashes = if c == '\\' { backslashes + 1 } else { 0 };
+    }
+    n
+}
+
+/// The records of an RFC 4180 document (CRLF line ends, `"` quoting with `""` inside).
+fn csv_records(text: &str) -> Vec<Vec<String>> {
+    let mut records = Vec::new();
+    let (mut record, mut field) = (Vec::new(), String::new());
+    let (mut quoted, mut chars) = (false, text.chars().peekable());
+    while let Some(c) = chars.next() {
+        match (quoted, c) {
+            (true, '"') if chars.peek() == Some(&'"') => {
+                chars.next();
+                field.push('"');
+            }
+            (true, '"') => quoted = false,
+            (true, c) => field.push(c),
+            (false, '"') if field.is_empty() => quoted = true,
+            (false, ',') => record.push(std::mem::take(&mut field)),
+            (false, '\r') if chars.peek() == Some(&'\n') => {
+                chars.next();
+                record.push(std::mem::take(&mut field));
+                records.push(std::mem::take(&mut record));
+            }
+            (false, c) => field.push(c),
+        }
+    }
+    assert!(!quoted && field.is_empty() && record.is_empty(), "the CSV ends with a whole record");
+    records
+}
+
+/// Every format on a report whose every name and message is hostile: none lets the text become live markup, break
+/// its structure (a table row, a CSV record, a JSON or XML document), or run as a spreadsheet formula, and the
+/// machine-readable ones give the text back exactly.
+#[test]
+fn hostile_text_stays_text_in_every_format() {
+    let cat = catalogue();
+    let report = hostile_report(&cat);
+    let n = report.findings.len();
+
+    // Terminal table: plain text, nothing is markup; it renders and shows the text.
+    let table = render_hostile(&report, &cat, Format::Table);
+    assert!(table.contains("alert(1)"), "{table}");
+
+    // HTML: the only <script> is the page's own; every hostile text is there, escaped; one row per finding.
+    let html = render_hostile(&report, &cat, Format::Html);
+    assert_eq!(html.matches("<script").count(), 1, "only the page's own script");
+    assert!(html.trim_end().ends_with("</script>\n</body>\n</html>"));
+    for raw in &RAW_MARKUP[1..] {
+        assert!(!html.contains(raw), "raw {raw} in the HTML");
+    }
+    assert!(!html.contains("href=\"javascript"), "a javascript: link");
+    for needle in [
+        "&lt;script&gt;alert(1)&lt;/script&gt;",
+        "+1 | &lt;b&gt;bold&lt;/b&gt; | cell",
+        "-2 &amp; &quot;quoted&quot; &#39;single&#39; &lt;img src=x onerror=alert(2)&gt;",
+        "a | b\nsecond line &lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;injected",
+    ] {
+        assert!(html.contains(needle), "{needle} is not in the HTML");
+    }
+    assert!(html.contains(r#"<code>&lt;script&gt;alert(1)&lt;/script&gt;</code>"#), "scope accounts escaped");
+    assert_eq!(html.matches("<tr class=\"finding ").count(), n);
+
+    // Markdown: every table row keeps its cell count; outside code spans no hostile tag is raw.
+    let md = render_hostile(&report, &cat, Format::Markdown);
+    let mut header_cells = None;
+    for line in md.lines() {
+        if line.starts_with('|') {
+            let cells = cell_separators(line);
+            let expected = *header_cells.get_or_insert(cells);
+            assert_eq!(cells, expected, "a row with another cell count: {line}");
+            assert!(line.ends_with('|'), "a row broken over lines: {line}");
+        } else {
+            header_cells = None;
+        }
+        // Outside code spans, and with each backslash-escaped character (shown literally) taken out.
+        let prose: String = {
+            let mut chars = without_code_spans(line).chars().collect::<Vec<_>>().into_iter();
+            let mut out = String::new();
+            while let Some(c) = chars.next() {
+                if c == '\\' {
+                    chars.next();
+                } else {
+                    out.push(c);
+                }
+            }
+            out
+        };
+        for raw in RAW_MARKUP {
+            assert!(!prose.contains(raw), "raw {raw} outside a code span: {line}");
+        }
+        assert!(!prose.contains("](javascript:"), "a javascript: link: {line}");
+    }
+    assert!(md.contains("alert(1)"), "the hostile text is shown");
+
+    // CSV: one record of eleven fields per finding; no field starts a formula; the text comes back whole.
+    let csv = render_hostile(&report, &cat, Format::Csv);
+    let records = csv_records(&csv);
+    assert_eq!(records.len(), n + 1);
+    for record in &records {
+        assert_eq!(record.len(), 11, "{record:?}");
+        for field in record {
+            assert!(!field.starts_with(['=', '+', '-', '@']), "a formula: {field}");
+        }
+    }
+    for (record, f) in records[1..].iter().zip(&report.findings) {
+        let unguarded = |s: &str| s.strip_prefix('\'').unwrap_or(s).to_string();
+        assert_eq!(
+            [&record[4], &record[5], &record[6], &record[7]].map(|s| unguarded(s)),
+            [&f.account, &f.region, &f.resource, &f.message].map(|s| s.to_string())
+        );
+    }
+
+    // JSON: valid, and every text round-trips exactly.
+    let json: Value = serde_json::from_str(&render_hostile(&report, &cat, Format::Json)).unwrap();
+    let findings = json["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), n);
+    for (j, f) in findings.iter().zip(&report.findings) {
+        for (key, value) in [("account", &f.account), ("region", &f.region), ("resource", &f.resource)] {
+            assert_eq!(j[key], json!(value), "{key}");
+        }
+        assert_eq!((&j["message"], &j["title"], &j["evidence"]), (&json!(f.message), &json!(f.title), &f.evidence));
+    }
+    assert_eq!(json["scope"]["accounts"], json!(HOSTILE));
+
+    // SARIF: valid JSON, each result's message (fail, unknown and suppressed findings have one) given back exactly.
+    let sarif: Value = serde_json::from_str(&render_hostile(&report, &cat, Format::Sarif)).unwrap();
+    let messages: BTreeSet<&str> = sarif["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["message"]["text"].as_str().unwrap())
+        .collect();
+    for f in report.findings.iter().filter(|f| matches!(f.status, Status::Fail | Status::Unknown | Status::Suppressed))
+    {
+        let expected = format!("[{}] {}", f.status.as_str(), f.message);
+        assert!(messages.contains(expected.as_str()), "{expected:?} not among {messages:?}");
+    }
+
+    // JUnit: well-formed XML, a test case per finding (per domain suite), a failure's text beginning with its message.
+    let junit = render_hostile(&report, &cat, Format::Junit);
+    let doc = roxmltree::Document::parse(&junit).unwrap();
+    let cases: Vec<_> = doc.descendants().filter(|e| e.has_tag_name("testcase")).collect();
+    assert!(cases.len() >= n, "{} test cases", cases.len());
+    for f in report.findings.iter().filter(|f| f.status == Status::Fail) {
+        let found = doc
+            .descendants()
+            .filter(|e| e.has_tag_name("failure"))
+            .any(|e| e.text().is_some_and(|t| t.starts_with(&format!("{}\nseverity:", f.message))));
+        assert!(found, "no failure reads {:?}", f.message);
+    }
 }

@@ -3,12 +3,18 @@
 //!
 //! Nothing is fetched: the CSS and the script are inline, and a Content-Security-Policy forbids every other source
 //! (the script is allowed by its hash, so a script that slipped into the text of a finding would not run). The table
-//! is complete without the script, which only adds sorting, filtering and search; every text from the report is
-//! escaped on the way out.
+//! is complete without the script, which only adds sorting, filtering and search.
+//!
+//! The page is written with `maud`'s `html!`, which escapes every spliced value unless it is wrapped in
+//! `PreEscaped` (only the page's own CSS and script are): a name, tag, message or piece of evidence that holds
+//! markup is text on the page, never markup. Report text is spliced as [`Text`], which keeps this page's stricter
+//! rule on top (see [`escape`]). maud writes no whitespace of its own, so the `"\n"` literals lay the page out one
+//! element a line, as a person reading the source (or a snapshot) expects.
 
 use std::io::{self, Write};
 
 use base64::Engine as _;
+use maud::{html, Markup, PreEscaped, Render, DOCTYPE};
 use sha2::{Digest as _, Sha256};
 
 use super::{fmt_time, BaselineMark, DomainSummary, Finding, FixedFinding, Report, Status, StatusCounts};
@@ -33,41 +39,49 @@ pub fn escape(text: &str) -> String {
     out
 }
 
-/// Escaped text with its `backticked` spans set as code, the way the notes and fixes write commands and names.
-fn prose(text: &str) -> String {
+/// Text from the report or the catalogue, spliced into the page. maud would escape a bare `&str` too (`& < > "`);
+/// this adds `'` and the control characters of [`escape`], so the page stays valid HTML whatever an AWS name holds.
+struct Text<'a>(&'a str);
+
+impl Render for Text<'_> {
+    fn render_to(&self, buffer: &mut String) {
+        buffer.push_str(&escape(self.0));
+    }
+}
+
+/// Text with its `backticked` spans set as code, the way the notes and fixes write commands and names.
+fn prose(text: &str) -> Markup {
     let parts: Vec<&str> = text.split('`').collect();
-    let mut out = String::with_capacity(text.len() + 16);
-    for (i, part) in parts.iter().enumerate() {
-        let is_code = i % 2 == 1 && i + 1 < parts.len();
-        if is_code {
-            out.push_str("<code>");
-            out.push_str(&escape(part));
-            out.push_str("</code>");
-        } else {
-            if i > 0 && i % 2 == 1 {
-                out.push('`'); // an unpaired backtick stays as it was
+    html! {
+        @for (i, part) in parts.iter().enumerate() {
+            @if i % 2 == 1 && i + 1 < parts.len() {
+                code { (Text(part)) }
+            } @else {
+                // an unpaired backtick stays as it was
+                @if i % 2 == 1 { "`" }
+                (Text(part))
             }
-            out.push_str(&escape(part));
         }
     }
-    out
 }
 
 /// Text that may run to several paragraphs (blank-line separated), as `<p>` elements.
-fn paragraphs(text: &str) -> String {
-    text.split("\n\n")
-        .map(str::trim)
-        .filter(|p| !p.is_empty())
-        .map(|p| format!("<p>{}</p>", prose(&p.split_whitespace().collect::<Vec<_>>().join(" "))))
-        .collect()
+fn paragraphs(text: &str) -> Markup {
+    html! {
+        @for p in text.split("\n\n").map(str::trim).filter(|p| !p.is_empty()) {
+            p { (prose(&p.split_whitespace().collect::<Vec<_>>().join(" "))) }
+        }
+    }
 }
 
 /// A link, only for web addresses: anything else (a `javascript:` URL) is shown as text.
-fn link(url: &str, label: &str) -> String {
-    if url.starts_with("https://") || url.starts_with("http://") {
-        format!(r#"<a href="{}" rel="noopener noreferrer">{}</a>"#, escape(url), escape(label))
-    } else {
-        escape(url)
+fn link(url: &str, label: &str) -> Markup {
+    html! {
+        @if url.starts_with("https://") || url.starts_with("http://") {
+            a href=(Text(url)) rel="noopener noreferrer" { (Text(label)) }
+        } @else {
+            (Text(url))
+        }
     }
 }
 
@@ -106,105 +120,139 @@ fn content_security_policy() -> String {
 }
 
 pub fn render_html(report: &Report, catalogue: &Catalogue, out: &mut dyn Write) -> io::Result<()> {
+    out.write_all(page(report, catalogue).into_string().as_bytes())
+}
+
+fn page(report: &Report, catalogue: &Catalogue) -> Markup {
     let generated = fmt_time(&report.generated_at);
     let subject = report.scope.organization_id.as_deref().unwrap_or(&report.scope.source);
-    writeln!(out, "<!DOCTYPE html>")?;
-    writeln!(out, r#"<html lang="en">"#)?;
-    writeln!(out, "<head>")?;
-    writeln!(out, r#"<meta charset="utf-8">"#)?;
-    writeln!(out, r#"<meta name="viewport" content="width=device-width, initial-scale=1">"#)?;
-    writeln!(out, r#"<meta http-equiv="Content-Security-Policy" content="{}">"#, content_security_policy())?;
-    writeln!(out, r#"<meta name="generator" content="dopaudit {}">"#, escape(&report.tool_version))?;
-    writeln!(out, "<title>dopaudit report · {} · {}</title>", escape(subject), escape(&generated))?;
-    writeln!(out, "<style>{STYLE}</style>")?;
-    writeln!(out, "</head>")?;
-    writeln!(out, "<body>")?;
-    write_header(report, out)?;
-    writeln!(out, "<main>")?;
-    write_summary(report, out)?;
-    write_chart(&report.summary.by_domain, out)?;
-    write_findings(report, catalogue, out)?;
-    if let Some(fixed) = &report.fixed {
-        write_fixed(fixed, out)?;
+    html! {
+        (DOCTYPE) "\n"
+        html lang="en" {
+            "\n"
+            head {
+                "\n"
+                meta charset="utf-8"; "\n"
+                meta name="viewport" content="width=device-width, initial-scale=1"; "\n"
+                meta http-equiv="Content-Security-Policy" content=(content_security_policy()); "\n"
+                meta name="generator" content={ "dopaudit " (Text(&report.tool_version)) }; "\n"
+                title { "dopaudit report · " (Text(subject)) " · " (Text(&generated)) } "\n"
+                style { (PreEscaped(STYLE)) } "\n"
+            }
+            "\n"
+            body {
+                "\n"
+                (header(report))
+                main {
+                    "\n"
+                    (summary(report))
+                    (chart(&report.summary.by_domain))
+                    (findings(report, catalogue))
+                    @if let Some(fixed) = &report.fixed {
+                        (fixed_section(fixed))
+                    }
+                }
+                "\n"
+                footer {
+                    "Written by dopaudit " (Text(&report.tool_version)) ". The study notes are the project's own \
+                     words; each links to the AWS documentation that backs it, and "
+                    code { "dopaudit explain ID" }
+                    " prints it in a terminal."
+                }
+                "\n"
+                script { (PreEscaped(SCRIPT)) } "\n"
+            }
+            "\n"
+        }
+        "\n"
     }
-    writeln!(out, "</main>")?;
-    writeln!(
-        out,
-        "<footer>Written by dopaudit {}. The study notes are the project's own words; each links to the AWS \
-         documentation that backs it, and <code>dopaudit explain ID</code> prints it in a terminal.</footer>",
-        escape(&report.tool_version)
-    )?;
-    writeln!(out, "<script>{SCRIPT}</script>")?;
-    writeln!(out, "</body>")?;
-    writeln!(out, "</html>")
 }
 
-fn write_header(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+fn header(report: &Report) -> Markup {
     let scope = &report.scope;
     let generated = fmt_time(&report.generated_at);
-    writeln!(out, r#"<header class="page">"#)?;
-    writeln!(out, "<h1>dopaudit audit report</h1>")?;
-    writeln!(
-        out,
-        r#"<p class="lead">Read-only audit of AWS accounts; every finding links to its AWS DevOps Engineer – Professional (DOP-C02) study notes.</p>"#
-    )?;
-    writeln!(out, r#"<dl class="meta">"#)?;
-    let item = |out: &mut dyn Write, term: &str, value: &str| -> io::Result<()> {
-        writeln!(out, "<div><dt>{}</dt><dd>{value}</dd></div>", escape(term))
-    };
-    item(out, "Generated", &format!(r#"<time datetime="{0}">{0}</time>"#, escape(&generated)))?;
-    item(
-        out,
-        "Tool",
-        &format!("dopaudit {} · report schema {}", escape(&report.tool_version), escape(&report.schema_version)),
-    )?;
-    let mut source = escape(&scope.source);
-    if let Some(path) = &scope.snapshot_path {
-        source.push_str(&format!(" · <code>{}</code>", escape(path)));
-    }
-    item(out, "Source", &source)?;
-    item(out, "Snapshot taken", &escape(&fmt_time(&scope.snapshot_generated_at)))?;
-    item(out, "Organization", &escape(scope.organization_id.as_deref().unwrap_or("none (standalone account)")))?;
+    let item = |term: &str, value: Markup| html! { div { dt { (term) } dd { (value) } } "\n" };
     let list = |xs: &[String]| {
-        if xs.is_empty() {
-            "none".to_string()
-        } else {
-            xs.iter().map(|x| format!("<code>{}</code>", escape(x))).collect::<Vec<_>>().join(" ")
+        html! {
+            @if xs.is_empty() {
+                "none"
+            } @else {
+                @for (i, x) in xs.iter().enumerate() {
+                    @if i > 0 { " " }
+                    code { (Text(x)) }
+                }
+            }
         }
     };
-    item(out, &format!("Accounts ({})", scope.accounts.len()), &list(&scope.accounts))?;
-    item(out, &format!("Regions ({})", scope.regions.len()), &list(&scope.regions))?;
-    writeln!(out, "</dl>")?;
-    writeln!(out, "</header>")
+    html! {
+        header class="page" {
+            "\n"
+            h1 { "dopaudit audit report" } "\n"
+            p class="lead" {
+                "Read-only audit of AWS accounts; every finding links to its AWS DevOps Engineer – Professional \
+                 (DOP-C02) study notes."
+            }
+            "\n"
+            dl class="meta" {
+                "\n"
+                (item("Generated", html! { time datetime=(Text(&generated)) { (Text(&generated)) } }))
+                (item(
+                    "Tool",
+                    html! {
+                        "dopaudit " (Text(&report.tool_version)) " · report schema " (Text(&report.schema_version))
+                    },
+                ))
+                (item(
+                    "Source",
+                    html! {
+                        (Text(&scope.source))
+                        @if let Some(path) = &scope.snapshot_path {
+                            " · " code { (Text(path)) }
+                        }
+                    },
+                ))
+                (item("Snapshot taken", html! { (Text(&fmt_time(&scope.snapshot_generated_at))) }))
+                (item(
+                    "Organization",
+                    html! { (Text(scope.organization_id.as_deref().unwrap_or("none (standalone account)"))) },
+                ))
+                (item(&format!("Accounts ({})", scope.accounts.len()), list(&scope.accounts)))
+                (item(&format!("Regions ({})", scope.regions.len()), list(&scope.regions)))
+            }
+            "\n"
+        }
+        "\n"
+    }
 }
 
-fn write_summary(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+fn summary(report: &Report) -> Markup {
     let counts = &report.summary.counts;
-    writeln!(out, r#"<section id="summary" aria-label="Findings by status">"#)?;
-    writeln!(
-        out,
-        r#"<div class="tile total" data-total="{0}"><span class="count">{0}</span><span class="label">findings · {1}</span></div>"#,
-        counts.total,
-        escape(&pass_rate(counts))
-    )?;
-    for s in Status::ALL {
-        let n = count(counts, s);
-        writeln!(
-            out,
-            r#"<div class="tile st-{0}{2}" data-status="{0}" data-count="{1}"><span class="count">{1}</span><span class="label">{0}</span></div>"#,
-            s.as_str(),
-            n,
-            if n == 0 { " zero" } else { "" }
-        )?;
+    html! {
+        section id="summary" aria-label="Findings by status" {
+            "\n"
+            div class="tile total" data-total=(counts.total) {
+                span class="count" { (counts.total) }
+                span class="label" { "findings · " (pass_rate(counts)) }
+            }
+            "\n"
+            @for s in Status::ALL {
+                @let n = count(counts, s);
+                div class={ "tile st-" (s.as_str()) @if n == 0 { " zero" } } data-status=(s.as_str()) data-count=(n) {
+                    span class="count" { (n) }
+                    span class="label" { (s.as_str()) }
+                }
+                "\n"
+            }
+            @if let Some(fixed) = &report.fixed {
+                a class="tile fixed" href="#fixed" data-fixed=(fixed.len()) {
+                    span class="count" { (fixed.len()) }
+                    span class="label" { "fixed since the baseline" }
+                }
+                "\n"
+            }
+        }
+        "\n"
     }
-    if let Some(fixed) = &report.fixed {
-        writeln!(
-            out,
-            r##"<a class="tile fixed" href="#fixed" data-fixed="{0}"><span class="count">{0}</span><span class="label">fixed since the baseline</span></a>"##,
-            fixed.len()
-        )?;
-    }
-    writeln!(out, "</section>")
 }
 
 /// A segment of a domain's bar: its CSS class, its legend label, and how many of the domain's findings it holds.
@@ -222,273 +270,307 @@ const SEGMENTS: [Segment; 4] = [
     Segment { class: "pass", name: "pass", of: |c| c.pass },
 ];
 
-fn write_chart(domains: &[DomainSummary], out: &mut dyn Write) -> io::Result<()> {
+fn chart(domains: &[DomainSummary]) -> Markup {
     const WIDTH: f64 = 960.0;
     const ROW: f64 = 54.0;
     const BAR_Y: f64 = 22.0;
     const BAR_H: f64 = 22.0;
-    writeln!(out, r#"<section class="chart" aria-labelledby="chart-heading">"#)?;
-    writeln!(out, r#"<h2 id="chart-heading">By exam domain</h2>"#)?;
     let height = ROW * domains.len() as f64;
-    writeln!(
-        out,
-        r#"<svg id="domain-chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" role="img" aria-labelledby="domain-chart-title">"#
-    )?;
-    writeln!(
-        out,
-        r#"<title id="domain-chart-title">Findings of each exam domain by status: fail, unknown, skipped or suppressed, pass</title>"#
-    )?;
-    for (i, d) in domains.iter().enumerate() {
-        let c = &d.counts;
-        let label = format!("Domain {} · {}", d.number, d.name);
-        let tooltip = format!(
-            "{label} ({}% of the exam): {} fail, {} unknown, {} suppressed, {} skipped, {} pass",
-            d.weight, c.fail, c.unknown, c.suppressed, c.skipped, c.pass
-        );
-        writeln!(
-            out,
-            r#"<g class="domain-bar" data-domain="{}" transform="translate(0 {})">"#,
-            d.number,
-            i as f64 * ROW
-        )?;
-        writeln!(out, "<title>{}</title>", escape(&tooltip))?;
-        writeln!(
-            out,
-            r#"<text class="dlabel" x="0" y="15">{}<tspan class="weight" dx="8">{}% of the exam</tspan></text>"#,
-            escape(&label),
-            d.weight
-        )?;
-        let stats = if c.total == 0 {
-            "no findings".to_string()
-        } else {
-            format!("{} finding{} · {}", c.total, if c.total == 1 { "" } else { "s" }, pass_rate(c))
-        };
-        writeln!(out, r#"<text class="dstats" x="{WIDTH}" y="15" text-anchor="end">{}</text>"#, escape(&stats))?;
-        writeln!(
-            out,
-            r#"<clipPath id="domain-clip-{}"><rect x="0" y="{BAR_Y}" width="{WIDTH}" height="{BAR_H}" rx="4"/></clipPath>"#,
-            d.number
-        )?;
-        writeln!(out, r#"<g clip-path="url(#domain-clip-{})">"#, d.number)?;
-        if c.total == 0 {
-            writeln!(out, r#"<rect class="seg seg-empty" x="0" y="{BAR_Y}" width="{WIDTH}" height="{BAR_H}"/>"#)?;
-        } else {
-            let mut before = 0usize;
-            for Segment { class, name, of } in SEGMENTS {
-                let n = of(c);
-                if n == 0 {
-                    continue;
+    html! {
+        section class="chart" aria-labelledby="chart-heading" {
+            "\n"
+            h2 id="chart-heading" { "By exam domain" } "\n"
+            svg id="domain-chart" xmlns="http://www.w3.org/2000/svg" viewBox={ "0 0 " (WIDTH) " " (height) }
+                role="img" aria-labelledby="domain-chart-title" {
+                "\n"
+                title id="domain-chart-title" {
+                    "Findings of each exam domain by status: fail, unknown, skipped or suppressed, pass"
                 }
-                let x = WIDTH * before as f64 / c.total as f64;
-                let w = WIDTH * n as f64 / c.total as f64;
-                before += n;
-                writeln!(
-                    out,
-                    r#"<rect class="seg seg-{class}" x="{x:.2}" y="{BAR_Y}" width="{w:.2}" height="{BAR_H}"><title>{n} {name}</title></rect>"#
-                )?;
-                if w >= 26.0 {
-                    writeln!(
-                        out,
-                        r#"<text class="seglabel seglabel-{class}" x="{:.2}" y="{:.1}" text-anchor="middle">{n}</text>"#,
-                        x + w / 2.0,
-                        BAR_Y + BAR_H / 2.0 + 4.5
-                    )?;
+                "\n"
+                @for (i, d) in domains.iter().enumerate() {
+                    (domain_bar(i as f64 * ROW, d, (WIDTH, BAR_Y, BAR_H)))
                 }
             }
+            "\n"
+            ul class="legend" {
+                @for Segment { class, name, .. } in SEGMENTS {
+                    li { span class={ "swatch seg-" (class) } {} (name) }
+                }
+            }
+            "\n"
+            p class="hint" {
+                "A finding of several domains counts in each of them. The pass rate is pass over pass and fail."
+            }
+            "\n"
         }
-        writeln!(out, "</g>")?;
-        writeln!(out, "</g>")?;
+        "\n"
     }
-    writeln!(out, "</svg>")?;
-    write!(out, r#"<ul class="legend">"#)?;
-    for Segment { class, name, .. } in SEGMENTS {
-        write!(out, r#"<li><span class="swatch seg-{class}"></span>{name}</li>"#)?;
-    }
-    writeln!(out, "</ul>")?;
-    writeln!(
-        out,
-        r#"<p class="hint">A finding of several domains counts in each of them. The pass rate is pass over pass and fail.</p>"#
-    )?;
-    writeln!(out, "</section>")
 }
 
-fn write_findings(report: &Report, catalogue: &Catalogue, out: &mut dyn Write) -> io::Result<()> {
+/// One domain's row of the chart: its label, its counts, and its bar of segments.
+fn domain_bar(y: f64, d: &DomainSummary, (width, bar_y, bar_h): (f64, f64, f64)) -> Markup {
+    let c = &d.counts;
+    let label = format!("Domain {} · {}", d.number, d.name);
+    let tooltip = format!(
+        "{label} ({}% of the exam): {} fail, {} unknown, {} suppressed, {} skipped, {} pass",
+        d.weight, c.fail, c.unknown, c.suppressed, c.skipped, c.pass
+    );
+    let stats = if c.total == 0 {
+        "no findings".to_string()
+    } else {
+        format!("{} finding{} · {}", c.total, if c.total == 1 { "" } else { "s" }, pass_rate(c))
+    };
+    // Each segment with its offset and width, both in the chart's units.
+    let mut before = 0usize;
+    let segments: Vec<(&Segment, usize, f64, f64)> = SEGMENTS
+        .iter()
+        .filter_map(|seg| {
+            let n = (seg.of)(c);
+            if n == 0 || c.total == 0 {
+                return None;
+            }
+            let x = width * before as f64 / c.total as f64;
+            before += n;
+            Some((seg, n, x, width * n as f64 / c.total as f64))
+        })
+        .collect();
+    html! {
+        g class="domain-bar" data-domain=(d.number) transform={ "translate(0 " (y) ")" } {
+            "\n"
+            title { (Text(&tooltip)) } "\n"
+            text class="dlabel" x="0" y="15" {
+                (Text(&label))
+                tspan class="weight" dx="8" { (d.weight) "% of the exam" }
+            }
+            "\n"
+            text class="dstats" x=(width) y="15" text-anchor="end" { (Text(&stats)) } "\n"
+            clipPath id={ "domain-clip-" (d.number) } {
+                rect x="0" y=(bar_y) width=(width) height=(bar_h) rx="4" {}
+            }
+            "\n"
+            g clip-path={ "url(#domain-clip-" (d.number) ")" } {
+                "\n"
+                @if c.total == 0 {
+                    rect class="seg seg-empty" x="0" y=(bar_y) width=(width) height=(bar_h) {} "\n"
+                }
+                @for (seg, n, x, w) in segments {
+                    rect class={ "seg seg-" (seg.class) } x=(format!("{x:.2}")) y=(bar_y) width=(format!("{w:.2}"))
+                        height=(bar_h) {
+                        title { (n) " " (seg.name) }
+                    }
+                    "\n"
+                    @if w >= 26.0 {
+                        text class={ "seglabel seglabel-" (seg.class) } x=(format!("{:.2}", x + w / 2.0))
+                            y=(format!("{:.1}", bar_y + bar_h / 2.0 + 4.5)) text-anchor="middle" { (n) }
+                        "\n"
+                    }
+                }
+            }
+            "\n"
+        }
+        "\n"
+    }
+}
+
+fn findings(report: &Report, catalogue: &Catalogue) -> Markup {
     let findings = &report.findings;
-    writeln!(out, r#"<section class="findings" aria-labelledby="findings-heading">"#)?;
-    writeln!(out, r#"<h2 id="findings-heading">Findings</h2>"#)?;
-
-    // The controls only work with the script, which shows them.
-    writeln!(out, r#"<div id="filters" class="filters" hidden>"#)?;
-    write!(out, "<fieldset><legend>Status</legend>")?;
-    for s in Status::ALL {
-        let n = findings.iter().filter(|f| f.status == s).count();
-        write!(
-            out,
-            r#"<label class="st-{0}"><input type="checkbox" name="status" value="{0}" checked> {0} <span class="n">{1}</span></label>"#,
-            s.as_str(),
-            n
-        )?;
+    const COLUMNS: [&str; 7] =
+        ["Status", "Severity", "Check", "Account", "Region", "Resource", "Message, study notes and evidence"];
+    html! {
+        section class="findings" aria-labelledby="findings-heading" {
+            "\n"
+            h2 id="findings-heading" { "Findings" } "\n"
+            // The controls only work with the script, which shows them.
+            div id="filters" class="filters" hidden {
+                "\n"
+                fieldset {
+                    legend { "Status" }
+                    @for s in Status::ALL {
+                        label class={ "st-" (s.as_str()) } {
+                            input type="checkbox" name="status" value=(s.as_str()) checked;
+                            " " (s.as_str()) " "
+                            span class="n" { (findings.iter().filter(|f| f.status == s).count()) }
+                        }
+                    }
+                }
+                "\n"
+                fieldset {
+                    legend { "Severity" }
+                    @for s in Severity::ALL {
+                        label {
+                            input type="checkbox" name="severity" value=(s.as_str()) checked;
+                            " " (s.as_str()) " "
+                            span class="n" { (findings.iter().filter(|f| f.severity == s).count()) }
+                        }
+                    }
+                }
+                "\n"
+                div class="search" {
+                    label for="search" { "Search" } "\n"
+                    input type="search" id="search" placeholder="check, account, region, resource, message…"
+                        autocomplete="off"; "\n"
+                    button type="button" id="reset" { "Show all" }
+                }
+                "\n"
+                p id="shown" aria-live="polite" {} "\n"
+            }
+            "\n"
+            table id="findings" {
+                "\n"
+                thead { tr { @for c in COLUMNS { th scope="col" { (c) } } } } "\n"
+                tbody {
+                    "\n"
+                    @for f in findings {
+                        (row(f, catalogue))
+                    }
+                }
+                "\n"
+                tfoot {
+                    tr id="no-match" hidden[!findings.is_empty()] {
+                        td colspan="7" {
+                            @if findings.is_empty() {
+                                "The audit produced no findings."
+                            } @else {
+                                "No finding matches the filters."
+                            }
+                        }
+                    }
+                }
+                "\n"
+            }
+            "\n"
+        }
+        "\n"
     }
-    writeln!(out, "</fieldset>")?;
-    write!(out, "<fieldset><legend>Severity</legend>")?;
-    for s in Severity::ALL {
-        let n = findings.iter().filter(|f| f.severity == s).count();
-        write!(
-            out,
-            r#"<label><input type="checkbox" name="severity" value="{0}" checked> {0} <span class="n">{1}</span></label>"#,
-            s.as_str(),
-            n
-        )?;
-    }
-    writeln!(out, "</fieldset>")?;
-    writeln!(out, r#"<div class="search"><label for="search">Search</label>"#)?;
-    writeln!(
-        out,
-        r#"<input type="search" id="search" placeholder="check, account, region, resource, message…" autocomplete="off">"#
-    )?;
-    writeln!(out, r#"<button type="button" id="reset">Show all</button></div>"#)?;
-    writeln!(out, r#"<p id="shown" aria-live="polite"></p>"#)?;
-    writeln!(out, "</div>")?;
-
-    writeln!(out, r#"<table id="findings">"#)?;
-    writeln!(
-        out,
-        "<thead><tr><th scope=\"col\">Status</th><th scope=\"col\">Severity</th><th scope=\"col\">Check</th>\
-         <th scope=\"col\">Account</th><th scope=\"col\">Region</th><th scope=\"col\">Resource</th>\
-         <th scope=\"col\">Message, study notes and evidence</th></tr></thead>"
-    )?;
-    writeln!(out, "<tbody>")?;
-    for f in findings {
-        write_row(f, catalogue, out)?;
-    }
-    writeln!(out, "</tbody>")?;
-    let empty = if findings.is_empty() { "" } else { " hidden" };
-    writeln!(
-        out,
-        r#"<tfoot><tr id="no-match"{empty}><td colspan="7">{}</td></tr></tfoot>"#,
-        if findings.is_empty() { "The audit produced no findings." } else { "No finding matches the filters." }
-    )?;
-    writeln!(out, "</table>")?;
-    writeln!(out, "</section>")
 }
 
-fn write_row(f: &Finding, catalogue: &Catalogue, out: &mut dyn Write) -> io::Result<()> {
+fn row(f: &Finding, catalogue: &Catalogue) -> Markup {
     let status = f.status.as_str();
     let severity = f.severity.as_str();
     let baseline = f.baseline.map(|b| match b {
         BaselineMark::New => "new",
         BaselineMark::Existing => "existing",
     });
-    write!(out, r#"<tr class="finding st-{status}" data-status="{status}" data-severity="{severity}""#)?;
-    if let Some(b) = baseline {
-        write!(out, r#" data-baseline="{b}""#)?;
-    }
-    writeln!(out, ">")?;
-
-    write!(out, r#"<td data-key="{}"><span class="badge st-{status}">{status}</span>"#, status_rank(f.status))?;
-    if let Some(b) = baseline {
-        let title = if b == "new" { "Not in the baseline report" } else { "Already in the baseline report" };
-        write!(out, r#" <span class="badge baseline-{b}" title="{title}">{b}</span>"#)?;
-    }
-    writeln!(out, "</td>")?;
-    writeln!(
-        out,
-        r#"<td data-key="{}"><span class="sev sev-{severity}">{severity}</span></td>"#,
-        severity_rank(f.severity)
-    )?;
     let domains: Vec<String> = f.domains.iter().map(u8::to_string).collect();
-    writeln!(
-        out,
-        r#"<td class="check"><code class="key">{}</code><span class="title">{}</span><span class="domains">domain {}</span></td>"#,
-        escape(&f.check_id),
-        escape(&f.title),
-        escape(&domains.join(", "))
-    )?;
-    writeln!(out, "<td>{}</td>", escape(&f.account))?;
-    writeln!(out, "<td>{}</td>", escape(&f.region))?;
-    writeln!(out, r#"<td class="resource">{}</td>"#, escape(&f.resource))?;
-
-    writeln!(out, r#"<td class="detail"><p class="key msg">{}</p>"#, escape(&f.message))?;
-    if let Some(s) = &f.suppression {
-        let expires = match s.expires {
-            Some(d) => format!("until {d}"),
-            None => "without expiry".into(),
-        };
-        writeln!(
-            out,
-            r#"<p class="suppression"><strong>Suppressed</strong> (was {}) {}: {}</p>"#,
-            escape(s.was.as_str()),
-            escape(&expires),
-            escape(&s.reason)
-        )?;
-    }
-    writeln!(out, r#"<details class="notes"><summary>Study notes and fix ({})</summary>"#, f.notes.len())?;
-    for id in &f.notes {
-        match catalogue.note(id) {
-            Some(n) => writeln!(
-                out,
-                r#"<div class="note"><h4>{}</h4><p class="note-ref"><code>{}</code> · study section {} · {}</p>{}<p class="docs">{}</p></div>"#,
-                escape(&n.title),
-                escape(&n.id),
-                n.section.number,
-                escape(&n.section.title),
-                paragraphs(&n.text),
-                link(&n.docs_url, "AWS documentation")
-            )?,
-            None => writeln!(out, r#"<div class="note"><p class="note-ref"><code>{}</code></p></div>"#, escape(id))?,
-        }
-    }
-    writeln!(out, r#"<div class="fix"><h4>How to fix</h4>{}"#, paragraphs(&f.remediation.text))?;
-    if let Some(cli) = &f.remediation.cli {
-        writeln!(out, r#"<p class="cmd-label">AWS CLI</p><pre><code>{}</code></pre>"#, escape(cli))?;
-    }
-    if let Some(cfn) = &f.remediation.cloudformation {
-        writeln!(out, r#"<p class="cmd-label">CloudFormation</p><pre><code>{}</code></pre>"#, escape(cfn))?;
-    }
-    writeln!(out, "</div></details>")?;
     let evidence = serde_json::to_string_pretty(&f.evidence).unwrap_or_else(|_| f.evidence.to_string());
-    writeln!(
-        out,
-        r#"<details class="evidence"><summary>Evidence</summary><pre>{}</pre></details>"#,
-        escape(&evidence)
-    )?;
-    writeln!(out, "</td>")?;
-    writeln!(out, "</tr>")
+    html! {
+        tr class={ "finding st-" (status) } data-status=(status) data-severity=(severity) data-baseline=[baseline] {
+            "\n"
+            td data-key=(status_rank(f.status)) {
+                span class={ "badge st-" (status) } { (status) }
+                @if let Some(b) = baseline {
+                    " "
+                    span class={ "badge baseline-" (b) } title=(if b == "new" {
+                        "Not in the baseline report"
+                    } else {
+                        "Already in the baseline report"
+                    }) { (b) }
+                }
+            }
+            "\n"
+            td data-key=(severity_rank(f.severity)) { span class={ "sev sev-" (severity) } { (severity) } } "\n"
+            td class="check" {
+                code class="key" { (Text(&f.check_id)) }
+                span class="title" { (Text(&f.title)) }
+                span class="domains" { "domain " (Text(&domains.join(", "))) }
+            }
+            "\n"
+            td { (Text(&f.account)) } "\n"
+            td { (Text(&f.region)) } "\n"
+            td class="resource" { (Text(&f.resource)) } "\n"
+            td class="detail" {
+                p class="key msg" { (Text(&f.message)) } "\n"
+                @if let Some(s) = &f.suppression {
+                    p class="suppression" {
+                        strong { "Suppressed" }
+                        " (was " (Text(s.was.as_str())) ") "
+                        @match s.expires {
+                            Some(d) => { "until " (d) },
+                            None => { "without expiry" },
+                        }
+                        ": " (Text(&s.reason))
+                    }
+                    "\n"
+                }
+                details class="notes" {
+                    summary { "Study notes and fix (" (f.notes.len()) ")" } "\n"
+                    @for id in &f.notes {
+                        @match catalogue.note(id) {
+                            Some(n) => {
+                                div class="note" {
+                                    h4 { (Text(&n.title)) }
+                                    p class="note-ref" {
+                                        code { (Text(&n.id)) }
+                                        " · study section " (n.section.number) " · " (Text(&n.section.title))
+                                    }
+                                    (paragraphs(&n.text))
+                                    p class="docs" { (link(&n.docs_url, "AWS documentation")) }
+                                }
+                            },
+                            None => {
+                                div class="note" { p class="note-ref" { code { (Text(id)) } } }
+                            },
+                        }
+                        "\n"
+                    }
+                    div class="fix" {
+                        h4 { "How to fix" }
+                        (paragraphs(&f.remediation.text)) "\n"
+                        @if let Some(cli) = &f.remediation.cli {
+                            p class="cmd-label" { "AWS CLI" }
+                            pre { code { (Text(cli)) } } "\n"
+                        }
+                        @if let Some(cfn) = &f.remediation.cloudformation {
+                            p class="cmd-label" { "CloudFormation" }
+                            pre { code { (Text(cfn)) } } "\n"
+                        }
+                    }
+                }
+                "\n"
+                details class="evidence" { summary { "Evidence" } pre { (Text(&evidence)) } } "\n"
+            }
+            "\n"
+        }
+        "\n"
+    }
 }
 
-fn write_fixed(fixed: &[FixedFinding], out: &mut dyn Write) -> io::Result<()> {
-    writeln!(out, r#"<section id="fixed" aria-labelledby="fixed-heading">"#)?;
-    writeln!(out, r#"<h2 id="fixed-heading">Fixed since the baseline ({})</h2>"#, fixed.len())?;
-    if fixed.is_empty() {
-        writeln!(out, "<p>None of the baseline's failing findings has been fixed.</p>")?;
-        return writeln!(out, "</section>");
+fn fixed_section(fixed: &[FixedFinding]) -> Markup {
+    const COLUMNS: [&str; 5] = ["Severity", "Check", "Account", "Region", "Resource"];
+    html! {
+        section id="fixed" aria-labelledby="fixed-heading" {
+            "\n"
+            h2 id="fixed-heading" { "Fixed since the baseline (" (fixed.len()) ")" } "\n"
+            @if fixed.is_empty() {
+                p { "None of the baseline's failing findings has been fixed." } "\n"
+            } @else {
+                p { "Failing in the baseline report, no longer failing now." } "\n"
+                table class="fixed" {
+                    "\n"
+                    thead { tr { @for c in COLUMNS { th scope="col" { (c) } } } } "\n"
+                    tbody {
+                        "\n"
+                        @for f in fixed {
+                            tr {
+                                td { span class={ "sev sev-" (f.severity.as_str()) } { (f.severity.as_str()) } }
+                                td class="check" {
+                                    code { (Text(&f.check_id)) }
+                                    span class="title" { (Text(&f.title)) }
+                                }
+                                "\n"
+                                td { (Text(&f.account)) }
+                                td { (Text(&f.region)) }
+                                td class="resource" { (Text(&f.resource)) }
+                            }
+                            "\n"
+                        }
+                    }
+                }
+                "\n"
+            }
+        }
+        "\n"
     }
-    writeln!(out, r#"<p>Failing in the baseline report, no longer failing now.</p>"#)?;
-    writeln!(out, r#"<table class="fixed">"#)?;
-    writeln!(
-        out,
-        "<thead><tr><th scope=\"col\">Severity</th><th scope=\"col\">Check</th><th scope=\"col\">Account</th>\
-         <th scope=\"col\">Region</th><th scope=\"col\">Resource</th></tr></thead>"
-    )?;
-    writeln!(out, "<tbody>")?;
-    for f in fixed {
-        let severity = f.severity.as_str();
-        writeln!(
-            out,
-            r#"<tr><td><span class="sev sev-{severity}">{severity}</span></td><td class="check"><code>{}</code><span class="title">{}</span></td>"#,
-            escape(&f.check_id),
-            escape(&f.title),
-        )?;
-        writeln!(
-            out,
-            r#"<td>{}</td><td>{}</td><td class="resource">{}</td></tr>"#,
-            escape(&f.account),
-            escape(&f.region),
-            escape(&f.resource)
-        )?;
-    }
-    writeln!(out, "</tbody></table>")?;
-    writeln!(out, "</section>")
 }
 
 const STYLE: &str = r#"
@@ -768,14 +850,18 @@ mod tests {
 
     #[test]
     fn backticks_become_code_and_stay_escaped() {
-        assert_eq!(prose("run `a<b` now"), "run <code>a&lt;b</code> now");
-        assert_eq!(prose("one ` only"), "one ` only");
-        assert_eq!(prose("`x` and `y"), "<code>x</code> and `y");
+        assert_eq!(prose("run `a<b` now").into_string(), "run <code>a&lt;b</code> now");
+        assert_eq!(prose("one ` only").into_string(), "one ` only");
+        assert_eq!(prose("`x` and `y").into_string(), "<code>x</code> and `y");
     }
 
     #[test]
     fn only_web_addresses_become_links() {
-        assert!(link("https://docs.aws.amazon.com/x", "d").starts_with("<a href=\"https://docs.aws.amazon.com/x\""));
-        assert_eq!(link("javascript:alert(1)", "d"), "javascript:alert(1)");
+        let web = link("https://docs.aws.amazon.com/x?a=1&b=\"2\"", "d").into_string();
+        assert_eq!(
+            web,
+            r#"<a href="https://docs.aws.amazon.com/x?a=1&amp;b=&quot;2&quot;" rel="noopener noreferrer">d</a>"#
+        );
+        assert_eq!(link("javascript:alert(1)", "d").into_string(), "javascript:alert(1)");
     }
 }
