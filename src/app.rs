@@ -479,7 +479,7 @@ fn scp_simulate(
         .get()
         .map_err(|e| Error::Usage(format!("cannot simulate: the organization's policies were not read ({e})")))?;
     let simulation = crate::scp::simulate(tree, &args.account, &args.action, args.resource.as_deref(), &args.context)
-        .map_err(Error::Usage)?;
+        .map_err(|e| Error::Usage(e.to_string()))?;
     crate::report::scp_view::render_simulation(&simulation, args.format, stdout).map_err(out_err)?;
     Ok(Verdict::Clean)
 }

@@ -631,7 +631,7 @@ pub fn policy_valid(ctx: &Ctx<'_>) -> Vec<Outcome> {
                     ),
                     (Ok(_), Some(Err(e))) => at.fail(
                         format!("policy {} ({}) is not a valid SCP: {e}", p.name, p.id),
-                        json!({"policy": p.id, "error": e}),
+                        json!({"policy": p.id, "error": e.to_string()}),
                     ),
                     (Ok(_), None) => at.unknown("could not be evaluated: the policy was not parsed".into(), json!({})),
                 }

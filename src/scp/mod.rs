@@ -54,12 +54,11 @@ pub fn simulate(
     action: &str,
     resource: Option<&str>,
     extra_context: &[(String, String)],
-) -> Result<Simulation, String> {
-    let member = tree
-        .accounts
-        .iter()
-        .find(|a| a.id == account)
-        .ok_or_else(|| format!("account {account} is not in organization {}", tree.id))?;
+) -> Result<Simulation, org::PathError> {
+    let member = tree.accounts.iter().find(|a| a.id == account).ok_or_else(|| org::PathError::NotInOrganization {
+        account: account.to_string(),
+        organization: tree.id.clone(),
+    })?;
     let mut notes = vec![
         "SCPs never restrict service-linked roles; what they leave allowed must still be granted by IAM policies."
             .to_string(),

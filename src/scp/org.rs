@@ -11,7 +11,33 @@ use crate::snapshot::{OrgTree, PathKind};
 /// The organization as the SCP checks read it: its tree and each policy, parsed once.
 pub struct OrgView<'a> {
     pub tree: &'a OrgTree,
-    parsed: BTreeMap<&'a str, Result<Policy, String>>,
+    parsed: BTreeMap<&'a str, Result<Policy, Unreadable>>,
+}
+
+/// Why the SCPs on an account's path cannot be gathered, so nothing can be decided for it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PathError {
+    #[error("account {account} is not in organization {organization}")]
+    NotInOrganization { account: String, organization: String },
+    #[error("account {0} is not in the organization's tree")]
+    NotInTree(String),
+    #[error("the targets of policy {id} ({name}) could not be read: {why}")]
+    TargetsUnread { id: String, name: String, why: String },
+    #[error("policy {id} ({name}) attached at {target} cannot be read: {why}")]
+    PolicyUnreadable { id: String, name: String, target: String, why: Unreadable },
+    #[error("policy {0} was not read")]
+    PolicyNotRead(String),
+}
+
+/// Why a policy of the tree cannot be evaluated.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Unreadable {
+    /// Its text is not a valid SCP.
+    #[error("{0}")]
+    Invalid(#[from] crate::scp::policy::PolicyError),
+    /// Its text could not be collected (the collection error, briefly).
+    #[error("its content could not be read: {0}")]
+    ContentUnread(String),
 }
 
 impl<'a> OrgView<'a> {
@@ -21,8 +47,8 @@ impl<'a> OrgView<'a> {
             .iter()
             .map(|p| {
                 let parsed = match p.content.get() {
-                    Ok(text) => parse_policy(text).map_err(|e| e.to_string()),
-                    Err(e) => Err(format!("its content could not be read: {}", e.brief())),
+                    Ok(text) => parse_policy(text).map_err(Unreadable::from),
+                    Err(e) => Err(Unreadable::ContentUnread(e.brief())),
                 };
                 (p.id.as_str(), parsed)
             })
@@ -31,7 +57,7 @@ impl<'a> OrgView<'a> {
     }
 
     /// A policy as parsed, or why it could not be.
-    pub fn parsed(&self, policy_id: &str) -> Option<&Result<Policy, String>> {
+    pub fn parsed(&self, policy_id: &str) -> Option<&Result<Policy, Unreadable>> {
         self.parsed.get(policy_id)
     }
 
@@ -50,13 +76,10 @@ impl<'a> OrgView<'a> {
     }
 
     /// The levels from the root to the account with the SCPs attached at each, or why they cannot be built.
-    pub fn levels(&'a self, account_id: &str) -> Result<Vec<Level<'a>>, String> {
-        let path = self
-            .tree
-            .path_to(account_id)
-            .ok_or_else(|| format!("account {account_id} is not in the organization's tree"))?;
+    pub fn levels(&'a self, account_id: &str) -> Result<Vec<Level<'a>>, PathError> {
+        let path = self.tree.path_to(account_id).ok_or_else(|| PathError::NotInTree(account_id.to_string()))?;
         if let Some((p, e)) = self.tree.policies.iter().find_map(|p| Some((p, p.targets.get().err()?))) {
-            return Err(format!("the targets of policy {} ({}) could not be read: {}", p.id, p.name, e.brief()));
+            return Err(PathError::TargetsUnread { id: p.id.clone(), name: p.name.clone(), why: e.brief() });
         }
         let mut levels = Vec::new();
         for step in path {
@@ -65,9 +88,14 @@ impl<'a> OrgView<'a> {
                 match self.parsed.get(p.id.as_str()) {
                     Some(Ok(policy)) => policies.push(AttachedPolicy { id: &p.id, name: &p.name, policy }),
                     Some(Err(e)) => {
-                        return Err(format!("policy {} ({}) attached at {} cannot be read: {e}", p.id, p.name, step.id))
+                        return Err(PathError::PolicyUnreadable {
+                            id: p.id.clone(),
+                            name: p.name.clone(),
+                            target: step.id.to_string(),
+                            why: e.clone(),
+                        })
                     }
-                    None => return Err(format!("policy {} was not read", p.id)),
+                    None => return Err(PathError::PolicyNotRead(p.id.clone())),
                 }
             }
             let kind = match step.kind {
