@@ -260,18 +260,28 @@ struct RecordedAssumeRole {
     primed: std::sync::Mutex<Option<Credentials>>,
 }
 
+/// Why assuming the role gave no credentials. `Refused` reads `CODE: message`, as `classify` names the cause
+/// (`Throttling: …`).
+#[derive(Debug, thiserror::Error)]
+enum AssumeRoleError {
+    #[error("{code}: {message}")]
+    Refused { code: String, message: String },
+    #[error("AssumeRole returned no credentials")]
+    NoCredentials,
+}
+
 impl RecordedAssumeRole {
-    /// Assumes the role once. The error reads `CODE: message`, as `classify` names the cause (`Throttling: …`).
-    async fn assume_role(&self) -> Result<Credentials, String> {
+    /// Assumes the role once.
+    async fn assume_role(&self) -> Result<Credentials, AssumeRoleError> {
         let mut request = self.sts.assume_role().role_arn(&self.role_arn).role_session_name("dopaudit");
         if let Some(id) = &self.external_id {
             request = request.external_id(id);
         }
         let out = request.send().await.map_err(|e| {
             let cause = classify(&e, "sts:AssumeRole");
-            format!("{}: {}", cause.code, cause.message)
+            AssumeRoleError::Refused { code: cause.code, message: cause.message }
         })?;
-        let c = out.credentials().ok_or("AssumeRole returned no credentials")?;
+        let c = out.credentials().ok_or(AssumeRoleError::NoCredentials)?;
         let expiry = std::time::SystemTime::try_from(*c.expiration()).ok();
         Ok(Credentials::new(
             c.access_key_id(),

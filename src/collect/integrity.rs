@@ -666,7 +666,7 @@ impl DigestFetcher<'_> {
             let result = match body {
                 Body::NotFound => Fetched::NotFound,
                 Body::Found { bytes, metadata } => match open_digest(&bucket, &key, &bytes, &metadata) {
-                    Err(verdict) => Fetched::Invalid(verdict),
+                    Err(verdict) => Fetched::Invalid(verdict.to_string()),
                     Ok(opened) => {
                         if self.backfill && opened.fingerprint().is_some_and(|f| !self.ring.contains_key(f)) {
                             match backfill_keys(self.keyring, self.region, &metadata).await {

@@ -69,32 +69,44 @@ pub fn key_time(key: &str) -> Option<DateTime<Utc>> {
     NaiveDateTime::parse_from_str(text, "%Y%m%dT%H%M%SZ").ok().map(|t| t.and_utc())
 }
 
+/// Why a digest is invalid before any key is needed; its text is the CLI's verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum Unopened {
+    /// Not gzip, not JSON, not a digest, or a backfill key without its metadata.
+    #[error("invalid format")]
+    Format,
+    /// The signature or its algorithm is missing from the object's metadata.
+    #[error("signature verification failed")]
+    NoSignature,
+    /// The digest names another bucket or key than the one it was read from.
+    #[error("has been moved from its original location")]
+    Moved,
+}
+
 /// Step 1 of the CLI's checks, those that need no key: gzip and JSON, signature metadata, required keys, location.
-/// `Err` is the CLI's verdict text.
 pub fn open_digest(
     bucket: &str,
     key: &str,
     body: &[u8],
     metadata: &HashMap<String, String>,
-) -> Result<OpenedDigest, String> {
-    const FORMAT: &str = "invalid format";
-    let raw = decompress_digest(body).map_err(|_| FORMAT.to_string())?;
+) -> Result<OpenedDigest, Unopened> {
+    let raw = decompress_digest(body).map_err(|_| Unopened::Format)?;
     // The CLI parses JSON before it looks at the metadata, and only then checks the required keys.
-    let value: serde_json::Value = serde_json::from_slice(&raw).map_err(|_| FORMAT.to_string())?;
+    let value: serde_json::Value = serde_json::from_slice(&raw).map_err(|_| Unopened::Format)?;
     let (Some(signature), Some(algorithm)) = (metadata.get(SIGNATURE_METADATA), metadata.get(ALGORITHM_METADATA))
     else {
-        return Err("signature verification failed".into());
+        return Err(Unopened::NoSignature);
     };
     let backfill_generated = metadata.get(BACKFILL_METADATA).cloned();
     if is_backfill_key(key) && backfill_generated.is_none() {
-        return Err(FORMAT.into());
+        return Err(Unopened::Format);
     }
     if !value.is_object() {
-        return Err(FORMAT.into());
+        return Err(Unopened::Format);
     }
-    let digest = parse_digest(&raw).map_err(|_| FORMAT.to_string())?;
+    let digest = parse_digest(&raw).map_err(|_| Unopened::Format)?;
     if digest.digest_s3_bucket.as_deref() != Some(bucket) || digest.digest_s3_object.as_deref() != Some(key) {
-        return Err("has been moved from its original location".into());
+        return Err(Unopened::Moved);
     }
     Ok(OpenedDigest {
         digest,
@@ -145,7 +157,7 @@ pub fn check_digest(
 ) -> Fetched {
     match open_digest(bucket, key, body, metadata) {
         Ok(opened) => verify_opened(opened, keys, home_region),
-        Err(verdict) => Fetched::Invalid(verdict),
+        Err(verdict) => Fetched::Invalid(verdict.to_string()),
     }
 }
 
