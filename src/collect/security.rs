@@ -207,10 +207,25 @@ async fn session_preferences(client: &aws_sdk_ssm::Client) -> Collected<Option<S
     }
 }
 
+/// Why a document's content could not be read as what it should hold.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum DocumentError {
+    #[error("not JSON ({0})")]
+    NotJson(serde_json::Error),
+    #[error("it has no \"inputs\" object")]
+    NoInputs,
+    #[error("the report is empty")]
+    EmptyReport,
+    #[error("the report is not CSV: {0}")]
+    NotCsv(::csv::Error),
+    #[error("the report has no \"user\" and \"arn\" columns")]
+    NoUserColumns,
+}
+
 /// Reads the `inputs` of a Session Manager preferences document (JSON).
-pub(crate) fn parse_session_preferences(content: &str) -> Result<SessionPreferences, String> {
-    let doc: serde_json::Value = serde_json::from_str(content).map_err(|e| format!("not JSON ({e})"))?;
-    let inputs = doc.get("inputs").and_then(|i| i.as_object()).ok_or("it has no \"inputs\" object")?;
+pub(crate) fn parse_session_preferences(content: &str) -> Result<SessionPreferences, DocumentError> {
+    let doc: serde_json::Value = serde_json::from_str(content).map_err(DocumentError::NotJson)?;
+    let inputs = doc.get("inputs").and_then(|i| i.as_object()).ok_or(DocumentError::NoInputs)?;
     let text = |key: &str| {
         inputs.get(key).and_then(|v| v.as_str()).map(str::trim).filter(|s| !s.is_empty()).map(str::to_string)
     };
@@ -399,7 +414,10 @@ fn report_date(value: &str) -> Option<DateTime<Utc>> {
 
 /// Parses the credential report's CSV by its header, keeping what the checks need. The root user's row
 /// (`<root_account>`) is kept apart from the IAM users'.
-pub(crate) fn parse_credential_report(content: &str, generated_at: DateTime<Utc>) -> Result<CredentialReport, String> {
+pub(crate) fn parse_credential_report(
+    content: &str,
+    generated_at: DateTime<Utc>,
+) -> Result<CredentialReport, DocumentError> {
     // Flexible: a short row reads as empty trailing fields, as the checks only ask for columns by name.
     let mut records = ::csv::ReaderBuilder::new()
         .has_headers(false)
@@ -407,14 +425,14 @@ pub(crate) fn parse_credential_report(content: &str, generated_at: DateTime<Utc>
         .from_reader(content.as_bytes())
         .into_records()
         .filter(|r| !matches!(r, Ok(r) if r.iter().all(|f| f.trim().is_empty())));
-    let header = records.next().ok_or("the report is empty")?.map_err(|e| format!("the report is not CSV: {e}"))?;
+    let header = records.next().ok_or(DocumentError::EmptyReport)?.map_err(DocumentError::NotCsv)?;
     let column = |name: &str| header.iter().position(|h| h.trim() == name);
     let (Some(user_col), Some(arn_col)) = (column("user"), column("arn")) else {
-        return Err("the report has no \"user\" and \"arn\" columns".into());
+        return Err(DocumentError::NoUserColumns);
     };
     let mut report = CredentialReport { generated_at, root: None, users: Vec::new() };
     for fields in records {
-        let fields = fields.map_err(|e| format!("the report is not CSV: {e}"))?;
+        let fields = fields.map_err(DocumentError::NotCsv)?;
         let get = |name: &str| column(name).and_then(|i| fields.get(i)).map(|v| v.trim()).unwrap_or("");
         let flag = |name: &str| get(name).eq_ignore_ascii_case("true");
         let access_keys = [1u8, 2]
@@ -556,9 +574,9 @@ alice,arn:aws:iam::111111111111:user/alice,2024-03-01T10:00:00+00:00,true,no_inf
 
     #[test]
     fn a_report_without_its_columns_is_refused() {
-        assert_eq!(parse_credential_report("", Utc::now()).unwrap_err(), "the report is empty");
-        assert_eq!(parse_credential_report(" \n\n", Utc::now()).unwrap_err(), "the report is empty");
-        assert!(parse_credential_report("name,when\nx,y\n", Utc::now()).unwrap_err().contains("\"user\""));
+        assert_eq!(parse_credential_report("", Utc::now()).unwrap_err().to_string(), "the report is empty");
+        assert_eq!(parse_credential_report(" \n\n", Utc::now()).unwrap_err().to_string(), "the report is empty");
+        assert!(parse_credential_report("name,when\nx,y\n", Utc::now()).unwrap_err().to_string().contains("\"user\""));
     }
 
     #[test]
@@ -573,8 +591,8 @@ alice,arn:aws:iam::111111111111:user/alice,2024-03-01T10:00:00+00:00,true,no_inf
         assert!(p.s3_encryption_enabled && p.cloudwatch_encryption_enabled && !p.cloudwatch_streaming_enabled);
         assert_eq!(p.kms_key_id.as_deref(), Some("alias/ssm"));
         assert_eq!(p.idle_session_timeout_minutes.as_deref(), Some("20"));
-        assert!(parse_session_preferences("not json").unwrap_err().contains("not JSON"));
-        assert!(parse_session_preferences(r#"{"schemaVersion":"1.0"}"#).unwrap_err().contains("inputs"));
+        assert!(parse_session_preferences("not json").unwrap_err().to_string().contains("not JSON"));
+        assert!(parse_session_preferences(r#"{"schemaVersion":"1.0"}"#).unwrap_err().to_string().contains("inputs"));
     }
 
     #[test]
