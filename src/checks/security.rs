@@ -89,7 +89,20 @@ enum CentralRoot {
 
 /// The centralized root access features of an organization, as read from any audited account that could read them
 /// (the management account or the IAM delegated administrator); otherwise why they are not known.
-fn org_features<'a>(ctx: &Ctx<'a>, organization: &str) -> Result<&'a OrganizationsFeatures, String> {
+/// Why an organization's root access features are not known.
+#[derive(Debug, thiserror::Error)]
+enum FeaturesUnknown {
+    #[error(
+        "no audited account read the organization's root access features (iam:ListOrganizationsFeatures answers only \
+         in the management account or the IAM delegated administrator; audit from one of them)"
+    )]
+    NotRead,
+    /// Each reading account's failure, as `from ACCOUNT: reason`.
+    #[error("the organization's root access features could not be read ({})", .0.join("; "))]
+    Unreadable(Vec<String>),
+}
+
+fn org_features<'a>(ctx: &Ctx<'a>, organization: &str) -> Result<&'a OrganizationsFeatures, FeaturesUnknown> {
     let mut errors = Vec::new();
     for other in ctx.accounts() {
         let in_org = matches!(other.organization.get(), Ok(Some(o)) if o.id == organization);
@@ -104,13 +117,7 @@ fn org_features<'a>(ctx: &Ctx<'a>, organization: &str) -> Result<&'a Organizatio
             _ => {}
         }
     }
-    Err(if errors.is_empty() {
-        "no audited account read the organization's root access features (iam:ListOrganizationsFeatures answers only \
-         in the management account or the IAM delegated administrator; audit from one of them)"
-            .into()
-    } else {
-        format!("the organization's root access features could not be read ({})", errors.join("; "))
-    })
+    Err(if errors.is_empty() { FeaturesUnknown::NotRead } else { FeaturesUnknown::Unreadable(errors) })
 }
 
 fn central_root(ctx: &Ctx<'_>, account: &AccountSnapshot) -> CentralRoot {
@@ -122,7 +129,7 @@ fn central_root(ctx: &Ctx<'_>, account: &AccountSnapshot) -> CentralRoot {
         Ok(Some(o)) => match org_features(ctx, &o.id) {
             Ok(f) if f.manages_root_credentials() => CentralRoot::Managed { organization: o.id.clone() },
             Ok(_) => CentralRoot::NotManaged { organization: o.id.clone() },
-            Err(why) => CentralRoot::Unknown(why),
+            Err(why) => CentralRoot::Unknown(why.to_string()),
         },
         Err(e) => CentralRoot::Unknown(format!("the account's organization could not be read: {}", e.brief())),
     }
@@ -762,7 +769,12 @@ pub fn guardduty_delegated_admin(ctx: &Ctx<'_>) -> Vec<Outcome> {
 
 /// Whether GuardDuty is in use: an enabled detector in an audited region, or the organization integration;
 /// `Err` with the reason when nothing shows it in use but some of that could not be read.
-fn guardduty_in_use(ctx: &Ctx<'_>, tree: &OrgTree) -> Result<bool, String> {
+/// What could not be read while looking for GuardDuty in use, each part as `WHERE: reason`.
+#[derive(Debug, thiserror::Error)]
+#[error("{}", .0.join("; "))]
+struct Unread(Vec<String>);
+
+fn guardduty_in_use(ctx: &Ctx<'_>, tree: &OrgTree) -> Result<bool, Unread> {
     let mut unread = Vec::new();
     let mut detector_on = false;
     for a in ctx.accounts() {
@@ -799,7 +811,7 @@ fn guardduty_in_use(ctx: &Ctx<'_>, tree: &OrgTree) -> Result<bool, String> {
     if unread.is_empty() {
         Ok(false)
     } else {
-        Err(unread.join("; "))
+        Err(Unread(unread))
     }
 }
 
