@@ -49,6 +49,11 @@ impl Render for Text<'_> {
     }
 }
 
+/// The head of a table with these column titles.
+fn column_heads(columns: &[&str]) -> Markup {
+    html! { thead { tr { @for c in columns { th scope="col" { (c) } } } } }
+}
+
 /// Text with its `backticked` spans set as code, the way the notes and fixes write commands and names.
 fn prose(text: &str) -> Markup {
     let parts: Vec<&str> = text.split('`').collect();
@@ -417,7 +422,7 @@ fn findings(report: &Report, catalogue: &Catalogue) -> Markup {
             "\n"
             table id="findings" {
                 "\n"
-                thead { tr { @for c in COLUMNS { th scope="col" { (c) } } } } "\n"
+                (column_heads(&COLUMNS)) "\n"
                 tbody {
                     "\n"
                     @for f in findings {
@@ -547,7 +552,7 @@ fn fixed_section(fixed: &[FixedFinding]) -> Markup {
                 p { "Failing in the baseline report, no longer failing now." } "\n"
                 table class="fixed" {
                     "\n"
-                    thead { tr { @for c in COLUMNS { th scope="col" { (c) } } } } "\n"
+                    (column_heads(&COLUMNS)) "\n"
                     tbody {
                         "\n"
                         @for f in fixed {
