@@ -139,7 +139,7 @@ fn selected_services(catalogue: &Catalogue, aws: &AwsArgs) -> Result<Option<BTre
     if aws.services.is_empty() {
         return Ok(None);
     }
-    catalogue.select_services(&aws.services).map(Some).map_err(Error::Usage)
+    catalogue.select_services(&aws.services).map(Some).map_err(|e| Error::Usage(e.to_string()))
 }
 
 /// Collects live, then prints the collection's warnings and a one-line summary to stderr.

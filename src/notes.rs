@@ -224,6 +224,15 @@ struct RawCheck {
     remediation: Remediation,
 }
 
+/// A `--services` name that no check is about.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("--services: '{name}' is not a service dopaudit checks; choose from {}", .known.join(", "))]
+pub struct UnknownService {
+    pub name: String,
+    /// The services the catalogue's checks are about, sorted.
+    pub known: Vec<String>,
+}
+
 impl Catalogue {
     /// The catalogue compiled into this binary, parsed and validated once.
     pub fn embedded() -> Result<&'static Catalogue, &'static CatalogueError> {
@@ -341,7 +350,7 @@ impl Catalogue {
 
     /// `--services`: the names checked against [`Catalogue::services`] (case-insensitive), or a sentence saying
     /// which name is unknown and listing the valid ones.
-    pub fn select_services(&self, names: &[String]) -> Result<BTreeSet<String>, String> {
+    pub fn select_services(&self, names: &[String]) -> Result<BTreeSet<String>, UnknownService> {
         let known = self.services();
         names
             .iter()
@@ -350,11 +359,7 @@ impl Catalogue {
                 if known.contains(name.as_str()) {
                     Ok(name)
                 } else {
-                    let list: Vec<&str> = known.iter().copied().collect();
-                    Err(format!(
-                        "--services: '{name}' is not a service dopaudit checks; choose from {}",
-                        list.join(", ")
-                    ))
+                    Err(UnknownService { name, known: known.iter().map(|s| s.to_string()).collect() })
                 }
             })
             .collect()

@@ -211,9 +211,24 @@ fn field_admits(f: &crate::snapshot::FieldSelector, value: &str) -> bool {
         && !f.not_ends_with.iter().any(|p| value.ends_with(p.as_str()))
 }
 
+/// What a trail's selectors leave out of the management events.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+enum MissingManagement {
+    #[error("records data events only, no management events")]
+    DataOnly,
+    #[error("records no management events")]
+    Nothing,
+    #[error("records read-only management events only: write calls are not recorded")]
+    ReadOnly,
+    #[error("records write-only management events: read calls are not recorded")]
+    WriteOnly,
+    #[error("records the management events of only some services or of one side (read or write)")]
+    Partly,
+}
+
 /// The management events a trail's selectors record: `Ok` with the left-out sources when reads and writes of every
 /// service are recorded, or `Err` with what is missing.
-fn management_events(selectors: &EventSelectors) -> Result<Vec<&'static str>, String> {
+fn management_events(selectors: &EventSelectors) -> Result<Vec<&'static str>, MissingManagement> {
     let all = |read_only: bool| CORE_SOURCES.iter().all(|s| records_management(selectors, read_only, s));
     let any = |read_only: bool| CORE_SOURCES.iter().any(|s| records_management(selectors, read_only, s));
     if all(true) && all(false) {
@@ -227,11 +242,11 @@ fn management_events(selectors: &EventSelectors) -> Result<Vec<&'static str>, St
             a.field_selectors.iter().any(|f| f.field == "eventCategory" && f.equals.iter().any(|v| v != "Management"))
         });
     Err(match (any(true), any(false)) {
-        (false, false) if data_events => "records data events only, no management events".to_string(),
-        (false, false) => "records no management events".to_string(),
-        (true, false) if all(true) => "records read-only management events only: write calls are not recorded".into(),
-        (false, true) if all(false) => "records write-only management events: read calls are not recorded".into(),
-        _ => "records the management events of only some services or of one side (read or write)".into(),
+        (false, false) if data_events => MissingManagement::DataOnly,
+        (false, false) => MissingManagement::Nothing,
+        (true, false) if all(true) => MissingManagement::ReadOnly,
+        (false, true) if all(false) => MissingManagement::WriteOnly,
+        _ => MissingManagement::Partly,
     })
 }
 
@@ -255,7 +270,7 @@ fn judge_multi_region(snapshot: &Snapshot, t: &Trail) -> (TrailVerdict, Value) {
         "management_events": match &management {
             Some(Ok(excluded)) if excluded.is_empty() => json!("read and write"),
             Some(Ok(excluded)) => json!(format!("read and write, except {}", excluded.join(", "))),
-            Some(Err(why)) => json!(why),
+            Some(Err(why)) => json!(why.to_string()),
             None => Value::Null,
         },
         "event_selectors": selectors.as_ref().ok(),
@@ -268,7 +283,7 @@ fn judge_multi_region(snapshot: &Snapshot, t: &Trail) -> (TrailVerdict, Value) {
         }
     }
     if let Some(Err(why)) = &management {
-        problems.push(why.clone());
+        problems.push(why.to_string());
     }
     let verdict = match (&status, &selectors) {
         _ if !problems.is_empty() => TrailVerdict::Bad(problems),
