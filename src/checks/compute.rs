@@ -519,9 +519,10 @@ pub fn dynamodb_stream_readers(ctx: &Ctx<'_>) -> Vec<Outcome> {
                     "inactive_mappings": inactive.iter().map(|(f, state)| format!("{f} ({state})")).collect::<Vec<_>>(),
                 });
                 let at = At::new(&account.account_id, &region.region, stream);
-                let most =
-                    if matches!(global, Ok(true)) { MAX_GLOBAL_TABLE_STREAM_READERS } else { MAX_STREAM_READERS };
-                let kind = if matches!(global, Ok(true)) { "global table" } else { "table" };
+                let (most, kind) = match global {
+                    Ok(true) => (MAX_GLOBAL_TABLE_STREAM_READERS, "global table"),
+                    _ => (MAX_STREAM_READERS, "table"),
+                };
                 let plural = if n == 1 { "" } else { "s" };
                 out.push(match global {
                     _ if n > most => at.fail(

@@ -74,7 +74,7 @@ pub struct CollectOptions {
 
 impl CollectOptions {
     fn reads(&self, service: &str) -> bool {
-        self.read_set().service(service)
+        selected(self.services.as_ref(), service)
     }
 
     fn read_set(&self) -> Reads {
@@ -173,8 +173,13 @@ pub struct Reads(Option<Arc<std::collections::BTreeSet<String>>>);
 
 impl Reads {
     pub fn service(&self, name: &str) -> bool {
-        self.0.as_ref().is_none_or(|only| only.contains(name))
+        selected(self.0.as_deref(), name)
     }
+}
+
+/// Whether `--services` (`None`: every service) reads `name`.
+fn selected(only: Option<&std::collections::BTreeSet<String>>, name: &str) -> bool {
+    only.is_none_or(|only| only.contains(name))
 }
 
 pub(crate) async fn only_if<T>(read: bool, collect: impl std::future::Future<Output = Collected<T>>) -> Collected<T> {
